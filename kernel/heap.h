@@ -1,0 +1,106 @@
+/* heap.h - the free-list heap allocator core (hardware-free).
+ *
+ * The same heap.c is compiled into the kernel (riscv64, freestanding) and into
+ * host tools and tests (heaptrace check, fuzzers, benchmarks). It knows no
+ * hardware, never prints, and reports through return values and trace events.
+ * Block layout and invariants: see the comment at the top of heap.c and
+ * docs/allocator.md.
+ *
+ * Ownership: the caller owns the memory handed to heap_init and the struct
+ * heap itself; the allocator only writes inside [base, base + len).
+ */
+#ifndef HEAP_H
+#define HEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap_event.h"
+
+#define HEAP_MIN_ALIGN 16 /* every block and user pointer is aligned to this */
+#define HEAP_MIN_BLOCK 16 /* smallest block: a free block's header (size, next) */
+#define HEAP_MAX_ALIGN 4096 /* largest alignment guaranteed to be honoured */
+
+/* Called once per event; the sink stamps seq/time and may keep or drop it. */
+typedef void (*heap_trace_fn)(void *ctx, struct heap_event *ev);
+
+/* Free-block header, stored at the start of every free block. */
+struct heap_free_block {
+	size_t size;                  /* bytes in this free block, header included */
+	struct heap_free_block *next; /* next free block, higher address, or NULL */
+};
+
+/* One heap instance. All state lives here so several heaps (the kernel's,
+ * a host shadow replay, a test's) can coexist. */
+struct heap {
+	uintptr_t base;                /* first byte of the heap, HEAP_MIN_ALIGN aligned */
+	size_t len;                    /* bytes managed */
+	struct heap_free_block *free;  /* free list, sorted by address */
+	size_t used;                   /* bytes in allocated blocks */
+	size_t peak_used;              /* largest value `used` has had */
+	size_t free_blocks;            /* number of blocks on the free list */
+	heap_trace_fn trace;           /* event sink, or NULL for no tracing */
+	void *trace_ctx;               /* passed to trace */
+	bool poison;                   /* fill freed memory with HEAP_POISON_BYTE */
+};
+
+#define HEAP_POISON_BYTE 0xa5
+
+/* Errors returned by heap_free and heap_check (0 = fine). */
+enum heap_error {
+	HEAP_OK = 0,
+	HEAP_ERR_OUTSIDE,     /* pointer or block outside the heap */
+	HEAP_ERR_MISALIGNED,  /* pointer not aligned to HEAP_MIN_ALIGN or its alignment */
+	HEAP_ERR_DOUBLE_FREE, /* block overlaps a free block */
+	HEAP_ERR_BAD_LAYOUT,  /* size/alignment cannot describe a block here */
+	HEAP_ERR_UNSORTED,    /* check: free list not in address order */
+	HEAP_ERR_ADJACENT,    /* check: two free blocks touch (missed merge) */
+	HEAP_ERR_TOO_SMALL,   /* check: free block smaller than HEAP_MIN_BLOCK */
+	HEAP_ERR_ACCOUNTING,  /* check: used + free != len, or counters wrong */
+};
+
+/* Human-readable name of an error ("double free"). */
+const char *heap_error_name(enum heap_error err);
+
+/* Hands [base, base + len) to the heap. base is rounded up and len down to
+ * HEAP_MIN_ALIGN. Emits INIT. Returns false if less than one block remains. */
+bool heap_init(struct heap *h, void *base, size_t len, heap_trace_fn trace, void *trace_ctx);
+
+/* Allocates size bytes aligned to align (a power of two; any value up to at
+ * least HEAP_MAX_ALIGN). size 0 is treated as 1 (a unique, freeable block).
+ * Returns NULL for a bad alignment, a size that overflows when rounded, or no
+ * fitting block (emitting ALLOC_FAIL). caller is recorded in the event. */
+void *heap_alloc(struct heap *h, size_t size, size_t align, uintptr_t caller);
+
+/* Frees a block with the same size and align it was allocated with.
+ * Returns HEAP_OK, or the misuse found (the heap is left unchanged). */
+enum heap_error heap_free(struct heap *h, void *ptr, size_t size, size_t align, uintptr_t caller);
+
+/* Block size the allocator takes for a request (0 if it cannot be satisfied
+ * by any heap: bad alignment or overflow). */
+size_t heap_block_size(size_t size, size_t align);
+
+/* Walks the whole heap and verifies every invariant. Returns HEAP_OK or the
+ * first error; if bad_addr is non-NULL it receives the offending address. */
+enum heap_error heap_check(const struct heap *h, uintptr_t *bad_addr);
+
+/* Calls fn for every block in address order, free and used alike. */
+typedef void (*heap_walk_fn)(void *ctx, uintptr_t addr, size_t size, bool is_free);
+void heap_walk(const struct heap *h, heap_walk_fn fn, void *ctx);
+
+struct heap_stats {
+	size_t free_bytes;    /* total in free blocks */
+	size_t used_bytes;    /* total in allocated blocks */
+	size_t peak_used;     /* high-water mark of used_bytes */
+	size_t free_blocks;   /* number of free blocks */
+	size_t largest_free;  /* biggest free block */
+	uint32_t frag_permille;    /* 1000 * (1 - largest_free / free_bytes), 0 if nothing free */
+	uint32_t frag_sq_permille; /* 1000 * (1 - sum(free_i^2) / free_bytes^2) */
+};
+void heap_stats(const struct heap *h, struct heap_stats *out);
+
+/* Emits a MARKER event labelled name (truncated to HEAP_MARKER_NAME_MAX). */
+void heap_mark(struct heap *h, const char *name);
+
+#endif /* HEAP_H */

@@ -1,0 +1,39 @@
+/* heaptrace.c - entry point of the heaptrace tool: dispatches to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+/* Bounds of the linker section the subcommands register in (commands.h). */
+extern const struct heaptrace_command __start_heaptrace_commands[];
+extern const struct heaptrace_command __stop_heaptrace_commands[];
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: heaptrace COMMAND [ARGS...]\n\n"
+		     "Capture, decode, check and compare heapscope heap traces.\n\ncommands:\n");
+	for (const struct heaptrace_command *c = __start_heaptrace_commands;
+	     c < __stop_heaptrace_commands; c++)
+		fprintf(out, "  %-8s %-32s %s\n", c->name, c->args, c->summary);
+	fprintf(out, "\n`heaptrace COMMAND --help` describes a command. Exit status: 0 ok, 1 negative\n"
+		     "verdict (check mismatch, regression), 2 bad input or usage, 3 I/O failure.\n"
+		     "Formats: docs/trace-format.md, docs/heaptrace.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return HT_EXIT_BAD_INPUT;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return HT_EXIT_OK;
+	}
+	for (const struct heaptrace_command *c = __start_heaptrace_commands;
+	     c < __stop_heaptrace_commands; c++)
+		if (!strcmp(c->name, argv[1]))
+			return c->run(argc - 1, argv + 1);
+	fprintf(stderr, "heaptrace: unknown command '%s' (try heaptrace --help)\n", argv[1]);
+	return HT_EXIT_BAD_INPUT;
+}
