@@ -45,6 +45,9 @@ void test_fail(const char *file, int line, const char *fmt, ...)
  * the process exit status. */
 int test_main(void);
 
+/* Runs fn after every test that passed (for leak checks); fn may use ASSERT. */
+void test_set_after_each(void (*fn)(void));
+
 #define ASSERT(cond)                                                                   \
 	do {                                                                           \
 		if (!(cond))                                                           \
