@@ -11,6 +11,7 @@ CHANNEL     ?= semihosting     # trace channel: semihosting | uart
 OUT         ?= trace.jsonl     # where `make trace` writes the JSON trace
 TEST_TIMEOUT ?= 120            # seconds before a hanging test image is killed
 BUILD       := build
+V           ?= 0               # V=1 shows the full compiler command lines
 
 # strip the comments' trailing blanks from the values above
 HEAP_SIZE := $(strip $(HEAP_SIZE))
@@ -18,6 +19,7 @@ WORKLOAD  := $(strip $(WORKLOAD))
 CHANNEL   := $(strip $(CHANNEL))
 OUT       := $(strip $(OUT))
 TEST_TIMEOUT := $(strip $(TEST_TIMEOUT))
+Q := $(if $(filter 1,$(strip $(V))),,@)
 
 # ---- kernel toolchain ------------------------------------------------------
 KCC      := $(CROSS)gcc
@@ -31,7 +33,7 @@ KASFLAGS := $(KARCH) -mcmodel=medany -g -Ikernel
 # the lp64 libgcc, by path: see ../shared/PLATFORM.md (multilib gotcha)
 KLIBGCC   = $(shell $(KCC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name)
 KLDFLAGS := -nostdlib -static -Wl,--gc-sections -Wl,-T,linker.ld \
-            -Wl,--defsym=HEAP_SIZE=$(HEAP_SIZE)
+            -Wl,--defsym=HEAP_SIZE=$(HEAP_SIZE) -Wl,--no-warn-rwx-segments
 QEMU_FLAGS := -machine virt -m 128M -nographic -bios default -no-reboot
 
 # ---- host toolchain --------------------------------------------------------
@@ -56,17 +58,21 @@ BENCHES       :=   # benchmark drivers run by `make bench`
 define host_program
 HOST_PROGRAMS += $(1)
 $(BUILD)/host/bin/$(1): $(patsubst %.c,$(BUILD)/host/%.o,$(2)) | $(BUILD)/host/bin
-	$$(HOST_CC) $$(HOST_CFLAGS) -o $$@ $$^ $(3) -lm
+	@echo "  LD      $$@"
+	$$(Q)$$(HOST_CC) $$(HOST_CFLAGS) -o $$@ $$^ $(3) -lm
 $(BUILD)/asan/bin/$(1): $(patsubst %.c,$(BUILD)/asan/%.o,$(2)) | $(BUILD)/asan/bin
-	$$(HOST_CC) $$(HOST_CFLAGS) $$(SAN_FLAGS) -o $$@ $$^ $(3) -lm
+	@echo "  LD      $$@"
+	$$(Q)$$(HOST_CC) $$(HOST_CFLAGS) $$(SAN_FLAGS) -o $$@ $$^ $(3) -lm
 endef
 
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
 $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC/SAN  $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 $(BUILD)/host/bin $(BUILD)/asan/bin $(BUILD)/kernel:
 	@mkdir -p $@
 

@@ -10,4 +10,20 @@
 void panic_at(const char *file, int line, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
 
+#include <stdint.h>
+
+#include "ksetjmp.h"
+
+struct trap_frame;
+
+/* Reports an unexpected trap (decoded scause, sepc, stval, ra, sp) and ends
+ * like panic, with EXIT_TRAP. Called by the trap handler. */
+void panic_trap(const struct trap_frame *frame, uint64_t scause, uint64_t stval)
+	__attribute__((noreturn));
+
+/* For the test runner: while a catcher is set, panic() and unexpected traps
+ * klongjmp to it with the exit status (EXIT_PANIC, EXIT_TRAP) instead of
+ * leaving QEMU. The catcher is cleared when used. NULL clears it. */
+void panic_set_catcher(kjmp_buf *env);
+
 #endif /* PANIC_H */

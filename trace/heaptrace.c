@@ -4,9 +4,10 @@
 
 #include "commands.h"
 
-/* Bounds of the linker section the subcommands register in (commands.h). */
-extern const struct heaptrace_command __start_heaptrace_commands[];
-extern const struct heaptrace_command __stop_heaptrace_commands[];
+/* Bounds of the linker section the subcommands register in (commands.h);
+ * weak, so a build with no command still links. */
+extern const struct heaptrace_command __start_heaptrace_commands[] __attribute__((weak));
+extern const struct heaptrace_command __stop_heaptrace_commands[] __attribute__((weak));
 
 static void usage(FILE *out)
 {
