@@ -1,0 +1,337 @@
+/* cmd_diff.c - `heaptrace diff`: compare a trace with a baseline, table or JSON, with thresholds. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "diff.h"
+
+#define DIFF_ARGS "[--json] [--max-peak-growth P] [--max-frag-growth F] [...] BASE NEW"
+
+static void diff_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: heaptrace diff " DIFF_ARGS "\n\n"
+		"Compares trace NEW with trace BASE: aligns them by event index and reports the\n"
+		"first divergence (timestamps are not compared) and how far they run in step,\n"
+		"then a table of metrics, BASE vs NEW, with deltas. Both are streamed.\n\n"
+		"options:\n"
+		"  --json                     print the comparison as one JSON object\n"
+		"  --max-peak-growth P        fail if peak used bytes grow by more than P\n"
+		"                             (\"5%%\" or a fraction \"0.05\")\n"
+		"  --max-frag-growth F        fail if maximum fragmentation (0..1) grows by more\n"
+		"                             than F (absolute: \"0.02\" or \"2%%\")\n"
+		"  --max-examined-growth P    fail if average free blocks examined per allocation\n"
+		"                             grow by more than P (\"10%%\" or \"0.1\")\n"
+		"  --fail-on-new-failures     fail if NEW has more alloc failures than BASE\n"
+		"  --fail-on-new-leaks        fail if NEW leaks more blocks or bytes than BASE\n"
+		"  --fail-on-divergence       fail if any event differs\n"
+		"  --fail-on-incomplete       fail if NEW has no end event or ended in a panic\n"
+		"  --ignore-callers           do not compare caller addresses\n"
+		"  -h, --help                 this text\n\n"
+		"Exit status: 0 NEW is within the thresholds, 1 NEW regressed, 2 bad input\n"
+		"or usage. Details: docs/diff-and-export.md.\n");
+}
+
+/* Parses "5%" (percent) or "0.05" (fraction) into a fraction >= 0. */
+static bool parse_fraction(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || !isfinite(v) || v < 0)
+		return false;
+	if (*end == '%') {
+		v /= 100;
+		end++;
+	}
+	if (*end)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* "+12.5%", "-3.0%", "0.0%", "new" (base 0) */
+static void format_percent(char *buf, size_t len, double base, double new)
+{
+	double rel = diff_relative(base, new);
+	if (isinf(rel))
+		snprintf(buf, len, "new");
+	else
+		snprintf(buf, len, "%+.1f%%", rel * 100);
+}
+
+static void format_value(char *buf, size_t len, double v, bool ratio)
+{
+	if (ratio)
+		snprintf(buf, len, "%.3f", v);
+	else if (v == floor(v) && fabs(v) < 9e15)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.2f", v);
+}
+
+static void format_delta(char *buf, size_t len, double d, bool ratio)
+{
+	if (ratio)
+		snprintf(buf, len, "%+.3f", d);
+	else if (d == floor(d) && fabs(d) < 9e15)
+		snprintf(buf, len, "%+.0f", d);
+	else
+		snprintf(buf, len, "%+.2f", d);
+}
+
+static void print_side(const char *role, const char *path, const struct diff_side *s)
+{
+	printf("%-4s %s: workload %s, %" PRIu64 " events, %s\n", role, path,
+	       s->header.workload[0] ? s->header.workload : "?", s->events,
+	       s->complete ? "complete" : "INCOMPLETE (no end event)");
+}
+
+static void print_event(const char *role, cJSON *ev)
+{
+	if (!ev) {
+		printf("  %-4s (trace ended)\n", role);
+		return;
+	}
+	char *s = cJSON_PrintUnformatted(ev);
+	printf("  %-4s %s\n", role, s ? s : "?");
+	free(s);
+}
+
+static void print_table(const char *base_path, const char *new_path, const struct diff_result *r,
+			const struct diff_violation *v, size_t nv)
+{
+	print_side("BASE", base_path, &r->base);
+	print_side("NEW", new_path, &r->new);
+	printf("\n");
+	if (!r->diverged) {
+		printf("events: in step, all %" PRIu64 " events the same (timestamps aside)\n",
+		       r->compared);
+	} else {
+		printf("events: in step for %" PRIu64 " events; first divergence at event %" PRIu64,
+		       r->in_step, r->first_index);
+		if (r->base_has_event && r->new_has_event) {
+			char f[128];
+			diff_fields_format(r->base_event.kind, r->fields, f, sizeof f);
+			printf(" (%s differ%s)\n", f, strchr(f, ',') ? "" : "s");
+		} else {
+			printf(" (%s ended)\n", r->base_has_event ? "NEW" : "BASE");
+		}
+		print_event("BASE", r->base_event_json);
+		print_event("NEW", r->new_event_json);
+		printf("  %" PRIu64 " of %" PRIu64 " events differ at the same index", r->differing,
+		       r->compared);
+		if (r->base.events != r->new.events)
+			printf("; lengths %" PRIu64 " vs %" PRIu64, r->base.events, r->new.events);
+		printf("\n");
+	}
+	printf("\n%-34s %14s %14s %14s %9s\n", "metric", "BASE", "NEW", "delta", "change");
+	struct diff_metric m[DIFF_METRICS_MAX];
+	size_t n = diff_metrics(r, m);
+	for (size_t i = 0; i < n; i++) {
+		char b[32], nw[32], d[32], p[32];
+		format_value(b, sizeof b, m[i].base, m[i].ratio);
+		format_value(nw, sizeof nw, m[i].new, m[i].ratio);
+		format_delta(d, sizeof d, m[i].new - m[i].base, m[i].ratio);
+		format_percent(p, sizeof p, m[i].base, m[i].new);
+		bool same = m[i].new == m[i].base;
+		bool worse = !same && ((m[i].better == DIFF_LOWER_BETTER && m[i].new > m[i].base) ||
+				       (m[i].better == DIFF_HIGHER_BETTER && m[i].new < m[i].base));
+		printf("%-34s %14s %14s %14s %9s%s\n", m[i].label, b, nw, same ? "=" : d,
+		       same ? "" : p, worse ? "  worse" : "");
+	}
+	printf("\n");
+	if (nv == 0) {
+		printf("verdict: OK, NEW is within the thresholds\n");
+	} else {
+		printf("verdict: REGRESSED\n");
+		for (size_t i = 0; i < nv; i++)
+			printf("  --%s: %s\n", v[i].rule, v[i].what);
+	}
+}
+
+static cJSON *side_json(const char *path, const struct diff_side *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "path", path);
+	cJSON_AddStringToObject(o, "workload", s->header.workload);
+	cJSON_AddNumberToObject(o, "events", (double)s->events);
+	cJSON_AddBoolToObject(o, "complete", s->complete);
+	return o;
+}
+
+static int print_json(const char *base_path, const char *new_path, const struct diff_result *r,
+		      const struct diff_thresholds *t, const struct diff_violation *v, size_t nv)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return HT_EXIT_IO;
+	cJSON_AddItemToObject(o, "base", side_json(base_path, &r->base));
+	cJSON_AddItemToObject(o, "new", side_json(new_path, &r->new));
+	cJSON_AddNumberToObject(o, "in_step", (double)r->in_step);
+	cJSON_AddNumberToObject(o, "compared", (double)r->compared);
+	cJSON_AddNumberToObject(o, "differing", (double)r->differing);
+	cJSON_AddBoolToObject(o, "diverged", r->diverged);
+	if (r->diverged) {
+		cJSON *d = cJSON_AddObjectToObject(o, "first_divergence");
+		cJSON_AddNumberToObject(d, "index", (double)r->first_index);
+		cJSON *fields = cJSON_AddArrayToObject(d, "fields");
+		for (unsigned f = 1; f <= DIFF_F_NAME; f <<= 1)
+			if (r->fields & f) {
+				const char *name = diff_field_name(r->base_event.kind, f);
+				cJSON_AddItemToArray(fields, cJSON_CreateString(name ? name : "?"));
+			}
+		cJSON_AddItemToObject(d, "base", r->base_event_json
+					? cJSON_Duplicate(r->base_event_json, true) : cJSON_CreateNull());
+		cJSON_AddItemToObject(d, "new", r->new_event_json
+					? cJSON_Duplicate(r->new_event_json, true) : cJSON_CreateNull());
+	} else {
+		cJSON_AddNullToObject(o, "first_divergence");
+	}
+	cJSON *metrics = cJSON_AddObjectToObject(o, "metrics");
+	struct diff_metric m[DIFF_METRICS_MAX];
+	size_t n = diff_metrics(r, m);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *e = cJSON_AddObjectToObject(metrics, m[i].key);
+		cJSON_AddNumberToObject(e, "base", m[i].base);
+		cJSON_AddNumberToObject(e, "new", m[i].new);
+		cJSON_AddNumberToObject(e, "delta", m[i].new - m[i].base);
+		double rel = diff_relative(m[i].base, m[i].new);
+		if (isinf(rel))
+			cJSON_AddNullToObject(e, "percent");
+		else
+			cJSON_AddNumberToObject(e, "percent", rel * 100);
+		cJSON_AddStringToObject(e, "better", m[i].better == DIFF_LOWER_BETTER ? "lower"
+				       : m[i].better == DIFF_HIGHER_BETTER ? "higher" : "neutral");
+	}
+	cJSON *th = cJSON_AddObjectToObject(o, "thresholds");
+	if (t->max_peak_growth >= 0)
+		cJSON_AddNumberToObject(th, "max_peak_growth", t->max_peak_growth);
+	if (t->max_frag_growth >= 0)
+		cJSON_AddNumberToObject(th, "max_frag_growth", t->max_frag_growth);
+	if (t->max_examined_growth >= 0)
+		cJSON_AddNumberToObject(th, "max_examined_growth", t->max_examined_growth);
+	cJSON_AddBoolToObject(th, "fail_on_new_failures", t->fail_on_new_failures);
+	cJSON_AddBoolToObject(th, "fail_on_new_leaks", t->fail_on_new_leaks);
+	cJSON_AddBoolToObject(th, "fail_on_divergence", t->fail_on_divergence);
+	cJSON_AddBoolToObject(th, "fail_on_incomplete", t->fail_on_incomplete);
+	cJSON *vs = cJSON_AddArrayToObject(o, "violations");
+	for (size_t i = 0; i < nv; i++) {
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "rule", v[i].rule);
+		cJSON_AddStringToObject(e, "message", v[i].what);
+		cJSON_AddItemToArray(vs, e);
+	}
+	cJSON_AddBoolToObject(o, "regressed", nv > 0);
+	char *s = cJSON_Print(o);
+	cJSON_Delete(o);
+	if (!s)
+		return HT_EXIT_IO;
+	printf("%s\n", s);
+	free(s);
+	return 0;
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+	struct diff_thresholds t;
+	struct diff_options opt = {0};
+	bool json = false;
+	const char *paths[2];
+	int npaths = 0;
+	diff_thresholds_init(&t);
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		char name[40];
+		/* --name=value or --name value */
+		const char *eq = strchr(a, '=');
+		if (a[0] == '-' && a[1] == '-' && eq && (size_t)(eq - a) < sizeof name) {
+			memcpy(name, a, (size_t)(eq - a));
+			name[eq - a] = 0;
+			val = eq + 1;
+			a = name;
+		}
+		double *frac = !strcmp(a, "--max-peak-growth")       ? &t.max_peak_growth
+			       : !strcmp(a, "--max-frag-growth")     ? &t.max_frag_growth
+			       : !strcmp(a, "--max-examined-growth") ? &t.max_examined_growth
+								     : NULL;
+		if (frac) {
+			if (!val) {
+				if (i + 1 >= argc) {
+					fprintf(stderr, "heaptrace diff: %s: needs a value\n", a);
+					return HT_EXIT_BAD_INPUT;
+				}
+				val = argv[++i];
+			}
+			if (!parse_fraction(val, frac)) {
+				fprintf(stderr, "heaptrace diff: %s: '%s' is not a percentage "
+						"(\"5%%\") or fraction (\"0.05\")\n", a, val);
+				return HT_EXIT_BAD_INPUT;
+			}
+			continue;
+		}
+		if (val) {
+			fprintf(stderr, "heaptrace diff: %s: takes no value\n", a);
+			return HT_EXIT_BAD_INPUT;
+		}
+		if (!strcmp(a, "--json"))
+			json = true;
+		else if (!strcmp(a, "--fail-on-new-failures"))
+			t.fail_on_new_failures = true;
+		else if (!strcmp(a, "--fail-on-new-leaks"))
+			t.fail_on_new_leaks = true;
+		else if (!strcmp(a, "--fail-on-divergence"))
+			t.fail_on_divergence = true;
+		else if (!strcmp(a, "--fail-on-incomplete"))
+			t.fail_on_incomplete = true;
+		else if (!strcmp(a, "--ignore-callers"))
+			opt.ignore_callers = true;
+		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			diff_usage(stdout);
+			return HT_EXIT_OK;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "heaptrace diff: unknown option '%s' (try --help)\n", a);
+			return HT_EXIT_BAD_INPUT;
+		} else if (npaths < 2) {
+			paths[npaths++] = a;
+		} else {
+			fprintf(stderr, "heaptrace diff: too many arguments: '%s'\n", a);
+			return HT_EXIT_BAD_INPUT;
+		}
+	}
+	if (npaths != 2) {
+		diff_usage(stderr);
+		return HT_EXIT_BAD_INPUT;
+	}
+
+	struct diff_result r;
+	char err[512];
+	int rc = diff_run(paths[0], paths[1], &opt, &r, err, sizeof err);
+	if (rc) {
+		fprintf(stderr, "heaptrace diff: %s\n", err);
+		diff_result_free(&r);
+		return rc;
+	}
+	struct diff_violation v[DIFF_VIOLATIONS_MAX];
+	size_t nv = diff_check(&r, &t, v);
+	if (json)
+		rc = print_json(paths[0], paths[1], &r, &t, v, nv);
+	else
+		print_table(paths[0], paths[1], &r, v, nv);
+	diff_result_free(&r);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "heaptrace diff: stdout: write failed\n");
+		return HT_EXIT_IO;
+	}
+	if (rc)
+		return rc;
+	return nv ? HT_EXIT_VERDICT : HT_EXIT_OK;
+}
+
+HEAPTRACE_COMMAND(diff, DIFF_ARGS, "compare a trace with a baseline (regression check)", cmd_diff);
