@@ -38,7 +38,7 @@ QEMU_FLAGS := -machine virt -m 128M -nographic -bios default -no-reboot
 
 # ---- host toolchain --------------------------------------------------------
 HOST_CC     ?= gcc
-HOST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+HOST_CFLAGS  = -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
                -Ikernel -Itrace -Iviz $(shell pkg-config --cflags sdl2 2>/dev/null)
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CJSON_LIBS  := -lcjson
@@ -65,11 +65,18 @@ $(BUILD)/asan/bin/$(1): $(patsubst %.c,$(BUILD)/asan/%.o,$(2)) | $(BUILD)/asan/b
 	$$(Q)$$(HOST_CC) $$(HOST_CFLAGS) $$(SAN_FLAGS) -o $$@ $$^ $(3) -lm
 endef
 
-$(BUILD)/host/%.o: %.c
+# Missing Debian packages are installed before anything is built.
+SETUP_STAMP := $(BUILD)/setup.stamp
+$(SETUP_STAMP): scripts/packages.txt scripts/setup.sh
+	@mkdir -p $(@D)
+	@scripts/setup.sh
+	@touch $@
+
+$(BUILD)/host/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
-$(BUILD)/asan/%.o: %.c
+$(BUILD)/asan/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC/SAN  $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
@@ -100,6 +107,7 @@ bench: all
 
 setup:
 	scripts/setup.sh
+	@mkdir -p $(BUILD) && touch $(SETUP_STAMP)
 
 clean:
 	rm -rf $(BUILD)

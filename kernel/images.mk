@@ -11,11 +11,11 @@ KCONFIG_STAMP := $(BUILD)/kernel/config-$(HEAP_SIZE).stamp
 $(KCONFIG_STAMP): | $(BUILD)/kernel
 	$(Q)rm -f $(BUILD)/kernel/config-*.stamp && touch $@
 
-$(BUILD)/kernel/%.o: %.c
+$(BUILD)/kernel/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	@echo "  KCC     $<"
 	$(Q)$(KCC) $(KCFLAGS) -MMD -MP -c -o $@ $<
-$(BUILD)/kernel/%.o: %.S
+$(BUILD)/kernel/%.o: %.S | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	@echo "  KAS     $<"
 	$(Q)$(KCC) $(KASFLAGS) -MMD -MP -c -o $@ $<
