@@ -1,0 +1,657 @@
+/* cmd_export.c - `heaptrace export`: a trace as a valgrind massif file or Chrome Trace Event JSON. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "heap_model.h"
+#include "trace_reader.h"
+
+#define EXPORT_ARGS "--format massif|chrome [-o OUT] [--max-samples N] TRACE"
+
+#define MASSIF_DEFAULT_SAMPLES 200    /* snapshots: massif itself keeps 100 */
+#define CHROME_DEFAULT_SAMPLES 20000  /* counter samples per track */
+#define CHROME_MAX_INSTANTS 10000     /* alloc_fail / marker instants written at most */
+#define MASSIF_TREE_MAX 24            /* call sites shown per detailed snapshot */
+#define CALLERS_MAX 4096              /* distinct call sites tracked; the rest are "other" */
+
+static void export_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: heaptrace export " EXPORT_ARGS "\n\n"
+		"Converts a trace for other tools:\n"
+		"  massif  heap usage over time in valgrind massif's format (ms_print,\n"
+		"          massif-visualizer): useful bytes = requested sizes, extra = block\n"
+		"          overhead; detailed snapshots at the peak and at the end, by call site\n"
+		"  chrome  Chrome Trace Event JSON (Perfetto, chrome://tracing): counter tracks\n"
+		"          for used bytes, free blocks and fragmentation, instant events for\n"
+		"          alloc failures and markers\n\n"
+		"options:\n"
+		"  --format F        massif or chrome (required)\n"
+		"  -o OUT            output file (written to a temp file, then renamed);\n"
+		"                    default standard output\n"
+		"  --max-samples N   downsample to at most N snapshots / counter samples\n"
+		"                    (default %d for massif, %d for chrome); peaks are kept\n"
+		"  -h, --help        this text\n\n"
+		"Exit status: 0 ok, 2 bad input or usage, 3 output could not be written.\n"
+		"Details: docs/diff-and-export.md.\n",
+		MASSIF_DEFAULT_SAMPLES, CHROME_DEFAULT_SAMPLES);
+}
+
+/* ---- state over time, and downsampling ------------------------------------ */
+
+/* The heap after one event. */
+struct sample {
+	uint64_t index;        /* event number (from 0) */
+	uint64_t t;            /* event time, ticks */
+	uint64_t n;            /* retired instructions, if the trace has them */
+	uint64_t used;         /* bytes in allocated blocks */
+	uint64_t useful;       /* bytes requested by the live allocations */
+	uint64_t free_bytes;   /* bytes in free blocks */
+	uint64_t free_blocks;  /* number of free blocks */
+	uint64_t live_blocks;  /* number of allocated blocks */
+	uint64_t largest_free; /* biggest free block */
+	double frag;           /* 1 - largest_free / free_bytes */
+};
+
+/* Keeps at most cap samples over a stream of unknown length: each sample
+ * stands for `stride` events (the one with most bytes used when keep_max,
+ * else the bucket's last); when full, pairs are merged and stride doubles. */
+struct sampler {
+	struct sample *s;
+	size_t n, cap;
+	uint64_t stride, in_bucket;
+	struct sample cand;
+	bool have_cand;
+	bool keep_max;
+};
+
+static bool sampler_init(struct sampler *sp, size_t cap, bool keep_max)
+{
+	memset(sp, 0, sizeof *sp);
+	sp->cap = cap < 2 ? 2 : cap;
+	sp->stride = 1;
+	sp->keep_max = keep_max;
+	sp->s = malloc(sp->cap * sizeof *sp->s);
+	return sp->s != NULL;
+}
+
+static void sampler_push(struct sampler *sp, const struct sample *x)
+{
+	if (sp->n == sp->cap) {
+		size_t k = 0;
+		for (size_t i = 0; i + 1 < sp->n; i += 2) {
+			const struct sample *a = &sp->s[i], *b = &sp->s[i + 1];
+			sp->s[k++] = (sp->keep_max && a->used > b->used) ? *a : *b;
+		}
+		if (sp->n % 2)
+			sp->s[k++] = sp->s[sp->n - 1];
+		sp->n = k;
+		sp->stride *= 2;
+	}
+	sp->s[sp->n++] = *x;
+}
+
+static void sampler_add(struct sampler *sp, const struct sample *x)
+{
+	if (!sp->have_cand || !sp->keep_max || x->used > sp->cand.used)
+		sp->cand = *x;
+	sp->have_cand = true;
+	if (++sp->in_bucket >= sp->stride) {
+		sampler_push(sp, &sp->cand);
+		sp->in_bucket = 0;
+		sp->have_cand = false;
+	}
+}
+
+static void sampler_finish(struct sampler *sp)
+{
+	if (sp->have_cand)
+		sampler_push(sp, &sp->cand);
+	sp->have_cand = false;
+}
+
+/* ---- bytes live per call site (massif's heap tree) ------------------------ */
+
+struct caller_bytes {
+	uint64_t caller; /* allocating call site, 0 = unknown or "other" */
+	uint64_t bytes;  /* requested bytes still live */
+};
+
+/* Open-addressing map caller -> index into a dense array. */
+struct caller_table {
+	struct caller_bytes c[CALLERS_MAX];
+	uint32_t n;
+	int32_t slot[CALLERS_MAX * 2]; /* -1 empty, else index into c */
+};
+
+static void callers_init(struct caller_table *t)
+{
+	t->n = 0;
+	for (size_t i = 0; i < CALLERS_MAX * 2; i++)
+		t->slot[i] = -1;
+}
+
+/* The entry for caller (created at 0 bytes); when full, the "other" entry 0. */
+static struct caller_bytes *callers_get(struct caller_table *t, uint64_t caller)
+{
+	uint64_t h = caller * 0x9e3779b97f4a7c15ull;
+	size_t mask = CALLERS_MAX * 2 - 1;
+	for (size_t i = (size_t)(h >> 40) & mask;; i = (i + 1) & mask) {
+		if (t->slot[i] < 0) {
+			if (t->n == CALLERS_MAX - 1 && caller != 0)
+				return callers_get(t, 0);
+			t->slot[i] = (int32_t)t->n;
+			t->c[t->n] = (struct caller_bytes){caller, 0};
+			return &t->c[t->n++];
+		}
+		if (t->c[t->slot[i]].caller == caller)
+			return &t->c[t->slot[i]];
+	}
+}
+
+/* ---- reading the trace ---------------------------------------------------- */
+
+struct exporter {
+	trace_reader *r;
+	heap_model *model;
+	const struct trace_header *h;
+	const char *path;
+	FILE *out;
+	uint64_t useful;            /* requested bytes live */
+	struct caller_table *callers;
+	/* massif: the exact peak, with its heap tree */
+	struct sample peak;
+	bool peak_pending;          /* the current state is a new peak not yet recorded */
+	struct caller_bytes *peak_tree;
+	uint32_t peak_tree_n;
+	/* chrome */
+	uint64_t instants, instants_dropped;
+};
+
+/* Fills *s from the model after event ev. */
+static void sample_take(struct exporter *x, const struct heap_event *ev, struct sample *s)
+{
+	struct heap_model_stats st;
+	heap_model_stats(x->model, &st);
+	s->index = trace_reader_events(x->r) - 1;
+	s->t = ev->time;
+	s->n = ev->instret;
+	s->used = st.used_bytes;
+	s->useful = x->useful <= st.used_bytes ? x->useful : st.used_bytes;
+	s->free_bytes = st.free_bytes;
+	s->free_blocks = st.free_blocks;
+	s->live_blocks = st.live_blocks;
+	s->largest_free = st.largest_free;
+	s->frag = st.free_bytes ? 1.0 - (double)st.largest_free / (double)st.free_bytes : 0.0;
+}
+
+/* Applies ev to the model and the call-site table. Returns false on an
+ * impossible event (message in err). */
+static bool exporter_apply(struct exporter *x, const struct heap_event *ev, char *err, size_t errlen)
+{
+	uint64_t freed_size = 0, freed_caller = 0;
+	bool is_free = ev->kind == HEAP_EV_FREE;
+	if (is_free) {
+		const struct heap_model_block *b = heap_model_find(x->model, ev->addr);
+		if (b) {
+			freed_size = b->size;
+			freed_caller = b->caller;
+		}
+	}
+	if (!heap_model_apply(x->model, ev, err, errlen))
+		return false;
+	if (ev->kind == HEAP_EV_ALLOC) {
+		x->useful += ev->size;
+		if (x->callers)
+			callers_get(x->callers, ev->caller)->bytes += ev->size;
+	} else if (is_free) {
+		x->useful -= freed_size <= x->useful ? freed_size : x->useful;
+		if (x->callers) {
+			struct caller_bytes *c = callers_get(x->callers, freed_caller);
+			c->bytes -= freed_size <= c->bytes ? freed_size : c->bytes;
+		}
+	}
+	return true;
+}
+
+/* Copies the live call sites into the peak tree. */
+static void peak_record(struct exporter *x)
+{
+	x->peak_tree_n = 0;
+	for (uint32_t i = 0; i < x->callers->n; i++)
+		if (x->callers->c[i].bytes)
+			x->peak_tree[x->peak_tree_n++] = x->callers->c[i];
+	x->peak_pending = false;
+}
+
+/* ---- JSON string output --------------------------------------------------- */
+
+static void put_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* ---- massif --------------------------------------------------------------- */
+
+static int cmp_bytes_desc(const void *a, const void *b)
+{
+	const struct caller_bytes *x = a, *y = b;
+	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1
+	       : x->caller < y->caller ? -1 : x->caller > y->caller;
+}
+
+/* Text for a call site in a heap tree; '#' starts a comment for ms_print. */
+static void massif_site(const struct exporter *x, uint64_t caller, char *buf, size_t len)
+{
+	const struct trace_symbol *s = caller ? trace_reader_symbol(x->r, caller) : NULL;
+	if (!caller)
+		snprintf(buf, len, "0x0: ??? (unknown or other call sites)");
+	else if (s)
+		snprintf(buf, len, "0x%" PRIx64 ": %s (%s)", caller, s->fn, s->src);
+	else
+		snprintf(buf, len, "0x%" PRIx64 ": ???", caller);
+	for (char *p = buf; *p; p++)
+		if (*p == '#' || *p == '\n')
+			*p = '_';
+}
+
+static void massif_tree(const struct exporter *x, struct caller_bytes *c, uint32_t n, uint64_t total)
+{
+	qsort(c, n, sizeof *c, cmp_bytes_desc);
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < n; i++)
+		sum += c[i].bytes;
+	if (sum > total) /* cannot happen with a consistent trace; ms_print insists */
+		total = sum;
+	/* massif's rule: call sites under 1% of the total are lumped together */
+	uint32_t shown = 0;
+	while (shown < n && shown < MASSIF_TREE_MAX && c[shown].bytes * 100 >= total &&
+	       c[shown].bytes > 0)
+		shown++;
+	uint64_t rest = 0;
+	for (uint32_t i = shown; i < n; i++)
+		rest += c[i].bytes;
+	uint32_t lumped = n - shown;
+	fprintf(x->out, "n%u: %" PRIu64 " (heap allocation functions) kalloc, heap_alloc\n",
+		shown + (lumped ? 1 : 0), sum);
+	for (uint32_t i = 0; i < shown; i++) {
+		char site[256];
+		massif_site(x, c[i].caller, site, sizeof site);
+		fprintf(x->out, " n0: %" PRIu64 " %s\n", c[i].bytes, site);
+	}
+	if (lumped)
+		fprintf(x->out, " n0: %" PRIu64 " in %u place%s, below massif's threshold (1.00%%)\n",
+			rest, lumped, lumped == 1 ? "" : "s");
+}
+
+/* The time of a snapshot in the file's unit. */
+static void massif_time(const struct exporter *x, const struct sample *s, char *buf, size_t len)
+{
+	if (x->h->has_instret)
+		snprintf(buf, len, "%" PRIu64, s->n);
+	else if (x->h->time_hz)
+		snprintf(buf, len, "%.3f", (double)s->t * 1000.0 / (double)x->h->time_hz);
+	else
+		snprintf(buf, len, "%" PRIu64, s->t);
+}
+
+static void massif_snapshot(struct exporter *x, unsigned num, const struct sample *s,
+			    const char *tree_kind, struct caller_bytes *tree, uint32_t tree_n)
+{
+	char t[32];
+	massif_time(x, s, t, sizeof t);
+	fprintf(x->out, "#-----------\nsnapshot=%u\n#-----------\n", num);
+	fprintf(x->out, "time=%s\nmem_heap_B=%" PRIu64 "\nmem_heap_extra_B=%" PRIu64
+			"\nmem_stacks_B=0\nheap_tree=%s\n",
+		t, s->useful, s->used - s->useful, tree_kind);
+	if (strcmp(tree_kind, "empty"))
+		massif_tree(x, tree, tree_n, s->useful);
+}
+
+static int export_massif(struct exporter *x, size_t max_samples, char *err, size_t errlen)
+{
+	struct sampler sp;
+	x->callers = malloc(sizeof *x->callers);
+	x->peak_tree = malloc(CALLERS_MAX * sizeof *x->peak_tree);
+	if (!x->callers || !x->peak_tree || !sampler_init(&sp, max_samples > 2 ? max_samples - 2 : 2, false)) {
+		free(x->callers);
+		free(x->peak_tree);
+		snprintf(err, errlen, "out of memory");
+		return HT_EXIT_IO;
+	}
+	callers_init(x->callers);
+	bool have_peak = false;
+	struct sample last = {0};
+	struct heap_event ev;
+	enum trace_read_status st;
+	int rc = 0;
+	while ((st = trace_reader_next(x->r, &ev)) == TRACE_READ_EVENT) {
+		if (!exporter_apply(x, &ev, err, errlen)) {
+			rc = HT_EXIT_BAD_INPUT;
+			break;
+		}
+		struct sample s;
+		sample_take(x, &ev, &s);
+		/* like massif, take the peak lazily: when memory first drops after a new maximum */
+		if (x->peak_pending && s.useful < x->peak.useful)
+			peak_record(x);
+		if (!have_peak || s.useful > x->peak.useful) {
+			x->peak = s;
+			x->peak_pending = true;
+			have_peak = true;
+		}
+		sampler_add(&sp, &s);
+		last = s;
+	}
+	if (!rc && st == TRACE_READ_ERROR) {
+		snprintf(err, errlen, "%s", trace_reader_error(x->r));
+		rc = HT_EXIT_BAD_INPUT;
+	}
+	if (!rc && !have_peak) {
+		snprintf(err, errlen, "%s: the trace has no events", x->path);
+		rc = HT_EXIT_BAD_INPUT;
+	}
+	if (!rc) {
+		if (x->peak_pending)
+			peak_record(x);
+		sampler_finish(&sp);
+		fprintf(x->out, "desc: heaptrace export --format massif (heapscope trace, %s channel)\n",
+			x->h->channel);
+		fprintf(x->out, "cmd: %s workload=%s\n", x->h->elf[0] ? x->h->elf : "kernel",
+			x->h->workload[0] ? x->h->workload : "?");
+		fprintf(x->out, "time_unit: %s\n", x->h->has_instret ? "i" : "ms");
+		unsigned num = 0;
+		bool peak_done = false;
+		for (size_t i = 0; i < sp.n; i++) {
+			const struct sample *s = &sp.s[i];
+			if (!peak_done && x->peak.index <= s->index) {
+				massif_snapshot(x, num++, &x->peak, "peak", x->peak_tree, x->peak_tree_n);
+				peak_done = true;
+				if (x->peak.index == s->index)
+					continue;
+			}
+			if (s->index == last.index) {
+				/* the end: what is still live, by call site (the leaks) */
+				uint32_t n = 0;
+				for (uint32_t k = 0; k < x->callers->n; k++)
+					if (x->callers->c[k].bytes)
+						x->peak_tree[n++] = x->callers->c[k];
+				massif_snapshot(x, num++, s, "detailed", x->peak_tree, n);
+			} else {
+				massif_snapshot(x, num++, s, "empty", NULL, 0);
+			}
+		}
+	}
+	free(sp.s);
+	free(x->callers);
+	free(x->peak_tree);
+	x->callers = NULL;
+	x->peak_tree = NULL;
+	return rc;
+}
+
+/* ---- chrome --------------------------------------------------------------- */
+
+/* Event time in microseconds (the unit of "ts"). */
+static double chrome_ts(const struct exporter *x, uint64_t t)
+{
+	return x->h->time_hz ? (double)t * 1e6 / (double)x->h->time_hz : (double)t;
+}
+
+static void chrome_sep(struct exporter *x, bool *first)
+{
+	fputs(*first ? "\n" : ",\n", x->out);
+	*first = false;
+}
+
+static void chrome_instant(struct exporter *x, const struct heap_event *ev, bool *first)
+{
+	if (x->instants >= CHROME_MAX_INSTANTS) {
+		x->instants_dropped++;
+		return;
+	}
+	x->instants++;
+	chrome_sep(x, first);
+	uint64_t index = trace_reader_events(x->r) - 1;
+	if (ev->kind == HEAP_EV_MARKER) {
+		char name[sizeof ev->name];
+		memcpy(name, ev->name, sizeof name);
+		name[sizeof name - 1] = 0;
+		fprintf(x->out, "{\"name\":");
+		put_json_string(x->out, name);
+		fprintf(x->out, ",\"cat\":\"marker\",\"ph\":\"i\",\"s\":\"g\",\"ts\":%.3f,\"pid\":1,"
+				"\"tid\":1,\"args\":{\"event\":%" PRIu64 "}}",
+			chrome_ts(x, ev->time), index);
+		return;
+	}
+	const struct trace_symbol *s = ev->caller ? trace_reader_symbol(x->r, ev->caller) : NULL;
+	fprintf(x->out,
+		"{\"name\":\"alloc_fail\",\"cat\":\"heap\",\"ph\":\"i\",\"s\":\"p\",\"ts\":%.3f,"
+		"\"pid\":1,\"tid\":1,\"args\":{\"event\":%" PRIu64 ",\"size\":%" PRIu64
+		",\"align\":%" PRIu64 ",\"free\":%" PRIu64 ",\"largest\":%" PRIu64
+		",\"caller\":\"0x%" PRIx64 "\",\"fn\":",
+		chrome_ts(x, ev->time), index, ev->size,
+		ev->align_log2 < 64 ? (uint64_t)1 << ev->align_log2 : 0, ev->block, ev->size2,
+		ev->caller);
+	put_json_string(x->out, s ? s->fn : "??");
+	fputs("}}", x->out);
+}
+
+static int export_chrome(struct exporter *x, size_t max_samples, char *err, size_t errlen)
+{
+	struct sampler sp;
+	if (!sampler_init(&sp, max_samples, true)) {
+		snprintf(err, errlen, "out of memory");
+		return HT_EXIT_IO;
+	}
+	bool first = true;
+	fprintf(x->out, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[");
+	chrome_sep(x, &first);
+	fprintf(x->out, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1,"
+			"\"args\":{\"name\":");
+	char pname[64];
+	snprintf(pname, sizeof pname, "heapscope %s", x->h->workload[0] ? x->h->workload : "trace");
+	put_json_string(x->out, pname);
+	fputs("}}", x->out);
+	chrome_sep(x, &first);
+	fputs("{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1,\"args\":{\"name\":\"heap\"}}",
+	      x->out);
+
+	struct heap_event ev;
+	enum trace_read_status st;
+	uint64_t events = 0, failures = 0, markers = 0;
+	int rc = 0;
+	while ((st = trace_reader_next(x->r, &ev)) == TRACE_READ_EVENT) {
+		if (!exporter_apply(x, &ev, err, errlen)) {
+			rc = HT_EXIT_BAD_INPUT;
+			break;
+		}
+		events++;
+		if (ev.kind == HEAP_EV_ALLOC_FAIL || ev.kind == HEAP_EV_MARKER) {
+			failures += ev.kind == HEAP_EV_ALLOC_FAIL;
+			markers += ev.kind == HEAP_EV_MARKER;
+			chrome_instant(x, &ev, &first);
+		}
+		struct sample s;
+		sample_take(x, &ev, &s);
+		sampler_add(&sp, &s);
+	}
+	if (!rc && st == TRACE_READ_ERROR) {
+		snprintf(err, errlen, "%s", trace_reader_error(x->r));
+		rc = HT_EXIT_BAD_INPUT;
+	}
+	if (!rc && events == 0) {
+		snprintf(err, errlen, "%s: the trace has no events", x->path);
+		rc = HT_EXIT_BAD_INPUT;
+	}
+	if (!rc) {
+		sampler_finish(&sp);
+		for (size_t i = 0; i < sp.n; i++) {
+			const struct sample *s = &sp.s[i];
+			double ts = chrome_ts(x, s->t);
+			chrome_sep(x, &first);
+			fprintf(x->out, "{\"name\":\"used bytes\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
+					"\"pid\":1,\"tid\":1,\"args\":{\"used\":%" PRIu64 ",\"requested\":%"
+					PRIu64 "}}", ts, s->used, s->useful);
+			chrome_sep(x, &first);
+			fprintf(x->out, "{\"name\":\"free blocks\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
+					"\"pid\":1,\"tid\":1,\"args\":{\"free blocks\":%" PRIu64
+					",\"live blocks\":%" PRIu64 "}}", ts, s->free_blocks, s->live_blocks);
+			chrome_sep(x, &first);
+			fprintf(x->out, "{\"name\":\"fragmentation\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
+					"\"pid\":1,\"tid\":1,\"args\":{\"fragmentation\":%.4f}}", ts, s->frag);
+			chrome_sep(x, &first);
+			fprintf(x->out, "{\"name\":\"largest free\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
+					"\"pid\":1,\"tid\":1,\"args\":{\"largest free\":%" PRIu64 "}}",
+				ts, s->largest_free);
+		}
+		fprintf(x->out, "\n],\"otherData\":{\"format\":\"heapscope chrome export\",\"workload\":");
+		put_json_string(x->out, x->h->workload);
+		fprintf(x->out, ",\"events\":%" PRIu64 ",\"samples\":%zu,\"events_per_sample\":%" PRIu64
+				",\"heap_size\":%" PRIu64 ",\"alloc_failures\":%" PRIu64 ",\"markers\":%" PRIu64
+				",\"instants_omitted\":%" PRIu64 ",\"complete\":%s}}\n",
+			events, sp.n, sp.stride, x->h->heap_size, failures, markers, x->instants_dropped,
+			trace_reader_complete(x->r) ? "true" : "false");
+	}
+	free(sp.s);
+	return rc;
+}
+
+/* ---- command -------------------------------------------------------------- */
+
+static int cmd_export(int argc, char **argv)
+{
+	const char *format = NULL, *out_path = NULL, *in_path = NULL;
+	long max_samples = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			export_usage(stdout);
+			return HT_EXIT_OK;
+		} else if (!strcmp(a, "--format") || !strcmp(a, "-o") || !strcmp(a, "--max-samples")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "heaptrace export: %s: needs a value\n", a);
+				return HT_EXIT_BAD_INPUT;
+			}
+			const char *v = argv[++i];
+			if (!strcmp(a, "--format")) {
+				format = v;
+			} else if (!strcmp(a, "-o")) {
+				out_path = v;
+			} else {
+				char *end;
+				errno = 0;
+				max_samples = strtol(v, &end, 10);
+				if (end == v || *end || errno || max_samples < 4 || max_samples > 10000000) {
+					fprintf(stderr, "heaptrace export: --max-samples: '%s' is not a "
+							"number from 4 to 10000000\n", v);
+					return HT_EXIT_BAD_INPUT;
+				}
+			}
+		} else if (!strncmp(a, "--format=", 9)) {
+			format = a + 9;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "heaptrace export: unknown option '%s' (try --help)\n", a);
+			return HT_EXIT_BAD_INPUT;
+		} else if (!in_path) {
+			in_path = a;
+		} else {
+			fprintf(stderr, "heaptrace export: too many arguments: '%s'\n", a);
+			return HT_EXIT_BAD_INPUT;
+		}
+	}
+	if (!format || !in_path) {
+		export_usage(stderr);
+		return HT_EXIT_BAD_INPUT;
+	}
+	bool massif = !strcmp(format, "massif");
+	if (!massif && strcmp(format, "chrome")) {
+		fprintf(stderr, "heaptrace export: --format: '%s' is not massif or chrome\n", format);
+		return HT_EXIT_BAD_INPUT;
+	}
+	if (!max_samples)
+		max_samples = massif ? MASSIF_DEFAULT_SAMPLES : CHROME_DEFAULT_SAMPLES;
+
+	char err[512];
+	struct exporter x = {.path = in_path};
+	x.r = trace_reader_open(in_path, err, sizeof err);
+	if (!x.r) {
+		fprintf(stderr, "heaptrace export: %s\n", err);
+		return HT_EXIT_BAD_INPUT;
+	}
+	x.h = trace_reader_header(x.r);
+	x.model = heap_model_create(x.h);
+	if (!x.model) {
+		fprintf(stderr, "heaptrace export: %s: cannot model a heap of %" PRIu64 " bytes\n",
+			in_path, x.h->heap_size);
+		trace_reader_close(x.r);
+		return HT_EXIT_BAD_INPUT;
+	}
+
+	/* output: a temp file beside OUT, renamed over it only when complete */
+	char tmp[4096];
+	if (out_path) {
+		if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid()) >= (int)sizeof tmp) {
+			fprintf(stderr, "heaptrace export: %s: path too long\n", out_path);
+			heap_model_destroy(x.model);
+			trace_reader_close(x.r);
+			return HT_EXIT_BAD_INPUT;
+		}
+		x.out = fopen(tmp, "w");
+		if (!x.out) {
+			fprintf(stderr, "heaptrace export: %s: %s\n", tmp, strerror(errno));
+			heap_model_destroy(x.model);
+			trace_reader_close(x.r);
+			return HT_EXIT_IO;
+		}
+	} else {
+		x.out = stdout;
+	}
+
+	int rc = massif ? export_massif(&x, (size_t)max_samples, err, sizeof err)
+			: export_chrome(&x, (size_t)max_samples, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "heaptrace export: %s\n", err);
+	else if (!trace_reader_complete(x.r))
+		fprintf(stderr, "heaptrace export: %s: warning: the trace has no end event "
+				"(cut short); exported as far as it goes\n", in_path);
+	if (out_path) {
+		bool bad = ferror(x.out);
+		if (fclose(x.out) || bad) {
+			if (!rc) {
+				fprintf(stderr, "heaptrace export: %s: write failed\n", tmp);
+				rc = HT_EXIT_IO;
+			}
+		}
+		if (!rc && rename(tmp, out_path)) {
+			fprintf(stderr, "heaptrace export: %s: %s\n", out_path, strerror(errno));
+			rc = HT_EXIT_IO;
+		}
+		if (rc)
+			remove(tmp);
+	} else if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "heaptrace export: stdout: write failed\n");
+		rc = rc ? rc : HT_EXIT_IO;
+	}
+	heap_model_destroy(x.model);
+	trace_reader_close(x.r);
+	return rc;
+}
+
+HEAPTRACE_COMMAND(export, EXPORT_ARGS, "convert a trace to massif or Chrome Trace Event JSON",
+		  cmd_export);
