@@ -4,6 +4,11 @@
  * longest line plus the symbol table. Also follows a file that is still being
  * written (TRACE_READ_AGAIN at a partial last line; call again later).
  *
+ * Event lines map onto struct heap_event as kernel/heap_event.h lays out
+ * (alloc_fail: block = "free", size2 = "largest"; end: size = "events",
+ * block = "used", size2 = "dropped"; drop: size = "count"; init: block =
+ * "min_block", align_log2 = log2 "min_align"; "align" becomes align_log2).
+ *
  * Ownership: trace_reader_open returns a handle the caller frees with
  * trace_reader_close. Strings returned by the reader belong to it and live
  * until trace_reader_close.
@@ -14,8 +19,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "heap_event.h"
+
+#define TRACE_FORMAT_NAME "heapscope-trace"
+#define TRACE_FORMAT_VERSION 1  /* the version this reader understands */
+#define TRACE_LINE_MAX (1u << 20) /* longest line accepted, bytes */
 
 struct trace_header {
 	int version;          /* format version (1) */
@@ -49,9 +59,17 @@ enum trace_read_status {
  * with "file:line: what" written to err. */
 trace_reader *trace_reader_open(const char *path, char *err, size_t errlen);
 
+/* Like trace_reader_open, for a file that is still being written: waits up to
+ * timeout_ms for the header line to be complete (the file may not even exist
+ * yet), and afterwards trace_reader_next returns TRACE_READ_AGAIN instead of
+ * TRACE_READ_EOF while no END event has been read. */
+trace_reader *trace_reader_open_follow(const char *path, int timeout_ms, char *err, size_t errlen);
+
 const struct trace_header *trace_reader_header(const trace_reader *r);
 
-/* Reads the next event into *ev (symbol records are absorbed on the way). */
+/* Reads the next event into *ev (symbol records are absorbed on the way).
+ * After TRACE_READ_ERROR the reader stays in error: every further call
+ * returns TRACE_READ_ERROR again. */
 enum trace_read_status trace_reader_next(trace_reader *r, struct heap_event *ev);
 
 /* "file:line: what" for the last TRACE_READ_ERROR. */
@@ -63,9 +81,32 @@ uint64_t trace_reader_line(const trace_reader *r);
 /* Whether an END event has been read (the trace is complete). */
 bool trace_reader_complete(const trace_reader *r);
 
+/* Whether an incomplete last line (no '\n') was ignored at end of file. */
+bool trace_reader_truncated(const trace_reader *r);
+
+/* Number of events returned so far. */
+uint64_t trace_reader_events(const trace_reader *r);
+
 /* The symbol for a caller address, or NULL if none was recorded. */
 const struct trace_symbol *trace_reader_symbol(const trace_reader *r, uint64_t addr);
 
+/* Calls fn for every symbol record read so far (in no particular order). */
+void trace_reader_each_symbol(const trace_reader *r,
+			      void (*fn)(void *ctx, const struct trace_symbol *sym), void *ctx);
+
 void trace_reader_close(trace_reader *r);
+
+/* ---- writing (tests, generators, converters) ------------------------------ */
+
+/* Writes the header line of h (format, version 1 and every field). Returns
+ * false if the stream reported an error. */
+bool trace_write_header(FILE *out, const struct trace_header *h);
+
+/* Writes ev as one event line in the format above; "n" only if with_instret.
+ * Returns false on a stream error or an event kind out of range. */
+bool trace_write_event(FILE *out, const struct heap_event *ev, bool with_instret);
+
+/* Writes a symbol record line. fn/src NULL write "??" / "??:0". */
+bool trace_write_symbol(FILE *out, uint64_t addr, const char *fn, const char *src);
 
 #endif /* TRACE_READER_H */

@@ -1,0 +1,302 @@
+/* test_trace_reader.c - the JSON trace reader: good lines, every error with its
+ * line number, truncated last lines, following a growing file, exact addresses. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test/test.h"
+#include "trace_reader.h"
+
+#define HDR                                                                                     \
+	"{\"format\":\"heapscope-trace\",\"version\":1,\"channel\":\"uart\",\"workload\":\"w\","   \
+	"\"heap_base\":\"0x80400000\",\"heap_size\":1048576,\"min_block\":16,\"min_align\":16,"   \
+	"\"time_hz\":10000000,\"instret\":false,\"elf\":\"k.elf\"}\n"
+#define INIT "{\"i\":0,\"k\":\"init\",\"t\":5,\"addr\":\"0x80400000\",\"size\":1048576,\"min_block\":16,\"min_align\":16}\n"
+
+/* Compares read statuses (enums) as ints. */
+#define ASSERT_ST(a, b) ASSERT_EQ((int)(a), (int)(b))
+
+static char tmp_path[256];
+
+/* Writes text to a fresh temporary file and returns its path. */
+static const char *temp_file(const char *text)
+{
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	snprintf(tmp_path, sizeof tmp_path, "%s/trtestXXXXXX", dir);
+	int fd = mkstemp(tmp_path);
+	ASSERT(fd >= 0);
+	size_t n = strlen(text);
+	ASSERT_EQ((size_t)write(fd, text, n), n);
+	close(fd);
+	return tmp_path;
+}
+
+/* Opens a trace of text; NULL with err filled on failure. */
+static trace_reader *open_text(const char *text, char *err, size_t errlen)
+{
+	const char *p = temp_file(text);
+	trace_reader *r = trace_reader_open(p, err, errlen);
+	unlink(p);
+	return r;
+}
+
+/* Reads events until something else; returns that status and the error text. */
+static enum trace_read_status read_all(trace_reader *r, int *events)
+{
+	struct heap_event ev;
+	enum trace_read_status st;
+	*events = 0;
+	while ((st = trace_reader_next(r, &ev)) == TRACE_READ_EVENT)
+		(*events)++;
+	return st;
+}
+
+/* Asserts that text fails on line `line` with a message containing `what`. */
+static void expect_error(const char *text, int line, const char *what)
+{
+	char err[512] = "";
+	trace_reader *r = open_text(text, err, sizeof err);
+	const char *msg = err;
+	if (r) {
+		int n;
+		ASSERT_ST(read_all(r, &n), TRACE_READ_ERROR);
+		msg = trace_reader_error(r);
+	}
+	char want[64];
+	snprintf(want, sizeof want, ":%d: ", line);
+	ASSERT_MSG(strstr(msg, want) != NULL, "error '%s' lacks line '%s'", msg, want);
+	ASSERT_MSG(strstr(msg, what) != NULL, "error '%s' lacks '%s'", msg, what);
+	trace_reader_close(r);
+}
+
+TEST_CASE(header_fields_are_read)
+{
+	char err[256];
+	trace_reader *r = open_text(HDR, err, sizeof err);
+	ASSERT_NOT_NULL(r);
+	const struct trace_header *h = trace_reader_header(r);
+	ASSERT_EQ(h->version, 1);
+	ASSERT_STR_EQ(h->channel, "uart");
+	ASSERT_STR_EQ(h->workload, "w");
+	ASSERT_STR_EQ(h->elf, "k.elf");
+	ASSERT_EQ(h->heap_base, 0x80400000ull);
+	ASSERT_EQ(h->heap_size, 1048576ull);
+	ASSERT_EQ(h->time_hz, 10000000ull);
+	ASSERT(!h->has_instret);
+	int n;
+	ASSERT_ST(read_all(r, &n), TRACE_READ_EOF);
+	ASSERT_EQ(n, 0);
+	ASSERT(!trace_reader_complete(r));
+	trace_reader_close(r);
+}
+
+TEST_CASE(every_kind_round_trips_through_writer_and_reader)
+{
+	struct heap_event evs[HEAP_EV_COUNT];
+	memset(evs, 0, sizeof evs);
+	for (unsigned k = 0; k < HEAP_EV_COUNT; k++) {
+		struct heap_event *e = &evs[k];
+		e->kind = (uint8_t)k;
+		e->seq = k * 2;
+		e->time = 1000 + k;
+		e->instret = 77 + k;
+		switch (k) {
+		case HEAP_EV_INIT: e->addr = 0x80400000; e->size = 1 << 20; e->block = 16; e->align_log2 = 4; break;
+		case HEAP_EV_ALLOC: e->addr = 0x80400040; e->size = 20; e->block = 32; e->align_log2 = 6;
+			e->caller = 0x80201a3c; e->examined = 3; break;
+		case HEAP_EV_FREE: e->addr = 0x80400040; e->size = 20; e->block = 32; e->align_log2 = 6;
+			e->caller = 0x80201a40; break;
+		case HEAP_EV_SPLIT: e->addr = 0x80400000; e->size = 4096; e->addr2 = 0x80400060; e->size2 = 3998; break;
+		case HEAP_EV_COALESCE: e->addr = 0x80400000; e->size = 512; e->addr2 = 0x80400100;
+			e->size2 = 64; e->flags = HEAP_MERGED_PREV | HEAP_MERGED_NEXT; break;
+		case HEAP_EV_ALLOC_FAIL: e->size = 9000; e->align_log2 = 4; e->caller = 0x1234;
+			e->examined = 9; e->block = 8000; e->size2 = 4000; break;
+		case HEAP_EV_REALLOC: e->addr = 0x80400200; e->size = 99; e->addr2 = 0x80400040;
+			e->size2 = 20; e->caller = 0x55; break;
+		case HEAP_EV_MARKER: strcpy(e->name, "phase \"2\"\\x"); break;
+		case HEAP_EV_DROP: e->size = 12; break;
+		case HEAP_EV_END: e->size = 123; e->block = 456; e->size2 = 12; e->flags = HEAP_END_PANIC; break;
+		}
+	}
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char path[256];
+	snprintf(path, sizeof path, "%s/trtestXXXXXX", dir);
+	int fd = mkstemp(path);
+	ASSERT(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	struct trace_header h = {.version = 1, .heap_base = 0x80400000, .heap_size = 1 << 20,
+				 .min_block = 16, .min_align = 16, .time_hz = 10000000,
+				 .has_instret = true};
+	strcpy(h.channel, "semihosting");
+	ASSERT(trace_write_header(f, &h));
+	ASSERT(trace_write_symbol(f, 0x80201a3c, "vec_grow", "kernel/vec.c:57"));
+	for (unsigned k = 0; k < HEAP_EV_COUNT; k++)
+		ASSERT(trace_write_event(f, &evs[k], true));
+	fclose(f);
+	char err[256];
+	trace_reader *r = trace_reader_open(path, err, sizeof err);
+	unlink(path);
+	ASSERT_MSG(r != NULL, "%s", err);
+	ASSERT(trace_reader_header(r)->has_instret);
+	for (unsigned k = 0; k < HEAP_EV_COUNT; k++) {
+		struct heap_event ev;
+		ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+		ASSERT_MEM_EQ(&ev, &evs[k], sizeof ev);
+	}
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EOF);
+	ASSERT(trace_reader_complete(r));
+	ASSERT_EQ(trace_reader_events(r), (uint64_t)HEAP_EV_COUNT);
+	const struct trace_symbol *s = trace_reader_symbol(r, 0x80201a3c);
+	ASSERT_NOT_NULL(s);
+	ASSERT_STR_EQ(s->fn, "vec_grow");
+	ASSERT_STR_EQ(s->src, "kernel/vec.c:57");
+	ASSERT_NULL(trace_reader_symbol(r, 0x80201a40));
+	trace_reader_close(r);
+}
+
+TEST_CASE(addresses_keep_all_64_bits)
+{
+	char err[256];
+	trace_reader *r = open_text(HDR INIT
+				    "{\"i\":1,\"k\":\"alloc\",\"t\":6,\"addr\":\"0xfffffffffffffff0\",\"size\":1,"
+				    "\"align\":16,\"block\":16,\"caller\":\"0x8000000000000001\",\"ex\":0}\n",
+				    err, sizeof err);
+	ASSERT_NOT_NULL(r);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_EQ(ev.addr, 0xfffffffffffffff0ull);
+	ASSERT_EQ(ev.caller, 0x8000000000000001ull);
+	ASSERT_EQ(ev.size, 1ull);
+	ASSERT_EQ(ev.align_log2, 4);
+	trace_reader_close(r);
+}
+
+TEST_CASE(unknown_fields_of_any_type_are_skipped)
+{
+	char err[256];
+	trace_reader *r = open_text(
+		HDR "{\"x\":{\"a\":[1,2,{\"b\":\"}\"}],\"c\":null},\"i\":0,\"y\":-1.5e3,\"k\":\"marker\","
+		    "\"z\":true,\"t\":1,\"name\":\"a\\u00e9b\" , \"w\" : \"\\\"\" }\n",
+		err, sizeof err);
+	ASSERT_NOT_NULL(r);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_EQ(ev.kind, HEAP_EV_MARKER);
+	ASSERT_STR_EQ(ev.name, "a\xc3\xa9" "b");
+	trace_reader_close(r);
+}
+
+TEST_CASE(truncated_last_line_is_ignored_at_eof)
+{
+	char err[256];
+	trace_reader *r = open_text(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":7,\"na", err, sizeof err);
+	ASSERT_NOT_NULL(r);
+	int n;
+	ASSERT_ST(read_all(r, &n), TRACE_READ_EOF);
+	ASSERT_EQ(n, 1);
+	ASSERT(trace_reader_truncated(r));
+	ASSERT(!trace_reader_complete(r));
+	trace_reader_close(r);
+}
+
+TEST_CASE(errors_name_the_file_line_and_problem)
+{
+	expect_error("", 1, "no trace header");
+	expect_error("{\"format\":\"other\"}\n", 1, "not a heapscope trace");
+	expect_error("[1]\n", 1, "not a JSON object");
+	expect_error("{\"format\":\"heapscope-trace\",\"version\":2,\"heap_base\":\"0x0\",\"heap_size\":1}\n",
+		     1, "unsupported trace version 2");
+	expect_error("{\"format\":\"heapscope-trace\",\"version\":1,\"heap_size\":1}\n", 1, "heap_base");
+	expect_error(HDR INIT "nonsense\n", 3, "not a JSON object");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"x\"\n", 3, "expected ',' or '}'");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"x\"} x\n", 3, "text after");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"bogus\",\"t\":1}\n", 3, "unknown event kind \"bogus\"");
+	expect_error(HDR INIT "{\"i\":1,\"t\":1}\n", 3, "no kind");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1}\n", 3, "lacks field 'count'");
+	expect_error(HDR INIT "{\"k\":\"drop\",\"t\":1,\"count\":1}\n", 3, "lacks field 'i'");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":-1}\n", 3, "'count': expected a non-negative");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":1.5}\n", 3, "'count': expected a non-negative");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":99999999999999999999}\n", 3, "below 2^64");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"free\",\"t\":1,\"addr\":12,\"size\":1,\"align\":16,\"block\":16,\"caller\":\"0x0\"}\n",
+		     3, "'addr': expected a hex address");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"free\",\"t\":1,\"addr\":\"0xzz\",\"size\":1,\"align\":16,\"block\":16,\"caller\":\"0x0\"}\n",
+		     3, "'addr': expected a hex address");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"free\",\"t\":1,\"addr\":\"0x10\",\"size\":1,\"align\":24,\"block\":16,\"caller\":\"0x0\"}\n",
+		     3, "not a power of two");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"coalesce\",\"t\":1,\"addr\":\"0x10\",\"size\":1,\"freed_addr\":\"0x10\",\"freed_size\":1,\"merged\":\"up\"}\n",
+		     3, "'merged'");
+	expect_error(HDR INIT "{\"i\":0,\"k\":\"marker\",\"t\":1,\"name\":\"x\"}\n", 3, "sequence number 0 does not follow 0");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"end\",\"t\":1,\"events\":2,\"dropped\":0,\"used\":0,\"panic\":false}\n"
+			      "{\"i\":2,\"k\":\"marker\",\"t\":1,\"name\":\"x\"}\n",
+		     4, "after the end event");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"end\",\"t\":1,\"events\":2,\"dropped\":0,\"used\":0,\"panic\":1}\n",
+		     3, "'panic': expected true or false");
+	expect_error(HDR INIT "{\"k\":\"sym\",\"fn\":\"f\"}\n", 3, "lacks field 'addr'");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"a\tb\"}\n", 3, "'name': expected a string");
+}
+
+TEST_CASE(errors_stay_sticky)
+{
+	char err[256];
+	trace_reader *r = open_text(HDR "oops\n" INIT, err, sizeof err);
+	ASSERT_NOT_NULL(r);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_ERROR);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_ERROR);
+	ASSERT_EQ(trace_reader_line(r), 2ull);
+	trace_reader_close(r);
+}
+
+TEST_CASE(missing_file_is_reported)
+{
+	char err[256];
+	trace_reader *r = trace_reader_open("no/such/trace.jsonl", err, sizeof err);
+	ASSERT_NULL(r);
+	ASSERT(strstr(err, "no/such/trace.jsonl") != NULL);
+	ASSERT(strstr(err, "No such file") != NULL);
+}
+
+TEST_CASE(a_growing_file_can_be_followed)
+{
+	const char *p = temp_file(HDR "{\"i\":0,\"k\":\"init\",\"t\":5,\"addr\":\"0x8040");
+	char path[256];
+	strcpy(path, p);
+	char err[256];
+	trace_reader *r = trace_reader_open_follow(path, 100, err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_AGAIN);
+	FILE *f = fopen(path, "a");
+	ASSERT_NOT_NULL(f);
+	fputs("0000\",\"size\":1048576,\"min_block\":16,\"min_align\":16}\n{\"i\":1,", f);
+	fflush(f);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_EQ(ev.kind, HEAP_EV_INIT);
+	ASSERT_EQ(ev.addr, 0x80400000ull);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_AGAIN);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_AGAIN);
+	fputs("\"k\":\"end\",\"t\":9,\"events\":2,\"dropped\":0,\"used\":0,\"panic\":false}\n", f);
+	fclose(f);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_EQ(ev.kind, HEAP_EV_END);
+	ASSERT_EQ(trace_reader_line(r), 3ull);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EOF);
+	trace_reader_close(r);
+	unlink(path);
+}
+
+TEST_CASE(following_waits_for_the_header)
+{
+	const char *p = temp_file("{\"format\":\"heapscope-trace\",");
+	char path[256], err[256];
+	strcpy(path, p);
+	trace_reader *r = trace_reader_open_follow(path, 30, err, sizeof err);
+	ASSERT_NULL(r);
+	ASSERT(strstr(err, "no complete header") != NULL);
+	unlink(path);
+}
+
+int main(void) { return test_main(); }
