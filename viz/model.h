@@ -1,0 +1,151 @@
+/* model.h - heapviz replay model: compact event store, heap state at any event
+ * index, keyframes, metrics, timeline series and hit-testing. Knows no SDL.
+ *
+ * Positions: a model holding n events has positions 0..n; position p is the
+ * heap state after the first p events were applied, and event p-1 is "the
+ * current event" (the one the viewer highlights). Event numbers are indices
+ * into the stored event array (equal to the trace's `i` unless events were
+ * dropped).
+ *
+ * Memory: every event is held in a 40-byte struct viz_event; keyframes are
+ * taken so that their blocks cost at most VIZ_KF_BYTES_PER_EVENT bytes per
+ * event on average; the timeline keeps at most VIZ_SERIES_MAX samples.
+ *
+ * Ownership: viz_model_new returns a model freed with viz_model_free. Pointers
+ * returned by viz_model_* accessors stay valid until the next call that
+ * appends events or seeks (viz_model_append, viz_model_seek).
+ */
+#ifndef VIZ_MODEL_H
+#define VIZ_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap_event.h"
+
+#define VIZ_NO_ADDR 0xffffffffu     /* viz_event.addr/addr2: none, or outside the heap */
+#define VIZ_NO_CALLER 0xffffffffu   /* viz_event.aux / viz_block.caller: unknown */
+#define VIZ_KF_MIN_INTERVAL 512     /* fewest events between two keyframes */
+#define VIZ_KF_BYTES_PER_EVENT 8    /* keyframe bytes allowed per event, on average */
+#define VIZ_SERIES_MAX 4096         /* most timeline samples kept */
+#define VIZ_HIST_BUCKETS 24         /* free-size histogram: bucket b holds sizes in [2^(b+4), 2^(b+5)) */
+
+/* One event, compactly (40 bytes). Addresses are offsets from the heap base. */
+struct viz_event {
+	uint64_t time;      /* ticks of time_hz */
+	uint64_t size;      /* heap_event.size (requested, size before, merged size, count) */
+	uint32_t addr;      /* offset of heap_event.addr, VIZ_NO_ADDR if none or outside */
+	uint32_t addr2;     /* offset of heap_event.addr2, VIZ_NO_ADDR if none or outside */
+	uint32_t block;     /* heap_event.block, saturated to 32 bits */
+	uint32_t size2;     /* heap_event.size2, saturated to 32 bits */
+	uint32_t aux;       /* caller index (alloc/free/alloc_fail/realloc), name index (marker) */
+	uint8_t kind;       /* enum heap_event_kind */
+	uint8_t flags;      /* HEAP_MERGED_* / HEAP_END_* */
+	uint8_t align_log2; /* requested alignment, log2 */
+	uint8_t bad;        /* 1 if the event did not fit the replayed state (ignored) */
+};
+
+/* One allocated block of the replayed heap (free blocks are the gaps). */
+struct viz_block {
+	uint32_t off;        /* offset of the block from the heap base */
+	uint32_t bytes;      /* block bytes taken */
+	uint32_t req;        /* bytes requested (saturated) */
+	uint32_t born;       /* index of the ALLOC event that made it */
+	uint32_t caller;     /* caller index, VIZ_NO_CALLER if unknown */
+	uint32_t align_log2; /* requested alignment, log2 */
+};
+
+struct viz_metrics {
+	uint64_t used_bytes;     /* bytes in allocated blocks */
+	uint64_t free_bytes;     /* bytes in free blocks (gaps) */
+	uint64_t largest_free;   /* biggest free block */
+	uint64_t free_blocks;    /* number of free blocks */
+	uint64_t live_blocks;    /* number of allocated blocks */
+	uint32_t frag_permille;  /* 1000 * (1 - largest_free / free_bytes), 0 if nothing free */
+	uint32_t frag_sq_permille; /* 1000 * (1 - sum(free_i^2) / free_bytes^2) */
+	uint32_t hist[VIZ_HIST_BUCKETS]; /* free blocks by size class */
+};
+
+/* One timeline sample: the state at position `pos`, and the highest used
+ * bytes seen since the previous sample. */
+struct viz_sample {
+	uint32_t pos;
+	uint32_t used;
+	uint32_t used_max;
+	uint32_t largest_free;
+	uint32_t free_bytes;
+	uint32_t free_blocks;
+};
+
+struct viz_caller {
+	uint64_t addr; /* return address in the caller */
+	char *fn;      /* function, "??" if unknown (owned by the model) */
+	char *src;     /* "file:line", "??:0" if unknown (owned by the model) */
+};
+
+typedef struct viz_model viz_model;
+
+/* A model for the heap [heap_base, heap_base + heap_size) with blocks aligned to
+ * gran (a power of two, >= 1). heap_size must be below 4 GiB. Returns NULL on a
+ * bad argument or no memory. */
+viz_model *viz_model_new(uint64_t heap_base, uint64_t heap_size, uint64_t gran);
+void viz_model_free(viz_model *m);
+
+/* Appends one event and applies it to the model's tip state (keyframes, series,
+ * peak). An event that does not fit (alloc over a live block, free of an
+ * unknown block, address outside the heap) is stored with bad=1, counted and
+ * otherwise ignored. Returns false only if memory ran out. */
+bool viz_model_append(viz_model *m, const struct heap_event *ev);
+
+/* Registers a caller's symbol (fn/src may be NULL); returns its index, or
+ * VIZ_NO_CALLER if memory ran out. Callers seen in events without a symbol
+ * are registered automatically with fn "??". */
+uint32_t viz_model_add_caller(viz_model *m, uint64_t addr, const char *fn, const char *src);
+const struct viz_caller *viz_model_caller(const viz_model *m, uint32_t index);
+
+size_t viz_model_count(const viz_model *m);
+const struct viz_event *viz_model_event(const viz_model *m, size_t index);
+uint64_t viz_model_heap_base(const viz_model *m);
+uint64_t viz_model_heap_size(const viz_model *m);
+uint64_t viz_model_gran(const viz_model *m);
+uint64_t viz_model_bad_events(const viz_model *m); /* events with bad=1 */
+const char *viz_model_marker_name(const viz_model *m, const struct viz_event *e);
+
+/* Moves the cursor to position pos (clamped to 0..count). Returns the position. */
+size_t viz_model_seek(viz_model *m, size_t pos);
+size_t viz_model_pos(const viz_model *m);
+
+/* The allocated blocks at the cursor, sorted by address; *n gets their number. */
+const struct viz_block *viz_model_blocks(viz_model *m, size_t *n);
+
+/* Metrics of the state at the cursor. */
+void viz_model_metrics(viz_model *m, struct viz_metrics *out);
+
+/* Hit-test at the cursor: the block containing heap offset off. Returns true if
+ * off is inside the heap; *blk gets the allocated block, or for a free byte a
+ * block describing the free gap with born = caller = VIZ_NO_CALLER and
+ * *is_free = true. */
+bool viz_model_hit(viz_model *m, uint64_t off, struct viz_block *blk, bool *is_free);
+
+/* Position with the most bytes in use (first one if tied), and that figure. */
+size_t viz_model_peak_pos(const viz_model *m, uint64_t *peak_used);
+
+/* Positions just after each ALLOC_FAIL event, in order; *n gets their number. */
+const uint32_t *viz_model_fails(const viz_model *m, size_t *n);
+
+/* Index of the first event at or after `from` (direction +1) or at or before
+ * `from` (-1) whose kind is `kind`; SIZE_MAX if none. */
+size_t viz_model_find(const viz_model *m, size_t from, int direction, unsigned kind);
+
+/* Timeline samples (at most VIZ_SERIES_MAX, by increasing pos). */
+/* The last sample is the tip (position count) whenever count > 0. */
+const struct viz_sample *viz_model_series(viz_model *m, size_t *n);
+
+/* Bytes the model holds for its events, keyframes and series (for benches). */
+size_t viz_model_bytes(const viz_model *m);
+size_t viz_model_keyframes(const viz_model *m);
+/* Most events any seek must replay after restoring a keyframe. */
+size_t viz_model_max_replay(const viz_model *m);
+
+#endif /* VIZ_MODEL_H */

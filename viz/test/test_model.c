@@ -1,0 +1,253 @@
+/* test_model.c - host tests of the heapviz replay model: state and metrics at known
+ * event indices, seek equal to the real allocator's state at random indices. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "test/test.h"
+#include "workload.h"
+
+#define BASE 0x80400000ull
+
+static struct heap_event ev_alloc(uint64_t off, uint64_t block, uint64_t caller)
+{
+	struct heap_event e;
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_ALLOC;
+	e.addr = BASE + off;
+	e.size = block - 3;
+	e.block = block;
+	e.align_log2 = 4;
+	e.caller = caller;
+	return e;
+}
+
+static struct heap_event ev_free(uint64_t off, uint64_t block)
+{
+	struct heap_event e = ev_alloc(off, block, 0);
+	e.kind = HEAP_EV_FREE;
+	return e;
+}
+
+static struct heap_event ev_kind(unsigned kind)
+{
+	struct heap_event e;
+	memset(&e, 0, sizeof e);
+	e.kind = (uint8_t)kind;
+	return e;
+}
+
+/* A 4 KiB heap: alloc A [0,64) B [64,192) C [192,256), free B, alloc D [64,96), fail, free A. */
+static viz_model *small_model(void)
+{
+	viz_model *m = viz_model_new(BASE, 4096, 16);
+	ASSERT_NOT_NULL(m);
+	struct heap_event evs[] = {
+		ev_kind(HEAP_EV_INIT),
+		ev_alloc(0, 64, 0x80201000),
+		ev_alloc(64, 128, 0x80201040),
+		ev_alloc(192, 64, 0x80201000),
+		ev_free(64, 128),
+		ev_alloc(64, 32, 0x80201080),
+		ev_kind(HEAP_EV_ALLOC_FAIL),
+		ev_free(0, 64),
+		ev_kind(HEAP_EV_END),
+	};
+	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+		ASSERT(viz_model_append(m, &evs[i]));
+	return m;
+}
+
+TEST_CASE(state_after_three_allocs_holds_three_blocks_in_address_order)
+{
+	viz_model *m = small_model();
+	ASSERT_EQ(viz_model_seek(m, 4), (size_t)4);
+	size_t n;
+	const struct viz_block *b = viz_model_blocks(m, &n);
+	ASSERT_EQ(n, (size_t)3);
+	ASSERT_EQ(b[0].off, 0u);
+	ASSERT_EQ(b[1].off, 64u);
+	ASSERT_EQ(b[1].bytes, 128u);
+	ASSERT_EQ(b[1].born, 2u);
+	ASSERT_EQ(b[2].off, 192u);
+	struct viz_metrics mt;
+	viz_model_metrics(m, &mt);
+	ASSERT_EQ(mt.used_bytes, (uint64_t)256);
+	ASSERT_EQ(mt.free_bytes, (uint64_t)(4096 - 256));
+	ASSERT_EQ(mt.free_blocks, (uint64_t)1);
+	ASSERT_EQ(mt.frag_permille, 0u);
+	viz_model_free(m);
+}
+
+TEST_CASE(free_in_the_middle_makes_a_second_free_block_and_fragmentation)
+{
+	viz_model *m = small_model();
+	viz_model_seek(m, 5);
+	struct viz_metrics mt;
+	viz_model_metrics(m, &mt);
+	ASSERT_EQ(mt.live_blocks, (uint64_t)2);
+	ASSERT_EQ(mt.free_blocks, (uint64_t)2);
+	ASSERT_EQ(mt.largest_free, (uint64_t)(4096 - 256));
+	ASSERT_EQ(mt.free_bytes, (uint64_t)(4096 - 128));
+	ASSERT_EQ(mt.frag_permille, (uint32_t)(1000 - (3840 * 1000) / 3968));
+	ASSERT_EQ(mt.hist[3], 1u); /* 128 bytes: [128, 256) */
+	viz_model_free(m);
+}
+
+TEST_CASE(seeking_backwards_restores_the_earlier_state)
+{
+	viz_model *m = small_model();
+	viz_model_seek(m, 9);
+	size_t n;
+	viz_model_blocks(m, &n);
+	ASSERT_EQ(n, (size_t)2); /* B' and C */
+	viz_model_seek(m, 1);
+	viz_model_blocks(m, &n);
+	ASSERT_EQ(n, (size_t)0);
+	viz_model_seek(m, 6);
+	const struct viz_block *b = viz_model_blocks(m, &n);
+	ASSERT_EQ(n, (size_t)3);
+	ASSERT_EQ(b[1].bytes, 32u);
+	ASSERT_EQ(viz_model_caller(m, b[1].caller)->addr, (uint64_t)0x80201080);
+	viz_model_free(m);
+}
+
+TEST_CASE(hit_test_finds_blocks_and_free_gaps)
+{
+	viz_model *m = small_model();
+	viz_model_seek(m, 6);
+	struct viz_block b;
+	bool is_free;
+	ASSERT(viz_model_hit(m, 70, &b, &is_free));
+	ASSERT(!is_free);
+	ASSERT_EQ(b.off, 64u);
+	ASSERT_EQ(b.born, 5u);
+	ASSERT(viz_model_hit(m, 100, &b, &is_free));
+	ASSERT(is_free);
+	ASSERT_EQ(b.off, 96u);
+	ASSERT_EQ(b.bytes, 96u);
+	ASSERT(viz_model_hit(m, 4000, &b, &is_free));
+	ASSERT(is_free);
+	ASSERT_EQ(b.off, 256u);
+	ASSERT(!viz_model_hit(m, 4096, &b, &is_free));
+	viz_model_free(m);
+}
+
+TEST_CASE(peak_and_failures_are_found_at_their_positions)
+{
+	viz_model *m = small_model();
+	uint64_t peak;
+	ASSERT_EQ(viz_model_peak_pos(m, &peak), (size_t)4);
+	ASSERT_EQ(peak, (uint64_t)256);
+	size_t n;
+	const uint32_t *f = viz_model_fails(m, &n);
+	ASSERT_EQ(n, (size_t)1);
+	ASSERT_EQ(f[0], 7u);
+	ASSERT_EQ(viz_model_find(m, 0, 1, HEAP_EV_ALLOC_FAIL), (size_t)6);
+	ASSERT_EQ(viz_model_find(m, 8, -1, HEAP_EV_FREE), (size_t)7);
+	ASSERT_EQ(viz_model_find(m, 8, 1, HEAP_EV_MARKER), SIZE_MAX);
+	viz_model_free(m);
+}
+
+TEST_CASE(events_that_do_not_fit_are_marked_bad_and_ignored)
+{
+	viz_model *m = viz_model_new(BASE, 4096, 16);
+	struct heap_event a = ev_alloc(0, 64, 0), overlap = ev_alloc(32, 64, 0), unknown = ev_free(512, 16);
+	struct heap_event outside = ev_alloc(8192, 16, 0), misaligned = ev_alloc(72, 16, 0);
+	ASSERT(viz_model_append(m, &a));
+	ASSERT(viz_model_append(m, &overlap));
+	ASSERT(viz_model_append(m, &unknown));
+	ASSERT(viz_model_append(m, &outside));
+	ASSERT(viz_model_append(m, &misaligned));
+	ASSERT_EQ(viz_model_bad_events(m), (uint64_t)4);
+	ASSERT_EQ(viz_model_event(m, 1)->bad, 1);
+	viz_model_seek(m, 5);
+	size_t n;
+	viz_model_blocks(m, &n);
+	ASSERT_EQ(n, (size_t)1);
+	viz_model_free(m);
+}
+
+TEST_CASE(events_are_held_in_at_most_40_bytes)
+{
+	ASSERT_LE(sizeof(struct viz_event), (size_t)40);
+}
+
+/* ---- against the real allocator ------------------------------------------- */
+
+struct checkpoint {
+	size_t pos;
+	struct heap_stats st;
+};
+
+struct rec {
+	viz_model *m;
+	struct workload *w;
+};
+
+static void rec_sink(void *ctx, const struct heap_event *ev)
+{
+	struct rec *r = ctx;
+	ASSERT(viz_model_append(r->m, ev));
+}
+
+TEST_CASE(seek_equals_the_real_allocator_state_at_random_positions)
+{
+	enum { CHECKS = 300 };
+	static struct checkpoint cp[CHECKS];
+	struct workload w;
+	struct rec r = {.m = viz_model_new(WL_BASE, 1 << 18, 16), .w = &w};
+	ASSERT_NOT_NULL(r.m);
+	ASSERT(wl_init(&w, 1 << 18, 12345, rec_sink, &r));
+	size_t ncp = 0;
+	uint64_t rng = 99;
+	while (ncp < CHECKS) {
+		wl_step(&w);
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		if ((rng >> 33) % 40 == 0) {
+			cp[ncp].pos = viz_model_count(r.m);
+			heap_stats(&w.heap, &cp[ncp].st);
+			ncp++;
+		}
+	}
+	wl_finish(&w);
+	ASSERT_EQ(viz_model_bad_events(r.m), (uint64_t)0);
+	ASSERT_GT(viz_model_keyframes(r.m), (size_t)3);
+	for (size_t k = 0; k < CHECKS; k++) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		const struct checkpoint *c = &cp[(rng >> 33) % CHECKS];
+		ASSERT_EQ(viz_model_seek(r.m, c->pos), c->pos);
+		struct viz_metrics mt;
+		viz_model_metrics(r.m, &mt);
+		ASSERT_EQ(mt.used_bytes, (uint64_t)c->st.used_bytes);
+		ASSERT_EQ(mt.free_bytes, (uint64_t)c->st.free_bytes);
+		ASSERT_EQ(mt.free_blocks, (uint64_t)c->st.free_blocks);
+		ASSERT_EQ(mt.largest_free, (uint64_t)c->st.largest_free);
+		ASSERT_EQ(mt.frag_permille, c->st.frag_permille);
+	}
+	viz_model_free(r.m);
+}
+
+TEST_CASE(series_ends_at_the_tip_and_stays_bounded)
+{
+	struct workload w;
+	struct rec r = {.m = viz_model_new(WL_BASE, 1 << 16, 16), .w = &w};
+	ASSERT(wl_init(&w, 1 << 16, 7, rec_sink, &r));
+	while (viz_model_count(r.m) < 3 * VIZ_SERIES_MAX)
+		wl_step(&w);
+	size_t n;
+	const struct viz_sample *s = viz_model_series(r.m, &n);
+	ASSERT_LE(n, (size_t)VIZ_SERIES_MAX + 1);
+	ASSERT_GT(n, (size_t)VIZ_SERIES_MAX / 4);
+	ASSERT_EQ((size_t)s[n - 1].pos, viz_model_count(r.m));
+	ASSERT_EQ((uint64_t)s[n - 1].used, (uint64_t)w.heap.used);
+	for (size_t i = 1; i < n; i++)
+		ASSERT_LT(s[i - 1].pos, s[i].pos);
+	wl_finish(&w);
+	viz_model_free(r.m);
+}
+
+int main(void)
+{
+	return test_main();
+}

@@ -1,0 +1,12 @@
+# viz/viz.mk - heapviz (the SDL2 heap map viewer), its tests and benches.
+# Only viz/render_sdl.c calls SDL; the model, layout and PNG writer are plain C.
+
+VIZ_MODEL_SRCS := viz/model.c
+VIZ_WL_SRCS    := viz/test/workload.c kernel/heap.c
+VIZ_RUNNER     := kernel/test/host/host_runner.c
+
+# Random traces from the real allocator core, for tests and benches.
+$(eval $(call host_program,viz-gentrace,viz/test/gentrace.c $(VIZ_WL_SRCS),))
+
+$(eval $(call host_program,viz-test-model,viz/test/test_model.c $(VIZ_MODEL_SRCS) $(VIZ_WL_SRCS) $(VIZ_RUNNER),))
+HOST_TESTS += viz-test-model
