@@ -162,7 +162,6 @@ struct exporter {
 	const struct trace_header *h;
 	const char *path;
 	FILE *out;
-	uint64_t useful;            /* requested bytes live */
 	struct caller_table *callers;
 	/* massif: the exact peak, with its heap tree */
 	struct sample peak;
@@ -176,18 +175,17 @@ struct exporter {
 /* Fills *s from the model after event ev. */
 static void sample_take(struct exporter *x, const struct heap_event *ev, struct sample *s)
 {
-	struct heap_model_stats st;
-	heap_model_stats(x->model, &st);
+	const struct heap_model_metrics *st = heap_model_metrics(x->model);
 	s->index = trace_reader_events(x->r) - 1;
 	s->t = ev->time;
 	s->n = ev->instret;
-	s->used = st.used_bytes;
-	s->useful = x->useful <= st.used_bytes ? x->useful : st.used_bytes;
-	s->free_bytes = st.free_bytes;
-	s->free_blocks = st.free_blocks;
-	s->live_blocks = st.live_blocks;
-	s->largest_free = st.largest_free;
-	s->frag = st.free_bytes ? 1.0 - (double)st.largest_free / (double)st.free_bytes : 0.0;
+	s->used = st->used_bytes;
+	s->useful = st->requested_bytes <= st->used_bytes ? st->requested_bytes : st->used_bytes;
+	s->free_bytes = st->free_bytes;
+	s->free_blocks = st->free_blocks;
+	s->live_blocks = st->live_blocks;
+	s->largest_free = st->largest_free;
+	s->frag = st->frag;
 }
 
 /* Applies ev to the model and the call-site table. Returns false on an
@@ -199,18 +197,19 @@ static bool exporter_apply(struct exporter *x, const struct heap_event *ev, char
 	if (is_free) {
 		const struct heap_model_block *b = heap_model_find(x->model, ev->addr);
 		if (b) {
-			freed_size = b->size;
+			freed_size = b->req_size;
 			freed_caller = b->caller;
 		}
 	}
-	if (!heap_model_apply(x->model, ev, err, errlen))
+	char why[256];
+	if (heap_model_apply(x->model, ev, why, sizeof why) != HEAP_MODEL_OK) {
+		snprintf(err, errlen, "%s: %s", x->path, why);
 		return false;
+	}
 	if (ev->kind == HEAP_EV_ALLOC) {
-		x->useful += ev->size;
 		if (x->callers)
 			callers_get(x->callers, ev->caller)->bytes += ev->size;
 	} else if (is_free) {
-		x->useful -= freed_size <= x->useful ? freed_size : x->useful;
 		if (x->callers) {
 			struct caller_bytes *c = callers_get(x->callers, freed_caller);
 			c->bytes -= freed_size <= c->bytes ? freed_size : c->bytes;
@@ -348,9 +347,9 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 		struct sample s;
 		sample_take(x, &ev, &s);
 		/* like massif, take the peak lazily: when memory first drops after a new maximum */
-		if (x->peak_pending && s.useful < x->peak.useful)
+		if (x->peak_pending && s.used < x->peak.used)
 			peak_record(x);
-		if (!have_peak || s.useful > x->peak.useful) {
+		if (!have_peak || s.used > x->peak.used) {
 			x->peak = s;
 			x->peak_pending = true;
 			have_peak = true;
@@ -595,10 +594,9 @@ static int cmd_export(int argc, char **argv)
 		return HT_EXIT_BAD_INPUT;
 	}
 	x.h = trace_reader_header(x.r);
-	x.model = heap_model_create(x.h);
+	x.model = heap_model_new();
 	if (!x.model) {
-		fprintf(stderr, "heaptrace export: %s: cannot model a heap of %" PRIu64 " bytes\n",
-			in_path, x.h->heap_size);
+		fprintf(stderr, "heaptrace export: out of memory\n");
 		trace_reader_close(x.r);
 		return HT_EXIT_BAD_INPUT;
 	}
@@ -608,14 +606,14 @@ static int cmd_export(int argc, char **argv)
 	if (out_path) {
 		if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid()) >= (int)sizeof tmp) {
 			fprintf(stderr, "heaptrace export: %s: path too long\n", out_path);
-			heap_model_destroy(x.model);
+			heap_model_free(x.model);
 			trace_reader_close(x.r);
 			return HT_EXIT_BAD_INPUT;
 		}
 		x.out = fopen(tmp, "w");
 		if (!x.out) {
 			fprintf(stderr, "heaptrace export: %s: %s\n", tmp, strerror(errno));
-			heap_model_destroy(x.model);
+			heap_model_free(x.model);
 			trace_reader_close(x.r);
 			return HT_EXIT_IO;
 		}
@@ -648,7 +646,7 @@ static int cmd_export(int argc, char **argv)
 		fprintf(stderr, "heaptrace export: stdout: write failed\n");
 		rc = rc ? rc : HT_EXIT_IO;
 	}
-	heap_model_destroy(x.model);
+	heap_model_free(x.model);
 	trace_reader_close(x.r);
 	return rc;
 }

@@ -1,8 +1,11 @@
 /* diffgen.c - writes a deterministic JSON heap trace by running the real allocator core
  * (kernel/heap.c) on the host: the test input for `heaptrace diff` and `export`.
  *
- * usage: diffgen [--seed S] [--ops N] [--heap BYTES] [--big N] [--leak N] [--time-scale K]
- *                [--no-end] [-o OUT]
+ * usage: diffgen [--seed S] [--ops N] [--heap BYTES] [--live N] [--big N] [--leak N]
+ *                [--time-scale K] [--no-end] [-o OUT]
+ *   --live N   at most N allocations live at once (more: a higher peak)
+ *   --big N    N allocations larger than the heap at the end (alloc failures)
+ *   --leak N   N allocations never freed
  * The same options give the same events; --time-scale changes only timestamps.
  */
 #include <errno.h>
@@ -14,7 +17,7 @@
 #include "heap.h"
 #include "trace_reader.h"
 
-#define LIVE_MAX 96  /* allocations kept live at most */
+#define LIVE_MAX 256 /* allocations kept live at most (--live, default 96) */
 #define CALLERS 6    /* distinct fake call sites */
 
 struct gen {
@@ -80,7 +83,7 @@ static bool parse_u64(const char *s, uint64_t *v)
 
 int main(int argc, char **argv)
 {
-	uint64_t seed = 1, ops = 2000, heap_bytes = 65536, big = 0, leak = 0, time_scale = 10;
+	uint64_t seed = 1, live_max = 96, ops = 2000, heap_bytes = 65536, big = 0, leak = 0, time_scale = 10;
 	bool end = true;
 	const char *out_path = NULL;
 	for (int i = 1; i < argc; i++) {
@@ -89,6 +92,7 @@ int main(int argc, char **argv)
 				: !strcmp(argv[i], "--heap")	   ? &heap_bytes
 				: !strcmp(argv[i], "--big")	   ? &big
 				: !strcmp(argv[i], "--leak")	   ? &leak
+				: !strcmp(argv[i], "--live")	   ? &live_max
 				: !strcmp(argv[i], "--time-scale") ? &time_scale
 								   : NULL;
 		if (dst) {
@@ -102,10 +106,14 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			out_path = argv[++i];
 		} else {
-			fprintf(stderr, "usage: diffgen [--seed S] [--ops N] [--heap BYTES] [--big N] "
-					"[--leak N] [--time-scale K] [--no-end] [-o OUT]\n");
+			fprintf(stderr, "usage: diffgen [--seed S] [--ops N] [--heap BYTES] [--live N] "
+					"[--big N] [--leak N] [--time-scale K] [--no-end] [-o OUT]\n");
 			return 2;
 		}
+	}
+	if (live_max > LIVE_MAX) {
+		fprintf(stderr, "diffgen: --live: at most %d\n", LIVE_MAX);
+		return 2;
 	}
 	struct gen g = {.out = stdout, .time_scale = time_scale, .rng = seed * 2654435761u + 1};
 	if (out_path && !(g.out = fopen(out_path, "w"))) {
@@ -141,7 +149,7 @@ int main(int argc, char **argv)
 		uint64_t r = rng_next(&g);
 		if (op == ops / 2)
 			heap_mark(&heap, "second-half");
-		if (nlive < LIVE_MAX && (nlive == 0 || r % 100 < 55)) {
+		if (nlive < live_max && (nlive == 0 || r % 100 < 55)) {
 			size_t size = 1 + (size_t)(rng_next(&g) % 700);
 			size_t align = (size_t)16 << (rng_next(&g) % 4);
 			int c = (int)(rng_next(&g) % (CALLERS - 1));
