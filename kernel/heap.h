@@ -58,23 +58,40 @@ enum heap_error {
 	HEAP_ERR_ADJACENT,    /* check: two free blocks touch (missed merge) */
 	HEAP_ERR_TOO_SMALL,   /* check: free block smaller than HEAP_MIN_BLOCK */
 	HEAP_ERR_ACCOUNTING,  /* check: used + free != len, or counters wrong */
+	HEAP_ERR_OVERLAP,     /* check: two free blocks overlap */
+	HEAP_ERR_POISON,      /* check: a poisoned free byte was overwritten (use after free) */
 };
 
 /* Human-readable name of an error ("double free"). */
 const char *heap_error_name(enum heap_error err);
 
 /* Hands [base, base + len) to the heap. base is rounded up and len down to
- * HEAP_MIN_ALIGN. Emits INIT. Returns false if less than one block remains. */
+ * HEAP_MIN_ALIGN. Poisoning starts off. Emits INIT. Returns false if less
+ * than one block remains. */
 bool heap_init(struct heap *h, void *base, size_t len, heap_trace_fn trace, void *trace_ctx);
 
-/* Allocates size bytes aligned to align (a power of two; any value up to at
- * least HEAP_MAX_ALIGN). size 0 is treated as 1 (a unique, freeable block).
- * Returns NULL for a bad alignment, a size that overflows when rounded, or no
- * fitting block (emitting ALLOC_FAIL). caller is recorded in the event. */
+/* Turns debug poisoning on or off. On: every free byte past a free block's
+ * header is filled with HEAP_POISON_BYTE now and on every free, and
+ * heap_check reports HEAP_ERR_POISON where one was overwritten. */
+void heap_set_poison(struct heap *h, bool on);
+
+/* Allocates size bytes aligned to align (a power of two, 0 is not one; any
+ * value up to at least HEAP_MAX_ALIGN; alignments below HEAP_MIN_ALIGN give
+ * HEAP_MIN_ALIGN). size 0 is treated as 1 (a unique, freeable block).
+ * Returns NULL for a bad alignment (no event), a size that overflows when
+ * rounded, or no fitting block (both emit ALLOC_FAIL). caller is recorded in
+ * the event. First fit in address order. */
 void *heap_alloc(struct heap *h, size_t size, size_t align, uintptr_t caller);
 
-/* Frees a block with the same size and align it was allocated with.
- * Returns HEAP_OK, or the misuse found (the heap is left unchanged). */
+/* Frees a block with the same size and align it was allocated with, merging
+ * it with free neighbours. Returns HEAP_OK, or the misuse found, checked in
+ * this order (the heap is left unchanged on error):
+ *   HEAP_ERR_BAD_LAYOUT   align not a power of two, or size overflows;
+ *   HEAP_ERR_OUTSIDE      ptr not in [base, base + len) (NULL included);
+ *   HEAP_ERR_MISALIGNED   ptr not aligned to max(align, HEAP_MIN_ALIGN);
+ *   HEAP_ERR_DOUBLE_FREE  ptr lies inside (or at the start of) a free block;
+ *   HEAP_ERR_BAD_LAYOUT   the block would run past the heap end or into a free block.
+ * A size smaller than allocated (but same rounded block) is not detectable. */
 enum heap_error heap_free(struct heap *h, void *ptr, size_t size, size_t align, uintptr_t caller);
 
 /* Block size the allocator takes for a request (0 if it cannot be satisfied
@@ -85,7 +102,9 @@ size_t heap_block_size(size_t size, size_t align);
  * first error; if bad_addr is non-NULL it receives the offending address. */
 enum heap_error heap_check(const struct heap *h, uintptr_t *bad_addr);
 
-/* Calls fn for every block in address order, free and used alike. */
+/* Calls fn for every block in address order, free and used alike. Used
+ * blocks carry no metadata, so a "used" call covers a whole run of adjacent
+ * allocations (everything between two free blocks). */
 typedef void (*heap_walk_fn)(void *ctx, uintptr_t addr, size_t size, bool is_free);
 void heap_walk(const struct heap *h, heap_walk_fn fn, void *ctx);
 
