@@ -1,0 +1,121 @@
+/* summary.h - one pass over a trace: everything `heaptrace stats` prints and
+ * `heaptrace diff` compares.
+ *
+ * Either all at once (trace_summary_compute on a path) or event by event
+ * (summary_acc_create / summary_add_event / summary_acc_finish) when the
+ * caller is streaming the trace itself, as diff does.
+ *
+ * struct trace_summary is plain data of fixed size (the sites are the top
+ * SUMMARY_SITES_MAX of each list): copy it freely, nothing inside needs
+ * freeing.
+ */
+#ifndef SUMMARY_H
+#define SUMMARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap_event.h"
+#include "trace_reader.h"
+
+#define SUMMARY_SITES_MAX 16 /* call sites kept in each top list */
+
+/* One call site (caller address) of the allocator. */
+struct summary_site {
+	uint64_t caller;        /* return address, 0 if unknown */
+	char fn[64];            /* function from the trace's sym records, "" if none */
+	char src[96];           /* "file:line", "" if none */
+	uint64_t allocs;        /* successful allocations */
+	uint64_t alloc_bytes;   /* bytes requested by them */
+	uint64_t frees;         /* blocks of this site freed */
+	uint64_t fails;         /* failed allocations */
+	uint64_t leaked_blocks; /* blocks of this site still live at the end */
+	uint64_t leaked_bytes;  /* bytes requested by those */
+};
+
+struct trace_summary {
+	struct trace_header header;      /* the trace's header */
+	uint64_t events;                 /* events read */
+	uint64_t by_kind[HEAP_EV_COUNT]; /* events per kind (enum heap_event_kind) */
+	uint64_t first_seq, last_seq;    /* sequence numbers of the first and last events */
+	uint64_t first_time, last_time;  /* their timestamps (ticks of header.time_hz) */
+
+	/* completeness */
+	bool complete;          /* the last event is END */
+	bool panic;             /* END says the run ended in a panic */
+	bool truncated;         /* an incomplete last line was ignored */
+	uint64_t dropped;       /* events lost: the sum of DROP counts (or END's, if larger) */
+	uint64_t end_events;    /* END: events the kernel emitted */
+	uint64_t end_used;      /* END: bytes in use at the end, by the kernel's count */
+	uint64_t impossible;    /* events that contradicted the heap model */
+	uint64_t first_impossible_seq;
+	char first_impossible[160]; /* the first such problem, "" if none */
+
+	/* memory over time */
+	uint64_t allocs, frees, reallocs, markers;
+	uint64_t alloc_failures;
+	uint64_t first_failure_seq;     /* event number of the first ALLOC_FAIL */
+	uint64_t requested_total;       /* bytes requested by successful allocations */
+	uint64_t peak_used;             /* largest bytes in use */
+	uint64_t peak_used_seq;         /* first event at which it was reached */
+	uint64_t peak_used_time;
+	uint64_t peak_live_blocks;      /* most live blocks at once */
+	uint64_t peak_live_seq;
+	double frag_at_peak;            /* fragmentation when peak_used was reached */
+	double frag_end;                /* at the last event */
+	double frag_max;                /* highest over the run */
+	uint64_t frag_max_seq;
+	double frag_sq_end;             /* the sum-of-squares figure at the end */
+	double frag_sq_max;             /* and its highest */
+	uint64_t used_end, free_end;    /* bytes at the end */
+	uint64_t live_blocks_end, free_blocks_end;
+	uint64_t largest_free_end;      /* largest free block at the end */
+	uint64_t largest_free_min;      /* its smallest value after INIT */
+	uint64_t largest_free_min_seq;
+
+	/* search cost: free blocks examined per allocation attempt (alloc + alloc_fail) */
+	uint64_t examined_total;
+	uint64_t examined_worst;
+	uint64_t examined_worst_seq;
+	double examined_avg;            /* examined_total / attempts, 0 if none */
+
+	/* leaks: blocks still live at the end (a trace cut short counts what is live) */
+	uint64_t leaked_blocks;
+	uint64_t leaked_bytes;          /* requested bytes */
+	uint64_t sites;                 /* distinct call sites seen */
+	uint64_t leak_sites;            /* distinct call sites with leaks */
+	size_t n_top_sites;             /* entries used in top_sites */
+	struct summary_site top_sites[SUMMARY_SITES_MAX];   /* by allocations, then bytes */
+	size_t n_leak_sites;
+	struct summary_site leak_sites_top[SUMMARY_SITES_MAX]; /* by leaked bytes, then blocks */
+};
+
+typedef struct summary_acc summary_acc;
+
+/* Starts a summary of a trace with header h (copied). NULL when out of memory. */
+summary_acc *summary_acc_create(const struct trace_header *h);
+
+/* Optional: name call sites from r's sym records at finish (r must outlive
+ * summary_acc_finish). */
+void summary_acc_set_symbols(summary_acc *a, const trace_reader *r);
+
+/* Feeds the next event of the trace. Impossible events (a free of an unknown
+ * block, ...) are counted in the summary, not errors. Returns false only
+ * when out of memory (message in err). */
+bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, size_t errlen);
+
+/* Completes *out from what was fed (reader flags like truncation are set by
+ * the caller or by trace_summary_compute). Returns false when out of memory. */
+bool summary_acc_finish(summary_acc *a, struct trace_summary *out, char *err, size_t errlen);
+
+void summary_acc_destroy(summary_acc *a);
+
+/* Reads the trace at path ("-" = stdin) and summarises it. Returns 0, or
+ * HT_EXIT_BAD_INPUT (2) with "file:line: what" in err. */
+int trace_summary_compute(const char *path, struct trace_summary *out, char *err, size_t errlen);
+
+/* The fragmentation figure used throughout: 1 - largest / free (0 if free is 0). */
+double summary_frag(uint64_t largest, uint64_t free_bytes);
+
+#endif /* SUMMARY_H */
