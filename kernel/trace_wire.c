@@ -1,0 +1,579 @@
+/* trace_wire.c - compact binary encoder and decoder of heap events (docs/trace-wire.md).
+ *
+ * Every event is a tag byte (kind in the low nibble, four kind-specific flags
+ * in the high nibble) followed by varint fields. Times are deltas from the
+ * previous event; addresses are zigzag deltas, in units of the minimum
+ * alignment, from a predicted address; block sizes are deltas from the size
+ * the request rounds to; callers go through a direct-mapped cache. Anything
+ * these shortcuts cannot express exactly takes the escape form (tag 0x0f,
+ * every field in full), so every event round-trips.
+ *
+ * Both sides advance the shared state with wire_advance() from the event
+ * itself, whatever form it took, so encoder and decoder never drift apart.
+ */
+#include "trace_wire.h"
+
+/* tag flag bits (high nibble) */
+#define F0 0x10u
+#define F1 0x20u
+#define F2 0x40u
+#define F3 0x80u
+
+/* ---- primitives ----------------------------------------------------------- */
+
+static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static inline uint64_t zigzag(int64_t d)
+{
+	return ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);
+}
+
+static inline int64_t unzigzag(uint64_t z)
+{
+	return (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+}
+
+static inline unsigned cache_slot(uint64_t caller)
+{
+	return (unsigned)((caller >> 1) ^ (caller >> 7)) & (WIRE_CACHE_SIZE - 1);
+}
+
+static inline uint64_t expected_block(const struct wire_state *st, uint64_t size)
+{
+	uint64_t mask = ((uint64_t)1 << st->unit_log2) - 1;
+	uint64_t b = (size + mask) & ~mask;
+	return b < st->min_block ? st->min_block : b;
+}
+
+static bool kind_has_caller(unsigned kind)
+{
+	return kind == HEAP_EV_ALLOC || kind == HEAP_EV_FREE || kind == HEAP_EV_ALLOC_FAIL ||
+	       kind == HEAP_EV_REALLOC;
+}
+
+void wire_state_init(struct wire_state *st, bool instret)
+{
+	st->next_seq = 0;
+	st->time = 0;
+	st->instret = 0;
+	st->pred = 0;
+	st->last_free = 0;
+	st->last_block = 0;
+	st->prev_caller = 0;
+	st->unit_log2 = 4;
+	st->min_block = 16;
+	st->instret_on = instret;
+	for (unsigned i = 0; i < WIRE_CACHE_SIZE; i++)
+		st->cache[i] = 0;
+}
+
+/* The state change an event causes; identical on both sides. */
+static void wire_advance(struct wire_state *st, const struct heap_event *ev)
+{
+	st->next_seq = ev->seq + 1;
+	st->time = ev->time;
+	st->instret = ev->instret;
+	switch (ev->kind) {
+	case HEAP_EV_INIT:
+		st->pred = ev->addr;
+		st->unit_log2 = ev->align_log2 <= 20 ? ev->align_log2 : 4;
+		st->min_block = ev->block;
+		break;
+	case HEAP_EV_ALLOC:
+		st->pred = ev->addr + ev->block;
+		break;
+	case HEAP_EV_FREE:
+		st->pred = ev->addr;
+		st->last_free = ev->addr;
+		st->last_block = ev->block;
+		break;
+	case HEAP_EV_SPLIT:
+	case HEAP_EV_COALESCE:
+		st->pred = ev->addr;
+		break;
+	default:
+		break;
+	}
+	if (kind_has_caller(ev->kind)) {
+		unsigned s = cache_slot(ev->caller);
+		if (st->cache[s] != ev->caller) {
+			st->cache[s] = ev->caller;
+			st->prev_caller = ev->caller;
+		}
+	}
+}
+
+size_t wire_encode_header(uint8_t *out, uint64_t time_hz, uint32_t flags, const char *name)
+{
+	uint8_t *p = out;
+	for (int i = 0; i < 4; i++)
+		*p++ = (uint8_t)WIRE_MAGIC[i];
+	*p++ = WIRE_VERSION;
+	*p++ = (uint8_t)flags;
+	p = put_varint(p, time_hz);
+	size_t n = 0;
+	while (name && name[n] && n < WIRE_NAME_MAX)
+		n++;
+	*p++ = (uint8_t)n;
+	for (size_t i = 0; i < n; i++)
+		*p++ = (uint8_t)name[i];
+	return (size_t)(p - out);
+}
+
+/* ---- encoder ---------------------------------------------------------------- */
+
+/* Writes the caller: a cache index (sets F2) or a zigzag delta. */
+static inline uint8_t *put_caller(const struct wire_state *st, uint8_t *p, uint64_t caller, unsigned *f)
+{
+	unsigned s = cache_slot(caller);
+	if (st->cache[s] == caller) {
+		*f |= F2;
+		*p++ = (uint8_t)s;
+		return p;
+	}
+	return put_varint(p, zigzag((int64_t)(caller - st->prev_caller)));
+}
+
+static size_t encode_raw(const struct heap_event *ev, uint8_t *out)
+{
+	uint8_t *p = out;
+	*p++ = WIRE_TAG_RAW;
+	*p++ = ev->kind;
+	*p++ = ev->flags;
+	*p++ = ev->align_log2;
+	p = put_varint(p, ev->examined);
+	p = put_varint(p, ev->seq);
+	p = put_varint(p, ev->time);
+	p = put_varint(p, ev->instret);
+	p = put_varint(p, ev->addr);
+	p = put_varint(p, ev->size);
+	p = put_varint(p, ev->block);
+	p = put_varint(p, ev->addr2);
+	p = put_varint(p, ev->size2);
+	p = put_varint(p, ev->caller);
+	size_t n = 0;
+	if (ev->kind == HEAP_EV_MARKER)
+		while (n < HEAP_MARKER_NAME_MAX && ev->name[n])
+			n++;
+	*p++ = (uint8_t)n;
+	for (size_t i = 0; i < n; i++)
+		*p++ = (uint8_t)ev->name[i];
+	return (size_t)(p - out);
+}
+
+size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *out)
+{
+	const unsigned u = st->unit_log2;
+	const uint64_t umask = ((uint64_t)1 << u) - 1;
+	const unsigned default_align = u;
+	uint8_t *p = out + 1;
+	unsigned f = 0;
+	size_t len;
+
+	uint64_t want_seq = st->next_seq + (ev->kind == HEAP_EV_DROP ? ev->size : 0);
+	if (ev->seq != want_seq || ev->time < st->time)
+		goto raw;
+	if (st->instret_on ? ev->instret < st->instret : ev->instret != 0)
+		goto raw;
+	p = put_varint(p, ev->time - st->time);
+	if (st->instret_on)
+		p = put_varint(p, ev->instret - st->instret);
+
+	switch (ev->kind) {
+	case HEAP_EV_INIT:
+		if (ev->addr2 | ev->size2 | ev->caller | ev->examined | ev->flags)
+			goto raw;
+		p = put_varint(p, ev->addr);
+		p = put_varint(p, ev->size);
+		p = put_varint(p, ev->block);
+		*p++ = ev->align_log2;
+		break;
+	case HEAP_EV_ALLOC:
+	case HEAP_EV_FREE: {
+		uint64_t da = ev->addr - st->pred;
+		uint64_t db = ev->block - expected_block(st, ev->size);
+		if ((da | db) & umask || ev->addr2 | ev->size2 | ev->flags)
+			goto raw;
+		if (ev->kind == HEAP_EV_FREE && ev->examined)
+			goto raw;
+		if (ev->align_log2 == default_align)
+			f |= F0;
+		else
+			*p++ = ev->align_log2;
+		if (da == 0)
+			f |= F3;
+		else
+			p = put_varint(p, zigzag((int64_t)da >> u));
+		p = put_varint(p, ev->size);
+		if (db == 0)
+			f |= F1;
+		else
+			p = put_varint(p, zigzag((int64_t)db >> u));
+		p = put_caller(st, p, ev->caller, &f);
+		if (ev->kind == HEAP_EV_ALLOC)
+			p = put_varint(p, ev->examined);
+		break;
+	}
+	case HEAP_EV_SPLIT: {
+		uint64_t da = ev->addr - st->pred;
+		uint64_t off = ev->addr2 - ev->addr;
+		if ((da | off | ev->size | ev->size2) & umask || ev->addr2 < ev->addr ||
+		    ev->block | ev->caller | ev->examined | ev->flags | ev->align_log2)
+			goto raw;
+		if (da == 0)
+			f |= F3;
+		else
+			p = put_varint(p, zigzag((int64_t)da >> u));
+		p = put_varint(p, ev->size >> u);
+		p = put_varint(p, off >> u);
+		if (ev->size2 == ev->addr + ev->size - ev->addr2)
+			f |= F0;
+		else
+			p = put_varint(p, ev->size2 >> u);
+		break;
+	}
+	case HEAP_EV_COALESCE: {
+		uint64_t back = ev->addr2 - ev->addr;
+		uint64_t rest = ev->size - back - ev->size2;
+		uint64_t da = ev->addr2 - st->pred;
+		if ((back | rest | da | ev->size2) & umask || ev->addr2 < ev->addr ||
+		    ev->size < back || ev->size - back < ev->size2 || ev->flags > 3 ||
+		    ev->block | ev->caller | ev->examined | ev->align_log2)
+			goto raw;
+		f |= (unsigned)ev->flags << 4;
+		if (ev->addr2 == st->last_free && ev->size2 == st->last_block) {
+			f |= F2;
+		} else {
+			p = put_varint(p, zigzag((int64_t)da >> u));
+			p = put_varint(p, ev->size2 >> u);
+		}
+		if (back == 0)
+			f |= F3;
+		else
+			p = put_varint(p, back >> u);
+		p = put_varint(p, rest >> u);
+		break;
+	}
+	case HEAP_EV_ALLOC_FAIL:
+		if (ev->addr | ev->addr2 | ev->flags)
+			goto raw;
+		if (ev->align_log2 == default_align)
+			f |= F0;
+		else
+			*p++ = ev->align_log2;
+		p = put_varint(p, ev->size);
+		p = put_varint(p, ev->block);
+		p = put_varint(p, ev->size2);
+		p = put_caller(st, p, ev->caller, &f);
+		p = put_varint(p, ev->examined);
+		break;
+	case HEAP_EV_REALLOC:
+		if (ev->block | ev->align_log2 | ev->examined | ev->flags)
+			goto raw;
+		p = put_varint(p, zigzag((int64_t)(ev->addr - st->pred)));
+		p = put_varint(p, ev->size);
+		p = put_varint(p, zigzag((int64_t)(ev->addr2 - st->pred)));
+		p = put_varint(p, ev->size2);
+		p = put_caller(st, p, ev->caller, &f);
+		break;
+	case HEAP_EV_MARKER: {
+		if (ev->addr | ev->size | ev->block | ev->addr2 | ev->size2 | ev->caller |
+		    ev->examined | ev->flags | ev->align_log2)
+			goto raw;
+		size_t n = 0;
+		while (n < HEAP_MARKER_NAME_MAX && ev->name[n])
+			n++;
+		*p++ = (uint8_t)n;
+		for (size_t i = 0; i < n; i++)
+			*p++ = (uint8_t)ev->name[i];
+		break;
+	}
+	case HEAP_EV_DROP:
+		if (ev->addr | ev->block | ev->addr2 | ev->size2 | ev->caller | ev->examined |
+		    ev->flags | ev->align_log2)
+			goto raw;
+		p = put_varint(p, ev->size);
+		break;
+	case HEAP_EV_END:
+		if (ev->addr | ev->addr2 | ev->caller | ev->examined | ev->align_log2 || ev->flags > 1)
+			goto raw;
+		if (ev->flags)
+			f |= F0;
+		p = put_varint(p, ev->size);
+		p = put_varint(p, ev->block);
+		p = put_varint(p, ev->size2);
+		break;
+	default:
+		goto raw;
+	}
+	out[0] = (uint8_t)(ev->kind | f);
+	len = (size_t)(p - out);
+	wire_advance(st, ev);
+	return len;
+raw:
+	len = encode_raw(ev, out);
+	wire_advance(st, ev);
+	return len;
+}
+
+/* ---- decoder ---------------------------------------------------------------- */
+
+struct rd {
+	const uint8_t *p, *end;
+	enum wire_status st; /* first problem met, WIRE_OK if none */
+	const char *why;
+};
+
+static uint8_t get_u8(struct rd *r)
+{
+	if (r->p >= r->end) {
+		if (r->st == WIRE_OK)
+			r->st = WIRE_NEED_MORE;
+		return 0;
+	}
+	return *r->p++;
+}
+
+static uint64_t get_varint(struct rd *r)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 70; shift += 7) {
+		if (r->p >= r->end) {
+			if (r->st == WIRE_OK)
+				r->st = WIRE_NEED_MORE;
+			return 0;
+		}
+		uint8_t b = *r->p++;
+		if (shift == 63 && b > 1)
+			break;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	if (r->st == WIRE_OK) {
+		r->st = WIRE_CORRUPT;
+		r->why = "varint longer than 64 bits";
+	}
+	return 0;
+}
+
+static void corrupt(struct rd *r, const char *why)
+{
+	if (r->st == WIRE_OK) {
+		r->st = WIRE_CORRUPT;
+		r->why = why;
+	}
+}
+
+static uint64_t get_caller(const struct wire_state *st, struct rd *r, unsigned f)
+{
+	if (f & F2) {
+		uint8_t s = get_u8(r);
+		if (s >= WIRE_CACHE_SIZE)
+			corrupt(r, "caller cache index out of range");
+		return st->cache[s & (WIRE_CACHE_SIZE - 1)];
+	}
+	return st->prev_caller + (uint64_t)unzigzag(get_varint(r));
+}
+
+static void get_name(struct rd *r, struct heap_event *ev)
+{
+	uint8_t n = get_u8(r);
+	if (n > HEAP_MARKER_NAME_MAX) {
+		corrupt(r, "marker name longer than 31 bytes");
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		ev->name[i] = (char)get_u8(r);
+		if (ev->name[i] == 0)
+			corrupt(r, "NUL inside a marker name");
+	}
+	ev->name[n] = 0;
+}
+
+enum wire_status wire_decode_header(const uint8_t *in, size_t len, struct wire_stream_info *info,
+				    size_t *used, const char **why)
+{
+	struct rd r = {in, in + len, WIRE_OK, 0};
+	for (int i = 0; i < 4; i++)
+		if (get_u8(&r) != (uint8_t)WIRE_MAGIC[i] && r.st == WIRE_OK)
+			corrupt(&r, "not a heapscope wire stream (bad magic)");
+	info->version = get_u8(&r);
+	if (r.st == WIRE_OK && info->version != WIRE_VERSION)
+		corrupt(&r, "unknown wire format version");
+	info->flags = get_u8(&r);
+	info->time_hz = get_varint(&r);
+	uint8_t n = get_u8(&r);
+	if (n > WIRE_NAME_MAX)
+		corrupt(&r, "workload name too long");
+	for (unsigned i = 0; i < n && i < WIRE_NAME_MAX; i++)
+		info->name[i] = (char)get_u8(&r);
+	info->name[n <= WIRE_NAME_MAX ? n : 0] = 0;
+	*why = r.why;
+	if (r.st == WIRE_OK)
+		*used = (size_t)(r.p - in);
+	return r.st;
+}
+
+enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t len,
+			     struct heap_event *ev, size_t *used, const char **why)
+{
+	struct rd r = {in, in + len, WIRE_OK, 0};
+	const unsigned u = st->unit_log2;
+	struct heap_event e = {0};
+	uint8_t tag = get_u8(&r);
+	unsigned kind = tag & 0x0f, f = tag & 0xf0;
+
+	if (r.st != WIRE_OK)
+		goto out;
+	if (kind == WIRE_TAG_RAW) {
+		e.kind = get_u8(&r);
+		e.flags = get_u8(&r);
+		e.align_log2 = get_u8(&r);
+		uint64_t ex = get_varint(&r);
+		e.examined = (uint32_t)ex;
+		e.seq = get_varint(&r);
+		e.time = get_varint(&r);
+		e.instret = get_varint(&r);
+		e.addr = get_varint(&r);
+		e.size = get_varint(&r);
+		e.block = get_varint(&r);
+		e.addr2 = get_varint(&r);
+		e.size2 = get_varint(&r);
+		e.caller = get_varint(&r);
+		get_name(&r, &e);
+		if (f)
+			corrupt(&r, "flags on an escape tag");
+		else if (e.kind >= HEAP_EV_COUNT)
+			corrupt(&r, "unknown event kind in an escape record");
+		else if (ex > 0xffffffffu)
+			corrupt(&r, "examined count out of range");
+		goto out;
+	}
+	if (kind >= HEAP_EV_COUNT) {
+		corrupt(&r, "unknown event tag");
+		goto out;
+	}
+	e.kind = (uint8_t)kind;
+	e.time = st->time + get_varint(&r);
+	if (st->instret_on)
+		e.instret = st->instret + get_varint(&r);
+	e.seq = st->next_seq;
+
+	switch (kind) {
+	case HEAP_EV_INIT:
+		if (f)
+			corrupt(&r, "flags on an init tag");
+		e.addr = get_varint(&r);
+		e.size = get_varint(&r);
+		e.block = get_varint(&r);
+		e.align_log2 = get_u8(&r);
+		break;
+	case HEAP_EV_ALLOC:
+	case HEAP_EV_FREE:
+		e.align_log2 = (f & F0) ? (uint8_t)u : get_u8(&r);
+		e.addr = st->pred + ((f & F3) ? 0 : (uint64_t)unzigzag(get_varint(&r)) << u);
+		e.size = get_varint(&r);
+		e.block = expected_block(st, e.size) +
+			  ((f & F1) ? 0 : (uint64_t)unzigzag(get_varint(&r)) << u);
+		e.caller = get_caller(st, &r, f);
+		if (kind == HEAP_EV_ALLOC) {
+			uint64_t ex = get_varint(&r);
+			if (ex > 0xffffffffu)
+				corrupt(&r, "examined count out of range");
+			e.examined = (uint32_t)ex;
+		}
+		break;
+	case HEAP_EV_SPLIT:
+		if (f & (F1 | F2))
+			corrupt(&r, "unknown flags on a split tag");
+		e.addr = st->pred + ((f & F3) ? 0 : (uint64_t)unzigzag(get_varint(&r)) << u);
+		e.size = get_varint(&r) << u;
+		e.addr2 = e.addr + (get_varint(&r) << u);
+		e.size2 = (f & F0) ? e.addr + e.size - e.addr2 : get_varint(&r) << u;
+		break;
+	case HEAP_EV_COALESCE: {
+		e.flags = (uint8_t)((f >> 4) & 3);
+		if (f & F2) {
+			e.addr2 = st->last_free;
+			e.size2 = st->last_block;
+		} else {
+			e.addr2 = st->pred + ((uint64_t)unzigzag(get_varint(&r)) << u);
+			e.size2 = get_varint(&r) << u;
+		}
+		uint64_t back = (f & F3) ? 0 : get_varint(&r) << u;
+		e.addr = e.addr2 - back;
+		e.size = back + e.size2 + (get_varint(&r) << u);
+		break;
+	}
+	case HEAP_EV_ALLOC_FAIL:
+		if (f & (F1 | F3))
+			corrupt(&r, "unknown flags on an alloc_fail tag");
+		e.align_log2 = (f & F0) ? (uint8_t)u : get_u8(&r);
+		e.size = get_varint(&r);
+		e.block = get_varint(&r);
+		e.size2 = get_varint(&r);
+		e.caller = get_caller(st, &r, f);
+		{
+			uint64_t ex = get_varint(&r);
+			if (ex > 0xffffffffu)
+				corrupt(&r, "examined count out of range");
+			e.examined = (uint32_t)ex;
+		}
+		break;
+	case HEAP_EV_REALLOC:
+		if (f & (F0 | F1 | F3))
+			corrupt(&r, "unknown flags on a realloc tag");
+		e.addr = st->pred + (uint64_t)unzigzag(get_varint(&r));
+		e.size = get_varint(&r);
+		e.addr2 = st->pred + (uint64_t)unzigzag(get_varint(&r));
+		e.size2 = get_varint(&r);
+		e.caller = get_caller(st, &r, f);
+		break;
+	case HEAP_EV_MARKER:
+		if (f)
+			corrupt(&r, "flags on a marker tag");
+		get_name(&r, &e);
+		break;
+	case HEAP_EV_DROP:
+		if (f)
+			corrupt(&r, "flags on a drop tag");
+		e.size = get_varint(&r);
+		e.seq = st->next_seq + e.size;
+		break;
+	case HEAP_EV_END:
+		if (f & (F1 | F2 | F3))
+			corrupt(&r, "unknown flags on an end tag");
+		e.flags = (f & F0) ? HEAP_END_PANIC : 0;
+		e.size = get_varint(&r);
+		e.block = get_varint(&r);
+		e.size2 = get_varint(&r);
+		break;
+	}
+out:
+	*why = r.why;
+	if (r.st == WIRE_OK) {
+		*used = (size_t)(r.p - in);
+		*ev = e;
+		wire_advance(st, &e);
+	}
+	return r.st;
+}
+
+uint16_t wire_fletcher16(const uint8_t *buf, size_t len)
+{
+	uint32_t a = 0, b = 0;
+	for (size_t i = 0; i < len; i++) {
+		a = (a + buf[i]) % 255;
+		b = (b + a) % 255;
+	}
+	return (uint16_t)(b << 8 | a);
+}

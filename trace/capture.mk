@@ -1,0 +1,8 @@
+# trace/capture.mk - the capture side of heap tracing: the kernel's trace sink,
+# boot arguments and sample workloads, `heaptrace decode`, their tests and
+# benchmarks, and `make trace`.
+
+CAPTURE_TEST_RUNNER := kernel/test/host/host_runner.c
+
+$(eval $(call host_program,test_wire,trace/test/test_wire.c kernel/trace_wire.c $(CAPTURE_TEST_RUNNER),))
+HOST_TESTS += test_wire

@@ -1,0 +1,322 @@
+/* test_wire.c - host unit tests of the binary trace encoder/decoder (kernel/trace_wire.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test/test.h"
+#include "trace_wire.h"
+
+#define BASE 0x80400000ull
+
+static void assert_same_event(const struct heap_event *a, const struct heap_event *b)
+{
+	ASSERT_EQ(a->kind, b->kind);
+	ASSERT_EQ(a->flags, b->flags);
+	ASSERT_EQ(a->align_log2, b->align_log2);
+	ASSERT_EQ(a->examined, b->examined);
+	ASSERT_EQ(a->seq, b->seq);
+	ASSERT_EQ(a->time, b->time);
+	ASSERT_EQ(a->instret, b->instret);
+	ASSERT_EQ(a->addr, b->addr);
+	ASSERT_EQ(a->size, b->size);
+	ASSERT_EQ(a->block, b->block);
+	ASSERT_EQ(a->addr2, b->addr2);
+	ASSERT_EQ(a->size2, b->size2);
+	ASSERT_EQ(a->caller, b->caller);
+	if (a->kind == HEAP_EV_MARKER)
+		ASSERT_STR_EQ(a->name, b->name);
+}
+
+/* A plausible allocator session: init, split+alloc pairs, frees that merge, a marker, a drop, end. */
+static size_t make_session(struct heap_event *evs, size_t max, bool instret)
+{
+	size_t n = 0;
+	uint64_t seq = 0, t = 100, ins = 5000;
+	struct heap_event e;
+#define PUSH()                                                  \
+	do {                                                    \
+		e.seq = seq++;                                  \
+		e.time = (t += 3);                              \
+		e.instret = instret ? (ins += 250) : 0;         \
+		if (n < max)                                    \
+			evs[n++] = e;                           \
+	} while (0)
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_INIT, e.addr = BASE, e.size = 1 << 20, e.block = 16, e.align_log2 = 4;
+	PUSH();
+	uint64_t top = BASE, free_size = 1 << 20;
+	for (int i = 0; i < 40; i++) {
+		uint64_t req = 8 + (uint64_t)(i * 37 % 300), blk = (req + 15) & ~15ull;
+		memset(&e, 0, sizeof e);
+		e.kind = HEAP_EV_SPLIT, e.addr = top, e.size = free_size, e.addr2 = top + blk,
+		e.size2 = free_size - blk;
+		PUSH();
+		memset(&e, 0, sizeof e);
+		e.kind = HEAP_EV_ALLOC, e.addr = top, e.size = req, e.block = blk, e.align_log2 = 4,
+		e.caller = 0x80201000 + (i % 5) * 0x40, e.examined = 1;
+		PUSH();
+		top += blk, free_size -= blk;
+	}
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_MARKER;
+	strcpy(e.name, "phase two");
+	PUSH();
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_FREE, e.addr = top - 48, e.size = 40, e.block = 48, e.align_log2 = 4,
+	e.caller = 0x80201000;
+	PUSH();
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_COALESCE, e.addr = top - 48, e.size = 48 + free_size, e.addr2 = top - 48,
+	e.size2 = 48, e.flags = HEAP_MERGED_NEXT;
+	PUSH();
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_ALLOC, e.addr = BASE + 4096, e.size = 100, e.block = 112, e.align_log2 = 12,
+	e.caller = 0x80203456, e.examined = 3;
+	PUSH();
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_ALLOC_FAIL, e.size = 1 << 21, e.align_log2 = 4, e.block = 900000,
+	e.size2 = 800000, e.caller = 0x80201000, e.examined = 7;
+	PUSH();
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_REALLOC, e.addr = BASE + 64, e.size = 200, e.addr2 = BASE + 16,
+	e.size2 = 100, e.caller = 0x80201040;
+	PUSH();
+	seq += 17; /* 17 events dropped */
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_DROP, e.size = 17;
+	PUSH();
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_END, e.size = seq + 1, e.block = 4096, e.size2 = 17, e.flags = HEAP_END_PANIC;
+	PUSH();
+#undef PUSH
+	return n;
+}
+
+static size_t encode_all(const struct heap_event *evs, size_t n, bool instret, uint8_t *buf)
+{
+	struct wire_state st;
+	wire_state_init(&st, instret);
+	size_t len = wire_encode_header(buf, 10000000, instret ? WIRE_FLAG_INSTRET : 0, "churn");
+	for (size_t i = 0; i < n; i++)
+		len += wire_encode(&st, &evs[i], buf + len);
+	return len;
+}
+
+/* Decodes buf fully; returns the number of events or -1 on a problem. */
+static long decode_all(const uint8_t *buf, size_t len, struct heap_event *out, size_t max)
+{
+	struct wire_stream_info info;
+	size_t used;
+	const char *why;
+	if (wire_decode_header(buf, len, &info, &used, &why) != WIRE_OK)
+		return -1;
+	struct wire_state st;
+	wire_state_init(&st, info.flags & WIRE_FLAG_INSTRET);
+	size_t pos = used, n = 0;
+	while (pos < len) {
+		struct heap_event ev;
+		if (wire_decode(&st, buf + pos, len - pos, &ev, &used, &why) != WIRE_OK)
+			return -1;
+		if (n < max)
+			out[n] = ev;
+		n++;
+		pos += used;
+	}
+	return (long)n;
+}
+
+TEST_CASE(header_round_trips_with_name_and_flags)
+{
+	uint8_t buf[WIRE_HEADER_MAX];
+	size_t len = wire_encode_header(buf, 10000000, WIRE_FLAG_INSTRET, "vector");
+	struct wire_stream_info info;
+	size_t used;
+	const char *why;
+	ASSERT_EQ((int)wire_decode_header(buf, len, &info, &used, &why), (int)WIRE_OK);
+	ASSERT_EQ(used, len);
+	ASSERT_EQ(info.time_hz, 10000000u);
+	ASSERT_EQ(info.flags, (uint32_t)WIRE_FLAG_INSTRET);
+	ASSERT_STR_EQ(info.name, "vector");
+	for (size_t cut = 0; cut < len; cut++)
+		ASSERT_EQ((int)wire_decode_header(buf, cut, &info, &used, &why), (int)WIRE_NEED_MORE);
+}
+
+TEST_CASE(header_with_bad_magic_is_corrupt)
+{
+	const uint8_t junk[] = "heapscope kernel: hart 0";
+	struct wire_stream_info info;
+	size_t used;
+	const char *why = NULL;
+	ASSERT_EQ((int)wire_decode_header(junk, sizeof junk, &info, &used, &why), (int)WIRE_CORRUPT);
+	ASSERT_NOT_NULL(why);
+}
+
+static void check_session_round_trips(bool instret)
+{
+	static struct heap_event evs[200], got[200];
+	static uint8_t buf[200 * WIRE_EVENT_MAX];
+	size_t n = make_session(evs, 200, instret);
+	size_t len = encode_all(evs, n, instret, buf);
+	ASSERT_EQ(decode_all(buf, len, got, 200), (long)n);
+	for (size_t i = 0; i < n; i++)
+		assert_same_event(&evs[i], &got[i]);
+}
+
+TEST_CASE(session_round_trips_exactly_without_instret)
+{
+	check_session_round_trips(false);
+}
+
+TEST_CASE(session_round_trips_exactly_with_instret)
+{
+	check_session_round_trips(true);
+}
+
+TEST_CASE(split_then_alloc_pairs_take_few_bytes)
+{
+	static struct heap_event evs[200];
+	static uint8_t buf[200 * WIRE_EVENT_MAX];
+	size_t n = make_session(evs, 200, false);
+	struct wire_state st;
+	wire_state_init(&st, false);
+	size_t bytes = 0, pairs = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = wire_encode(&st, &evs[i], buf);
+		if (evs[i].kind == HEAP_EV_SPLIT || (evs[i].kind == HEAP_EV_ALLOC && evs[i].align_log2 == 4))
+			bytes += len, pairs++;
+	}
+	ASSERT_GT(pairs, 0u);
+	ASSERT_LE(bytes, pairs * 6); /* split: tag, dt, size, offset; alloc: tag, dt, size, caller, ex */
+}
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static uint64_t rnd_value(void)
+{
+	switch (rnd() % 5) {
+	case 0: return 0;
+	case 1: return rnd() % 64 * 16;
+	case 2: return BASE + rnd() % 4096 * 16;
+	case 3: return rnd() % 1000;
+	default: return rnd();
+	}
+}
+
+TEST_CASE(random_events_round_trip_exactly)
+{
+	enum { N = 5000 };
+	static struct heap_event evs[N], got[N];
+	static uint8_t buf[N * WIRE_EVENT_MAX + 64];
+	uint64_t seq = 0, t = 0;
+	for (int i = 0; i < N; i++) {
+		struct heap_event *e = &evs[i];
+		memset(e, 0, sizeof *e);
+		e->kind = (uint8_t)(rnd() % HEAP_EV_COUNT);
+		if (rnd() % 4 == 0) e->flags = (uint8_t)(rnd() % 5);
+		if (rnd() % 3 == 0) e->align_log2 = (uint8_t)(rnd() % 14);
+		if (rnd() % 3 == 0) e->examined = (uint32_t)rnd();
+		seq += rnd() % 8 == 0 ? rnd() % 100 : 1;
+		e->seq = seq;
+		t += rnd() % 8 == 0 ? (uint64_t)-(int64_t)(rnd() % 5) : rnd() % 300;
+		e->time = t;
+		e->instret = rnd() % 2 ? rnd_value() : 0;
+		e->addr = rnd_value(), e->size = rnd_value(), e->block = rnd_value();
+		e->addr2 = rnd_value(), e->size2 = rnd_value(), e->caller = rnd_value();
+		if (e->kind == HEAP_EV_MARKER)
+			snprintf(e->name, sizeof e->name, "m%llu", (unsigned long long)(rnd() % 100000));
+	}
+	size_t len = encode_all(evs, N, true, buf);
+	ASSERT_EQ(decode_all(buf, len, got, N), N);
+	for (int i = 0; i < N; i++)
+		assert_same_event(&evs[i], &got[i]);
+}
+
+TEST_CASE(every_truncation_needs_more_and_leaves_state_alone)
+{
+	static struct heap_event evs[200];
+	static uint8_t buf[200 * WIRE_EVENT_MAX];
+	size_t n = make_session(evs, 200, true);
+	struct wire_state enc, dec;
+	wire_state_init(&enc, true);
+	wire_state_init(&dec, true);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = wire_encode(&enc, &evs[i], buf);
+		for (size_t cut = 0; cut < len; cut++) {
+			struct wire_state before = dec;
+			struct heap_event ev;
+			size_t used;
+			const char *why;
+			ASSERT_EQ((int)wire_decode(&dec, buf, cut, &ev, &used, &why), (int)WIRE_NEED_MORE);
+			ASSERT_MEM_EQ(&before, &dec, sizeof dec);
+		}
+		struct heap_event ev;
+		size_t used;
+		const char *why;
+		ASSERT_EQ((int)wire_decode(&dec, buf, len, &ev, &used, &why), (int)WIRE_OK);
+		ASSERT_EQ(used, len);
+		assert_same_event(&evs[i], &ev);
+	}
+}
+
+TEST_CASE(unknown_tag_is_reported_as_corrupt)
+{
+	struct wire_state st;
+	wire_state_init(&st, false);
+	const uint8_t bad[] = {0x0c, 1, 2, 3};
+	struct heap_event ev;
+	size_t used;
+	const char *why = NULL;
+	ASSERT_EQ((int)wire_decode(&st, bad, sizeof bad, &ev, &used, &why), (int)WIRE_CORRUPT);
+	ASSERT_STR_EQ(why, "unknown event tag");
+}
+
+TEST_CASE(overlong_varint_is_reported_as_corrupt)
+{
+	struct wire_state st;
+	wire_state_init(&st, false);
+	uint8_t bad[16];
+	bad[0] = HEAP_EV_DROP;
+	for (int i = 1; i < 16; i++)
+		bad[i] = 0xff;
+	struct heap_event ev;
+	size_t used;
+	const char *why = NULL;
+	ASSERT_EQ((int)wire_decode(&st, bad, sizeof bad, &ev, &used, &why), (int)WIRE_CORRUPT);
+	ASSERT_NOT_NULL(why);
+}
+
+TEST_CASE(flipped_bytes_never_crash_the_decoder)
+{
+	static struct heap_event evs[200], got[400];
+	static uint8_t buf[200 * WIRE_EVENT_MAX], copy[200 * WIRE_EVENT_MAX];
+	size_t n = make_session(evs, 200, false);
+	size_t len = encode_all(evs, n, false, buf);
+	int corrupt = 0;
+	for (int round = 0; round < 2000; round++) {
+		memcpy(copy, buf, len);
+		for (int k = 0; k < 3; k++)
+			copy[rnd() % len] ^= (uint8_t)(1 + rnd() % 255);
+		if (decode_all(copy, len, got, 400) < 0)
+			corrupt++;
+	}
+	ASSERT_GT(corrupt, 0); /* many flips are caught; none may crash (ASan watches) */
+}
+
+TEST_CASE(fletcher16_detects_a_swapped_pair)
+{
+	const uint8_t a[] = {1, 2, 3, 4}, b[] = {1, 3, 2, 4};
+	ASSERT_NE(wire_fletcher16(a, 4), wire_fletcher16(b, 4));
+	ASSERT_EQ(wire_fletcher16((const uint8_t *)"abcde", 5), 0xC8F0);
+}
+
+int main(void)
+{
+	return test_main();
+}
