@@ -1,8 +1,11 @@
 /* diff.c - comparison of two heap traces: events in lockstep, metric table, thresholds (diff.h). */
 #include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "commands.h"
 #include "diff.h"
 
 /* JSON name of field f for an event of kind k (docs/trace-format.md), or NULL
@@ -254,4 +257,246 @@ cJSON *diff_event_json(const struct heap_event *ev, const trace_reader *r)
 			cJSON_AddStringToObject(o, "fn", s->fn);
 	}
 	return o;
+}
+
+/* ---- lockstep comparison -------------------------------------------------- */
+
+/* One trace being streamed. */
+struct diff_stream {
+	trace_reader *r;
+	struct diff_side *side;
+	summary_acc *acc;        /* summary being accumulated */
+	bool done;               /* no more events */
+	struct heap_event ev;    /* the event just read */
+};
+
+/* Reads the next event of s into s->ev and feeds the summary. Returns false
+ * on a read error (message in err). */
+static bool stream_next(struct diff_stream *s, char *err, size_t errlen)
+{
+	if (s->done)
+		return true;
+	enum trace_read_status st = trace_reader_next(s->r, &s->ev);
+	if (st == TRACE_READ_EVENT) {
+		s->side->events++;
+		return summary_add_event(s->acc, &s->ev, err, errlen);
+	}
+	s->done = true;
+	if (st == TRACE_READ_ERROR) {
+		snprintf(err, errlen, "%s", trace_reader_error(s->r));
+		return false;
+	}
+	return true; /* EOF (AGAIN cannot happen: the readers do not follow) */
+}
+
+int diff_run(const char *base_path, const char *new_path, const struct diff_options *opt,
+	     struct diff_result *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	struct diff_stream s[2] = {{.side = &out->base}, {.side = &out->new}};
+	const char *paths[2] = {base_path, new_path};
+	int rc = HT_EXIT_BAD_INPUT;
+	for (int i = 0; i < 2; i++) {
+		s[i].r = trace_reader_open(paths[i], err, errlen);
+		if (!s[i].r)
+			goto out;
+		s[i].side->header = *trace_reader_header(s[i].r);
+		s[i].acc = summary_acc_create(&s[i].side->header);
+		if (!s[i].acc) {
+			snprintf(err, errlen, "%s: out of memory", paths[i]);
+			goto out;
+		}
+	}
+	struct diff_event_ctx ctx = {s[0].r, s[1].r, opt && opt->ignore_callers};
+	for (;;) {
+		if (!stream_next(&s[0], err, errlen) || !stream_next(&s[1], err, errlen))
+			goto out;
+		if (s[0].done && s[1].done)
+			break;
+		unsigned m = 0;
+		if (!s[0].done && !s[1].done) {
+			out->compared++;
+			m = diff_event_compare(&s[0].ev, &s[1].ev, &ctx);
+			if (m)
+				out->differing++;
+		}
+		bool differs = m || s[0].done || s[1].done;
+		if (differs && !out->diverged) {
+			out->diverged = true;
+			out->first_index = out->in_step;
+			out->fields = m;
+			out->base_has_event = !s[0].done;
+			out->new_has_event = !s[1].done;
+			if (!s[0].done) {
+				out->base_event = s[0].ev;
+				out->base_event_json = diff_event_json(&s[0].ev, s[0].r);
+			}
+			if (!s[1].done) {
+				out->new_event = s[1].ev;
+				out->new_event_json = diff_event_json(&s[1].ev, s[1].r);
+			}
+		}
+		if (!out->diverged)
+			out->in_step++;
+	}
+	for (int i = 0; i < 2; i++) {
+		s[i].side->complete = trace_reader_complete(s[i].r);
+		if (!summary_acc_finish(s[i].acc, &s[i].side->summary, err, errlen))
+			goto out;
+	}
+	rc = 0;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (s[i].acc)
+			summary_acc_destroy(s[i].acc);
+		if (s[i].r)
+			trace_reader_close(s[i].r);
+	}
+	return rc;
+}
+
+void diff_result_free(struct diff_result *r)
+{
+	cJSON_Delete(r->base_event_json);
+	cJSON_Delete(r->new_event_json);
+	r->base_event_json = r->new_event_json = NULL;
+}
+
+/* ---- thresholds ----------------------------------------------------------- */
+
+void diff_thresholds_init(struct diff_thresholds *t)
+{
+	memset(t, 0, sizeof *t);
+	t->max_peak_growth = -1;
+	t->max_frag_growth = -1;
+	t->max_examined_growth = -1;
+}
+
+double diff_relative(double base, double new)
+{
+	if (base == new)
+		return 0;
+	if (base == 0)
+		return INFINITY;
+	return (new - base) / fabs(base);
+}
+
+/* ---- metric table --------------------------------------------------------- */
+
+size_t diff_metrics(const struct diff_result *r, struct diff_metric *m)
+{
+	const struct trace_summary *b = &r->base.summary, *n = &r->new.summary;
+	size_t k = 0;
+#define METRIC(key_, label_, field_, ratio_, better_)                                      \
+	m[k++] = (struct diff_metric){key_, label_, (double)b->field_, (double)n->field_,   \
+				      ratio_, better_}
+	METRIC("peak_used", "peak used bytes", peak_used, false, DIFF_LOWER_BETTER);
+	METRIC("peak_live_blocks", "peak live blocks", peak_live_blocks, false, DIFF_LOWER_BETTER);
+	METRIC("used_end", "used bytes at end", used_end, false, DIFF_LOWER_BETTER);
+	METRIC("frag_end", "fragmentation at end", frag_end, true, DIFF_LOWER_BETTER);
+	METRIC("frag_max", "fragmentation, maximum", frag_max, true, DIFF_LOWER_BETTER);
+	METRIC("frag_at_peak", "fragmentation at peak used", frag_at_peak, true, DIFF_LOWER_BETTER);
+	METRIC("largest_free_end", "largest free block at end", largest_free_end, false,
+	       DIFF_HIGHER_BETTER);
+	METRIC("largest_free_min", "largest free block, minimum", largest_free_min, false,
+	       DIFF_HIGHER_BETTER);
+	METRIC("alloc_failures", "alloc failures", alloc_failures, false, DIFF_LOWER_BETTER);
+	METRIC("leaked_blocks", "leaked blocks", leaked_blocks, false, DIFF_LOWER_BETTER);
+	METRIC("leaked_bytes", "leaked bytes", leaked_bytes, false, DIFF_LOWER_BETTER);
+	METRIC("examined_avg", "free blocks examined per alloc, avg", examined_avg, false,
+	       DIFF_LOWER_BETTER);
+	METRIC("examined_worst", "free blocks examined per alloc, worst", examined_worst, false,
+	       DIFF_LOWER_BETTER);
+	METRIC("dropped", "events dropped", dropped, false, DIFF_LOWER_BETTER);
+	METRIC("impossible", "impossible events", impossible, false, DIFF_LOWER_BETTER);
+	METRIC("events", "events", events, false, DIFF_NEUTRAL);
+#undef METRIC
+	/* events by kind: keys "events_alloc", labels "  alloc events" */
+	static char keys[HEAP_EV_COUNT][32], labels[HEAP_EV_COUNT][40];
+	for (unsigned kind = 0; kind < HEAP_EV_COUNT; kind++) {
+		snprintf(keys[kind], sizeof keys[kind], "events_%s", heap_event_kind_name(kind));
+		snprintf(labels[kind], sizeof labels[kind], "  %s events", heap_event_kind_name(kind));
+		enum diff_better better = kind == HEAP_EV_ALLOC_FAIL || kind == HEAP_EV_DROP
+						  ? DIFF_LOWER_BETTER : DIFF_NEUTRAL;
+		m[k++] = (struct diff_metric){keys[kind], labels[kind], (double)b->by_kind[kind],
+					      (double)n->by_kind[kind], false, better};
+	}
+	return k;
+}
+
+/* ---- thresholds ----------------------------------------------------------- */
+
+#define DIFF_EPSILON 1e-9 /* ratios equal to a limit are within it */
+
+static size_t add_violation(struct diff_violation *v, size_t n, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static size_t add_violation(struct diff_violation *v, size_t n, const char *rule, const char *fmt, ...)
+{
+	if (n >= DIFF_VIOLATIONS_MAX)
+		return n;
+	v[n].rule = rule;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v[n].what, sizeof v[n].what, fmt, ap);
+	va_end(ap);
+	return n + 1;
+}
+
+/* "12.5%" or "new (BASE was 0)" */
+static void percent_text(char *buf, size_t len, double rel)
+{
+	if (isinf(rel))
+		snprintf(buf, len, "from 0");
+	else
+		snprintf(buf, len, "%.2f%%", rel * 100);
+}
+
+size_t diff_check(const struct diff_result *r, const struct diff_thresholds *t,
+		  struct diff_violation *v)
+{
+	const struct trace_summary *b = &r->base.summary, *n = &r->new.summary;
+	size_t nv = 0;
+	char p[40];
+	if (t->max_peak_growth >= 0) {
+		double rel = diff_relative((double)b->peak_used, (double)n->peak_used);
+		if (rel > t->max_peak_growth + DIFF_EPSILON) {
+			percent_text(p, sizeof p, rel);
+			nv = add_violation(v, nv, "max-peak-growth",
+					   "peak used bytes grew %s (limit %.2f%%): %" PRIu64 " -> %" PRIu64,
+					   p, t->max_peak_growth * 100, b->peak_used, n->peak_used);
+		}
+	}
+	if (t->max_frag_growth >= 0 && n->frag_max - b->frag_max > t->max_frag_growth + DIFF_EPSILON)
+		nv = add_violation(v, nv, "max-frag-growth",
+				   "maximum fragmentation grew by %.4f (limit %.4f): %.4f -> %.4f",
+				   n->frag_max - b->frag_max, t->max_frag_growth, b->frag_max, n->frag_max);
+	if (t->max_examined_growth >= 0) {
+		double rel = diff_relative(b->examined_avg, n->examined_avg);
+		if (rel > t->max_examined_growth + DIFF_EPSILON) {
+			percent_text(p, sizeof p, rel);
+			nv = add_violation(v, nv, "max-examined-growth",
+					   "free blocks examined per alloc grew %s (limit %.2f%%): "
+					   "%.2f -> %.2f", p, t->max_examined_growth * 100,
+					   b->examined_avg, n->examined_avg);
+		}
+	}
+	if (t->fail_on_new_failures && n->alloc_failures > b->alloc_failures)
+		nv = add_violation(v, nv, "fail-on-new-failures",
+				   "alloc failures %" PRIu64 " -> %" PRIu64 " (first in NEW at event %" PRIu64 ")",
+				   b->alloc_failures, n->alloc_failures, n->first_failure_seq);
+	if (t->fail_on_new_leaks &&
+	    (n->leaked_blocks > b->leaked_blocks || n->leaked_bytes > b->leaked_bytes))
+		nv = add_violation(v, nv, "fail-on-new-leaks",
+				   "leaks %" PRIu64 " blocks / %" PRIu64 " bytes -> %" PRIu64
+				   " blocks / %" PRIu64 " bytes",
+				   b->leaked_blocks, b->leaked_bytes, n->leaked_blocks, n->leaked_bytes);
+	if (t->fail_on_divergence && r->diverged)
+		nv = add_violation(v, nv, "fail-on-divergence",
+				   "the traces diverge at event %" PRIu64 " (in step for %" PRIu64 " events)",
+				   r->first_index, r->in_step);
+	if (t->fail_on_incomplete && (!r->new.complete || n->panic))
+		nv = add_violation(v, nv, "fail-on-incomplete", "NEW %s",
+				   !r->new.complete ? "has no end event (cut short)" : "ended in a panic");
+	return nv;
 }

@@ -1,0 +1,52 @@
+# trace/diffexport.mk - `heaptrace diff` and `heaptrace export`, their tests, the
+# regression gate (samples/baseline/) and the `diff:` / `baseline:` targets.
+
+# diff and export are built on the analysis side's model and summary; until those
+# land in the tree, leave them out rather than break the build.
+ifneq ($(wildcard trace/summary.c),)
+ifneq ($(wildcard trace/heap_model.c),)
+DIFFEXPORT_READY := 1
+endif
+endif
+
+ifdef DIFFEXPORT_READY
+# ($(sort) in trace/trace.mk removes the duplicates with trace/analysis.mk)
+HEAPTRACE_SRCS += trace/diff.c trace/cmd_diff.c trace/cmd_export.c \
+                  trace/summary.c trace/heap_model.c trace/trace_reader.c
+
+DIFF_TEST_RUNNER := kernel/test/host/host_runner.c
+
+# diffgen: deterministic traces from the real allocator core, for the tests below
+$(eval $(call host_program,diffgen,trace/test/diffgen.c kernel/heap.c trace/trace_reader.c,$(CJSON_LIBS)))
+$(eval $(call host_program,test_diff,trace/test/test_diff.c trace/diff.c trace/summary.c \
+	trace/heap_model.c trace/trace_reader.c kernel/heap.c $(DIFF_TEST_RUNNER),$(CJSON_LIBS)))
+HOST_TESTS   += test_diff
+SCRIPT_TESTS += trace/test/diff_test.sh trace/test/export_test.sh
+endif
+
+# ---- the regression gate ----------------------------------------------------
+# Deterministic workloads with a baseline trace in samples/baseline/<workload>.jsonl.
+BASELINE_DIR       := samples/baseline
+BASELINE_WORKLOADS ?= $(basename $(notdir $(wildcard $(BASELINE_DIR)/*.jsonl)))
+# What the gate tolerates; `make test` and `make baseline` use the same.
+GATE_FLAGS ?= --max-peak-growth 0% --max-frag-growth 0 --max-examined-growth 0% \
+              --fail-on-new-failures --fail-on-new-leaks --fail-on-divergence --fail-on-incomplete
+
+ifdef DIFFEXPORT_READY
+ifneq ($(wildcard trace/test/gate_test.sh),)
+SCRIPT_TESTS += trace/test/gate_test.sh
+endif
+endif
+
+# make diff A=BASE B=NEW [DIFF_FLAGS="--max-peak-growth 5%"]
+diff: $(BUILD)/host/bin/heaptrace
+	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then \
+	  echo "usage: make diff A=BASE.jsonl B=NEW.jsonl [DIFF_FLAGS='--max-peak-growth 5% ...']" >&2; \
+	  exit 2; fi
+	$(BUILD)/host/bin/heaptrace diff $(DIFF_FLAGS) $(A) $(B)
+
+# make baseline [BASELINE_WORKLOADS="churn vector"]: captures each workload afresh,
+# shows how it differs from its current baseline, and replaces the baseline.
+baseline: all
+	@BUILD=$(BUILD) MAKE="$(MAKE)" GATE_FLAGS="$(GATE_FLAGS)" \
+	  trace/test/gate_test.sh --rewrite $(BASELINE_WORKLOADS)
