@@ -4,3 +4,5 @@
 KLIB_SRCS += kernel/heap.c
 HOST_TESTS += heap_test
 $(eval $(call host_program,heap_test,kernel/test/host/heap_test.c kernel/heap.c kernel/test/host/host_runner.c,))
+HOST_TESTS += heap_diff_test
+$(eval $(call host_program,heap_diff_test,kernel/test/host/heap_diff_test.c kernel/heap.c kernel/test/host/host_runner.c,))
