@@ -175,7 +175,7 @@ struct exporter {
 /* Fills *s from the model after event ev. */
 static void sample_take(struct exporter *x, const struct heap_event *ev, struct sample *s)
 {
-	const struct heap_model_metrics *st = heap_model_metrics(x->model);
+	const struct heap_model_stats *st = heap_model_peek(x->model);
 	s->index = trace_reader_events(x->r) - 1;
 	s->t = ev->time;
 	s->n = ev->instret;
@@ -202,7 +202,7 @@ static bool exporter_apply(struct exporter *x, const struct heap_event *ev, char
 		}
 	}
 	char why[256];
-	if (heap_model_apply(x->model, ev, why, sizeof why) != HEAP_MODEL_OK) {
+	if (!heap_model_apply(x->model, ev, why, sizeof why)) {
 		snprintf(err, errlen, "%s: %s", x->path, why);
 		return false;
 	}
@@ -594,7 +594,7 @@ static int cmd_export(int argc, char **argv)
 		return HT_EXIT_BAD_INPUT;
 	}
 	x.h = trace_reader_header(x.r);
-	x.model = heap_model_new();
+	x.model = heap_model_create(x.h);
 	if (!x.model) {
 		fprintf(stderr, "heaptrace export: out of memory\n");
 		trace_reader_close(x.r);
@@ -606,14 +606,14 @@ static int cmd_export(int argc, char **argv)
 	if (out_path) {
 		if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid()) >= (int)sizeof tmp) {
 			fprintf(stderr, "heaptrace export: %s: path too long\n", out_path);
-			heap_model_free(x.model);
+			heap_model_destroy(x.model);
 			trace_reader_close(x.r);
 			return HT_EXIT_BAD_INPUT;
 		}
 		x.out = fopen(tmp, "w");
 		if (!x.out) {
 			fprintf(stderr, "heaptrace export: %s: %s\n", tmp, strerror(errno));
-			heap_model_free(x.model);
+			heap_model_destroy(x.model);
 			trace_reader_close(x.r);
 			return HT_EXIT_IO;
 		}
@@ -646,7 +646,7 @@ static int cmd_export(int argc, char **argv)
 		fprintf(stderr, "heaptrace export: stdout: write failed\n");
 		rc = rc ? rc : HT_EXIT_IO;
 	}
-	heap_model_free(x.model);
+	heap_model_destroy(x.model);
 	trace_reader_close(x.r);
 	return rc;
 }

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# diff_test.sh - `heaptrace diff` from the command line: in step, first divergence, thresholds,
+# exit codes 0/1/2, and --json read by python3's json (not ours).
+set -u
+BUILD=${BUILD:-build}
+HT=$BUILD/asan/bin/heaptrace
+GEN=$BUILD/asan/bin/diffgen
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+no() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+# expect NAME STATUS CMD...: the command exits with STATUS
+expect() {
+	local name=$1 want=$2
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	local got=$?
+	if [ "$got" = "$want" ]; then ok "$name"; else no "$name" "exit $got, expected $want; $(head -3 "$T/err")"; fi
+}
+
+"$GEN" --seed 7 --ops 1500 -o "$T/base.jsonl" || { echo "diffgen failed"; exit 1; }
+"$GEN" --seed 7 --ops 1500 --time-scale 37 -o "$T/same.jsonl"
+events=$(grep -c '"i":' "$T/base.jsonl")
+
+expect identical_traces_exit_0 0 "$HT" diff --fail-on-divergence --max-peak-growth 0% "$T/base.jsonl" "$T/same.jsonl"
+name=identical_traces_are_reported_in_step
+if grep -q "in step, all $events events the same" "$T/out" && grep -q "verdict: OK" "$T/out"; then
+	ok $name
+else
+	no $name "$(head -5 "$T/out")"
+fi
+
+# alter one event: the size asked by the alloc at event K (same block, so the heap is the same)
+K=$(python3 - "$T/base.jsonl" "$T/alt.jsonl" <<'EOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines(True)
+out = []
+k = None
+for line in lines:
+    e = json.loads(line)
+    if k is None and e.get("k") == "alloc" and e["i"] >= 500 and e["size"] % 16 != 1:
+        k = e["i"]
+        line = line.replace('"size":%d,' % e["size"], '"size":%d,' % (e["size"] - 1), 1)
+    out.append(line)
+open(sys.argv[2], "w").write("".join(out))
+print(k)
+EOF
+)
+expect altered_event_without_divergence_rule_exits_0 0 "$HT" diff "$T/base.jsonl" "$T/alt.jsonl"
+name=altered_event_is_the_first_divergence
+if grep -q "in step for $K events; first divergence at event $K (size differs)" "$T/out"; then
+	ok $name
+else
+	no $name "$(grep -m1 divergence "$T/out")"
+fi
+expect altered_event_with_fail_on_divergence_exits_1 1 "$HT" diff --fail-on-divergence "$T/base.jsonl" "$T/alt.jsonl"
+
+name=json_output_parses_and_names_the_divergence
+"$HT" diff --json --fail-on-divergence "$T/base.jsonl" "$T/alt.jsonl" >"$T/d.json"
+if python3 - "$T/d.json" "$K" "$events" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+k, events = int(sys.argv[2]), int(sys.argv[3])
+fd = d["first_divergence"]
+assert d["diverged"] is True and d["in_step"] == k, d["in_step"]
+assert fd["index"] == k and fd["fields"] == ["size"], fd
+assert fd["base"]["i"] == k and fd["new"]["size"] == fd["base"]["size"] - 1
+assert d["base"]["events"] == d["new"]["events"] == events
+assert d["differing"] == 1 and d["compared"] == events
+assert d["regressed"] is True and d["violations"][0]["rule"] == "fail-on-divergence"
+m = d["metrics"]["peak_used"]
+assert m["delta"] == m["new"] - m["base"] and m["better"] == "lower"
+assert "events_alloc" in d["metrics"] and "frag_max" in d["metrics"]
+EOF
+then ok $name; else no $name; fi
+
+# a higher peak: more allocations live at once
+"$GEN" --seed 7 --ops 1500 --live 140 -o "$T/grown.jsonl"
+read -r pb pn < <(python3 -c '
+import json, subprocess, sys
+d = json.loads(subprocess.run(sys.argv[1:], capture_output=True, text=True).stdout)
+print(int(d["metrics"]["peak_used"]["base"]), int(d["metrics"]["peak_used"]["new"]))' \
+	"$HT" diff --json "$T/base.jsonl" "$T/grown.jsonl")
+name=bigger_workload_has_a_higher_peak
+if [ "$pn" -gt "$pb" ]; then ok $name; else no $name "$pb -> $pn"; fi
+growth_pct=$(python3 -c "print(($pn - $pb) * 100 / $pb)")
+below=$(python3 -c "print('%.4f%%' % ($growth_pct * 0.9))")
+above=$(python3 -c "print('%.4f%%' % ($growth_pct * 1.1 + 0.01))")
+expect peak_growth_over_the_limit_exits_1 1 "$HT" diff --max-peak-growth "$below" "$T/base.jsonl" "$T/grown.jsonl"
+name=peak_growth_violation_is_explained
+if grep -q -- "--max-peak-growth: peak used bytes grew" "$T/out" && grep -q "verdict: REGRESSED" "$T/out"; then
+	ok $name
+else
+	no $name
+fi
+expect peak_growth_within_the_limit_exits_0 0 "$HT" diff --max-peak-growth "$above" "$T/base.jsonl" "$T/grown.jsonl"
+expect peak_growth_as_a_fraction_is_accepted 0 "$HT" diff --max-peak-growth=10 "$T/base.jsonl" "$T/grown.jsonl"
+expect shrinking_is_not_a_regression 0 "$HT" diff --max-peak-growth 0% "$T/grown.jsonl" "$T/base.jsonl"
+
+# fragmentation: the limit is on the absolute growth of the maximum; order the pair so
+# that NEW is the more fragmented one, and put the limit below and above the growth
+"$HT" diff --json "$T/base.jsonl" "$T/grown.jsonl" >"$T/f.json"
+read -r lowf highf lo hi < <(python3 - "$T/f.json" "$T/base.jsonl" "$T/grown.jsonl" <<'EOF2'
+import json, sys
+m = json.load(open(sys.argv[1]))["metrics"]["frag_max"]
+a, b = sys.argv[2], sys.argv[3]
+if m["new"] < m["base"]:
+    a, b = b, a
+g = abs(m["new"] - m["base"])
+print(a, b, "%.6f" % (g * 0.5), "%.6f" % (g + 0.001))
+EOF2
+)
+name=fragmentation_pair_differs
+if python3 -c "import sys; sys.exit(0 if float('$lo') > 0.0005 else 1)"; then
+	ok $name
+	expect frag_growth_over_the_limit_exits_1 1 "$HT" diff --max-frag-growth "$lo" "$lowf" "$highf"
+	expect frag_growth_within_the_limit_exits_0 0 "$HT" diff --max-frag-growth "$hi" "$lowf" "$highf"
+else
+	no $name "maximum fragmentation barely differs; the test needs another workload pair"
+fi
+
+"$GEN" --seed 7 --ops 1500 --big 2 -o "$T/fails.jsonl"
+expect new_failures_ignored_unless_asked 0 "$HT" diff "$T/base.jsonl" "$T/fails.jsonl"
+expect new_failures_exit_1 1 "$HT" diff --fail-on-new-failures "$T/base.jsonl" "$T/fails.jsonl"
+"$GEN" --seed 7 --ops 1500 --leak 3 -o "$T/leaks.jsonl"
+expect new_leaks_exit_1 1 "$HT" diff --fail-on-new-leaks "$T/base.jsonl" "$T/leaks.jsonl"
+expect fewer_leaks_exit_0 0 "$HT" diff --fail-on-new-leaks "$T/leaks.jsonl" "$T/base.jsonl"
+"$GEN" --seed 7 --ops 1500 --no-end -o "$T/cut.jsonl"
+expect incomplete_new_exits_1 1 "$HT" diff --fail-on-incomplete "$T/base.jsonl" "$T/cut.jsonl"
+name=incomplete_new_is_reported_where_it_ends
+if grep -q "(NEW ended)" "$T/out" && grep -q "INCOMPLETE" "$T/out"; then ok $name; else no $name; fi
+
+# bad input and usage: exit 2 with the place named
+expect missing_file_exits_2 2 "$HT" diff "$T/base.jsonl" "$T/nope.jsonl"
+sed '100s/.*/{"i":99,"k":"alloc","t":1}/' "$T/base.jsonl" >"$T/broken.jsonl"
+expect malformed_event_exits_2 2 "$HT" diff "$T/base.jsonl" "$T/broken.jsonl"
+name=malformed_event_is_reported_with_file_and_line
+if grep -q "broken.jsonl:100" "$T/err"; then ok $name; else no $name "$(cat "$T/err")"; fi
+echo "not a trace" >"$T/junk.jsonl"
+expect not_a_trace_exits_2 2 "$HT" diff "$T/junk.jsonl" "$T/base.jsonl"
+expect one_argument_exits_2 2 "$HT" diff "$T/base.jsonl"
+expect unknown_option_exits_2 2 "$HT" diff --frobnicate "$T/base.jsonl" "$T/same.jsonl"
+expect bad_threshold_exits_2 2 "$HT" diff --max-peak-growth lots "$T/base.jsonl" "$T/same.jsonl"
+expect help_exits_0 0 "$HT" diff --help
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
