@@ -6,3 +6,5 @@ CAPTURE_TEST_RUNNER := kernel/test/host/host_runner.c
 
 $(eval $(call host_program,test_wire,trace/test/test_wire.c kernel/trace_wire.c $(CAPTURE_TEST_RUNNER),))
 HOST_TESTS += test_wire
+
+HEAPTRACE_SRCS += trace/cmd_decode.c trace/symbolize.c trace/uart_frames.c kernel/trace_wire.c

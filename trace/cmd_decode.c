@@ -1,0 +1,739 @@
+/* cmd_decode.c - `heaptrace decode`: the kernel's raw trace (semihosting file
+ * or UART console log) to the JSON trace of docs/trace-format.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "heap_event.h"
+#include "symbolize.h"
+#include "trace_wire.h"
+#include "uart_frames.h"
+
+#define PROG "heaptrace decode"
+
+struct options {
+	const char *channel; /* NULL: detect */
+	const char *elf;     /* NULL: no symbols */
+	const char *out;     /* "-": stdout */
+	const char *raw;     /* input, "-": stdin */
+	bool follow;
+	bool console;        /* echo console text (UART) to stderr */
+	bool quiet;
+	double idle;         /* --follow: give up after this many seconds without input */
+};
+
+/* ---- symbol table: caller address -> resolved name, emitted yet? ---------- */
+
+struct sym_entry {
+	uint64_t addr;
+	bool used;     /* slot taken */
+	bool emitted;  /* "sym" record written */
+	struct symbol_info info;
+};
+
+struct symtab {
+	struct sym_entry *e;
+	size_t cap, n;
+};
+
+static size_t sym_hash(uint64_t a, size_t cap)
+{
+	a ^= a >> 33;
+	a *= 0xff51afd7ed558ccdull;
+	a ^= a >> 33;
+	return (size_t)a & (cap - 1);
+}
+
+/* Finds addr's entry, inserting a fresh one; NULL if out of memory. */
+static struct sym_entry *sym_get(struct symtab *t, uint64_t addr, bool *fresh)
+{
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct sym_entry *e = calloc(cap, sizeof *e);
+		if (!e)
+			return NULL;
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->e[i].used) {
+				size_t h = sym_hash(t->e[i].addr, cap);
+				while (e[h].used)
+					h = (h + 1) & (cap - 1);
+				e[h] = t->e[i];
+			}
+		free(t->e);
+		t->e = e;
+		t->cap = cap;
+	}
+	size_t h = sym_hash(addr, t->cap);
+	while (t->e[h].used && t->e[h].addr != addr)
+		h = (h + 1) & (t->cap - 1);
+	*fresh = !t->e[h].used;
+	if (*fresh) {
+		t->e[h].used = true;
+		t->e[h].addr = addr;
+		t->n++;
+	}
+	return &t->e[h];
+}
+
+/* ---- decoding a byte stream that may still grow -------------------------- */
+
+struct stream {
+	struct bytebuf b;   /* undecoded bytes start at pos */
+	size_t pos;
+	uint64_t base_off;  /* stream offset of b.p[0] */
+	bool have_header;
+	struct wire_stream_info info;
+	struct wire_state st;
+	uint64_t nevents;
+	bool ended;
+	const char *why;    /* WIRE_CORRUPT: what */
+};
+
+typedef int (*event_fn)(void *ctx, const struct heap_event *ev);
+
+/* Decodes what the buffer holds, calling fn per event. Returns WIRE_OK when
+ * everything was used (or END seen), WIRE_NEED_MORE when a partial event is
+ * left, WIRE_CORRUPT; -1 if fn failed. */
+static int stream_pump(struct stream *s, event_fn fn, void *ctx)
+{
+	size_t used;
+	if (!s->have_header) {
+		enum wire_status r = wire_decode_header(s->b.p, s->b.len, &s->info, &used, &s->why);
+		if (r != WIRE_OK)
+			return r;
+		s->pos = used;
+		s->have_header = true;
+		wire_state_init(&s->st, s->info.flags & WIRE_FLAG_INSTRET);
+	}
+	while (!s->ended && s->pos < s->b.len) {
+		struct heap_event ev;
+		enum wire_status r = wire_decode(&s->st, s->b.p + s->pos, s->b.len - s->pos, &ev, &used, &s->why);
+		if (r != WIRE_OK)
+			return r;
+		s->pos += used;
+		s->nevents++;
+		if (ev.kind == HEAP_EV_END)
+			s->ended = true;
+		if (fn(ctx, &ev) < 0)
+			return -1;
+	}
+	return WIRE_OK;
+}
+
+/* Drops decoded bytes from the front (follow mode keeps memory bounded). */
+static void stream_compact(struct stream *s)
+{
+	if (s->pos < (1u << 20))
+		return;
+	memmove(s->b.p, s->b.p + s->pos, s->b.len - s->pos);
+	s->b.len -= s->pos;
+	s->base_off += s->pos;
+	s->pos = 0;
+}
+
+/* ---- the JSON writer --------------------------------------------------------- */
+
+struct writer {
+	FILE *f;
+	const struct options *o;
+	const char *channel;
+	const struct wire_stream_info *info;
+	struct symtab syms;
+	bool header_done;
+	bool failed;      /* addr2line failed: message printed */
+	uint64_t counts[HEAP_EV_COUNT];
+	uint64_t events, dropped, syms_written;
+	bool panic;
+};
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void write_header(struct writer *w, const struct heap_event *first)
+{
+	bool init = first && first->kind == HEAP_EV_INIT;
+	unsigned al = init ? first->align_log2 : 0;
+	char elfbuf[4096];
+	const char *elf = "";
+	if (w->o->elf) {
+		snprintf(elfbuf, sizeof elfbuf, "%s", w->o->elf);
+		elf = basename(elfbuf);
+	}
+	fprintf(w->f,
+		"{\"format\":\"heapscope-trace\",\"version\":1,\"channel\":\"%s\",\"workload\":",
+		w->channel);
+	json_string(w->f, w->info->name);
+	fprintf(w->f,
+		",\"heap_base\":\"0x%" PRIx64 "\",\"heap_size\":%" PRIu64 ",\"min_block\":%" PRIu64
+		",\"min_align\":%" PRIu64 ",\"time_hz\":%" PRIu64 ",\"instret\":%s,\"elf\":",
+		init ? first->addr : 0, init ? first->size : 0, init ? first->block : 0,
+		init && al < 64 ? (uint64_t)1 << al : 0, w->info->time_hz,
+		(w->info->flags & WIRE_FLAG_INSTRET) ? "true" : "false");
+	json_string(w->f, elf);
+	fputs("}\n", w->f);
+	w->header_done = true;
+}
+
+/* Writes the "sym" record for caller before its first use (resolving it now
+ * if pass 1 did not). Returns -1 if addr2line failed. */
+static int write_sym(struct writer *w, uint64_t caller)
+{
+	if (!w->o->elf || caller == 0)
+		return 0;
+	bool fresh;
+	struct sym_entry *e = sym_get(&w->syms, caller, &fresh);
+	if (!e)
+		return -1;
+	if (e->emitted)
+		return 0;
+	if (fresh) {
+		char err[512];
+		if (symbolize_batch(w->o->elf, &caller, 1, &e->info, err, sizeof err) < 0) {
+			fprintf(stderr, PROG ": symbols: %s\n", err);
+			w->failed = true;
+			return -1;
+		}
+	}
+	fprintf(w->f, "{\"k\":\"sym\",\"addr\":\"0x%" PRIx64 "\",\"fn\":", caller);
+	json_string(w->f, e->info.fn);
+	fputs(",\"src\":", w->f);
+	json_string(w->f, e->info.src);
+	fputs("}\n", w->f);
+	e->emitted = true;
+	w->syms_written++;
+	return 0;
+}
+
+static uint64_t align_of(const struct heap_event *ev)
+{
+	return ev->align_log2 < 64 ? (uint64_t)1 << ev->align_log2 : 0;
+}
+
+static int write_event(void *ctx, const struct heap_event *ev)
+{
+	struct writer *w = ctx;
+	FILE *f = w->f;
+	if (!w->header_done)
+		write_header(w, ev);
+	bool has_caller = ev->kind == HEAP_EV_ALLOC || ev->kind == HEAP_EV_FREE ||
+			  ev->kind == HEAP_EV_ALLOC_FAIL || ev->kind == HEAP_EV_REALLOC;
+	if (has_caller && write_sym(w, ev->caller) < 0)
+		return -1;
+	w->events++;
+	if (ev->kind < HEAP_EV_COUNT)
+		w->counts[ev->kind]++;
+	fprintf(f, "{\"i\":%" PRIu64 ",\"k\":\"%s\",\"t\":%" PRIu64, ev->seq,
+		heap_event_kind_name(ev->kind), ev->time);
+	if (w->info->flags & WIRE_FLAG_INSTRET)
+		fprintf(f, ",\"n\":%" PRIu64, ev->instret);
+	switch (ev->kind) {
+	case HEAP_EV_INIT:
+		fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"min_block\":%" PRIu64
+			   ",\"min_align\":%" PRIu64, ev->addr, ev->size, ev->block, align_of(ev));
+		break;
+	case HEAP_EV_ALLOC:
+	case HEAP_EV_FREE:
+		fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"align\":%" PRIu64
+			   ",\"block\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
+			ev->addr, ev->size, align_of(ev), ev->block, ev->caller);
+		if (ev->kind == HEAP_EV_ALLOC)
+			fprintf(f, ",\"ex\":%" PRIu32, ev->examined);
+		break;
+	case HEAP_EV_SPLIT:
+		fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"rem_addr\":\"0x%" PRIx64
+			   "\",\"rem_size\":%" PRIu64, ev->addr, ev->size, ev->addr2, ev->size2);
+		break;
+	case HEAP_EV_COALESCE: {
+		static const char *const merged[] = {"none", "prev", "next", "both"};
+		fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"freed_addr\":\"0x%" PRIx64
+			   "\",\"freed_size\":%" PRIu64 ",\"merged\":\"%s\"",
+			ev->addr, ev->size, ev->addr2, ev->size2, merged[ev->flags & 3]);
+		break;
+	}
+	case HEAP_EV_ALLOC_FAIL:
+		fprintf(f, ",\"size\":%" PRIu64 ",\"align\":%" PRIu64 ",\"caller\":\"0x%" PRIx64
+			   "\",\"ex\":%" PRIu32 ",\"free\":%" PRIu64 ",\"largest\":%" PRIu64,
+			ev->size, align_of(ev), ev->caller, ev->examined, ev->block, ev->size2);
+		break;
+	case HEAP_EV_REALLOC:
+		fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"old_addr\":\"0x%" PRIx64
+			   "\",\"old_size\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
+			ev->addr, ev->size, ev->addr2, ev->size2, ev->caller);
+		break;
+	case HEAP_EV_MARKER:
+		fputs(",\"name\":", f);
+		json_string(f, ev->name);
+		break;
+	case HEAP_EV_DROP:
+		fprintf(f, ",\"count\":%" PRIu64, ev->size);
+		w->dropped += ev->size;
+		break;
+	case HEAP_EV_END:
+		fprintf(f, ",\"events\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"used\":%" PRIu64
+			   ",\"panic\":%s", ev->size, ev->size2, ev->block,
+			(ev->flags & HEAP_END_PANIC) ? "true" : "false");
+		w->panic = ev->flags & HEAP_END_PANIC;
+		break;
+	}
+	fputs("}\n", f);
+	if (w->o->follow)
+		fflush(f);
+	return 0;
+}
+
+/* Pass 1: notes every distinct caller. */
+static int collect_caller(void *ctx, const struct heap_event *ev)
+{
+	struct symtab *t = ctx;
+	bool has_caller = ev->kind == HEAP_EV_ALLOC || ev->kind == HEAP_EV_FREE ||
+			  ev->kind == HEAP_EV_ALLOC_FAIL || ev->kind == HEAP_EV_REALLOC;
+	bool fresh;
+	if (has_caller && ev->caller && !sym_get(t, ev->caller, &fresh))
+		return -1;
+	return 0;
+}
+
+/* ---- input ------------------------------------------------------------------ */
+
+struct input {
+	const struct options *o;
+	bool uart;
+	struct uart_frames frames;
+	struct bytebuf line;     /* UART: the current partial line */
+	char err[256];           /* UART framing problem */
+	bool bad;                /* err is set */
+};
+
+/* Feeds raw input bytes: appended as they are (semihosting) or parsed as
+ * console lines (UART). final: no more input follows. */
+static void input_feed(struct input *in, struct stream *s, const uint8_t *data, size_t n, bool final)
+{
+	if (in->bad)
+		return;
+	if (!in->uart) {
+		if (bytebuf_append(&s->b, data, n) < 0) {
+			snprintf(in->err, sizeof in->err, "out of memory");
+			in->bad = true;
+		}
+		return;
+	}
+	size_t start = 0;
+	for (size_t i = 0; i <= n && !in->bad; i++) {
+		bool eol = i < n && data[i] == '\n';
+		if (!eol && !(i == n && final && (in->line.len || i > start)))
+			continue;
+		if (bytebuf_append(&in->line, data + start, i - start) < 0) {
+			snprintf(in->err, sizeof in->err, "out of memory");
+			in->bad = true;
+			return;
+		}
+		size_t text;
+		char err[200];
+		enum uart_line_kind k = uart_frames_line(&in->frames, (const char *)in->line.p,
+							 in->line.len, &s->b, &text, err, sizeof err);
+		if (k == UART_LINE_ERROR) {
+			snprintf(in->err, sizeof in->err, "%s", err);
+			in->bad = true;
+		}
+		if (in->o->console && text)
+			fprintf(stderr, "%.*s\n", (int)text, (const char *)in->line.p);
+		in->line.len = 0;
+		start = i + 1;
+	}
+	if (!in->bad && start < n && bytebuf_append(&in->line, data + start, n - start) < 0) {
+		snprintf(in->err, sizeof in->err, "out of memory");
+		in->bad = true;
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: heaptrace decode [--channel semihosting|uart] [--elf KERNEL.elf] [--follow]\n"
+		"                        [--idle SECONDS] [--console] [--quiet] [-o OUT] RAW\n\n"
+		"Decodes the kernel's raw heap trace into the JSON trace (docs/trace-format.md).\n"
+		"RAW is the file the semihosting channel wrote, or a console log holding the UART\n"
+		"channel's @@HT frames ('-' reads stdin). The channel is detected if not given.\n"
+		"  --elf FILE     resolve callers against this kernel image (addr2line)\n"
+		"  --follow       decode RAW while it is still being written; append and flush\n"
+		"                 each line to OUT; stop at the end event, or after --idle seconds\n"
+		"                 without new input (default 10)\n"
+		"  --console      copy the console text of a UART log to stderr\n"
+		"  -o OUT         output file (default: stdout); written to OUT.tmp, then renamed\n"
+		"Exit status: 0 complete trace, 2 bad usage or a truncated, corrupt or\n"
+		"unterminated input (the decoded prefix is still written), 3 I/O or addr2line failure.\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->out = "-";
+	o->idle = 10;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has_val = i + 1 < argc;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(HT_EXIT_OK);
+		} else if (!strcmp(a, "--channel") && has_val) {
+			o->channel = argv[++i];
+			if (strcmp(o->channel, "semihosting") && strcmp(o->channel, "uart")) {
+				fprintf(stderr, PROG ": --channel: '%s' is not semihosting or uart\n", o->channel);
+				return -1;
+			}
+		} else if (!strcmp(a, "--elf") && has_val) {
+			o->elf = argv[++i];
+		} else if (!strcmp(a, "-o") && has_val) {
+			o->out = argv[++i];
+		} else if (!strcmp(a, "--idle") && has_val) {
+			o->idle = atof(argv[++i]);
+		} else if (!strcmp(a, "--follow")) {
+			o->follow = true;
+		} else if (!strcmp(a, "--console")) {
+			o->console = true;
+		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+			o->quiet = true;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, PROG ": unknown option or missing value: %s\n", a);
+			return -1;
+		} else if (!o->raw) {
+			o->raw = a;
+		} else {
+			fprintf(stderr, PROG ": more than one input: %s\n", a);
+			return -1;
+		}
+	}
+	if (!o->raw) {
+		fprintf(stderr, PROG ": no input file (try --help)\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads all of path (or stdin) into b. Returns 0 or -1 (message printed). */
+static int read_all(const char *path, struct bytebuf *b)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!f) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	uint8_t chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		if (bytebuf_append(b, chunk, n) < 0) {
+			fprintf(stderr, PROG ": %s: out of memory\n", path);
+			return -1;
+		}
+	int bad = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (bad) {
+		fprintf(stderr, PROG ": %s: read error\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+static bool looks_semihosting(const uint8_t *p, size_t n)
+{
+	return n >= 4 && !memcmp(p, WIRE_MAGIC, 4);
+}
+
+/* Reports how the stream ended; returns the exit status it deserves. */
+static int report_end(const struct options *o, const struct stream *s, const struct input *in,
+		      int pump)
+{
+	uint64_t off = s->base_off + s->pos;
+	if (in->bad) {
+		fprintf(stderr, PROG ": %s: UART frames: %s (decoded %" PRIu64 " events before it)\n",
+			o->raw, in->err, s->nevents);
+		return HT_EXIT_BAD_INPUT;
+	}
+	if (pump == WIRE_CORRUPT) {
+		fprintf(stderr, PROG ": %s: corrupt stream at byte %" PRIu64 " (event #%" PRIu64 "): %s\n",
+			o->raw, off, s->nevents, s->why ? s->why : "?");
+		return HT_EXIT_BAD_INPUT;
+	}
+	if (!s->have_header) {
+		fprintf(stderr, PROG ": %s: truncated: no complete stream header (%zu bytes%s)\n", o->raw,
+			s->b.len, in->uart ? " of frame payload; no @@HT frames?" : "");
+		return HT_EXIT_BAD_INPUT;
+	}
+	if (pump == WIRE_NEED_MORE) {
+		fprintf(stderr, PROG ": %s: truncated: the stream ends inside event #%" PRIu64
+				" (byte %" PRIu64 ")\n", o->raw, s->nevents, off);
+		return HT_EXIT_BAD_INPUT;
+	}
+	if (!s->ended) {
+		fprintf(stderr, PROG ": %s: truncated: no end event after %" PRIu64
+				" events (the run was cut short)\n", o->raw, s->nevents);
+		return HT_EXIT_BAD_INPUT;
+	}
+	if (s->pos < s->b.len)
+		fprintf(stderr, PROG ": %s: warning: %zu bytes after the end event ignored\n", o->raw,
+			s->b.len - s->pos);
+	return HT_EXIT_OK;
+}
+
+static void summary(const struct options *o, const struct writer *w, const struct stream *s,
+		    uint64_t wire_bytes)
+{
+	if (o->quiet)
+		return;
+	fprintf(stderr, "decoded %" PRIu64 " events:", w->events);
+	for (unsigned k = 0; k < HEAP_EV_COUNT; k++)
+		if (w->counts[k])
+			fprintf(stderr, " %s %" PRIu64, heap_event_kind_name(k), w->counts[k]);
+	fprintf(stderr, "\nwire: %" PRIu64 " bytes, %.2f bytes/event; dropped %" PRIu64
+			"; %" PRIu64 " symbols; %s%s\n",
+		wire_bytes, w->events ? (double)wire_bytes / (double)w->events : 0.0, w->dropped,
+		w->syms_written, s->ended ? "complete" : "INCOMPLETE",
+		w->panic ? " (ended in a PANIC)" : "");
+}
+
+/* Opens the output: stdout, OUT itself (follow), or a temp file beside it. */
+static FILE *open_out(const struct options *o, char *tmp, size_t tmplen)
+{
+	tmp[0] = 0;
+	if (!strcmp(o->out, "-"))
+		return stdout;
+	if (o->follow)
+		return fopen(o->out, "w");
+	snprintf(tmp, tmplen, "%s.tmp.%d", o->out, (int)getpid());
+	return fopen(tmp, "w");
+}
+
+static int close_out(const struct options *o, FILE *f, const char *tmp)
+{
+	int bad = ferror(f) | (f == stdout ? fflush(f) : fclose(f));
+	if (bad) {
+		fprintf(stderr, PROG ": %s: write error\n", tmp[0] ? tmp : o->out);
+		if (tmp[0])
+			unlink(tmp);
+		return -1;
+	}
+	if (tmp[0] && rename(tmp, o->out) < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", o->out, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int decode_whole(const struct options *o)
+{
+	struct bytebuf raw = {0};
+	struct stream s = {0};
+	struct input in = {.o = o};
+	struct writer w = {.o = o, .info = &s.info};
+	int rc = HT_EXIT_BAD_INPUT;
+	if (read_all(o->raw, &raw) < 0)
+		goto out;
+	in.uart = o->channel ? !strcmp(o->channel, "uart") : !looks_semihosting(raw.p, raw.len);
+	uart_frames_init(&in.frames);
+	w.channel = in.uart ? "uart" : "semihosting";
+	input_feed(&in, &s, raw.p, raw.len, true);
+
+	/* pass 1: validate, collect callers, resolve them in one batch */
+	int pump = stream_pump(&s, collect_caller, &w.syms);
+	if (pump < 0) {
+		fprintf(stderr, PROG ": out of memory\n");
+		goto out;
+	}
+	if (o->elf && w.syms.n) {
+		uint64_t *addrs = malloc(w.syms.n * sizeof *addrs);
+		struct symbol_info *infos = malloc(w.syms.n * sizeof *infos);
+		size_t k = 0;
+		char err[512];
+		for (size_t i = 0; addrs && infos && i < w.syms.cap; i++)
+			if (w.syms.e[i].used)
+				addrs[k++] = w.syms.e[i].addr;
+		int r = addrs && infos ? symbolize_batch(o->elf, addrs, k, infos, err, sizeof err) : -1;
+		if (r == 0)
+			for (size_t i = 0; i < k; i++) {
+				bool fresh;
+				sym_get(&w.syms, addrs[i], &fresh)->info = infos[i];
+			}
+		else
+			fprintf(stderr, PROG ": symbols: %s\n", addrs && infos ? err : "out of memory");
+		free(addrs);
+		free(infos);
+		if (r < 0) {
+			rc = HT_EXIT_IO;
+			goto out;
+		}
+	}
+	int status = report_end(o, &s, &in, pump);
+
+	/* pass 2: write the JSON trace (the decoded prefix if the input is bad) */
+	uint64_t wire_bytes = s.b.len;
+	uint64_t nev = s.nevents;
+	struct stream s2 = {.b = s.b};
+	char tmp[4096];
+	w.f = open_out(o, tmp, sizeof tmp);
+	if (!w.f) {
+		fprintf(stderr, PROG ": %s: %s\n", o->out, strerror(errno));
+		rc = HT_EXIT_IO;
+		goto out;
+	}
+	w.info = &s2.info;
+	if (s.have_header) {
+		s2.b.len = s.pos; /* exactly the events pass 1 accepted */
+		if (stream_pump(&s2, write_event, &w) < 0 || s2.nevents != nev) {
+			if (!w.failed)
+				fprintf(stderr, PROG ": internal error: pass 2 disagrees with pass 1\n");
+			close_out(o, w.f, tmp);
+			rc = HT_EXIT_IO;
+			goto out;
+		}
+	}
+	if (!w.header_done)
+		write_header(&w, NULL);
+	if (close_out(o, w.f, tmp) < 0) {
+		rc = HT_EXIT_IO;
+		goto out;
+	}
+	summary(o, &w, &s2, wire_bytes);
+	rc = status;
+out:
+	free(raw.p);
+	free(s.b.p);
+	free(in.line.p);
+	free(w.syms.e);
+	return rc;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int decode_follow(const struct options *o)
+{
+	struct stream s = {0};
+	struct input in = {.o = o};
+	struct writer w = {.o = o, .info = &s.info};
+	int rc = HT_EXIT_BAD_INPUT, fd = -1, pump = WIRE_NEED_MORE;
+	uint64_t wire_bytes = 0;
+	double last = now_s();
+	bool decided = o->channel != NULL, eof = false;
+	uint8_t head[4];
+	size_t headn = 0;
+	char tmp[16];
+
+	in.uart = o->channel && !strcmp(o->channel, "uart");
+	uart_frames_init(&in.frames);
+	while ((fd = strcmp(o->raw, "-") ? open(o->raw, O_RDONLY) : 0) < 0) {
+		if (errno != ENOENT || now_s() - last > o->idle) {
+			fprintf(stderr, PROG ": %s: %s\n", o->raw, strerror(errno));
+			return HT_EXIT_BAD_INPUT;
+		}
+		usleep(50000);
+	}
+	struct stat stt;
+	bool pipe_like = fstat(fd, &stt) == 0 && (S_ISFIFO(stt.st_mode) || S_ISSOCK(stt.st_mode) ||
+						  S_ISCHR(stt.st_mode));
+	w.f = open_out(o, tmp, sizeof tmp);
+	if (!w.f) {
+		fprintf(stderr, PROG ": %s: %s\n", o->out, strerror(errno));
+		close(fd);
+		return HT_EXIT_IO;
+	}
+	while (!s.ended && !in.bad && pump != WIRE_CORRUPT && pump >= 0) {
+		uint8_t chunk[65536];
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, PROG ": %s: %s\n", o->raw, strerror(errno));
+			rc = HT_EXIT_IO;
+			goto out;
+		}
+		if (n == 0) {
+			if (pipe_like || now_s() - last > o->idle) {
+				eof = true;
+				break;
+			}
+			usleep(20000);
+			continue;
+		}
+		last = now_s();
+		size_t off = 0;
+		if (!decided) { /* the first bytes say which channel this is */
+			while (headn < 4 && off < (size_t)n)
+				head[headn++] = chunk[off++];
+			if (headn < 4)
+				continue;
+			in.uart = !looks_semihosting(head, 4);
+			decided = true;
+			input_feed(&in, &s, head, 4, false);
+		}
+		w.channel = in.uart ? "uart" : "semihosting";
+		size_t before = s.b.len;
+		input_feed(&in, &s, chunk + off, (size_t)n - off, false);
+		wire_bytes += s.b.len - before;
+		pump = stream_pump(&s, write_event, &w);
+		stream_compact(&s);
+	}
+	if (eof && in.uart && !in.bad) { /* a last frame line without its newline */
+		size_t before = s.b.len;
+		input_feed(&in, &s, NULL, 0, true);
+		wire_bytes += s.b.len - before;
+		pump = stream_pump(&s, write_event, &w);
+	}
+	if (!decided && headn)
+		input_feed(&in, &s, head, headn, true);
+	if (w.failed || pump < 0) {
+		rc = HT_EXIT_IO;
+		goto out;
+	}
+	if (!w.channel)
+		w.channel = in.uart ? "uart" : "semihosting";
+	if (!w.header_done)
+		write_header(&w, NULL);
+	rc = report_end(o, &s, &in, pump);
+	summary(o, &w, &s, wire_bytes);
+out:
+	if (w.f && close_out(o, w.f, tmp) < 0)
+		rc = HT_EXIT_IO;
+	if (fd > 0)
+		close(fd);
+	free(s.b.p);
+	free(in.line.p);
+	free(w.syms.e);
+	return rc;
+}
+
+static int cmd_decode(int argc, char **argv)
+{
+	struct options o;
+	if (parse_args(argc, argv, &o) < 0)
+		return HT_EXIT_BAD_INPUT;
+	return o.follow ? decode_follow(&o) : decode_whole(&o);
+}
+
+HEAPTRACE_COMMAND(decode, "[--channel C] [--elf ELF] [--follow] [-o OUT] RAW",
+		  "decode the kernel's raw trace (either channel) into the JSON trace", cmd_decode);
