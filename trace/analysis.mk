@@ -1,9 +1,13 @@
 # trace/analysis.mk - the analysis side of heaptrace: the trace reader, the heap
 # model, the one-pass summary, `heaptrace stats`/`leaks`/`check`, their tests and
 # the stats benchmark.
-HEAPTRACE_SRCS += trace/trace_reader.c
+HEAPTRACE_SRCS += trace/trace_reader.c trace/heap_model.c
 
 ANALYSIS_TEST_RUNNER := kernel/test/host/host_runner.c
+ANALYSIS_TRACEGEN    := trace/test/tracegen.c trace/trace_reader.c kernel/heap.c
 
 $(eval $(call host_program,test_trace_reader,trace/test/test_trace_reader.c trace/trace_reader.c $(ANALYSIS_TEST_RUNNER),$(CJSON_LIBS)))
 HOST_TESTS += test_trace_reader
+
+$(eval $(call host_program,test_heap_model,trace/test/test_heap_model.c trace/heap_model.c $(ANALYSIS_TRACEGEN) $(ANALYSIS_TEST_RUNNER),$(CJSON_LIBS)))
+HOST_TESTS += test_heap_model

@@ -1,0 +1,820 @@
+/* heap_model.c - heap state rebuilt from trace events: live blocks and free gaps in two treaps.
+ *
+ * Both sets live in treaps (randomised binary search trees keyed by address)
+ * whose nodes sit in one growable array each and link by 32-bit index, so a
+ * replay of millions of events does no per-event malloc. The free-gap treap is
+ * augmented with the largest size in every subtree: the largest free block is
+ * the root's figure, kept exact through every split and merge.
+ *
+ *   blocks treap: key = block address   gaps treap: key = gap address
+ *   node: { block (addr, size, ...), max (gaps: largest size below), l, r, prio }
+ *
+ * Invariant: live blocks and gaps tile [base, base + size) exactly, and no
+ * two gaps touch (a free merges with its free neighbours).
+ */
+#include "heap_model.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace_reader.h"
+
+#define NIL 0u /* index 0 of every node array is unused: the null link */
+
+struct tnode {
+	struct heap_model_block b; /* key = b.addr; gaps use addr and size only */
+	uint64_t max;              /* gaps: largest b.size in this subtree */
+	uint32_t l, r;             /* children, NIL if none */
+	uint32_t prio;             /* heap priority (random) */
+};
+
+struct tree {
+	struct tnode *n;   /* n[1 .. used) are nodes; n[0] is NIL */
+	uint32_t cap;      /* slots allocated */
+	uint32_t used;     /* slots ever handed out (+1 for NIL) */
+	uint32_t root;     /* NIL if empty */
+	uint32_t free_list; /* recycled slots, linked through .l */
+	uint64_t count;    /* nodes in the tree */
+};
+
+struct heap_model {
+	struct tree blocks;        /* live blocks */
+	struct tree gaps;          /* free blocks */
+	uint64_t base, size;       /* the heap */
+	bool started;              /* INIT seen (or created from a header) */
+	bool lossy;                /* a DROP was applied */
+	unsigned __int128 sumsq;   /* sum of the squares of the free block sizes */
+	uint32_t rng;              /* treap priorities */
+	/* the SPLIT waiting for its ALLOC, and the FREE that a COALESCE may follow */
+	bool split_pending;
+	uint64_t split_addr, split_size, split_rem_addr, split_rem_size, split_seq;
+	bool free_last;            /* the previous event was a FREE that applied */
+	uint64_t free_addr, free_size;
+	unsigned free_merged;      /* HEAP_MERGED_* it did */
+	struct heap_model_stats st;
+};
+
+/* ---- treap ------------------------------------------------------------------ */
+
+static uint32_t rng_next(heap_model *m)
+{
+	uint32_t x = m->rng;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return m->rng = x;
+}
+
+static void tree_clear(struct tree *t)
+{
+	t->used = 1;
+	t->root = NIL;
+	t->free_list = NIL;
+	t->count = 0;
+}
+
+static bool tree_reserve(struct tree *t)
+{
+	if (t->free_list != NIL || t->used < t->cap)
+		return true;
+	uint32_t ncap = t->cap ? t->cap * 2 : 1024;
+	if (ncap <= t->cap)
+		return false;
+	struct tnode *nn = realloc(t->n, (size_t)ncap * sizeof *nn);
+	if (!nn)
+		return false;
+	t->n = nn;
+	t->cap = ncap;
+	return true;
+}
+
+/* A new node (tree_reserve must have succeeded). */
+static uint32_t node_new(heap_model *m, struct tree *t, const struct heap_model_block *b)
+{
+	uint32_t i;
+	if (t->free_list != NIL) {
+		i = t->free_list;
+		t->free_list = t->n[i].l;
+	} else {
+		i = t->used++;
+	}
+	struct tnode *x = &t->n[i];
+	x->b = *b;
+	x->max = b->size;
+	x->l = x->r = NIL;
+	x->prio = rng_next(m);
+	t->count++;
+	return i;
+}
+
+static void node_release(struct tree *t, uint32_t i)
+{
+	t->n[i].l = t->free_list;
+	t->free_list = i;
+	t->count--;
+}
+
+static inline void node_update(struct tnode *n, uint32_t i)
+{
+	uint64_t mx = n[i].b.size;
+	if (n[i].l && n[n[i].l].max > mx)
+		mx = n[n[i].l].max;
+	if (n[i].r && n[n[i].r].max > mx)
+		mx = n[n[i].r].max;
+	n[i].max = mx;
+}
+
+/* Splits t at key: *a gets keys < key, *b keys >= key. */
+static void treap_split(struct tnode *n, uint32_t t, uint64_t key, uint32_t *a, uint32_t *b)
+{
+	if (t == NIL) {
+		*a = *b = NIL;
+		return;
+	}
+	if (n[t].b.addr < key) {
+		treap_split(n, n[t].r, key, &n[t].r, b);
+		*a = t;
+	} else {
+		treap_split(n, n[t].l, key, a, &n[t].l);
+		*b = t;
+	}
+	node_update(n, t);
+}
+
+/* Joins a and b, every key of a below every key of b. */
+static uint32_t treap_merge(struct tnode *n, uint32_t a, uint32_t b)
+{
+	if (a == NIL)
+		return b;
+	if (b == NIL)
+		return a;
+	if (n[a].prio > n[b].prio) {
+		n[a].r = treap_merge(n, n[a].r, b);
+		node_update(n, a);
+		return a;
+	}
+	n[b].l = treap_merge(n, a, n[b].l);
+	node_update(n, b);
+	return b;
+}
+
+/* Inserts node i (its key not yet present). */
+static uint32_t treap_insert(struct tnode *n, uint32_t t, uint32_t i)
+{
+	if (t == NIL)
+		return i;
+	if (n[i].prio > n[t].prio) {
+		treap_split(n, t, n[i].b.addr, &n[i].l, &n[i].r);
+		node_update(n, i);
+		return i;
+	}
+	if (n[i].b.addr < n[t].b.addr)
+		n[t].l = treap_insert(n, n[t].l, i);
+	else
+		n[t].r = treap_insert(n, n[t].r, i);
+	node_update(n, t);
+	return t;
+}
+
+/* Removes the node keyed key; *out receives its index (NIL if absent). */
+static uint32_t treap_erase(struct tnode *n, uint32_t t, uint64_t key, uint32_t *out)
+{
+	if (t == NIL) {
+		*out = NIL;
+		return NIL;
+	}
+	if (key == n[t].b.addr) {
+		*out = t;
+		return treap_merge(n, n[t].l, n[t].r);
+	}
+	if (key < n[t].b.addr)
+		n[t].l = treap_erase(n, n[t].l, key, out);
+	else
+		n[t].r = treap_erase(n, n[t].r, key, out);
+	node_update(n, t);
+	return t;
+}
+
+/* Sets the size of the node keyed key (present), refreshing the maxima. */
+static void treap_resize(struct tnode *n, uint32_t t, uint64_t key, uint64_t size)
+{
+	if (key == n[t].b.addr)
+		n[t].b.size = size;
+	else if (key < n[t].b.addr)
+		treap_resize(n, n[t].l, key, size);
+	else
+		treap_resize(n, n[t].r, key, size);
+	node_update(n, t);
+}
+
+static uint32_t tree_find(const struct tree *t, uint64_t key)
+{
+	uint32_t i = t->root;
+	while (i != NIL && t->n[i].b.addr != key)
+		i = key < t->n[i].b.addr ? t->n[i].l : t->n[i].r;
+	return i;
+}
+
+/* The node with the largest key <= key, or NIL. */
+static uint32_t tree_pred(const struct tree *t, uint64_t key)
+{
+	uint32_t i = t->root, best = NIL;
+	while (i != NIL) {
+		if (t->n[i].b.addr <= key) {
+			best = i;
+			i = t->n[i].r;
+		} else {
+			i = t->n[i].l;
+		}
+	}
+	return best;
+}
+
+/* The node with the smallest key >= key, or NIL. */
+static uint32_t tree_succ(const struct tree *t, uint64_t key)
+{
+	uint32_t i = t->root, best = NIL;
+	while (i != NIL) {
+		if (t->n[i].b.addr >= key) {
+			best = i;
+			i = t->n[i].l;
+		} else {
+			i = t->n[i].r;
+		}
+	}
+	return best;
+}
+
+static bool tree_add(heap_model *m, struct tree *t, const struct heap_model_block *b)
+{
+	if (!tree_reserve(t))
+		return false;
+	uint32_t i = node_new(m, t, b);
+	t->root = treap_insert(t->n, t->root, i);
+	return true;
+}
+
+static void tree_remove(struct tree *t, uint64_t key)
+{
+	uint32_t out;
+	t->root = treap_erase(t->n, t->root, key, &out);
+	if (out != NIL)
+		node_release(t, out);
+}
+
+/* ---- free-block accounting ------------------------------------------------------ */
+
+static inline unsigned bucket_of(uint64_t size)
+{
+	return size ? 63u - (unsigned)__builtin_clzll(size) : 0;
+}
+
+static void gap_count(heap_model *m, uint64_t size, int sign)
+{
+	struct heap_model_stats *s = &m->st;
+	unsigned __int128 sq = (unsigned __int128)size * size;
+	if (sign > 0) {
+		s->free_bytes += size;
+		s->free_blocks++;
+		s->hist[bucket_of(size)]++;
+		m->sumsq += sq;
+	} else {
+		s->free_bytes -= size;
+		s->free_blocks--;
+		s->hist[bucket_of(size)]--;
+		m->sumsq -= sq;
+	}
+}
+
+static bool gap_add(heap_model *m, uint64_t addr, uint64_t size)
+{
+	struct heap_model_block g = {.addr = addr, .size = size};
+	if (!tree_add(m, &m->gaps, &g))
+		return false;
+	gap_count(m, size, +1);
+	return true;
+}
+
+static void gap_remove(heap_model *m, uint64_t addr, uint64_t size)
+{
+	tree_remove(&m->gaps, addr);
+	gap_count(m, size, -1);
+}
+
+static void gap_resize(heap_model *m, uint64_t addr, uint64_t old_size, uint64_t size)
+{
+	treap_resize(m->gaps.n, m->gaps.root, addr, size);
+	gap_count(m, old_size, -1);
+	gap_count(m, size, +1);
+}
+
+/* Recomputes the derived figures (largest, fragmentation). */
+static void stats_refresh(heap_model *m)
+{
+	struct heap_model_stats *s = &m->st;
+	s->largest_free = m->gaps.root ? m->gaps.n[m->gaps.root].max : 0;
+	s->live_blocks = m->blocks.count;
+	if (s->free_bytes) {
+		double f = (double)s->free_bytes;
+		s->frag = 1.0 - (double)s->largest_free / f;
+		s->frag_sq = 1.0 - (double)m->sumsq / (f * f);
+		if (s->frag_sq < 0)
+			s->frag_sq = 0;
+	} else {
+		s->frag = s->frag_sq = 0;
+	}
+}
+
+/* ---- lifecycle ------------------------------------------------------------------- */
+
+static void model_reset(heap_model *m)
+{
+	tree_clear(&m->blocks);
+	tree_clear(&m->gaps);
+	m->sumsq = 0;
+	m->split_pending = m->free_last = false;
+	uint64_t seq = m->st.seq, time = m->st.time, events = m->st.events;
+	memset(&m->st, 0, sizeof m->st);
+	m->st.seq = seq;
+	m->st.time = time;
+	m->st.events = events;
+}
+
+heap_model *heap_model_create(const struct trace_header *h)
+{
+	heap_model *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->rng = 0x9e3779b9u;
+	tree_clear(&m->blocks);
+	tree_clear(&m->gaps);
+	if (!tree_reserve(&m->blocks) || !tree_reserve(&m->gaps)) {
+		heap_model_destroy(m);
+		return NULL;
+	}
+	if (h && h->heap_size)
+		heap_model_init(m, h->heap_base, h->heap_size);
+	return m;
+}
+
+void heap_model_destroy(heap_model *m)
+{
+	if (!m)
+		return;
+	free(m->blocks.n);
+	free(m->gaps.n);
+	free(m);
+}
+
+void heap_model_init(heap_model *m, uint64_t base, uint64_t size)
+{
+	model_reset(m);
+	m->base = base;
+	m->size = size;
+	m->started = true;
+	if (size)
+		gap_add(m, base, size); /* cannot fail: one node is reserved at create */
+	stats_refresh(m);
+}
+
+bool heap_model_started(const heap_model *m) { return m->started; }
+uint64_t heap_model_base(const heap_model *m) { return m->base; }
+uint64_t heap_model_size(const heap_model *m) { return m->size; }
+bool heap_model_lossy(const heap_model *m) { return m->lossy; }
+const struct heap_model_stats *heap_model_peek(const heap_model *m) { return &m->st; }
+void heap_model_stats(const heap_model *m, struct heap_model_stats *out) { *out = m->st; }
+
+const struct heap_model_block *heap_model_find(const heap_model *m, uint64_t addr)
+{
+	uint32_t i = tree_find(&m->blocks, addr);
+	return i ? &m->blocks.n[i].b : NULL;
+}
+
+bool heap_model_span_at(const heap_model *m, uint64_t addr, struct heap_model_span *out)
+{
+	if (!m->started || addr < m->base || addr - m->base >= m->size)
+		return false;
+	uint32_t g = tree_pred(&m->gaps, addr);
+	if (g && addr - m->gaps.n[g].b.addr < m->gaps.n[g].b.size) {
+		out->addr = m->gaps.n[g].b.addr;
+		out->size = m->gaps.n[g].b.size;
+		out->is_free = true;
+		out->block = NULL;
+		return true;
+	}
+	uint32_t b = tree_pred(&m->blocks, addr);
+	if (b && addr - m->blocks.n[b].b.addr < m->blocks.n[b].b.size) {
+		out->addr = m->blocks.n[b].b.addr;
+		out->size = m->blocks.n[b].b.size;
+		out->is_free = false;
+		out->block = &m->blocks.n[b].b;
+		return true;
+	}
+	return false; /* cannot happen while the tiling invariant holds */
+}
+
+void heap_model_each_span(const heap_model *m, uint64_t lo, uint64_t hi, heap_model_span_fn fn,
+			  void *ctx)
+{
+	if (!m->started)
+		return;
+	uint64_t end = m->base + m->size;
+	uint64_t a = lo < m->base ? m->base : lo;
+	struct heap_model_span sp;
+	while (a < hi && a < end && heap_model_span_at(m, a, &sp)) {
+		if (!fn(ctx, &sp))
+			return;
+		a = sp.addr + sp.size;
+	}
+}
+
+void heap_model_each_block(const heap_model *m, uint64_t lo, uint64_t hi, heap_model_block_fn fn,
+			   void *ctx)
+{
+	uint32_t i = tree_pred(&m->blocks, lo);
+	if (i && m->blocks.n[i].b.addr + m->blocks.n[i].b.size <= lo)
+		i = tree_succ(&m->blocks, lo);
+	if (!i)
+		i = tree_succ(&m->blocks, lo);
+	while (i && m->blocks.n[i].b.addr < hi) {
+		const struct heap_model_block *b = &m->blocks.n[i].b;
+		uint64_t next = b->addr + 1;
+		if (!fn(ctx, b))
+			return;
+		i = next ? tree_succ(&m->blocks, next) : NIL;
+	}
+}
+
+/* ---- applying events --------------------------------------------------------------- */
+
+__attribute__((format(printf, 4, 5))) static bool impossible(char *err, size_t errlen,
+							      const struct heap_event *ev, const char *fmt,
+							      ...)
+{
+	if (err && errlen) {
+		int n = snprintf(err, errlen, "event %" PRIu64 ": ", ev->seq);
+		if (n >= 0 && (size_t)n < errlen) {
+			va_list ap;
+			va_start(ap, fmt);
+			vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return false;
+}
+
+/* Says what lies at addr, for messages: "a free block at 0x..". */
+static void describe(const heap_model *m, uint64_t addr, char *buf, size_t n)
+{
+	struct heap_model_span sp;
+	if (!heap_model_span_at(m, addr, &sp))
+		snprintf(buf, n, "outside the heap");
+	else if (sp.is_free)
+		snprintf(buf, n, "inside free block 0x%" PRIx64 "+%" PRIu64, sp.addr, sp.size);
+	else
+		snprintf(buf, n, "inside live block 0x%" PRIx64 "+%" PRIu64 " (allocated at event %" PRIu64 ")",
+			 sp.addr, sp.size, sp.block->seq);
+}
+
+static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, size_t errlen)
+{
+	uint64_t p = ev->addr, b = ev->block;
+	if (b == 0 || p + b < p)
+		return impossible(err, errlen, ev, "alloc of a block of %" PRIu64 " bytes at 0x%" PRIx64, b, p);
+	uint32_t gi = tree_pred(&m->gaps, p);
+	struct heap_model_block g = gi ? m->gaps.n[gi].b : (struct heap_model_block){0};
+	if (!gi || p + b > g.addr + g.size) {
+		char what[160];
+		uint32_t bi = tree_pred(&m->blocks, p + b - 1);
+		if (bi && m->blocks.n[bi].b.addr + m->blocks.n[bi].b.size > p)
+			snprintf(what, sizeof what, "overlaps live block 0x%" PRIx64 "+%" PRIu64
+				 " (allocated at event %" PRIu64 ")",
+				 m->blocks.n[bi].b.addr, m->blocks.n[bi].b.size, m->blocks.n[bi].b.seq);
+		else
+			describe(m, p, what, sizeof what);
+		return impossible(err, errlen, ev, "alloc 0x%" PRIx64 "+%" PRIu64 " %s", p, b, what);
+	}
+	uint64_t front = p - g.addr, back = g.addr + g.size - (p + b);
+	if (front || back) {
+		if (!m->split_pending || m->split_addr != g.addr)
+			return impossible(err, errlen, ev,
+					  "alloc 0x%" PRIx64 "+%" PRIu64 " cuts free block 0x%" PRIx64 "+%" PRIu64
+					  " but no split of that block precedes it",
+					  p, b, g.addr, g.size);
+		uint64_t rem_addr = back ? p + b : 0;
+		if (m->split_rem_size != back || (back && m->split_rem_addr != rem_addr))
+			return impossible(err, errlen, ev,
+					  "alloc 0x%" PRIx64 "+%" PRIu64 " leaves remainder 0x%" PRIx64 "+%" PRIu64
+					  " but the split said 0x%" PRIx64 "+%" PRIu64,
+					  p, b, rem_addr, back, m->split_rem_addr, m->split_rem_size);
+	} else if (m->split_pending) {
+		return impossible(err, errlen, ev,
+				  "alloc takes all of free block 0x%" PRIx64 " but a split of it preceded", g.addr);
+	}
+	if (!tree_reserve(&m->gaps) || !tree_reserve(&m->blocks))
+		return impossible(err, errlen, ev, "out of memory");
+	if (front)
+		gap_resize(m, g.addr, g.size, front);
+	else
+		gap_remove(m, g.addr, g.size);
+	if (back)
+		gap_add(m, p + b, back);
+	struct heap_model_block nb = {
+		.addr = p, .size = b, .req_size = ev->size,
+		.align = (uint64_t)1 << (ev->align_log2 & 63), .seq = ev->seq, .time = ev->time,
+		.caller = ev->caller,
+	};
+	tree_add(m, &m->blocks, &nb);
+	m->st.used_bytes += b;
+	m->st.requested_bytes += ev->size;
+	return true;
+}
+
+static bool apply_free(heap_model *m, const struct heap_event *ev, char *err, size_t errlen)
+{
+	uint64_t a = ev->addr;
+	uint32_t bi = tree_find(&m->blocks, a);
+	if (!bi) {
+		char what[160];
+		describe(m, a, what, sizeof what);
+		return impossible(err, errlen, ev, "free of 0x%" PRIx64 ", which is not a live block: %s", a,
+				  what);
+	}
+	struct heap_model_block blk = m->blocks.n[bi].b;
+	if (ev->block != blk.size)
+		return impossible(err, errlen, ev,
+				  "free of 0x%" PRIx64 " releases %" PRIu64 " bytes but the block allocated at event %" PRIu64
+				  " has %" PRIu64,
+				  a, ev->block, blk.seq, blk.size);
+	if (!tree_reserve(&m->gaps))
+		return impossible(err, errlen, ev, "out of memory");
+	tree_remove(&m->blocks, a);
+	m->st.used_bytes -= blk.size;
+	m->st.requested_bytes -= blk.req_size;
+
+	uint64_t size = blk.size;
+	unsigned merged = 0;
+	uint32_t ni = tree_find(&m->gaps, a + blk.size);
+	uint64_t next_size = ni ? m->gaps.n[ni].b.size : 0;
+	if (ni) {
+		gap_remove(m, a + blk.size, next_size);
+		size += next_size;
+		merged |= HEAP_MERGED_NEXT;
+	}
+	uint32_t pi = tree_pred(&m->gaps, a);
+	if (pi && m->gaps.n[pi].b.addr + m->gaps.n[pi].b.size == a) {
+		uint64_t paddr = m->gaps.n[pi].b.addr, psize = m->gaps.n[pi].b.size;
+		gap_resize(m, paddr, psize, psize + size);
+		size += psize;
+		merged |= HEAP_MERGED_PREV;
+	} else {
+		gap_add(m, a, size);
+	}
+	m->free_last = true;
+	m->free_addr = a;
+	m->free_size = blk.size;
+	m->free_merged = merged;
+	return true;
+}
+
+static bool apply_coalesce(heap_model *m, const struct heap_event *ev, char *err, size_t errlen)
+{
+	if (!m->free_last || m->free_addr != ev->addr2 || m->free_size != ev->size2)
+		return impossible(err, errlen, ev,
+				  "coalesce of freed block 0x%" PRIx64 "+%" PRIu64 " does not follow its free",
+				  ev->addr2, ev->size2);
+	if (m->free_merged != (ev->flags & (HEAP_MERGED_PREV | HEAP_MERGED_NEXT))) {
+		static const char *const names[] = {"nothing", "prev", "next", "both"};
+		return impossible(err, errlen, ev, "coalesce says it merged %s; the neighbours give %s",
+				  names[ev->flags & 3], names[m->free_merged & 3]);
+	}
+	uint32_t gi = tree_find(&m->gaps, ev->addr);
+	if (!gi || m->gaps.n[gi].b.size != ev->size)
+		return impossible(err, errlen, ev,
+				  "coalesce gives free block 0x%" PRIx64 "+%" PRIu64 "; the model has %s", ev->addr,
+				  ev->size, gi ? "a different size there" : "no free block there");
+	return true;
+}
+
+bool heap_model_apply(heap_model *m, const struct heap_event *ev, char *err, size_t errlen)
+{
+	struct heap_model_stats *s = &m->st;
+	s->seq = ev->seq;
+	s->time = ev->time;
+	s->events++;
+	bool ok = true;
+	bool was_free = m->free_last;
+	m->free_last = false;
+	if (!m->started && ev->kind != HEAP_EV_INIT && ev->kind != HEAP_EV_MARKER &&
+	    ev->kind != HEAP_EV_DROP && ev->kind != HEAP_EV_END)
+		return impossible(err, errlen, ev, "%s before the heap's init event",
+				  heap_event_kind_name(ev->kind));
+	switch (ev->kind) {
+	case HEAP_EV_INIT:
+		heap_model_init(m, ev->addr, ev->size);
+		return true;
+	case HEAP_EV_ALLOC:
+		ok = apply_alloc(m, ev, err, errlen);
+		m->split_pending = false;
+		break;
+	case HEAP_EV_FREE:
+		ok = apply_free(m, ev, err, errlen);
+		break;
+	case HEAP_EV_SPLIT: {
+		uint32_t gi = tree_find(&m->gaps, ev->addr);
+		if (!gi || m->gaps.n[gi].b.size != ev->size) {
+			char what[160];
+			describe(m, ev->addr, what, sizeof what);
+			ok = impossible(err, errlen, ev,
+					"split of 0x%" PRIx64 "+%" PRIu64 ", which is not a free block: %s",
+					ev->addr, ev->size, what);
+			break;
+		}
+		m->split_pending = true;
+		m->split_addr = ev->addr;
+		m->split_size = ev->size;
+		m->split_rem_addr = ev->addr2;
+		m->split_rem_size = ev->size2;
+		m->split_seq = ev->seq;
+		break;
+	}
+	case HEAP_EV_COALESCE:
+		m->free_last = was_free;
+		ok = apply_coalesce(m, ev, err, errlen);
+		m->free_last = false;
+		break;
+	case HEAP_EV_ALLOC_FAIL:
+		if (ev->block != s->free_bytes || ev->size2 != s->largest_free)
+			ok = impossible(err, errlen, ev,
+					"alloc_fail reports %" PRIu64 " bytes free, largest %" PRIu64
+					"; the model has %" PRIu64 ", largest %" PRIu64,
+					ev->block, ev->size2, s->free_bytes, s->largest_free);
+		break;
+	case HEAP_EV_DROP:
+		m->lossy = true;
+		break;
+	case HEAP_EV_END:
+		if (ev->block != s->used_bytes)
+			ok = impossible(err, errlen, ev,
+					"end reports %" PRIu64 " bytes in use; the model has %" PRIu64, ev->block,
+					s->used_bytes);
+		break;
+	default: /* realloc (a summary of its own alloc and free), marker */
+		break;
+	}
+	stats_refresh(m);
+	return ok;
+}
+
+/* ---- save / restore ------------------------------------------------------------------ */
+
+#define SAVE_MAGIC 0x314d4d48u /* "HMM1" */
+
+struct wbuf {
+	uint8_t *p;
+	size_t n, cap;
+};
+
+static void put_u8(struct wbuf *w, uint8_t v)
+{
+	if (w->n < w->cap)
+		w->p[w->n] = v;
+	w->n++;
+}
+
+static void put_var(struct wbuf *w, uint64_t v)
+{
+	while (v >= 0x80) {
+		put_u8(w, (uint8_t)(v | 0x80));
+		v >>= 7;
+	}
+	put_u8(w, (uint8_t)v);
+}
+
+struct rbuf {
+	const uint8_t *p;
+	size_t n, off;
+	bool bad;
+};
+
+static uint64_t get_var(struct rbuf *r)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		if (r->off >= r->n) {
+			r->bad = true;
+			return 0;
+		}
+		uint8_t b = r->p[r->off++];
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	r->bad = true;
+	return 0;
+}
+
+struct save_ctx {
+	struct wbuf *w;
+	uint64_t prev_end, prev_seq, prev_caller;
+};
+
+static bool save_block(void *ctx, const struct heap_model_block *b)
+{
+	struct save_ctx *c = ctx;
+	put_var(c->w, b->addr - c->prev_end);
+	put_var(c->w, b->size);
+	put_var(c->w, b->size - b->req_size);
+	put_u8(c->w, (uint8_t)__builtin_ctzll(b->align ? b->align : 1));
+	put_var(c->w, b->seq);
+	put_var(c->w, b->time);
+	put_var(c->w, b->caller ^ c->prev_caller); /* callers repeat: often 0 */
+	c->prev_end = b->addr + b->size;
+	c->prev_caller = b->caller;
+	return true;
+}
+
+size_t heap_model_save(const heap_model *m, void *buf, size_t cap)
+{
+	struct wbuf w = {buf, 0, buf ? cap : 0};
+	for (int i = 0; i < 4; i++)
+		put_u8(&w, (uint8_t)(SAVE_MAGIC >> (8 * i)));
+	put_u8(&w, (uint8_t)(m->started | m->lossy << 1));
+	put_var(&w, m->base);
+	put_var(&w, m->size);
+	put_var(&w, m->st.seq);
+	put_var(&w, m->st.time);
+	put_var(&w, m->st.events);
+	put_var(&w, m->blocks.count);
+	struct save_ctx c = {&w, m->base, 0, 0};
+	heap_model_each_block(m, 0, UINT64_MAX, save_block, &c);
+	return w.n; /* if > cap, buf holds a partial write: only the size counts */
+}
+
+bool heap_model_restore(heap_model *m, const void *buf, size_t len)
+{
+	struct rbuf r = {buf, len, 0, false};
+	model_reset(m);
+	m->started = false;
+	m->base = m->size = 0;
+	if (len < 5)
+		goto bad;
+	uint32_t magic = 0;
+	for (int i = 0; i < 4; i++)
+		magic |= (uint32_t)r.p[r.off++] << (8 * i);
+	if (magic != SAVE_MAGIC)
+		goto bad;
+	uint8_t flags = r.p[r.off++];
+	uint64_t base = get_var(&r), size = get_var(&r);
+	uint64_t seq = get_var(&r), time = get_var(&r), events = get_var(&r), count = get_var(&r);
+	if (r.bad || base + size < base)
+		goto bad;
+	m->base = base;
+	m->size = size;
+	m->started = flags & 1;
+	m->lossy = flags & 2;
+	uint64_t prev_end = base, caller = 0;
+	for (uint64_t i = 0; i < count; i++) {
+		struct heap_model_block b;
+		b.addr = prev_end + get_var(&r);
+		b.size = get_var(&r);
+		uint64_t slack = get_var(&r);
+		if (r.off >= r.n)
+			goto bad;
+		unsigned al = r.p[r.off++];
+		b.seq = get_var(&r);
+		b.time = get_var(&r);
+		caller ^= get_var(&r);
+		b.caller = caller;
+		if (r.bad || al > 63 || slack > b.size || b.size == 0 || b.addr < prev_end ||
+		    b.addr + b.size < b.addr || b.addr + b.size > base + size)
+			goto bad;
+		b.req_size = b.size - slack;
+		b.align = (uint64_t)1 << al;
+		if (b.addr > prev_end && !gap_add(m, prev_end, b.addr - prev_end))
+			goto bad;
+		if (!tree_add(m, &m->blocks, &b))
+			goto bad;
+		m->st.used_bytes += b.size;
+		m->st.requested_bytes += b.req_size;
+		prev_end = b.addr + b.size;
+	}
+	if (r.off != r.n)
+		goto bad;
+	if (m->started && prev_end < base + size && !gap_add(m, prev_end, base + size - prev_end))
+		goto bad;
+	m->st.seq = seq;
+	m->st.time = time;
+	m->st.events = events;
+	stats_refresh(m);
+	return true;
+bad:
+	model_reset(m);
+	m->started = false;
+	m->base = m->size = 0;
+	stats_refresh(m);
+	return false;
+}
