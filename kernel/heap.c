@@ -375,6 +375,14 @@ enum heap_error heap_free(struct heap *h, void *ptr, size_t size, size_t align, 
 	return HEAP_OK;
 }
 
+bool heap_addr_is_free(const struct heap *h, uintptr_t addr)
+{
+	for (const struct heap_free_block *b = h->free; b && (uintptr_t)b <= addr; b = b->next)
+		if (addr - (uintptr_t)b < b->size)
+			return true;
+	return false;
+}
+
 enum heap_error heap_check(const struct heap *h, uintptr_t *bad_addr)
 {
 	uintptr_t end = heap_end(h), prev = 0, prev_end = 0, bad = 0;

@@ -98,6 +98,9 @@ enum heap_error heap_free(struct heap *h, void *ptr, size_t size, size_t align, 
  * by any heap: bad alignment or overflow). */
 size_t heap_block_size(size_t size, size_t align);
 
+/* Whether addr lies inside a free block (for misuse diagnosis). */
+bool heap_addr_is_free(const struct heap *h, uintptr_t addr);
+
 /* Walks the whole heap and verifies every invariant. Returns HEAP_OK or the
  * first error; if bad_addr is non-NULL it receives the offending address. */
 enum heap_error heap_check(const struct heap *h, uintptr_t *bad_addr);
