@@ -114,7 +114,10 @@ static void print_table(const char *base_path, const char *new_path, const struc
 	} else {
 		printf("events: in step for %" PRIu64 " events; first divergence at event %" PRIu64,
 		       r->in_step, r->first_index);
-		if (r->base_has_event && r->new_has_event) {
+		if (r->base_has_event && r->new_has_event && (r->fields & DIFF_F_KIND)) {
+			printf(" (kind differs: %s vs %s)\n", heap_event_kind_name(r->base_event.kind),
+			       heap_event_kind_name(r->new_event.kind));
+		} else if (r->base_has_event && r->new_has_event) {
 			char f[128];
 			diff_fields_format(r->base_event.kind, r->fields, f, sizeof f);
 			printf(" (%s differ%s)\n", f, strchr(f, ',') ? "" : "s");

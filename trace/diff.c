@@ -139,12 +139,13 @@ unsigned diff_event_compare(const struct heap_event *a, const struct heap_event 
 	if (a->kind == HEAP_EV_MARKER && b->kind == HEAP_EV_MARKER &&
 	    strncmp(a->name, b->name, sizeof a->name))
 		m |= DIFF_F_NAME;
-	/* a field that belongs to neither kind is not a difference the user can
-	 * read; the kinds differing already says it all */
-	if (!(m & DIFF_F_KIND))
-		for (unsigned f = DIFF_F_ADDR; f <= DIFF_F_NAME; f <<= 1)
-			if ((m & f) && !diff_field_name(a->kind, f))
-				m &= ~f;
+	/* events of different kinds: the kind says it all (their fields mean
+	 * different things); otherwise fields the kind does not use are noise */
+	if (m & DIFF_F_KIND)
+		return m & (DIFF_F_KIND | DIFF_F_SEQ);
+	for (unsigned f = DIFF_F_ADDR; f <= DIFF_F_NAME; f <<= 1)
+		if ((m & f) && !diff_field_name(a->kind, f))
+			m &= ~f;
 	return m;
 }
 

@@ -7,7 +7,7 @@
 
 #include "diff.h"
 #include "heap.h"
-#include "test.h"
+#include "test/test.h"
 
 #define EV_MAX 512
 #define GEN_BASE 0x80400000u
@@ -46,7 +46,7 @@ static void capture_run(struct capture *c, int rounds, int fails)
 	for (int i = 0; i < rounds; i++)
 		p[i] = heap_alloc(&h, 24 + 40 * (size_t)i, 16, 0x80201000 + 4 * (uintptr_t)i);
 	for (int i = 0; i < rounds; i += 2)
-		ASSERT_EQ(heap_free(&h, p[i], 24 + 40 * (size_t)i, 16, 0x80202000), HEAP_OK);
+		ASSERT_EQ((int)heap_free(&h, p[i], 24 + 40 * (size_t)i, 16, 0x80202000), (int)HEAP_OK);
 	for (int i = 0; i < fails; i++)
 		ASSERT_NULL(heap_alloc(&h, sizeof mem, 16, 0x80203000));
 	struct heap_event end = {.kind = HEAP_EV_END, .size = c->n + 1, .block = h.used};
