@@ -10,3 +10,6 @@ $(eval $(call host_program,viz-gentrace,viz/test/gentrace.c $(VIZ_WL_SRCS),))
 
 $(eval $(call host_program,viz-test-model,viz/test/test_model.c $(VIZ_MODEL_SRCS) $(VIZ_WL_SRCS) $(VIZ_RUNNER),))
 HOST_TESTS += viz-test-model
+
+VIZ_SRCS := viz/heapviz.c viz/view.c viz/load.c viz/png.c viz/render_sdl.c $(VIZ_MODEL_SRCS) trace/trace_reader.c
+$(eval $(call host_program,heapviz,$(VIZ_SRCS),$(SDL_LIBS) -lz $(CJSON_LIBS)))

@@ -1,0 +1,384 @@
+/* heapviz.c - the heap map viewer: command line, load/follow loop, snapshots, frame dumps.
+ *
+ * Exit status: 0 ok; 1 --at first-fail on a trace without an alloc failure
+ * (nothing written); 2 bad usage or bad trace; 3 I/O, SDL or out-of-memory failure.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "load.h"
+#include "png.h"
+#include "render.h"
+#include "view.h"
+
+#define EXIT_NEGATIVE 1
+#define EXIT_USAGE 2
+#define EXIT_IO 3
+#define FOLLOW_BUDGET_MS 8 /* reading time per frame when following */
+
+static volatile sig_atomic_t dump_requested;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	dump_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: heapviz [options] TRACE\n"
+	      "  heapviz TRACE                   replay a JSON trace as an animated heap map\n"
+	      "  heapviz --follow TRACE          follow a trace that is still being written\n"
+	      "  heapviz --compare OTHER TRACE   TRACE and OTHER side by side, in step by event index\n"
+	      "  heapviz --snapshot OUT.png --at N|peak|end|first-fail TRACE\n"
+	      "                                  render one frame with no display (after event N)\n"
+	      "options:\n"
+	      "  --size WxH          window / snapshot size (default 1280x800)\n"
+	      "  --colour MODE       state (default), age or caller\n"
+	      "  --compressed        compressed map scale (small blocks get room)\n"
+	      "  --zoom LO:HI        show only heap offsets [LO, HI) (hex or decimal)\n"
+	      "  --locate ADDR       with --snapshot: print \"locate ADDR X Y\", the pixel of ADDR\n"
+	      "  --help              this text (keys: docs/heapviz.md, or h in the viewer)\n"
+	      "environment: HEAPVIZ_DUMP=FILE.png  where d/F12/SIGUSR1 dump the current frame\n"
+	      "exit status: 0 ok, 1 --at first-fail but the trace has no alloc failure,\n"
+	      "             2 bad usage or bad trace, 3 I/O, SDL or memory failure\n",
+	      f);
+}
+
+struct opts {
+	const char *trace, *other, *snapshot, *at;
+	bool follow, compressed;
+	int w, h;
+	enum view_colour colour;
+	uint64_t zlo, zhi;
+	bool zoom;
+	const char *locate[16];
+	int nlocate;
+};
+
+static bool parse_args(int argc, char **argv, struct opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->w = 1280;
+	o->h = 800;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has = i + 1 < argc;
+		if (!strcmp(a, "--follow")) {
+			o->follow = true;
+		} else if (!strcmp(a, "--compressed")) {
+			o->compressed = true;
+		} else if (!strcmp(a, "--compare") && has) {
+			o->other = argv[++i];
+		} else if (!strcmp(a, "--snapshot") && has) {
+			o->snapshot = argv[++i];
+		} else if (!strcmp(a, "--at") && has) {
+			o->at = argv[++i];
+		} else if (!strcmp(a, "--size") && has) {
+			if (sscanf(argv[++i], "%dx%d", &o->w, &o->h) != 2 || o->w < 320 || o->h < 240 || o->w > 8192 ||
+			    o->h > 8192) {
+				fprintf(stderr, "heapviz: --size %s: want WxH, at least 320x240, at most 8192x8192\n", argv[i]);
+				return false;
+			}
+		} else if (!strcmp(a, "--colour") && has) {
+			const char *c = argv[++i];
+			if (!strcmp(c, "state"))
+				o->colour = VIEW_COLOUR_STATE;
+			else if (!strcmp(c, "age"))
+				o->colour = VIEW_COLOUR_AGE;
+			else if (!strcmp(c, "caller"))
+				o->colour = VIEW_COLOUR_CALLER;
+			else {
+				fprintf(stderr, "heapviz: --colour %s: want state, age or caller\n", c);
+				return false;
+			}
+		} else if (!strcmp(a, "--zoom") && has) {
+			char *end;
+			const char *z = argv[++i];
+			o->zlo = strtoull(z, &end, 0);
+			if (*end != ':' || (o->zhi = strtoull(end + 1, &end, 0), *end) || o->zhi <= o->zlo) {
+				fprintf(stderr, "heapviz: --zoom %s: want LO:HI with LO < HI\n", z);
+				return false;
+			}
+			o->zoom = true;
+		} else if (!strcmp(a, "--locate") && has) {
+			if (o->nlocate == 16) {
+				fprintf(stderr, "heapviz: --locate: at most 16\n");
+				return false;
+			}
+			o->locate[o->nlocate++] = argv[++i];
+		} else if (a[0] == '-' && a[1] == '-') {
+			fprintf(stderr, "heapviz: %s: unknown option or missing value\n", a);
+			return false;
+		} else if (!o->trace) {
+			o->trace = a;
+		} else {
+			fprintf(stderr, "heapviz: %s: only one TRACE\n", a);
+			return false;
+		}
+	}
+	if (!o->trace) {
+		fprintf(stderr, "heapviz: no TRACE given\n");
+		return false;
+	}
+	if (!!o->snapshot != !!o->at) {
+		fprintf(stderr, "heapviz: --snapshot and --at go together\n");
+		return false;
+	}
+	if (o->follow && (o->snapshot || o->other)) {
+		fprintf(stderr, "heapviz: --follow does not combine with --snapshot or --compare\n");
+		return false;
+	}
+	return true;
+}
+
+/* First event index where a and b differ (kind, addresses, sizes, flags), or
+ * where one ends; SIZE_MAX if they are the same. A minimal lock-step
+ * comparison: `heaptrace diff` (trace/diff.h) is the full one. */
+static size_t first_divergence(const viz_model *a, const viz_model *b)
+{
+	size_t na = viz_model_count(a), nb = viz_model_count(b), n = na < nb ? na : nb;
+	for (size_t i = 0; i < n; i++) {
+		const struct viz_event *x = viz_model_event(a, i), *y = viz_model_event(b, i);
+		if (x->kind != y->kind || x->addr != y->addr || x->size != y->size || x->block != y->block ||
+		    x->addr2 != y->addr2 || x->size2 != y->size2 || x->flags != y->flags || x->align_log2 != y->align_log2)
+			return i;
+	}
+	return na == nb ? SIZE_MAX : n;
+}
+
+static bool dump_frame(render *r, const char *path)
+{
+	int w, h;
+	char err[512];
+	uint8_t *rgb = render_read_rgb(r, &w, &h);
+	if (!rgb)
+		return false;
+	bool ok = png_write_rgb(path, rgb, w, h, (size_t)w * 3, err, sizeof err);
+	free(rgb);
+	if (!ok)
+		fprintf(stderr, "heapviz: %s\n", err);
+	return ok;
+}
+
+/* Position for --at: "N" means just after event N. Returns false if there is none. */
+static bool resolve_at(viz_model *m, const char *at, size_t *pos, int *status)
+{
+	size_t count = viz_model_count(m);
+	if (!strcmp(at, "end")) {
+		*pos = count;
+	} else if (!strcmp(at, "peak")) {
+		*pos = viz_model_peak_pos(m, NULL);
+	} else if (!strcmp(at, "first-fail")) {
+		size_t n;
+		const uint32_t *f = viz_model_fails(m, &n);
+		if (!n) {
+			fprintf(stderr, "heapviz: --at first-fail: the trace has no alloc failure\n");
+			*status = EXIT_NEGATIVE;
+			return false;
+		}
+		*pos = f[0];
+	} else {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(at, &end, 10);
+		if (errno || *end || end == at || at[0] == '-') {
+			fprintf(stderr, "heapviz: --at %s: want an event number, peak, end or first-fail\n", at);
+			*status = EXIT_USAGE;
+			return false;
+		}
+		if (n >= count) {
+			fprintf(stderr, "heapviz: --at %s: the trace has only %zu events\n", at, count);
+			*status = EXIT_USAGE;
+			return false;
+		}
+		*pos = (size_t)n + 1;
+	}
+	return true;
+}
+
+static void apply_opts(struct view *v, const struct opts *o)
+{
+	v->compressed = o->compressed;
+	v->colour = o->colour;
+	if (o->zoom) {
+		uint64_t size = viz_model_heap_size(v->m);
+		v->lo = o->zlo < size ? o->zlo : 0;
+		v->hi = o->zhi < size ? o->zhi : size;
+	}
+}
+
+static int run_snapshot(const struct opts *o, struct view *v)
+{
+	int status = 0;
+	size_t pos;
+	if (!resolve_at(v->m, o->at, &pos, &status))
+		return status;
+	view_seek(v, pos);
+	v->playing = false;
+	setenv("SDL_VIDEODRIVER", "offscreen", 0);
+	char err[512];
+	render *r = render_open("heapviz", o->w, o->h, true, err, sizeof err);
+	if (!r) {
+		fprintf(stderr, "heapviz: %s\n", err);
+		return EXIT_IO;
+	}
+	view_draw(v, r, 0);
+	for (int i = 0; i < o->nlocate; i++) {
+		uint64_t addr = strtoull(o->locate[i], NULL, 0);
+		uint64_t base = viz_model_heap_base(v->m);
+		int x, y;
+		if (addr >= base && view_locate(v, addr - base, &x, &y))
+			printf("locate %s %d %d\n", o->locate[i], x, y);
+		else
+			printf("locate %s - -\n", o->locate[i]);
+	}
+	int rc = dump_frame(r, o->snapshot) ? 0 : EXIT_IO;
+	render_close(r);
+	return rc;
+}
+
+static void set_title(render *r, const struct view *v, const char *path)
+{
+	char t[512];
+	snprintf(t, sizeof t, "heapviz - %s - event %zu / %zu%s", path, viz_model_pos(v->m),
+		 viz_model_count(v->m), v->follow ? (v->complete ? " (complete)" : " (following)") : "");
+	render_title(r, t);
+}
+
+static int run_window(const struct opts *o, struct view *v, viz_source *follow_src)
+{
+	char err[512];
+	render *r = render_open("heapviz", o->w, o->h, false, err, sizeof err);
+	if (!r) {
+		fprintf(stderr, "heapviz: %s\n", err);
+		return EXIT_IO;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	const char *dump_path = getenv("HEAPVIZ_DUMP");
+	if (!dump_path || !*dump_path)
+		dump_path = "heapviz-frame.png";
+	uint32_t last = render_ticks(), last_title = 0;
+	int status = 0;
+	bool quit = false, dump = false;
+	while (!quit) {
+		/* events */
+		struct rinput in;
+		int wait = (v->playing || (v->follow && !v->complete)) ? 1 : 15;
+		while (render_poll(r, &in, wait)) {
+			wait = 0;
+			enum view_action a = view_input(v, &in, render_ticks());
+			if (a == VIEW_QUIT)
+				quit = true;
+			else if (a == VIEW_DUMP)
+				dump = true;
+		}
+		/* update */
+		if (follow_src && !v->complete) {
+			uint32_t t0 = render_ticks();
+			for (;;) {
+				enum viz_pump p = viz_source_pump(follow_src, 4096);
+				if (p == VIZ_PUMP_ERROR) {
+					fprintf(stderr, "heapviz: %s\n", viz_source_error(follow_src));
+					status = EXIT_USAGE;
+					quit = true;
+					break;
+				}
+				if (p == VIZ_PUMP_EOF || viz_source_complete(follow_src)) {
+					v->complete = true;
+					break;
+				}
+				if (p == VIZ_PUMP_AGAIN || render_ticks() - t0 > FOLLOW_BUDGET_MS)
+					break;
+			}
+		}
+		uint32_t now = render_ticks();
+		view_tick(v, now - last);
+		last = now;
+		/* draw */
+		view_draw(v, r, now);
+		if (dump || dump_requested) {
+			dump = false;
+			dump_requested = 0;
+			if (dump_frame(r, dump_path))
+				fprintf(stderr, "heapviz: frame at event position %zu written to %s\n", viz_model_pos(v->m),
+					dump_path);
+		}
+		render_present(r);
+		if (now - last_title > 250) {
+			set_title(r, v, o->trace);
+			last_title = now;
+		}
+	}
+	render_close(r);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+	}
+	struct opts o;
+	if (!parse_args(argc, argv, &o)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	char err[512];
+	viz_source *src, *osrc = NULL;
+	if (o.follow) {
+		src = viz_source_open(o.trace, true, 10000, err, sizeof err);
+	} else {
+		src = viz_source_load(o.trace, !o.snapshot, err, sizeof err);
+	}
+	if (!src) {
+		fprintf(stderr, "heapviz: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (o.other && !(osrc = viz_source_load(o.other, true, err, sizeof err))) {
+		fprintf(stderr, "heapviz: %s\n", err);
+		viz_source_close(src);
+		return EXIT_USAGE;
+	}
+	struct view v;
+	view_init(&v, viz_source_model(src), o.trace);
+	apply_opts(&v, &o);
+	v.follow = o.follow;
+	v.live = o.follow;
+	v.playing = !o.follow; /* a replay starts playing from event 0 */
+	while (v.speed * 32 < (double)viz_model_count(v.m))
+		v.speed *= 2; /* about half a minute for the whole trace */
+	v.complete = viz_source_complete(src);
+	if (osrc) {
+		v.other = viz_source_model(osrc);
+		v.other_name = o.other;
+		v.divergence = first_divergence(v.m, v.other);
+		v.divergence_known = true;
+		if (v.divergence == SIZE_MAX)
+			fprintf(stderr, "heapviz: the traces are the same event for event\n");
+		else
+			fprintf(stderr, "heapviz: first divergence at event %zu\n", v.divergence);
+	}
+	if (!o.follow && !o.snapshot && !v.complete)
+		fprintf(stderr, "heapviz: %s: warning: no end event, the trace was cut short\n", o.trace);
+	int rc;
+	if (o.snapshot)
+		rc = run_snapshot(&o, &v);
+	else
+		rc = run_window(&o, &v, o.follow ? src : NULL);
+	view_fini(&v);
+	viz_source_close(src);
+	viz_source_close(osrc);
+	return rc;
+}

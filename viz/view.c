@@ -1,0 +1,894 @@
+/* view.c - heapviz's screen: layout, heap map, panel, timeline, help, keys.
+ *
+ * The heap map unrolls the shown address range [lo, hi) onto rows of cells:
+ * every block and free gap becomes a span [u0, u1) of "map pixels", laid out
+ * row after row. Linear scale: span length is proportional to bytes.
+ * Compressed scale: span length grows with log2 of the size, so a 16-byte
+ * block next to a 64 KiB one still gets a few pixels.
+ */
+#include "view.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PANEL_W 320
+#define STRIP_H 38
+#define STRIPS 3
+
+static const struct rcolor caller_palette[] = {
+	{230, 120, 60, 255}, {80, 170, 240, 255}, {120, 200, 80, 255}, {220, 90, 170, 255},
+	{240, 200, 70, 255}, {90, 210, 200, 255}, {170, 130, 240, 255}, {200, 160, 110, 255},
+	{250, 140, 140, 255}, {140, 220, 140, 255}, {120, 140, 250, 255}, {210, 210, 120, 255},
+};
+
+void view_init(struct view *v, viz_model *m, const char *name)
+{
+	memset(v, 0, sizeof *v);
+	v->m = m;
+	v->name = name;
+	v->speed = 200;
+	v->lo = 0;
+	v->hi = viz_model_heap_size(m);
+	v->divergence = SIZE_MAX;
+	v->mx = v->my = -1;
+}
+
+void view_fini(struct view *v)
+{
+	free(v->segs);
+	free(v->osegs);
+	free(v->markers);
+}
+
+static void textf(render *r, int x, int y, struct rcolor c, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void textf(render *r, int x, int y, struct rcolor c, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	render_text(r, x, y, buf, c);
+}
+
+/* 1234567 -> "1,234,567" */
+static const char *commas(char *buf, uint64_t n)
+{
+	char tmp[32];
+	int len = snprintf(tmp, sizeof tmp, "%" PRIu64, n);
+	int o = 0;
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+static void set_message(struct view *v, uint32_t now, const char *msg)
+{
+	snprintf(v->message, sizeof v->message, "%s", msg);
+	v->message_until = now + 2500;
+}
+
+void view_seek(struct view *v, size_t pos)
+{
+	pos = viz_model_seek(v->m, pos);
+	if (v->other)
+		viz_model_seek(v->other, pos);
+}
+
+/* ---- layout ---------------------------------------------------------------- */
+
+void view_layout(struct view *v, int w, int h, int th)
+{
+	int status_h = 2 * th + 8;
+	int tl_h = STRIPS * STRIP_H + th + 10;
+	int panel_w = w >= 900 ? PANEL_W : w / 3;
+	v->status = (struct view_rect){0, 0, w, status_h};
+	v->timeline = (struct view_rect){6, h - tl_h, w - 12, tl_h - 4};
+	v->panel = (struct view_rect){w - panel_w, status_h, panel_w - 6, h - tl_h - status_h - 6};
+	struct view_rect map = {6, status_h, w - panel_w - 12, h - tl_h - status_h - 6};
+	v->row_h = 12;
+	v->cell_h = 10;
+	v->gutter = (!v->compressed && map.w > 400) ? 11 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7) + 8 : 0;
+	if (v->other) {
+		int half = (map.h - th - 4) / 2;
+		v->map = (struct view_rect){map.x, map.y + th + 2, map.w, half - th - 2};
+		v->other_map = (struct view_rect){map.x, map.y + half + th + 4, map.w, half - th - 4};
+	} else {
+		v->map = (struct view_rect){map.x, map.y + th + 2, map.w, map.h - th - 2};
+		v->other_map = (struct view_rect){0, 0, 0, 0};
+	}
+}
+
+static int map_cols(const struct view *v, const struct view_rect *a)
+{
+	int c = a->w - v->gutter;
+	return c > 1 ? c : 1;
+}
+
+static int map_rows(const struct view *v, const struct view_rect *a)
+{
+	int n = a->h / v->row_h;
+	return n > 1 ? n : 1;
+}
+
+static bool push_seg(struct view_seg **segs, size_t *n, size_t *cap, struct view_seg s)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 256;
+		struct view_seg *p = realloc(*segs, c * sizeof *p);
+		if (!p)
+			return false;
+		*segs = p;
+		*cap = c;
+	}
+	(*segs)[(*n)++] = s;
+	return true;
+}
+
+/* Lays out the blocks of m in [v->lo, v->hi) onto total_u map pixels. */
+static void build_segs(struct view *v, viz_model *m, struct view_seg **segs, size_t *n, size_t *cap,
+		       double total_u)
+{
+	*n = 0;
+	size_t nb;
+	const struct viz_block *b = viz_model_blocks(m, &nb);
+	uint64_t lo = v->lo, hi = v->hi, at = lo;
+	/* first block that ends after lo */
+	size_t first = 0, top = nb;
+	while (first < top) {
+		size_t mid = (first + top) / 2;
+		if ((uint64_t)b[mid].off + b[mid].bytes <= lo)
+			first = mid + 1;
+		else
+			top = mid;
+	}
+	for (size_t i = first; i <= nb; i++) {
+		uint64_t s = i < nb ? b[i].off : hi, e = i < nb ? (uint64_t)b[i].off + b[i].bytes : hi;
+		if (s >= hi) {
+			s = hi;
+			e = hi;
+		}
+		if (s > at && !push_seg(segs, n, cap, (struct view_seg){(uint32_t)at, (uint32_t)(s - at), 0, 0, -1}))
+			return;
+		if (s >= hi)
+			break;
+		uint64_t s2 = s < lo ? lo : s, e2 = e > hi ? hi : e;
+		if (!push_seg(segs, n, cap, (struct view_seg){(uint32_t)s2, (uint32_t)(e2 - s2), 0, 0, (int32_t)i}))
+			return;
+		at = e2;
+	}
+	/* place them */
+	double gran = (double)viz_model_gran(m);
+	double sum = 0;
+	for (size_t i = 0; i < *n; i++) {
+		struct view_seg *g = &(*segs)[i];
+		double wgt = v->compressed ? 1.0 + log2(1.0 + g->bytes / gran) : (double)g->bytes;
+		g->u0 = sum;
+		sum += wgt;
+		g->u1 = sum;
+	}
+	double k = sum > 0 ? total_u / sum : 0;
+	for (size_t i = 0; i < *n; i++) {
+		(*segs)[i].u0 *= k;
+		(*segs)[i].u1 *= k;
+	}
+}
+
+/* Map pixel of heap offset off (clamped into the segments). */
+static double off_to_u(const struct view_seg *segs, size_t n, uint64_t off, double total_u)
+{
+	if (n == 0 || off <= segs[0].off)
+		return 0;
+	size_t lo = 0, hi = n;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (segs[mid].off <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	const struct view_seg *g = &segs[lo];
+	if (off >= (uint64_t)g->off + g->bytes)
+		return lo + 1 < n ? segs[lo + 1].u0 : total_u;
+	return g->u0 + (g->u1 - g->u0) * (double)(off - g->off) / (double)g->bytes;
+}
+
+/* Draws map pixels [u0, u1) of area a as row-wrapped rectangles. */
+static void draw_span(render *r, const struct view *v, const struct view_rect *a, double u0, double u1,
+		      struct rcolor c, bool separator, bool outline)
+{
+	int cols = map_cols(v, a), rows = map_rows(v, a);
+	if (u1 - u0 < 1)
+		u1 = u0 + 1; /* the smallest block stays visible */
+	long r0 = (long)(u0 / cols), r1 = (long)((u1 - 1e-6) / cols);
+	for (long row = r0; row <= r1 && row < rows; row++) {
+		double x0 = u0 - (double)row * cols, x1 = u1 - (double)row * cols;
+		if (x0 < 0)
+			x0 = 0;
+		if (x1 > cols)
+			x1 = cols;
+		int px0 = (int)x0, px1 = (int)(x1 + 0.5);
+		if (px1 <= px0)
+			px1 = px0 + 1;
+		if (separator && row == r1 && px1 - px0 >= 3)
+			px1--; /* one background pixel between neighbours */
+		int x = a->x + v->gutter + px0, y = a->y + (int)row * v->row_h;
+		if (outline)
+			render_frame(r, x, y, px1 - px0, v->cell_h, c);
+		else
+			render_rect(r, x, y, px1 - px0, v->cell_h, c);
+	}
+}
+
+static struct rcolor lerp(struct rcolor a, struct rcolor b, double t)
+{
+	if (t < 0)
+		t = 0;
+	if (t > 1)
+		t = 1;
+	return (struct rcolor){(uint8_t)(a.r + (b.r - a.r) * t), (uint8_t)(a.g + (b.g - a.g) * t),
+			       (uint8_t)(a.b + (b.b - a.b) * t), 255};
+}
+
+static struct rcolor block_colour(const struct view *v, const struct viz_block *b, size_t pos)
+{
+	switch (v->colour) {
+	case VIEW_COLOUR_AGE: {
+		double age = pos > b->born ? (double)(pos - b->born) : 0;
+		double t = pos ? log1p(age) / log1p((double)pos) : 0;
+		return lerp((struct rcolor){255, 210, 90, 255}, (struct rcolor){50, 90, 210, 255}, t);
+	}
+	case VIEW_COLOUR_CALLER:
+		if (b->caller == VIZ_NO_CALLER)
+			return (struct rcolor){150, 150, 150, 255};
+		return caller_palette[b->caller % (sizeof caller_palette / sizeof caller_palette[0])];
+	default:
+		return VIZ_COL_USED;
+	}
+}
+
+/* Index of the segment under window pixel (x, y) of area a, or -1. */
+static long seg_at(const struct view *v, const struct view_rect *a, const struct view_seg *segs, size_t n,
+		   int x, int y)
+{
+	if (x < a->x + v->gutter || x >= a->x + a->w || y < a->y || y >= a->y + a->h || n == 0)
+		return -1;
+	int cols = map_cols(v, a);
+	int row = (y - a->y) / v->row_h;
+	if (row >= map_rows(v, a))
+		return -1;
+	double u = (double)row * cols + (x - a->x - v->gutter) + 0.5;
+	size_t lo = 0, hi = n;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (segs[mid].u0 <= u)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return u < segs[lo].u1 ? (long)lo : -1;
+}
+
+bool view_locate(struct view *v, uint64_t off, int *x, int *y)
+{
+	if (off < v->lo || off >= v->hi)
+		return false;
+	build_segs(v, v->m, &v->segs, &v->nsegs, &v->capsegs,
+		   (double)map_cols(v, &v->map) * map_rows(v, &v->map));
+	double total = (double)map_cols(v, &v->map) * map_rows(v, &v->map);
+	double u0 = off_to_u(v->segs, v->nsegs, off, total);
+	double u1 = off_to_u(v->segs, v->nsegs, off + viz_model_gran(v->m), total);
+	double u = (u0 + u1) / 2;
+	int cols = map_cols(v, &v->map);
+	int row = (int)(u / cols);
+	*x = v->map.x + v->gutter + (int)(u - (double)row * cols);
+	*y = v->map.y + row * v->row_h + v->cell_h / 2;
+	return true;
+}
+
+/* ---- drawing ---------------------------------------------------------------- */
+
+static void draw_map(struct view *v, render *r, viz_model *m, const struct view_rect *a,
+		     struct view_seg **segs, size_t *n, size_t *cap, uint32_t now, const char *label)
+{
+	int th = render_text_height(r);
+	double total = (double)map_cols(v, a) * map_rows(v, a);
+	if (m == v->m)
+		v->total_u = total;
+	build_segs(v, m, segs, n, cap, total);
+	size_t pos = viz_model_pos(m);
+	size_t nb;
+	const struct viz_block *blocks = viz_model_blocks(m, &nb);
+	char b1[32], b2[32];
+	textf(r, a->x, a->y - th - 1, VIZ_COL_DIM, "%s  heap 0x%" PRIx64 " + %s B, showing 0x%" PRIx64 "..0x%" PRIx64 "%s",
+	      label, viz_model_heap_base(m), commas(b1, viz_model_heap_size(m)), viz_model_heap_base(m) + v->lo,
+	      viz_model_heap_base(m) + v->hi, v->compressed ? "  (compressed scale)" : "");
+	(void)b2;
+	/* address gutter */
+	if (v->gutter) {
+		int cols = map_cols(v, a), rows = map_rows(v, a);
+		int every = th / v->row_h + 1;
+		double bytes_per_u = (double)(v->hi - v->lo) / total;
+		for (int row = 0; row < rows; row += every * 2)
+			textf(r, a->x, a->y + row * v->row_h - 1, VIZ_COL_DIM, "0x%08" PRIx64,
+			      viz_model_heap_base(m) + v->lo + (uint64_t)(row * (double)cols * bytes_per_u));
+	}
+	struct view_seg *s = *segs;
+	uint32_t largest_i = UINT32_MAX, largest_b = 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (s[i].block < 0) {
+			draw_span(r, v, a, s[i].u0, s[i].u1, VIZ_COL_FREE, false, false);
+			if (s[i].bytes > largest_b) {
+				largest_b = s[i].bytes;
+				largest_i = (uint32_t)i;
+			}
+		} else {
+			draw_span(r, v, a, s[i].u0, s[i].u1, block_colour(v, &blocks[s[i].block], pos), true, false);
+		}
+	}
+	/* the current event */
+	const struct viz_event *e = pos ? viz_model_event(m, pos - 1) : NULL;
+	uint8_t alpha = (now / 300) % 2 ? 150 : 255; /* flashing */
+	if (e && !e->bad && e->addr != VIZ_NO_ADDR) {
+		uint64_t lo = e->addr, hi = lo;
+		struct rcolor c = VIZ_COL_NEW;
+		bool outline = false;
+		switch (e->kind) {
+		case HEAP_EV_ALLOC: hi = lo + e->block; break;
+		case HEAP_EV_FREE: hi = lo + e->block; c = VIZ_COL_FREED; break;
+		case HEAP_EV_SPLIT: hi = lo + e->size; c = VIZ_COL_SPLIT; outline = true; break;
+		case HEAP_EV_COALESCE: hi = lo + e->size; c = VIZ_COL_MERGE; break;
+		case HEAP_EV_REALLOC: hi = lo + e->size; outline = true; break;
+		default: break;
+		}
+		if (hi > lo && hi > v->lo && lo < v->hi) {
+			c.a = alpha;
+			draw_span(r, v, a, off_to_u(s, *n, lo, total), off_to_u(s, *n, hi, total), c, true, outline);
+		}
+	}
+	if (e && e->kind == HEAP_EV_ALLOC_FAIL && largest_i != UINT32_MAX) {
+		struct rcolor c = VIZ_COL_FAIL;
+		c.a = alpha;
+		draw_span(r, v, a, s[largest_i].u0, s[largest_i].u1, c, false, true);
+	}
+	/* hover outline */
+	long h = seg_at(v, a, s, *n, v->mx, v->my);
+	if (h >= 0)
+		draw_span(r, v, a, s[h].u0, s[h].u1, (struct rcolor){255, 255, 255, 255}, false, true);
+}
+
+static void describe_event(const viz_model *m, const struct viz_event *e, char *buf, size_t len)
+{
+	char b1[32];
+	uint64_t base = viz_model_heap_base(m);
+	const struct viz_caller *c = viz_model_caller(m, e->aux);
+	const char *fn = c ? c->fn : "?";
+	switch (e->kind) {
+	case HEAP_EV_ALLOC:
+		snprintf(buf, len, "alloc %s B (block %u) at 0x%" PRIx64 " by %s", commas(b1, e->size), e->block,
+			 base + e->addr, fn);
+		break;
+	case HEAP_EV_FREE:
+		snprintf(buf, len, "free block %u at 0x%" PRIx64 " by %s", e->block, base + e->addr, fn);
+		break;
+	case HEAP_EV_SPLIT:
+		snprintf(buf, len, "split free block 0x%" PRIx64 " (%s B), %u B stay free", base + e->addr,
+			 commas(b1, e->size), e->size2);
+		break;
+	case HEAP_EV_COALESCE:
+		snprintf(buf, len, "coalesce (%s) into 0x%" PRIx64 ", %s B",
+			 e->flags == (HEAP_MERGED_PREV | HEAP_MERGED_NEXT) ? "both" : e->flags == HEAP_MERGED_PREV ? "prev" : "next",
+			 base + e->addr, commas(b1, e->size));
+		break;
+	case HEAP_EV_ALLOC_FAIL:
+		snprintf(buf, len, "ALLOC FAILED: %s B by %s; free %u B, largest %u B", commas(b1, e->size), fn, e->block,
+			 e->size2);
+		break;
+	case HEAP_EV_MARKER:
+		snprintf(buf, len, "marker \"%s\"", viz_model_marker_name(m, e));
+		break;
+	case HEAP_EV_DROP:
+		snprintf(buf, len, "%s events dropped", commas(b1, e->size));
+		break;
+	default:
+		snprintf(buf, len, "%s", heap_event_kind_name(e->kind));
+		break;
+	}
+	if (e->bad)
+		strncat(buf, "  [does not fit the heap state: ignored]", len - strlen(buf) - 1);
+}
+
+static void draw_status(struct view *v, render *r, uint32_t now)
+{
+	int th = render_text_height(r);
+	size_t pos = viz_model_pos(v->m), count = viz_model_count(v->m);
+	char b1[32], b2[32], ev[200] = "(start: no event applied)";
+	if (pos)
+		describe_event(v->m, viz_model_event(v->m, pos - 1), ev, sizeof ev);
+	render_rect(r, 0, 0, v->status.w, v->status.h, (struct rcolor){36, 36, 44, 255});
+	textf(r, 6, 3, VIZ_COL_TEXT, "%s  event %s / %s   %s", v->name, pos ? commas(b1, pos - 1) : "-",
+	      commas(b2, count), ev);
+	const char *cm = v->colour == VIEW_COLOUR_AGE ? "age" : v->colour == VIEW_COLOUR_CALLER ? "call site" : "state";
+	char line[256];
+	snprintf(line, sizeof line, "%s x%.0f ev/s   colour: %s   %s%s%s   h: help",
+		 v->playing ? "PLAYING" : "paused", v->speed, cm,
+		 v->follow ? (v->live ? "LIVE (following)" : "following (scrubbed back; End = live)") : "",
+		 v->follow && v->complete ? " - trace complete" : "",
+		 !v->follow && !v->complete ? "INCOMPLETE trace (no end event)" : "");
+	textf(r, 6, 5 + th, VIZ_COL_DIM, "%s", line);
+	if (v->message[0] && now < v->message_until)
+		textf(r, v->status.w - render_text_width(r, v->message) - 8, 5 + th, VIZ_COL_NEW, "%s", v->message);
+	if (v->other && v->divergence_known) {
+		if (v->divergence == SIZE_MAX)
+			snprintf(line, sizeof line, "traces agree");
+		else
+			snprintf(line, sizeof line, "first divergence: event %zu (v)", v->divergence);
+		textf(r, v->status.w - render_text_width(r, line) - 8, 3, VIZ_COL_MERGE, "%s", line);
+	}
+}
+
+static void draw_panel(struct view *v, render *r)
+{
+	int th = render_text_height(r);
+	const struct view_rect *p = &v->panel;
+	render_rect(r, p->x, p->y, p->w, p->h, (struct rcolor){32, 32, 38, 255});
+	render_clip(r, p->x, p->y, p->w, p->h);
+	struct viz_metrics mt;
+	viz_model_metrics(v->m, &mt);
+	uint64_t size = viz_model_heap_size(v->m);
+	char b1[32];
+	int x = p->x + 8, y = p->y + 6, lh = th + 1;
+	textf(r, x, y, VIZ_COL_TEXT, "Fragmentation");
+	y += lh + 2;
+	textf(r, x, y, VIZ_COL_USED, "used         %14s B %5.1f%%", commas(b1, mt.used_bytes), 100.0 * mt.used_bytes / size);
+	y += lh;
+	textf(r, x, y, VIZ_COL_DIM, "free         %14s B %5.1f%%", commas(b1, mt.free_bytes), 100.0 * mt.free_bytes / size);
+	y += lh;
+	textf(r, x, y, VIZ_COL_LARGEST, "largest free %14s B", commas(b1, mt.largest_free));
+	y += lh;
+	textf(r, x, y, VIZ_COL_TEXT, "free blocks  %14s", commas(b1, mt.free_blocks));
+	y += lh;
+	textf(r, x, y, VIZ_COL_TEXT, "live blocks  %14s", commas(b1, mt.live_blocks));
+	y += lh;
+	textf(r, x, y, VIZ_COL_FRAG, "frag 1-largest/free %6.1f%%", mt.frag_permille / 10.0);
+	y += lh;
+	textf(r, x, y, VIZ_COL_FRAG, "frag 1-sum(f^2)/F^2 %6.1f%%", mt.frag_sq_permille / 10.0);
+	y += lh;
+	uint64_t peak;
+	size_t pp = viz_model_peak_pos(v->m, &peak);
+	textf(r, x, y, VIZ_COL_DIM, "peak used %s B at event %zu", commas(b1, peak), pp ? pp - 1 : 0);
+	y += lh;
+	if (viz_model_bad_events(v->m)) {
+		textf(r, x, y, VIZ_COL_FAIL, "%" PRIu64 " events did not fit (ignored)", viz_model_bad_events(v->m));
+		y += lh;
+	}
+	if (v->other) {
+		struct viz_metrics om;
+		viz_model_metrics(v->other, &om);
+		textf(r, x, y, VIZ_COL_MERGE, "other: used %s B, largest %" PRIu64, commas(b1, om.used_bytes), om.largest_free);
+		y += lh;
+	}
+	/* histogram */
+	y += 4;
+	textf(r, x, y, VIZ_COL_TEXT, "Free blocks by size");
+	y += lh;
+	uint32_t maxh = 1;
+	int last = 0;
+	for (int b = 0; b < VIZ_HIST_BUCKETS; b++) {
+		if (mt.hist[b] > maxh)
+			maxh = mt.hist[b];
+		if (mt.hist[b])
+			last = b;
+	}
+	int barx = x + 8 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7), barw = p->x + p->w - barx - 50;
+	for (int b = 0; b <= last && b < VIZ_HIST_BUCKETS; b++) {
+		uint64_t lo = 16ull << b;
+		if (lo >= 1 << 20)
+			textf(r, x, y, VIZ_COL_DIM, ">=%" PRIu64 "M", lo >> 20);
+		else if (lo >= 1024)
+			textf(r, x, y, VIZ_COL_DIM, ">=%" PRIu64 "K", lo >> 10);
+		else
+			textf(r, x, y, VIZ_COL_DIM, ">=%" PRIu64, lo);
+		int w = mt.hist[b] ? (int)((double)barw * mt.hist[b] / maxh) : 0;
+		if (mt.hist[b] && w < 1)
+			w = 1;
+		render_rect(r, barx, y + 2, w, th - 4, VIZ_COL_LARGEST);
+		if (mt.hist[b])
+			textf(r, barx + w + 4, y, VIZ_COL_DIM, "%u", mt.hist[b]);
+		y += th;
+	}
+	/* hover */
+	long h = seg_at(v, &v->map, v->segs, v->nsegs, v->mx, v->my);
+	if (h >= 0) {
+		struct viz_block b;
+		bool is_free;
+		uint64_t base = viz_model_heap_base(v->m);
+		if (viz_model_hit(v->m, v->segs[h].off, &b, &is_free)) {
+			y += 6;
+			textf(r, x, y, VIZ_COL_TEXT, "%s block 0x%" PRIx64, is_free ? "Free" : "Allocated", base + b.off);
+			y += lh;
+			textf(r, x, y, VIZ_COL_DIM, "size %s B", commas(b1, b.bytes));
+			y += lh;
+			if (!is_free) {
+				textf(r, x, y, VIZ_COL_DIM, "requested %u B, align %u", b.req, 1u << b.align_log2);
+				y += lh;
+				const struct viz_event *be = viz_model_event(v->m, b.born);
+				size_t pos = viz_model_pos(v->m);
+				textf(r, x, y, VIZ_COL_DIM, "allocated at event %u (%zu ago)", b.born, pos - 1 - b.born);
+				y += lh;
+				if (be)
+					textf(r, x, y, VIZ_COL_DIM, "  t = %" PRIu64 " ticks", be->time);
+				y += lh;
+				const struct viz_caller *c = viz_model_caller(v->m, b.caller);
+				if (c) {
+					textf(r, x, y, VIZ_COL_DIM, "caller 0x%" PRIx64 " %s", c->addr, c->fn);
+					y += lh;
+					textf(r, x, y, VIZ_COL_DIM, "  %s", c->src);
+				} else {
+					textf(r, x, y, VIZ_COL_DIM, "caller unknown");
+				}
+			}
+		}
+	}
+	render_clip(r, 0, 0, 0, 0);
+}
+
+static void draw_timeline(struct view *v, render *r)
+{
+	int th = render_text_height(r);
+	const struct view_rect *t = &v->timeline;
+	int lab = 9 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7);
+	int sx = t->x + lab, sw = t->w - lab;
+	size_t count = viz_model_count(v->m);
+	v->tl_sx = sx;
+	v->tl_sw = sw;
+	render_rect(r, t->x, t->y, t->w, t->h, (struct rcolor){30, 30, 36, 255});
+	if (sw < 2 || count == 0)
+		return;
+	size_t ns;
+	const struct viz_sample *s = viz_model_series(v->m, &ns);
+	uint64_t size = viz_model_heap_size(v->m);
+	int32_t *cu = malloc(sizeof(int32_t) * 3 * (size_t)sw);
+	if (!cu)
+		return;
+	int32_t *cl = cu + sw, *cf = cl + sw;
+	for (int i = 0; i < 3 * sw; i++)
+		cu[i] = -1;
+	for (size_t i = 0; i < ns; i++) {
+		int col = (int)((double)s[i].pos * (sw - 1) / count);
+		int32_t u = (int32_t)((double)s[i].used_max * (STRIP_H - 4) / size);
+		int32_t l = (int32_t)((double)s[i].largest_free * (STRIP_H - 4) / size);
+		int32_t f = s[i].free_bytes ? (int32_t)((1.0 - (double)s[i].largest_free / s[i].free_bytes) * (STRIP_H - 4)) : 0;
+		if (u > cu[col])
+			cu[col] = u;
+		cl[col] = l;
+		if (f > cf[col])
+			cf[col] = f;
+	}
+	static const char *names[STRIPS] = {"used", "largest", "frag"};
+	struct rcolor cols[STRIPS] = {VIZ_COL_USED, VIZ_COL_LARGEST, VIZ_COL_FRAG};
+	for (int k = 0; k < STRIPS; k++) {
+		int y0 = t->y + 4 + k * STRIP_H, base = y0 + STRIP_H - 3;
+		int32_t *a = k == 0 ? cu : k == 1 ? cl : cf;
+		render_rect(r, sx, y0, sw, STRIP_H - 2, (struct rcolor){40, 40, 48, 255});
+		textf(r, t->x + 2, y0 + (STRIP_H - th) / 2, cols[k], "%s", names[k]);
+		int32_t prev = 0;
+		for (int c = 0; c < sw; c++) {
+			int32_t val = a[c] >= 0 ? a[c] : prev;
+			prev = val;
+			if (val > 0)
+				render_line(r, sx + c, base, sx + c, base - val, cols[k]);
+		}
+	}
+	int y_top = t->y + 4, y_bot = t->y + 4 + STRIPS * STRIP_H;
+	/* markers, failures, peak, divergence, playhead */
+	for (size_t i = 0; i < v->nmarkers; i++) {
+		int x = sx + (int)((double)v->markers[i] * (sw - 1) / count);
+		render_line(r, x, y_top, x, y_bot, (struct rcolor){150, 150, 160, 120});
+	}
+	size_t nf;
+	const uint32_t *f = viz_model_fails(v->m, &nf);
+	for (size_t i = 0; i < nf; i++) {
+		int x = sx + (int)((double)f[i] * (sw - 1) / count);
+		render_rect(r, x, y_bot - 8, 2, 8, VIZ_COL_FAIL);
+	}
+	size_t pp = viz_model_peak_pos(v->m, NULL);
+	if (pp) {
+		int x = sx + (int)((double)pp * (sw - 1) / count);
+		render_rect(r, x - 2, y_top, 5, 5, VIZ_COL_NEW);
+	}
+	if (v->other && v->divergence != SIZE_MAX) {
+		int x = sx + (int)((double)v->divergence * (sw - 1) / count);
+		render_line(r, x, y_top, x, y_bot, VIZ_COL_MERGE);
+	}
+	int x = sx + (int)((double)viz_model_pos(v->m) * (sw - 1) / count);
+	render_line(r, x, y_top - 2, x, y_bot + 2, (struct rcolor){255, 255, 255, 255});
+	char b1[32];
+	textf(r, sx, y_bot + 2, VIZ_COL_DIM, "0 .. %s events;  yellow = peak, red = alloc failures, grey = markers; click to seek",
+	      commas(b1, count));
+	free(cu);
+}
+
+static void draw_help(struct view *v, render *r)
+{
+	static const char *lines[] = {
+		"heapviz keys",
+		"space        play / pause",
+		"+ / -        faster / slower",
+		"right, left  step one event (shift: 100, ctrl: 10000)",
+		"pgdn, pgup   step 1% of the trace",
+		"home, end    start / end (end = live when following)",
+		"p            peak memory use",
+		"f / F        next / previous alloc failure",
+		"c / C        next / previous coalesce",
+		"m / M        next / previous marker",
+		"v            first divergence (--compare)",
+		"z / x / 0    zoom in / out / reset (mouse wheel: at pointer)",
+		"s            compressed scale (small blocks get room)",
+		"a            colour by state / age / call site",
+		"d, F12       dump this frame to $HEAPVIZ_DUMP (or heapviz-frame.png)",
+		"h, ?, F1     this help;  q, esc  quit",
+		"mouse        hover: block details; click/drag timeline: seek",
+	};
+	int th = render_text_height(r), n = (int)(sizeof lines / sizeof lines[0]);
+	int w = 62 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7) + 20, h = n * (th + 2) + 16;
+	int x = (v->status.w - w) / 2, y = v->status.h + 30;
+	render_rect(r, x, y, w, h, (struct rcolor){10, 10, 14, 230});
+	render_frame(r, x, y, w, h, VIZ_COL_TEXT);
+	for (int i = 0; i < n; i++)
+		render_text(r, x + 10, y + 8 + i * (th + 2), lines[i], i ? VIZ_COL_TEXT : VIZ_COL_NEW);
+}
+
+static void scan_markers(struct view *v)
+{
+	size_t count = viz_model_count(v->m);
+	for (size_t i = v->markers_scanned; i < count; i++) {
+		if (viz_model_event(v->m, i)->kind != HEAP_EV_MARKER)
+			continue;
+		if (v->nmarkers == v->capmarkers) {
+			size_t c = v->capmarkers ? v->capmarkers * 2 : 64;
+			uint32_t *p = realloc(v->markers, c * sizeof *p);
+			if (!p)
+				break;
+			v->markers = p;
+			v->capmarkers = c;
+		}
+		v->markers[v->nmarkers++] = (uint32_t)(i + 1);
+	}
+	v->markers_scanned = count;
+}
+
+void view_draw(struct view *v, render *r, uint32_t now)
+{
+	int w, h;
+	render_size(r, &w, &h);
+	view_layout(v, w, h, render_text_height(r));
+	scan_markers(v);
+	render_clear(r, VIZ_COL_BG);
+	draw_status(v, r, now);
+	render_clip(r, v->map.x, v->map.y - render_text_height(r) - 2, v->map.w, v->map.h + render_text_height(r) + 2);
+	draw_map(v, r, v->m, &v->map, &v->segs, &v->nsegs, &v->capsegs, now, v->name);
+	render_clip(r, 0, 0, 0, 0);
+	if (v->other) {
+		struct view_rect *o = &v->other_map;
+		render_clip(r, o->x, o->y - render_text_height(r) - 2, o->w, o->h + render_text_height(r) + 2);
+		draw_map(v, r, v->other, o, &v->osegs, &v->nosegs, &v->caposegs, now, v->other_name);
+		render_clip(r, 0, 0, 0, 0);
+	}
+	draw_panel(v, r);
+	draw_timeline(v, r);
+	if (v->help)
+		draw_help(v, r);
+}
+
+/* ---- input ---------------------------------------------------------------- */
+
+static void timeline_seek(struct view *v, int x)
+{
+	int sx = v->tl_sx, sw = v->tl_sw;
+	size_t count = viz_model_count(v->m);
+	if (sw < 2)
+		return;
+	double f = (double)(x - sx) / (sw - 1);
+	if (f < 0)
+		f = 0;
+	if (f > 1)
+		f = 1;
+	view_seek(v, (size_t)(f * count + 0.5));
+	v->live = v->follow && viz_model_pos(v->m) == count;
+	v->playing = false;
+}
+
+static bool in_rect(const struct view_rect *a, int x, int y)
+{
+	return x >= a->x && x < a->x + a->w && y >= a->y && y < a->y + a->h;
+}
+
+static void zoom(struct view *v, double factor, uint64_t centre)
+{
+	uint64_t size = viz_model_heap_size(v->m), gran = viz_model_gran(v->m);
+	double span = (double)(v->hi - v->lo) * factor;
+	if (span < (double)gran * 16)
+		span = (double)gran * 16;
+	if (span >= (double)size) {
+		v->lo = 0;
+		v->hi = size;
+		return;
+	}
+	double frac = (double)(centre - v->lo) / (double)(v->hi - v->lo);
+	double lo = (double)centre - frac * span;
+	if (lo < 0)
+		lo = 0;
+	if (lo + span > (double)size)
+		lo = (double)size - span;
+	v->lo = (uint64_t)lo & ~(gran - 1);
+	v->hi = v->lo + (uint64_t)span;
+	if (v->hi > size)
+		v->hi = size;
+}
+
+/* Heap offset under the pointer, or the middle of the shown range. */
+static uint64_t pointer_off(struct view *v)
+{
+	long h = seg_at(v, &v->map, v->segs, v->nsegs, v->mx, v->my);
+	return h >= 0 ? v->segs[h].off + v->segs[h].bytes / 2 : (v->lo + v->hi) / 2;
+}
+
+static void jump_kind(struct view *v, unsigned kind, int dir, uint32_t now, const char *what)
+{
+	size_t pos = viz_model_pos(v->m);
+	size_t i;
+	if (dir > 0)
+		i = viz_model_find(v->m, pos, 1, kind);
+	else
+		i = pos >= 2 ? viz_model_find(v->m, pos - 2, -1, kind) : SIZE_MAX;
+	if (i == SIZE_MAX) {
+		char msg[80];
+		snprintf(msg, sizeof msg, "no %s %s", dir > 0 ? "next" : "previous", what);
+		set_message(v, now, msg);
+		return;
+	}
+	view_seek(v, i + 1);
+}
+
+enum view_action view_input(struct view *v, const struct rinput *in, uint32_t now)
+{
+	size_t pos = viz_model_pos(v->m), count = viz_model_count(v->m);
+	switch (in->type) {
+	case RI_QUIT:
+		return VIEW_QUIT;
+	case RI_MOUSE_MOVE:
+		v->mx = in->x;
+		v->my = in->y;
+		if (v->drag_timeline && in->button)
+			timeline_seek(v, in->x);
+		return VIEW_NONE;
+	case RI_MOUSE_DOWN:
+		v->mx = in->x;
+		v->my = in->y;
+		if (in->button == 1 && in_rect(&v->timeline, in->x, in->y)) {
+			v->drag_timeline = true;
+			timeline_seek(v, in->x);
+		}
+		return VIEW_NONE;
+	case RI_MOUSE_UP:
+		v->drag_timeline = false;
+		return VIEW_NONE;
+	case RI_WHEEL:
+		v->mx = in->x;
+		v->my = in->y;
+		if (in_rect(&v->map, in->x, in->y) && in->wheel)
+			zoom(v, in->wheel > 0 ? 0.5 : 2.0, pointer_off(v));
+		return VIEW_NONE;
+	case RI_KEY:
+		break;
+	default:
+		return VIEW_NONE;
+	}
+	bool shift = in->mod & RMOD_SHIFT, ctrl = in->mod & RMOD_CTRL;
+	size_t step = ctrl ? 10000 : shift ? 100 : 1;
+	size_t pct = count / 100 ? count / 100 : 1;
+	bool stop = true; /* most keys pause playback and leave live following */
+	switch (in->key) {
+	case 'q':
+		return VIEW_QUIT;
+	case RK_ESCAPE:
+		if (v->help) {
+			v->help = false;
+			return VIEW_NONE;
+		}
+		return VIEW_QUIT;
+	case 'd':
+	case RK_F12:
+		return VIEW_DUMP;
+	case ' ':
+		v->playing = !v->playing;
+		if (v->playing && pos == count && !v->follow)
+			view_seek(v, 0);
+		v->live = false;
+		stop = false;
+		break;
+	case '+':
+	case '=':
+		v->speed = v->speed * 2 > 1e7 ? 1e7 : v->speed * 2;
+		stop = false;
+		break;
+	case '-':
+		v->speed = v->speed / 2 < 1 ? 1 : v->speed / 2;
+		stop = false;
+		break;
+	case RK_RIGHT: view_seek(v, pos + step); break;
+	case RK_LEFT: view_seek(v, pos > step ? pos - step : 0); break;
+	case RK_PAGEDOWN: view_seek(v, pos + pct); break;
+	case RK_PAGEUP: view_seek(v, pos > pct ? pos - pct : 0); break;
+	case RK_HOME: view_seek(v, 0); break;
+	case RK_END:
+		view_seek(v, count);
+		v->playing = false;
+		v->live = v->follow;
+		return VIEW_NONE;
+	case 'p': view_seek(v, viz_model_peak_pos(v->m, NULL)); break;
+	case 'f': jump_kind(v, HEAP_EV_ALLOC_FAIL, shift ? -1 : 1, now, "alloc failure"); break;
+	case 'c': jump_kind(v, HEAP_EV_COALESCE, shift ? -1 : 1, now, "coalesce"); break;
+	case 'm': jump_kind(v, HEAP_EV_MARKER, shift ? -1 : 1, now, "marker"); break;
+	case 'v':
+		if (v->other && v->divergence != SIZE_MAX)
+			view_seek(v, v->divergence + 1);
+		else
+			set_message(v, now, v->other ? "the traces do not diverge" : "no --compare trace");
+		break;
+	case 'z': zoom(v, 0.5, pointer_off(v)); stop = false; break;
+	case 'x': zoom(v, 2.0, pointer_off(v)); stop = false; break;
+	case '0': v->lo = 0; v->hi = viz_model_heap_size(v->m); stop = false; break;
+	case 's': v->compressed = !v->compressed; stop = false; break;
+	case 'a': v->colour = (enum view_colour)((v->colour + 1) % 3); stop = false; break;
+	case '/':
+		if (!shift)
+			return VIEW_NONE;
+		__attribute__((fallthrough)); /* "?" */
+	case 'h':
+	case RK_F1:
+		v->help = !v->help;
+		stop = false;
+		break;
+	default:
+		return VIEW_NONE;
+	}
+	if (stop) {
+		v->playing = false;
+		v->live = false;
+	}
+	return VIEW_NONE;
+}
+
+void view_tick(struct view *v, uint32_t dt_ms)
+{
+	size_t count = viz_model_count(v->m);
+	if (v->follow && v->live) {
+		view_seek(v, count);
+		return;
+	}
+	if (!v->playing)
+		return;
+	v->acc += v->speed * dt_ms / 1000.0;
+	size_t n = (size_t)v->acc;
+	v->acc -= (double)n;
+	size_t pos = viz_model_pos(v->m);
+	if (pos + n >= count) {
+		view_seek(v, count);
+		if (v->follow)
+			v->live = true;
+		v->playing = false;
+		return;
+	}
+	view_seek(v, pos + n);
+}

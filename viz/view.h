@@ -1,0 +1,99 @@
+/* view.h - heapviz's screen: layout, the heap map, the fragmentation panel, the
+ * timeline, the help overlay, and what each key and click does. Draws only
+ * through render.h; the state it shows comes from model.h.
+ *
+ * Ownership: the view borrows its models; view_fini frees only its own arrays.
+ */
+#ifndef VIZ_VIEW_H
+#define VIZ_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "render.h"
+
+/* Colours of the map (docs/heapviz.md explains them). */
+#define VIZ_COL_BG ((struct rcolor){24, 24, 28, 255})
+#define VIZ_COL_FREE ((struct rcolor){52, 56, 64, 255})
+#define VIZ_COL_USED ((struct rcolor){46, 160, 90, 255})
+#define VIZ_COL_NEW ((struct rcolor){255, 220, 60, 255})      /* the block just allocated */
+#define VIZ_COL_FREED ((struct rcolor){230, 70, 70, 255})     /* the block just freed */
+#define VIZ_COL_SPLIT ((struct rcolor){80, 200, 230, 255})    /* the free block being split */
+#define VIZ_COL_MERGE ((struct rcolor){190, 110, 255, 255})   /* the block a coalesce made */
+#define VIZ_COL_FAIL ((struct rcolor){255, 40, 40, 255})      /* alloc failure */
+#define VIZ_COL_LARGEST ((struct rcolor){80, 140, 230, 255})  /* largest free block (timeline) */
+#define VIZ_COL_FRAG ((struct rcolor){240, 150, 50, 255})     /* fragmentation (timeline) */
+#define VIZ_COL_TEXT ((struct rcolor){220, 220, 220, 255})
+#define VIZ_COL_DIM ((struct rcolor){140, 140, 150, 255})
+
+enum view_colour { VIEW_COLOUR_STATE, VIEW_COLOUR_AGE, VIEW_COLOUR_CALLER };
+
+enum view_action { VIEW_NONE, VIEW_QUIT, VIEW_DUMP };
+
+struct view_rect {
+	int x, y, w, h;
+};
+
+struct view_seg {
+	uint32_t off, bytes; /* heap offset and length */
+	double u0, u1;       /* place on the unrolled map, in pixels */
+	int32_t block;       /* index in the block list, -1 for a free gap */
+};
+
+struct view {
+	viz_model *m;              /* the trace shown */
+	viz_model *other;          /* --compare: the other trace, or NULL */
+	const char *name, *other_name;
+	size_t divergence;         /* --compare: first differing event index, SIZE_MAX if none */
+	bool divergence_known;     /* the comparison ran */
+	bool playing;
+	double speed;              /* events per second while playing */
+	double acc;                /* fractional events owed */
+	bool follow;               /* the file is still growing */
+	bool live;                 /* following: the cursor stays at the newest event */
+	bool complete;             /* an END event was read */
+	uint64_t lo, hi;           /* shown heap range (offsets) */
+	bool compressed;           /* small blocks get room: widths by log of size */
+	enum view_colour colour;
+	bool help;
+	int mx, my;                /* pointer */
+	bool drag_timeline;
+	int tl_sx, tl_sw;          /* timeline strips: first pixel column and width */
+	struct view_rect status, map, other_map, panel, timeline;
+	int row_h, cell_h, gutter;
+	struct view_seg *segs;     /* layout of the map (primary trace) */
+	size_t nsegs, capsegs;
+	struct view_seg *osegs;    /* layout of the other trace's map */
+	size_t nosegs, caposegs;
+	double total_u;            /* pixels of the unrolled map */
+	uint32_t *markers;         /* positions of MARKER events (found incrementally) */
+	size_t nmarkers, capmarkers, markers_scanned;
+	char message[160];         /* a transient line (e.g. "no more alloc failures") */
+	uint32_t message_until;
+};
+
+void view_init(struct view *v, viz_model *m, const char *name);
+void view_fini(struct view *v);
+
+/* Lays out for a window w x h and draws one frame at time now_ms. */
+void view_draw(struct view *v, render *r, uint32_t now_ms);
+
+/* Handles one input; returns what the caller must do. */
+enum view_action view_input(struct view *v, const struct rinput *in, uint32_t now_ms);
+
+/* Advances playback by dt_ms (and follows the tip when live). */
+void view_tick(struct view *v, uint32_t dt_ms);
+
+/* Moves to position pos in both traces (clamped). */
+void view_seek(struct view *v, size_t pos);
+
+/* Lays out for w x h without drawing (for --locate). */
+void view_layout(struct view *v, int w, int h, int text_h);
+
+/* The window pixel at the middle of the first map cell of heap offset off,
+ * after view_layout/view_draw; false if off is not shown. */
+bool view_locate(struct view *v, uint64_t off, int *x, int *y);
+
+#endif /* VIZ_VIEW_H */
