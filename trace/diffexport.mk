@@ -32,8 +32,9 @@ BASELINE_WORKLOADS ?= $(basename $(notdir $(wildcard $(BASELINE_DIR)/*.jsonl)))
 GATE_FLAGS ?= --max-peak-growth 0% --max-frag-growth 0 --max-examined-growth 0% \
               --fail-on-new-failures --fail-on-new-leaks --fail-on-divergence --fail-on-incomplete
 
+# the gate runs once there is something to guard
 ifdef DIFFEXPORT_READY
-ifneq ($(wildcard trace/test/gate_test.sh),)
+ifneq ($(wildcard $(BASELINE_DIR)/*.jsonl),)
 SCRIPT_TESTS += trace/test/gate_test.sh
 endif
 endif
