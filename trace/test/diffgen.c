@@ -2,7 +2,7 @@
  * (kernel/heap.c) on the host: the test input for `heaptrace diff` and `export`.
  *
  * usage: diffgen [--seed S] [--ops N] [--heap BYTES] [--live N] [--big N] [--leak N]
- *                [--time-scale K] [--no-end] [-o OUT]
+ *                [--time-scale K] [--instret] [--no-end] [-o OUT]
  *   --live N   at most N allocations live at once (more: a higher peak)
  *   --big N    N allocations larger than the heap at the end (alloc failures)
  *   --leak N   N allocations never freed
@@ -24,6 +24,7 @@ struct gen {
 	FILE *out;
 	uint64_t seq;
 	uint64_t time_scale;
+	bool instret;        /* events carry retired-instruction counts */
 	uint64_t rng;
 	uintptr_t host_base; /* the host buffer standing for the heap */
 	uint64_t host_len;
@@ -66,8 +67,8 @@ static void sink(void *ctx, struct heap_event *ev)
 	ev->addr2 = gen_addr(g, ev->addr2);
 	ev->seq = g->seq++;
 	ev->time = ev->seq * g->time_scale + 3;
-	ev->instret = 0;
-	trace_write_event(g->out, ev, false);
+	ev->instret = g->instret ? ev->seq * 1000 + 17 : 0;
+	trace_write_event(g->out, ev, g->instret);
 }
 
 static bool parse_u64(const char *s, uint64_t *v)
@@ -84,7 +85,7 @@ static bool parse_u64(const char *s, uint64_t *v)
 int main(int argc, char **argv)
 {
 	uint64_t seed = 1, live_max = 96, ops = 2000, heap_bytes = 65536, big = 0, leak = 0, time_scale = 10;
-	bool end = true;
+	bool end = true, instret = false;
 	const char *out_path = NULL;
 	for (int i = 1; i < argc; i++) {
 		uint64_t *dst = !strcmp(argv[i], "--seed")	   ? &seed
@@ -103,11 +104,13 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(argv[i], "--no-end")) {
 			end = false;
+		} else if (!strcmp(argv[i], "--instret")) {
+			instret = true;
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			out_path = argv[++i];
 		} else {
 			fprintf(stderr, "usage: diffgen [--seed S] [--ops N] [--heap BYTES] [--live N] "
-					"[--big N] [--leak N] [--time-scale K] [--no-end] [-o OUT]\n");
+					"[--big N] [--leak N] [--time-scale K] [--instret] [--no-end] [-o OUT]\n");
 			return 2;
 		}
 	}
@@ -115,7 +118,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "diffgen: --live: at most %d\n", LIVE_MAX);
 		return 2;
 	}
-	struct gen g = {.out = stdout, .time_scale = time_scale, .rng = seed * 2654435761u + 1};
+	struct gen g = {.out = stdout, .time_scale = time_scale, .instret = instret, .rng = seed * 2654435761u + 1};
 	if (out_path && !(g.out = fopen(out_path, "w"))) {
 		fprintf(stderr, "diffgen: %s: %s\n", out_path, strerror(errno));
 		return 3;
@@ -128,7 +131,7 @@ int main(int argc, char **argv)
 	g.host_len = heap_bytes;
 	struct trace_header h = {.version = 1, .heap_base = GEN_HEAP_BASE, .heap_size = heap_bytes,
 				 .min_block = HEAP_MIN_BLOCK, .min_align = HEAP_MIN_ALIGN,
-				 .time_hz = 10000000};
+				 .time_hz = 10000000, .has_instret = instret};
 	snprintf(h.channel, sizeof h.channel, "semihosting");
 	snprintf(h.workload, sizeof h.workload, "gen-%" PRIu64, seed);
 	snprintf(h.elf, sizeof h.elf, "diffgen");

@@ -88,6 +88,20 @@ assert times == sorted(times), "snapshots in time order"
 EOF
 then ok $name; else no $name; fi
 
+name=massif_time_is_in_instructions_when_the_trace_has_them
+"$GEN" --seed 3 --ops 500 --instret -o "$T/ins.jsonl"
+if "$HT" export --format massif -o "$T/ins.massif" "$T/ins.jsonl" &&
+	grep -qx "time_unit: i" "$T/ins.massif" && ms_print "$T/ins.massif" >"$T/ins.txt" &&
+	python3 - "$T/ins.massif" "$T/ins.jsonl" <<'EOF'
+import json, sys
+snaps = open(sys.argv[1]).read().split("snapshot=")[1:]
+times = [int(dict(l.split("=", 1) for l in s.splitlines()[2:3])["time"]) for s in snaps]
+ns = [json.loads(l).get("n") for l in open(sys.argv[2])][1:]
+assert times[-1] == max(n for n in ns if n is not None), (times[-1], ns[-1])
+assert set(times) <= set(ns)
+EOF
+then ok $name; else no $name; fi
+
 # ---- chrome ----------------------------------------------------------------
 name=chrome_export_parses_and_has_counter_tracks
 "$HT" export --format chrome -o "$T/a.json" "$T/a.jsonl" 2>"$T/err"
