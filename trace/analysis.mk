@@ -1,7 +1,7 @@
 # trace/analysis.mk - the analysis side of heaptrace: the trace reader, the heap
 # model, the one-pass summary, `heaptrace stats`/`leaks`/`check`, their tests and
 # the stats benchmark.
-HEAPTRACE_SRCS += trace/trace_reader.c trace/heap_model.c
+HEAPTRACE_SRCS += trace/trace_reader.c trace/heap_model.c trace/summary.c trace/cmd_stats.c
 
 ANALYSIS_TEST_RUNNER := kernel/test/host/host_runner.c
 ANALYSIS_TRACEGEN    := trace/test/tracegen.c trace/trace_reader.c kernel/heap.c
@@ -11,3 +11,6 @@ HOST_TESTS += test_trace_reader
 
 $(eval $(call host_program,test_heap_model,trace/test/test_heap_model.c trace/heap_model.c $(ANALYSIS_TRACEGEN) $(ANALYSIS_TEST_RUNNER),$(CJSON_LIBS)))
 HOST_TESTS += test_heap_model
+
+# gen_trace: JSON traces from the real allocator core, for script tests and the benchmark
+$(eval $(call host_program,gen_trace,trace/test/gen_trace.c $(ANALYSIS_TRACEGEN),$(CJSON_LIBS)))

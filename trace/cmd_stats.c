@@ -1,0 +1,393 @@
+/* cmd_stats.c - `heaptrace stats` (summary of a trace) and `heaptrace leaks` (leak report by call site). */
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "summary.h"
+
+#define TOP_DEFAULT 5
+
+static void stats_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: heaptrace stats [--json] [--top N] TRACE\n\n"
+		"Summarises a JSON trace (\"-\" reads stdin): events by kind, peak bytes in use and\n"
+		"when, fragmentation at the peak, at the end and at worst, the largest free block,\n"
+		"allocation failures, free blocks examined per allocation, leaks grouped by call\n"
+		"site and the top allocation sites (symbolised from the trace's sym records).\n\n"
+		"  --json    print one JSON object instead of the readable summary\n"
+		"  --top N   call sites to list (1..%d, default %d)\n\n"
+		"Exit status: 0 summarised (also for an incomplete trace, which is flagged),\n"
+		"2 bad usage or unreadable/malformed trace, 3 output could not be written.\n",
+		SUMMARY_SITES_MAX, TOP_DEFAULT);
+}
+
+static void leaks_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: heaptrace leaks [--json] [--fail] TRACE\n\n"
+		"Lists the allocations never freed, grouped by call site (blocks and bytes\n"
+		"requested), largest first. A trace without an end event was cut short: what\n"
+		"was live at the cut is reported, and flagged as such.\n\n"
+		"  --json    print one JSON object instead of the table\n"
+		"  --fail    exit 1 if anything leaked (for CI)\n\n"
+		"Exit status: 0 done (no leaks, or leaks without --fail), 1 leaks found with\n"
+		"--fail, 2 bad usage or unreadable/malformed trace, 3 output could not be written.\n");
+}
+
+/* "fn (src) 0xaddr", or the address alone when the trace has no symbol. */
+static void site_name(const struct summary_site *s, char *buf, size_t n)
+{
+	if (s->fn[0] && strcmp(s->fn, "??") != 0)
+		snprintf(buf, n, "%s (%s) 0x%" PRIx64, s->fn, s->src, s->caller);
+	else if (s->caller == 0)
+		snprintf(buf, n, "unknown caller");
+	else
+		snprintf(buf, n, "0x%" PRIx64, s->caller);
+}
+
+/* Ticks as a readable duration. */
+static void fmt_time(uint64_t ticks, uint64_t hz, char *buf, size_t n)
+{
+	if (!hz) {
+		snprintf(buf, n, "%" PRIu64 " ticks", ticks);
+		return;
+	}
+	double s = (double)ticks / (double)hz;
+	if (s >= 1)
+		snprintf(buf, n, "%.3f s", s);
+	else if (s >= 1e-3)
+		snprintf(buf, n, "%.3f ms", s * 1e3);
+	else
+		snprintf(buf, n, "%.1f us", s * 1e6);
+}
+
+static void print_completeness(FILE *out, const struct trace_summary *s)
+{
+	if (s->complete && !s->panic)
+		fprintf(out, "complete: yes (end event: %" PRIu64 " events emitted, %" PRIu64 " dropped)\n",
+			s->end_events, s->dropped);
+	else if (s->complete)
+		fprintf(out, "complete: NO - the run ended in a PANIC; the trace is the prefix up to it "
+			     "(%" PRIu64 " dropped)\n", s->dropped);
+	else
+		fprintf(out, "complete: NO - no end event: the run was cut short (hung or killed); "
+			     "figures cover the events present\n");
+	if (s->dropped)
+		fprintf(out, "WARNING: %" PRIu64 " events were dropped by the kernel (%" PRIu64
+			     " drop markers): figures are approximate\n", s->dropped,
+			s->by_kind[HEAP_EV_DROP]);
+	if (s->truncated)
+		fprintf(out, "note: an incomplete last line was ignored\n");
+}
+
+static void print_sites_table(FILE *out, const struct summary_site *sites, size_t n, bool leaks)
+{
+	if (leaks)
+		fprintf(out, "  %8s %10s  %s\n", "blocks", "bytes", "call site");
+	else
+		fprintf(out, "  %8s %10s %7s %7s %7s  %s\n", "allocs", "bytes", "frees", "failed", "leaked",
+			"call site");
+	for (size_t i = 0; i < n; i++) {
+		char name[256];
+		site_name(&sites[i], name, sizeof name);
+		if (leaks)
+			fprintf(out, "  %8" PRIu64 " %10" PRIu64 "  %s\n", sites[i].leaked_blocks,
+				sites[i].leaked_bytes, name);
+		else
+			fprintf(out, "  %8" PRIu64 " %10" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 "  %s\n",
+				sites[i].allocs, sites[i].alloc_bytes, sites[i].frees, sites[i].fails,
+				sites[i].leaked_blocks, name);
+	}
+}
+
+static void print_text(FILE *out, const char *path, const struct trace_summary *s, size_t top)
+{
+	const struct trace_header *h = &s->header;
+	char t1[32], t2[32];
+	fprintf(out, "%s: workload %s, channel %s, heap 0x%" PRIx64 " + %" PRIu64 " bytes\n", path,
+		h->workload[0] ? h->workload : "(unknown)", h->channel[0] ? h->channel : "(unknown)",
+		h->heap_base, h->heap_size);
+	print_completeness(out, s);
+	fmt_time(s->last_time - s->first_time, h->time_hz, t1, sizeof t1);
+	fprintf(out, "events: %" PRIu64 " over %s\n ", s->events, t1);
+	for (unsigned k = 0; k < HEAP_EV_COUNT; k++)
+		fprintf(out, " %s %" PRIu64, heap_event_kind_name(k), s->by_kind[k]);
+	fprintf(out, "\n");
+
+	double pct = h->heap_size ? 100.0 * (double)s->peak_used / (double)h->heap_size : 0;
+	fmt_time(s->peak_used_time - s->first_time, h->time_hz, t2, sizeof t2);
+	fprintf(out, "memory:\n");
+	fprintf(out, "  peak used         %" PRIu64 " bytes (%.1f%% of the heap) at event %" PRIu64
+		     " (+%s)\n", s->peak_used, pct, s->peak_used_seq, t2);
+	fprintf(out, "  peak live blocks  %" PRIu64 " at event %" PRIu64 "\n", s->peak_live_blocks,
+		s->peak_live_seq);
+	fprintf(out, "  requested         %" PRIu64 " bytes in %" PRIu64 " allocations, %" PRIu64
+		     " frees, %" PRIu64 " reallocs\n", s->requested_total, s->allocs, s->frees, s->reallocs);
+	fprintf(out, "  at end            %" PRIu64 " bytes used in %" PRIu64 " blocks; %" PRIu64
+		     " bytes free in %" PRIu64 " blocks\n", s->used_end, s->live_blocks_end, s->free_end,
+		s->free_blocks_end);
+	fprintf(out, "fragmentation (1 - largest free / total free):\n");
+	fprintf(out, "  at peak %.3f   at end %.3f   max %.3f at event %" PRIu64 "\n", s->frag_at_peak,
+		s->frag_end, s->frag_max, s->frag_max_seq);
+	fprintf(out, "  sum of squares (1 - sum free_i^2 / free^2): at end %.3f, max %.3f\n", s->frag_sq_end,
+		s->frag_sq_max);
+	fprintf(out, "  largest free block: %" PRIu64 " bytes at end, smallest %" PRIu64 " at event %" PRIu64
+		     "\n", s->largest_free_end, s->largest_free_min, s->largest_free_min_seq);
+	fprintf(out, "allocation search: %.2f free blocks examined per allocation, worst %" PRIu64
+		     " at event %" PRIu64 "\n", s->examined_avg, s->examined_worst, s->examined_worst_seq);
+	if (s->alloc_failures)
+		fprintf(out, "alloc failures: %" PRIu64 " (first at event %" PRIu64 ")\n", s->alloc_failures,
+			s->first_failure_seq);
+	else
+		fprintf(out, "alloc failures: 0\n");
+	fprintf(out, "leaks: %" PRIu64 " blocks, %" PRIu64 " bytes never freed%s, from %" PRIu64
+		     " call sites\n", s->leaked_blocks, s->leaked_bytes,
+		s->complete ? "" : " (live when the trace was cut)", s->leak_sites);
+	size_t nl = s->n_leak_sites < top ? s->n_leak_sites : top;
+	if (nl)
+		print_sites_table(out, s->leak_sites_top, nl, true);
+	size_t nt = s->n_top_sites < top ? s->n_top_sites : top;
+	fprintf(out, "top allocation sites (of %" PRIu64 "):\n", s->sites);
+	print_sites_table(out, s->top_sites, nt, false);
+	if (s->impossible)
+		fprintf(out, "WARNING: %" PRIu64 " events contradict the heap state%s; first: %s\n",
+			s->impossible, s->dropped ? " (expected after dropped events)" : "",
+			s->first_impossible);
+}
+
+static void json_u64(cJSON *o, const char *key, uint64_t v)
+{
+	cJSON_AddNumberToObject(o, key, (double)v); /* every count is below 2^53 */
+}
+
+static void json_hex(cJSON *o, const char *key, uint64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+	cJSON_AddStringToObject(o, key, buf);
+}
+
+static cJSON *json_sites(const struct summary_site *sites, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; a && i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		if (!o)
+			break;
+		json_hex(o, "caller", sites[i].caller);
+		cJSON_AddStringToObject(o, "fn", sites[i].fn[0] ? sites[i].fn : "??");
+		cJSON_AddStringToObject(o, "src", sites[i].src[0] ? sites[i].src : "??:0");
+		json_u64(o, "allocs", sites[i].allocs);
+		json_u64(o, "bytes", sites[i].alloc_bytes);
+		json_u64(o, "frees", sites[i].frees);
+		json_u64(o, "fails", sites[i].fails);
+		json_u64(o, "leaked_blocks", sites[i].leaked_blocks);
+		json_u64(o, "leaked_bytes", sites[i].leaked_bytes);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+/* The whole summary as JSON (docs/heaptrace.md lists the keys). */
+static cJSON *summary_json(const char *path, const struct trace_summary *s, size_t top)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "trace", path);
+	cJSON_AddStringToObject(o, "workload", s->header.workload);
+	cJSON_AddStringToObject(o, "channel", s->header.channel);
+	json_hex(o, "heap_base", s->header.heap_base);
+	json_u64(o, "heap_size", s->header.heap_size);
+	cJSON_AddBoolToObject(o, "complete", s->complete);
+	cJSON_AddBoolToObject(o, "panic", s->panic);
+	cJSON_AddBoolToObject(o, "truncated", s->truncated);
+	json_u64(o, "dropped", s->dropped);
+	json_u64(o, "events", s->events);
+	cJSON *k = cJSON_AddObjectToObject(o, "by_kind");
+	for (unsigned i = 0; k && i < HEAP_EV_COUNT; i++)
+		json_u64(k, heap_event_kind_name(i), s->by_kind[i]);
+	json_u64(o, "duration_ticks", s->last_time - s->first_time);
+	json_u64(o, "time_hz", s->header.time_hz);
+	json_u64(o, "allocs", s->allocs);
+	json_u64(o, "frees", s->frees);
+	json_u64(o, "reallocs", s->reallocs);
+	json_u64(o, "requested_bytes", s->requested_total);
+	json_u64(o, "peak_used", s->peak_used);
+	json_u64(o, "peak_used_event", s->peak_used_seq);
+	json_u64(o, "peak_used_time", s->peak_used_time);
+	json_u64(o, "peak_live_blocks", s->peak_live_blocks);
+	json_u64(o, "peak_live_event", s->peak_live_seq);
+	cJSON_AddNumberToObject(o, "frag_at_peak", s->frag_at_peak);
+	cJSON_AddNumberToObject(o, "frag_end", s->frag_end);
+	cJSON_AddNumberToObject(o, "frag_max", s->frag_max);
+	json_u64(o, "frag_max_event", s->frag_max_seq);
+	cJSON_AddNumberToObject(o, "frag_sq_end", s->frag_sq_end);
+	cJSON_AddNumberToObject(o, "frag_sq_max", s->frag_sq_max);
+	json_u64(o, "used_end", s->used_end);
+	json_u64(o, "free_end", s->free_end);
+	json_u64(o, "live_blocks_end", s->live_blocks_end);
+	json_u64(o, "free_blocks_end", s->free_blocks_end);
+	json_u64(o, "largest_free_end", s->largest_free_end);
+	json_u64(o, "largest_free_min", s->largest_free_min);
+	json_u64(o, "largest_free_min_event", s->largest_free_min_seq);
+	json_u64(o, "alloc_failures", s->alloc_failures);
+	if (s->alloc_failures)
+		json_u64(o, "first_failure_event", s->first_failure_seq);
+	cJSON_AddNumberToObject(o, "examined_avg", s->examined_avg);
+	json_u64(o, "examined_worst", s->examined_worst);
+	json_u64(o, "examined_worst_event", s->examined_worst_seq);
+	json_u64(o, "leaked_blocks", s->leaked_blocks);
+	json_u64(o, "leaked_bytes", s->leaked_bytes);
+	json_u64(o, "sites", s->sites);
+	json_u64(o, "leak_sites", s->leak_sites);
+	cJSON_AddItemToObject(o, "leaks", json_sites(s->leak_sites_top, s->n_leak_sites < top ? s->n_leak_sites : top));
+	cJSON_AddItemToObject(o, "top_sites", json_sites(s->top_sites, s->n_top_sites < top ? s->n_top_sites : top));
+	json_u64(o, "impossible_events", s->impossible);
+	if (s->impossible)
+		cJSON_AddStringToObject(o, "first_impossible", s->first_impossible);
+	return o;
+}
+
+static int print_json(cJSON *o)
+{
+	char *text = o ? cJSON_Print(o) : NULL;
+	cJSON_Delete(o);
+	if (!text) {
+		fprintf(stderr, "heaptrace: out of memory\n");
+		return HT_EXIT_IO;
+	}
+	int ok = puts(text) >= 0;
+	free(text);
+	return ok ? HT_EXIT_OK : HT_EXIT_IO;
+}
+
+static int finish_output(const char *cmd)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "heaptrace %s: writing the output failed\n", cmd);
+		return HT_EXIT_IO;
+	}
+	return HT_EXIT_OK;
+}
+
+static int run_stats(int argc, char **argv)
+{
+	bool json = false;
+	long top = TOP_DEFAULT;
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			stats_usage(stdout);
+			return HT_EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--top") && i + 1 < argc) {
+			char *end;
+			top = strtol(argv[++i], &end, 10);
+			if (*end || top < 1 || top > SUMMARY_SITES_MAX) {
+				fprintf(stderr, "heaptrace stats: --top: '%s' is not a number from 1 to %d\n",
+					argv[i], SUMMARY_SITES_MAX);
+				return HT_EXIT_BAD_INPUT;
+			}
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "heaptrace stats: unknown option '%s'\n", argv[i]);
+			stats_usage(stderr);
+			return HT_EXIT_BAD_INPUT;
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			fprintf(stderr, "heaptrace stats: one trace only ('%s')\n", argv[i]);
+			return HT_EXIT_BAD_INPUT;
+		}
+	}
+	if (!path) {
+		stats_usage(stderr);
+		return HT_EXIT_BAD_INPUT;
+	}
+	static struct trace_summary s;
+	char err[512];
+	int rc = trace_summary_compute(path, &s, err, sizeof err);
+	if (rc) {
+		fprintf(stderr, "heaptrace stats: %s\n", err);
+		return rc;
+	}
+	if (json) {
+		rc = print_json(summary_json(path, &s, (size_t)top));
+		if (rc)
+			return rc;
+	} else {
+		print_text(stdout, path, &s, (size_t)top);
+	}
+	return finish_output("stats");
+}
+
+static int run_leaks(int argc, char **argv)
+{
+	bool json = false, fail = false;
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			leaks_usage(stdout);
+			return HT_EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--fail")) {
+			fail = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "heaptrace leaks: unknown option '%s'\n", argv[i]);
+			leaks_usage(stderr);
+			return HT_EXIT_BAD_INPUT;
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			fprintf(stderr, "heaptrace leaks: one trace only ('%s')\n", argv[i]);
+			return HT_EXIT_BAD_INPUT;
+		}
+	}
+	if (!path) {
+		leaks_usage(stderr);
+		return HT_EXIT_BAD_INPUT;
+	}
+	static struct trace_summary s;
+	char err[512];
+	int rc = trace_summary_compute(path, &s, err, sizeof err);
+	if (rc) {
+		fprintf(stderr, "heaptrace leaks: %s\n", err);
+		return rc;
+	}
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+		if (o) {
+			cJSON_AddStringToObject(o, "trace", path);
+			cJSON_AddBoolToObject(o, "complete", s.complete);
+			json_u64(o, "leaked_blocks", s.leaked_blocks);
+			json_u64(o, "leaked_bytes", s.leaked_bytes);
+			json_u64(o, "leak_sites", s.leak_sites);
+			cJSON_AddItemToObject(o, "sites", json_sites(s.leak_sites_top, s.n_leak_sites));
+		}
+		rc = print_json(o);
+		if (rc)
+			return rc;
+	} else {
+		printf("%s: %" PRIu64 " blocks, %" PRIu64 " bytes never freed, from %" PRIu64 " call sites%s\n",
+		       path, s.leaked_blocks, s.leaked_bytes, s.leak_sites,
+		       s.complete ? "" : " (no end event: what was live when the trace was cut)");
+		if (s.n_leak_sites)
+			print_sites_table(stdout, s.leak_sites_top, s.n_leak_sites, true);
+		if (s.leak_sites > s.n_leak_sites)
+			printf("  ... and %" PRIu64 " more call sites\n", s.leak_sites - s.n_leak_sites);
+	}
+	rc = finish_output("leaks");
+	if (rc)
+		return rc;
+	return fail && s.leaked_blocks ? HT_EXIT_VERDICT : HT_EXIT_OK;
+}
+
+HEAPTRACE_COMMAND(stats, "[--json] [--top N] TRACE", "summary: peaks, fragmentation, failures, leaks, sites",
+		  run_stats);
+HEAPTRACE_COMMAND(leaks, "[--json] [--fail] TRACE", "allocations never freed, by call site", run_leaks);

@@ -1,0 +1,351 @@
+/* summary.c - one pass over a trace: counts, peaks, fragmentation, failures, leaks and call sites. */
+#include "summary.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "heap_model.h"
+
+struct site_slot {
+	struct summary_site s; /* counters; fn/src filled at finish */
+	bool used;             /* slot holds a site */
+};
+
+struct summary_acc {
+	struct trace_summary s;   /* being filled */
+	heap_model *m;            /* the heap, event by event */
+	const trace_reader *syms; /* names for call sites, or NULL */
+	struct site_slot *sites;  /* open addressing by caller */
+	size_t cap, count;        /* slots (power of two), used slots */
+	bool any;                 /* an event has been fed */
+	bool lf_started;          /* largest_free_min is being tracked (INIT seen) */
+};
+
+double summary_frag(uint64_t largest, uint64_t free_bytes)
+{
+	return free_bytes ? 1.0 - (double)largest / (double)free_bytes : 0.0;
+}
+
+/* ---- call sites ------------------------------------------------------------- */
+
+static size_t site_hash(uint64_t caller, size_t cap)
+{
+	caller ^= caller >> 29;
+	caller *= 0xbf58476d1ce4e5b9ull;
+	caller ^= caller >> 32;
+	return (size_t)caller & (cap - 1);
+}
+
+static struct site_slot *site_slot(struct site_slot *tab, size_t cap, uint64_t caller)
+{
+	size_t i = site_hash(caller, cap);
+	while (tab[i].used && tab[i].s.caller != caller)
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+/* The site of caller, created if new; NULL when out of memory. */
+static struct summary_site *site_get(summary_acc *a, uint64_t caller)
+{
+	if ((a->count + 1) * 2 > a->cap) {
+		size_t ncap = a->cap ? a->cap * 2 : 256;
+		struct site_slot *nt = calloc(ncap, sizeof *nt);
+		if (!nt)
+			return NULL;
+		for (size_t i = 0; i < a->cap; i++)
+			if (a->sites[i].used)
+				*site_slot(nt, ncap, a->sites[i].s.caller) = a->sites[i];
+		free(a->sites);
+		a->sites = nt;
+		a->cap = ncap;
+	}
+	struct site_slot *e = site_slot(a->sites, a->cap, caller);
+	if (!e->used) {
+		memset(e, 0, sizeof *e);
+		e->used = true;
+		e->s.caller = caller;
+		a->count++;
+	}
+	return &e->s;
+}
+
+/* ---- accumulation ------------------------------------------------------------- */
+
+summary_acc *summary_acc_create(const struct trace_header *h)
+{
+	summary_acc *a = calloc(1, sizeof *a);
+	if (!a)
+		return NULL;
+	a->m = heap_model_create(NULL); /* the INIT event sets the heap up */
+	if (!a->m) {
+		free(a);
+		return NULL;
+	}
+	if (h)
+		a->s.header = *h;
+	return a;
+}
+
+void summary_acc_set_symbols(summary_acc *a, const trace_reader *r)
+{
+	a->syms = r;
+}
+
+void summary_acc_destroy(summary_acc *a)
+{
+	if (!a)
+		return;
+	heap_model_destroy(a->m);
+	free(a->sites);
+	free(a);
+}
+
+static bool oom(char *err, size_t errlen)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "out of memory");
+	return false;
+}
+
+static void note_examined(struct trace_summary *s, const struct heap_event *ev)
+{
+	s->examined_total += ev->examined;
+	if (ev->examined > s->examined_worst) {
+		s->examined_worst = ev->examined;
+		s->examined_worst_seq = ev->seq;
+	}
+}
+
+bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, size_t errlen)
+{
+	struct trace_summary *s = &a->s;
+	if (!a->any) {
+		a->any = true;
+		s->first_seq = ev->seq;
+		s->first_time = ev->time;
+	}
+	s->events++;
+	if (ev->kind < HEAP_EV_COUNT)
+		s->by_kind[ev->kind]++;
+	s->last_seq = ev->seq;
+	s->last_time = ev->time;
+
+	uint64_t free_caller = 0;
+	bool free_known = false;
+	if (ev->kind == HEAP_EV_FREE) {
+		const struct heap_model_block *b = heap_model_find(a->m, ev->addr);
+		if (b) {
+			free_caller = b->caller;
+			free_known = true;
+		}
+	}
+	char why[sizeof s->first_impossible];
+	if (!heap_model_apply(a->m, ev, why, sizeof why)) {
+		if (s->impossible++ == 0) {
+			s->first_impossible_seq = ev->seq;
+			memcpy(s->first_impossible, why, sizeof why);
+		}
+	}
+	struct summary_site *site;
+	switch (ev->kind) {
+	case HEAP_EV_INIT:
+		a->lf_started = true;
+		s->largest_free_min = UINT64_MAX;
+		break;
+	case HEAP_EV_ALLOC:
+		s->allocs++;
+		s->requested_total += ev->size;
+		note_examined(s, ev);
+		if (!(site = site_get(a, ev->caller)))
+			return oom(err, errlen);
+		site->allocs++;
+		site->alloc_bytes += ev->size;
+		break;
+	case HEAP_EV_FREE:
+		s->frees++;
+		if (free_known) {
+			if (!(site = site_get(a, free_caller)))
+				return oom(err, errlen);
+			site->frees++;
+		}
+		break;
+	case HEAP_EV_ALLOC_FAIL:
+		if (s->alloc_failures++ == 0)
+			s->first_failure_seq = ev->seq;
+		note_examined(s, ev);
+		if (!(site = site_get(a, ev->caller)))
+			return oom(err, errlen);
+		site->fails++;
+		break;
+	case HEAP_EV_REALLOC:
+		s->reallocs++;
+		break;
+	case HEAP_EV_MARKER:
+		s->markers++;
+		break;
+	case HEAP_EV_DROP:
+		s->dropped += ev->size;
+		break;
+	case HEAP_EV_END:
+		s->complete = true;
+		s->panic = ev->flags & HEAP_END_PANIC;
+		s->end_events = ev->size;
+		s->end_used = ev->block;
+		if (ev->size2 > s->dropped)
+			s->dropped = ev->size2;
+		break;
+	}
+
+	const struct heap_model_stats *st = heap_model_peek(a->m);
+	if (st->used_bytes > s->peak_used) {
+		s->peak_used = st->used_bytes;
+		s->peak_used_seq = ev->seq;
+		s->peak_used_time = ev->time;
+		s->frag_at_peak = st->frag;
+	}
+	if (st->live_blocks > s->peak_live_blocks) {
+		s->peak_live_blocks = st->live_blocks;
+		s->peak_live_seq = ev->seq;
+	}
+	if (st->frag > s->frag_max) {
+		s->frag_max = st->frag;
+		s->frag_max_seq = ev->seq;
+	}
+	if (st->frag_sq > s->frag_sq_max)
+		s->frag_sq_max = st->frag_sq;
+	if (a->lf_started && st->largest_free < s->largest_free_min) {
+		s->largest_free_min = st->largest_free;
+		s->largest_free_min_seq = ev->seq;
+	}
+	return true;
+}
+
+static bool leak_block(void *ctx, const struct heap_model_block *b)
+{
+	summary_acc *a = ctx;
+	struct summary_site *site = site_get(a, b->caller);
+	if (!site)
+		return false;
+	site->leaked_blocks++;
+	site->leaked_bytes += b->req_size;
+	a->s.leaked_blocks++;
+	a->s.leaked_bytes += b->req_size;
+	return true;
+}
+
+static int by_allocs(const void *x, const void *y)
+{
+	const struct summary_site *a = x, *b = y;
+	if (a->allocs != b->allocs)
+		return a->allocs < b->allocs ? 1 : -1;
+	if (a->alloc_bytes != b->alloc_bytes)
+		return a->alloc_bytes < b->alloc_bytes ? 1 : -1;
+	return a->caller < b->caller ? -1 : a->caller > b->caller;
+}
+
+static int by_leaks(const void *x, const void *y)
+{
+	const struct summary_site *a = x, *b = y;
+	if (a->leaked_bytes != b->leaked_bytes)
+		return a->leaked_bytes < b->leaked_bytes ? 1 : -1;
+	if (a->leaked_blocks != b->leaked_blocks)
+		return a->leaked_blocks < b->leaked_blocks ? 1 : -1;
+	return a->caller < b->caller ? -1 : a->caller > b->caller;
+}
+
+static void name_site(const summary_acc *a, struct summary_site *site)
+{
+	const struct trace_symbol *sym = a->syms ? trace_reader_symbol(a->syms, site->caller) : NULL;
+	snprintf(site->fn, sizeof site->fn, "%s", sym ? sym->fn : "");
+	snprintf(site->src, sizeof site->src, "%s", sym ? sym->src : "");
+}
+
+bool summary_acc_finish(summary_acc *a, struct trace_summary *out, char *err, size_t errlen)
+{
+	struct trace_summary *s = &a->s;
+	s->leaked_blocks = s->leaked_bytes = 0;
+	for (size_t i = 0; i < a->cap; i++)
+		a->sites[i].s.leaked_blocks = a->sites[i].s.leaked_bytes = 0;
+	heap_model_each_block(a->m, 0, UINT64_MAX, leak_block, a);
+	if (s->leaked_blocks != heap_model_peek(a->m)->live_blocks)
+		return oom(err, errlen);
+
+	const struct heap_model_stats *st = heap_model_peek(a->m);
+	s->frag_end = st->frag;
+	s->frag_sq_end = st->frag_sq;
+	s->used_end = st->used_bytes;
+	s->free_end = st->free_bytes;
+	s->live_blocks_end = st->live_blocks;
+	s->free_blocks_end = st->free_blocks;
+	s->largest_free_end = st->largest_free;
+	if (!a->lf_started)
+		s->largest_free_min = 0;
+	uint64_t attempts = s->allocs + s->alloc_failures;
+	s->examined_avg = attempts ? (double)s->examined_total / (double)attempts : 0.0;
+
+	struct summary_site *all = malloc((a->count ? a->count : 1) * sizeof *all);
+	if (!all)
+		return oom(err, errlen);
+	size_t n = 0;
+	s->leak_sites = 0;
+	for (size_t i = 0; i < a->cap; i++) {
+		if (!a->sites[i].used)
+			continue;
+		all[n++] = a->sites[i].s;
+		if (a->sites[i].s.leaked_blocks)
+			s->leak_sites++;
+	}
+	s->sites = n;
+	qsort(all, n, sizeof *all, by_allocs);
+	s->n_top_sites = 0;
+	for (size_t i = 0; i < n && s->n_top_sites < SUMMARY_SITES_MAX; i++) {
+		if (!all[i].allocs && !all[i].fails)
+			continue;
+		s->top_sites[s->n_top_sites] = all[i];
+		name_site(a, &s->top_sites[s->n_top_sites++]);
+	}
+	qsort(all, n, sizeof *all, by_leaks);
+	s->n_leak_sites = 0;
+	for (size_t i = 0; i < n && s->n_leak_sites < SUMMARY_SITES_MAX && all[i].leaked_blocks; i++) {
+		s->leak_sites_top[s->n_leak_sites] = all[i];
+		name_site(a, &s->leak_sites_top[s->n_leak_sites++]);
+	}
+	free(all);
+	*out = *s;
+	return true;
+}
+
+int trace_summary_compute(const char *path, struct trace_summary *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	trace_reader *r = trace_reader_open(path, err, errlen);
+	if (!r)
+		return HT_EXIT_BAD_INPUT;
+	int rc = HT_EXIT_BAD_INPUT;
+	summary_acc *a = summary_acc_create(trace_reader_header(r));
+	if (!a) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	summary_acc_set_symbols(a, r);
+	struct heap_event ev;
+	enum trace_read_status st;
+	while ((st = trace_reader_next(r, &ev)) == TRACE_READ_EVENT)
+		if (!summary_add_event(a, &ev, err, errlen))
+			goto out;
+	if (st == TRACE_READ_ERROR) {
+		snprintf(err, errlen, "%s", trace_reader_error(r));
+		goto out;
+	}
+	if (!summary_acc_finish(a, out, err, errlen))
+		goto out;
+	out->truncated = trace_reader_truncated(r);
+	rc = HT_EXIT_OK;
+out:
+	summary_acc_destroy(a);
+	trace_reader_close(r);
+	return rc;
+}
