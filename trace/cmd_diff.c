@@ -1,4 +1,5 @@
-/* cmd_diff.c - `heaptrace diff`: compare a trace with a baseline, table or JSON, with thresholds. */
+/* cmd_diff.c - `heaptrace diff`: compare a trace with a baseline, table or JSON, with thresholds.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -14,26 +15,26 @@
 static void diff_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: heaptrace diff " DIFF_ARGS "\n\n"
-		"Compares trace NEW with trace BASE: aligns them by event index and reports the\n"
-		"first divergence (timestamps are not compared) and how far they run in step,\n"
-		"then a table of metrics, BASE vs NEW, with deltas. Both are streamed.\n\n"
-		"options:\n"
-		"  --json                     print the comparison as one JSON object\n"
-		"  --max-peak-growth P        fail if peak used bytes grow by more than P\n"
-		"                             (\"5%%\" or a fraction \"0.05\")\n"
-		"  --max-frag-growth F        fail if maximum fragmentation (0..1) grows by more\n"
-		"                             than F (absolute: \"0.02\" or \"2%%\")\n"
-		"  --max-examined-growth P    fail if average free blocks examined per allocation\n"
-		"                             grow by more than P (\"10%%\" or \"0.1\")\n"
-		"  --fail-on-new-failures     fail if NEW has more alloc failures than BASE\n"
-		"  --fail-on-new-leaks        fail if NEW leaks more blocks or bytes than BASE\n"
-		"  --fail-on-divergence       fail if any event differs\n"
-		"  --fail-on-incomplete       fail if NEW has no end event or ended in a panic\n"
-		"  --ignore-callers           do not compare caller addresses\n"
-		"  -h, --help                 this text\n\n"
-		"Exit status: 0 NEW is within the thresholds, 1 NEW regressed, 2 bad input\n"
-		"or usage. Details: docs/diff-and-export.md.\n");
+	        "usage: heaptrace diff " DIFF_ARGS "\n\n"
+	        "Compares trace NEW with trace BASE: aligns them by event index and reports the\n"
+	        "first divergence (timestamps are not compared) and how far they run in step,\n"
+	        "then a table of metrics, BASE vs NEW, with deltas. Both are streamed.\n\n"
+	        "options:\n"
+	        "  --json                     print the comparison as one JSON object\n"
+	        "  --max-peak-growth P        fail if peak used bytes grow by more than P\n"
+	        "                             (\"5%%\" or a fraction \"0.05\")\n"
+	        "  --max-frag-growth F        fail if maximum fragmentation (0..1) grows by more\n"
+	        "                             than F (absolute: \"0.02\" or \"2%%\")\n"
+	        "  --max-examined-growth P    fail if average free blocks examined per allocation\n"
+	        "                             grow by more than P (\"10%%\" or \"0.1\")\n"
+	        "  --fail-on-new-failures     fail if NEW has more alloc failures than BASE\n"
+	        "  --fail-on-new-leaks        fail if NEW leaks more blocks or bytes than BASE\n"
+	        "  --fail-on-divergence       fail if any event differs\n"
+	        "  --fail-on-incomplete       fail if NEW has no end event or ended in a panic\n"
+	        "  --ignore-callers           do not compare caller addresses\n"
+	        "  -h, --help                 this text\n\n"
+	        "Exit status: 0 NEW is within the thresholds, 1 NEW regressed, 2 bad input\n"
+	        "or usage. Details: docs/diff-and-export.md.\n");
 }
 
 /* Parses "5%" (percent) or "0.05" (fraction) into a fraction >= 0. */
@@ -103,7 +104,7 @@ static void print_event(const char *role, cJSON *ev)
 }
 
 static void print_table(const char *base_path, const char *new_path, const struct diff_result *r,
-			const struct diff_violation *v, size_t nv)
+                        const struct diff_violation *v, size_t nv)
 {
 	print_side("BASE", base_path, &r->base);
 	print_side("NEW", new_path, &r->new);
@@ -115,7 +116,8 @@ static void print_table(const char *base_path, const char *new_path, const struc
 		printf("events: in step for %" PRIu64 " events; first divergence at event %" PRIu64,
 		       r->in_step, r->first_index);
 		if (r->base_has_event && r->new_has_event && (r->fields & DIFF_F_KIND)) {
-			printf(" (kind differs: %s vs %s)\n", heap_event_kind_name(r->base_event.kind),
+			printf(" (kind differs: %s vs %s)\n",
+			       heap_event_kind_name(r->base_event.kind),
 			       heap_event_kind_name(r->new_event.kind));
 		} else if (r->base_has_event && r->new_has_event) {
 			char f[128];
@@ -143,7 +145,7 @@ static void print_table(const char *base_path, const char *new_path, const struc
 		format_percent(p, sizeof p, m[i].base, m[i].new);
 		bool same = m[i].new == m[i].base;
 		bool worse = !same && ((m[i].better == DIFF_LOWER_BETTER && m[i].new > m[i].base) ||
-				       (m[i].better == DIFF_HIGHER_BETTER && m[i].new < m[i].base));
+		                       (m[i].better == DIFF_HIGHER_BETTER && m[i].new < m[i].base));
 		printf("%-34s %14s %14s %14s %9s%s\n", m[i].label, b, nw, same ? "=" : d,
 		       same ? "" : p, worse ? "  worse" : "");
 	}
@@ -168,7 +170,7 @@ static cJSON *side_json(const char *path, const struct diff_side *s)
 }
 
 static int print_json(const char *base_path, const char *new_path, const struct diff_result *r,
-		      const struct diff_thresholds *t, const struct diff_violation *v, size_t nv)
+                      const struct diff_thresholds *t, const struct diff_violation *v, size_t nv)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
@@ -188,10 +190,12 @@ static int print_json(const char *base_path, const char *new_path, const struct 
 				const char *name = diff_field_name(r->base_event.kind, f);
 				cJSON_AddItemToArray(fields, cJSON_CreateString(name ? name : "?"));
 			}
-		cJSON_AddItemToObject(d, "base", r->base_event_json
-					? cJSON_Duplicate(r->base_event_json, true) : cJSON_CreateNull());
-		cJSON_AddItemToObject(d, "new", r->new_event_json
-					? cJSON_Duplicate(r->new_event_json, true) : cJSON_CreateNull());
+		cJSON_AddItemToObject(d, "base",
+		                      r->base_event_json ? cJSON_Duplicate(r->base_event_json, true)
+		                                         : cJSON_CreateNull());
+		cJSON_AddItemToObject(d, "new",
+		                      r->new_event_json ? cJSON_Duplicate(r->new_event_json, true)
+		                                        : cJSON_CreateNull());
 	} else {
 		cJSON_AddNullToObject(o, "first_divergence");
 	}
@@ -208,8 +212,10 @@ static int print_json(const char *base_path, const char *new_path, const struct 
 			cJSON_AddNullToObject(e, "percent");
 		else
 			cJSON_AddNumberToObject(e, "percent", rel * 100);
-		cJSON_AddStringToObject(e, "better", m[i].better == DIFF_LOWER_BETTER ? "lower"
-				       : m[i].better == DIFF_HIGHER_BETTER ? "higher" : "neutral");
+		cJSON_AddStringToObject(e, "better",
+		                        m[i].better == DIFF_LOWER_BETTER    ? "lower"
+		                        : m[i].better == DIFF_HIGHER_BETTER ? "higher"
+		                                                            : "neutral");
 	}
 	cJSON *th = cJSON_AddObjectToObject(o, "thresholds");
 	if (t->max_peak_growth >= 0)
@@ -261,9 +267,9 @@ static int cmd_diff(int argc, char **argv)
 			a = name;
 		}
 		double *frac = !strcmp(a, "--max-peak-growth")       ? &t.max_peak_growth
-			       : !strcmp(a, "--max-frag-growth")     ? &t.max_frag_growth
-			       : !strcmp(a, "--max-examined-growth") ? &t.max_examined_growth
-								     : NULL;
+		               : !strcmp(a, "--max-frag-growth")     ? &t.max_frag_growth
+		               : !strcmp(a, "--max-examined-growth") ? &t.max_examined_growth
+		                                                     : NULL;
 		if (frac) {
 			if (!val) {
 				if (i + 1 >= argc) {
@@ -273,8 +279,10 @@ static int cmd_diff(int argc, char **argv)
 				val = argv[++i];
 			}
 			if (!parse_fraction(val, frac)) {
-				fprintf(stderr, "heaptrace diff: %s: '%s' is not a percentage "
-						"(\"5%%\") or fraction (\"0.05\")\n", a, val);
+				fprintf(stderr,
+				        "heaptrace diff: %s: '%s' is not a percentage "
+				        "(\"5%%\") or fraction (\"0.05\")\n",
+				        a, val);
 				return HT_EXIT_BAD_INPUT;
 			}
 			continue;

@@ -1,4 +1,5 @@
-/* cmd_export.c - `heaptrace export`: a trace as a valgrind massif file or Chrome Trace Event JSON. */
+/* cmd_export.c - `heaptrace export`: a trace as a valgrind massif file or Chrome Trace Event JSON.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -13,33 +14,33 @@
 
 #define EXPORT_ARGS "--format massif|chrome [-o OUT] [--max-samples N] TRACE"
 
-#define MASSIF_DEFAULT_SAMPLES 200    /* snapshots: massif itself keeps 100 */
-#define CHROME_DEFAULT_SAMPLES 20000  /* counter samples per track */
-#define CHROME_MAX_INSTANTS 10000     /* alloc_fail / marker instants written at most */
-#define MASSIF_TREE_MAX 24            /* call sites shown per detailed snapshot */
-#define CALLERS_MAX 4096              /* distinct call sites tracked; the rest are "other" */
+#define MASSIF_DEFAULT_SAMPLES 200   /* snapshots: massif itself keeps 100 */
+#define CHROME_DEFAULT_SAMPLES 20000 /* counter samples per track */
+#define CHROME_MAX_INSTANTS    10000 /* alloc_fail / marker instants written at most */
+#define MASSIF_TREE_MAX        24    /* call sites shown per detailed snapshot */
+#define CALLERS_MAX            4096  /* distinct call sites tracked; the rest are "other" */
 
 static void export_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: heaptrace export " EXPORT_ARGS "\n\n"
-		"Converts a trace for other tools:\n"
-		"  massif  heap usage over time in valgrind massif's format (ms_print,\n"
-		"          massif-visualizer): useful bytes = requested sizes, extra = block\n"
-		"          overhead; detailed snapshots at the peak and at the end, by call site\n"
-		"  chrome  Chrome Trace Event JSON (Perfetto, chrome://tracing): counter tracks\n"
-		"          for used bytes, free blocks and fragmentation, instant events for\n"
-		"          alloc failures and markers\n\n"
-		"options:\n"
-		"  --format F        massif or chrome (required)\n"
-		"  -o OUT            output file (written to a temp file, then renamed);\n"
-		"                    default standard output\n"
-		"  --max-samples N   downsample to at most N snapshots / counter samples\n"
-		"                    (default %d for massif, %d for chrome); peaks are kept\n"
-		"  -h, --help        this text\n\n"
-		"Exit status: 0 ok, 2 bad input or usage, 3 output could not be written.\n"
-		"Details: docs/diff-and-export.md.\n",
-		MASSIF_DEFAULT_SAMPLES, CHROME_DEFAULT_SAMPLES);
+	        "usage: heaptrace export " EXPORT_ARGS "\n\n"
+	        "Converts a trace for other tools:\n"
+	        "  massif  heap usage over time in valgrind massif's format (ms_print,\n"
+	        "          massif-visualizer): useful bytes = requested sizes, extra = block\n"
+	        "          overhead; detailed snapshots at the peak and at the end, by call site\n"
+	        "  chrome  Chrome Trace Event JSON (Perfetto, chrome://tracing): counter tracks\n"
+	        "          for used bytes, free blocks and fragmentation, instant events for\n"
+	        "          alloc failures and markers\n\n"
+	        "options:\n"
+	        "  --format F        massif or chrome (required)\n"
+	        "  -o OUT            output file (written to a temp file, then renamed);\n"
+	        "                    default standard output\n"
+	        "  --max-samples N   downsample to at most N snapshots / counter samples\n"
+	        "                    (default %d for massif, %d for chrome); peaks are kept\n"
+	        "  -h, --help        this text\n\n"
+	        "Exit status: 0 ok, 2 bad input or usage, 3 output could not be written.\n"
+	        "Details: docs/diff-and-export.md.\n",
+	        MASSIF_DEFAULT_SAMPLES, CHROME_DEFAULT_SAMPLES);
 }
 
 /* ---- state over time, and downsampling ------------------------------------ */
@@ -165,7 +166,7 @@ struct exporter {
 	struct caller_table *callers;
 	/* massif: the exact peak, with its heap tree */
 	struct sample peak;
-	bool peak_pending;          /* the current state is a new peak not yet recorded */
+	bool peak_pending; /* the current state is a new peak not yet recorded */
 	struct caller_bytes *peak_tree;
 	uint32_t peak_tree_n;
 	/* chrome */
@@ -190,7 +191,8 @@ static void sample_take(struct exporter *x, const struct heap_event *ev, struct 
 
 /* Applies ev to the model and the call-site table. Returns false on an
  * impossible event (message in err). */
-static bool exporter_apply(struct exporter *x, const struct heap_event *ev, char *err, size_t errlen)
+static bool exporter_apply(struct exporter *x, const struct heap_event *ev, char *err,
+                           size_t errlen)
 {
 	uint64_t freed_size = 0, freed_caller = 0;
 	bool is_free = ev->kind == HEAP_EV_FREE;
@@ -250,8 +252,10 @@ static void put_json_string(FILE *f, const char *s)
 static int cmp_bytes_desc(const void *a, const void *b)
 {
 	const struct caller_bytes *x = a, *y = b;
-	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1
-	       : x->caller < y->caller ? -1 : x->caller > y->caller;
+	return x->bytes < y->bytes     ? 1
+	       : x->bytes > y->bytes   ? -1
+	       : x->caller < y->caller ? -1
+	                               : x->caller > y->caller;
 }
 
 /* Text for a call site in a heap tree; '#' starts a comment for ms_print. */
@@ -269,7 +273,8 @@ static void massif_site(const struct exporter *x, uint64_t caller, char *buf, si
 			*p = '_';
 }
 
-static void massif_tree(const struct exporter *x, struct caller_bytes *c, uint32_t n, uint64_t total)
+static void massif_tree(const struct exporter *x, struct caller_bytes *c, uint32_t n,
+                        uint64_t total)
 {
 	qsort(c, n, sizeof *c, cmp_bytes_desc);
 	uint64_t sum = 0;
@@ -287,15 +292,16 @@ static void massif_tree(const struct exporter *x, struct caller_bytes *c, uint32
 		rest += c[i].bytes;
 	uint32_t lumped = n - shown;
 	fprintf(x->out, "n%u: %" PRIu64 " (heap allocation functions) kalloc, heap_alloc\n",
-		shown + (lumped ? 1 : 0), sum);
+	        shown + (lumped ? 1 : 0), sum);
 	for (uint32_t i = 0; i < shown; i++) {
 		char site[256];
 		massif_site(x, c[i].caller, site, sizeof site);
 		fprintf(x->out, " n0: %" PRIu64 " %s\n", c[i].bytes, site);
 	}
 	if (lumped)
-		fprintf(x->out, " n0: %" PRIu64 " in %u place%s, below massif's threshold (1.00%%)\n",
-			rest, lumped, lumped == 1 ? "" : "s");
+		fprintf(x->out,
+		        " n0: %" PRIu64 " in %u place%s, below massif's threshold (1.00%%)\n", rest,
+		        lumped, lumped == 1 ? "" : "s");
 }
 
 /* The time of a snapshot in the file's unit. */
@@ -310,14 +316,15 @@ static void massif_time(const struct exporter *x, const struct sample *s, char *
 }
 
 static void massif_snapshot(struct exporter *x, unsigned num, const struct sample *s,
-			    const char *tree_kind, struct caller_bytes *tree, uint32_t tree_n)
+                            const char *tree_kind, struct caller_bytes *tree, uint32_t tree_n)
 {
 	char t[32];
 	massif_time(x, s, t, sizeof t);
 	fprintf(x->out, "#-----------\nsnapshot=%u\n#-----------\n", num);
-	fprintf(x->out, "time=%s\nmem_heap_B=%" PRIu64 "\nmem_heap_extra_B=%" PRIu64
-			"\nmem_stacks_B=0\nheap_tree=%s\n",
-		t, s->useful, s->used - s->useful, tree_kind);
+	fprintf(x->out,
+	        "time=%s\nmem_heap_B=%" PRIu64 "\nmem_heap_extra_B=%" PRIu64
+	        "\nmem_stacks_B=0\nheap_tree=%s\n",
+	        t, s->useful, s->used - s->useful, tree_kind);
 	if (strcmp(tree_kind, "empty"))
 		massif_tree(x, tree, tree_n, s->useful);
 }
@@ -327,7 +334,8 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 	struct sampler sp;
 	x->callers = malloc(sizeof *x->callers);
 	x->peak_tree = malloc(CALLERS_MAX * sizeof *x->peak_tree);
-	if (!x->callers || !x->peak_tree || !sampler_init(&sp, max_samples > 2 ? max_samples - 2 : 2, false)) {
+	if (!x->callers || !x->peak_tree ||
+	    !sampler_init(&sp, max_samples > 2 ? max_samples - 2 : 2, false)) {
 		free(x->callers);
 		free(x->peak_tree);
 		snprintf(err, errlen, "out of memory");
@@ -369,17 +377,19 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 		if (x->peak_pending)
 			peak_record(x);
 		sampler_finish(&sp);
-		fprintf(x->out, "desc: heaptrace export --format massif (heapscope trace, %s channel)\n",
-			x->h->channel);
+		fprintf(x->out,
+		        "desc: heaptrace export --format massif (heapscope trace, %s channel)\n",
+		        x->h->channel);
 		fprintf(x->out, "cmd: %s workload=%s\n", x->h->elf[0] ? x->h->elf : "kernel",
-			x->h->workload[0] ? x->h->workload : "?");
+		        x->h->workload[0] ? x->h->workload : "?");
 		fprintf(x->out, "time_unit: %s\n", x->h->has_instret ? "i" : "ms");
 		unsigned num = 0;
 		bool peak_done = false;
 		for (size_t i = 0; i < sp.n; i++) {
 			const struct sample *s = &sp.s[i];
 			if (!peak_done && x->peak.index <= s->index) {
-				massif_snapshot(x, num++, &x->peak, "peak", x->peak_tree, x->peak_tree_n);
+				massif_snapshot(x, num++, &x->peak, "peak", x->peak_tree,
+				                x->peak_tree_n);
 				peak_done = true;
 				if (x->peak.index == s->index)
 					continue;
@@ -433,20 +443,21 @@ static void chrome_instant(struct exporter *x, const struct heap_event *ev, bool
 		name[sizeof name - 1] = 0;
 		fprintf(x->out, "{\"name\":");
 		put_json_string(x->out, name);
-		fprintf(x->out, ",\"cat\":\"marker\",\"ph\":\"i\",\"s\":\"g\",\"ts\":%.3f,\"pid\":1,"
-				"\"tid\":1,\"args\":{\"event\":%" PRIu64 "}}",
-			chrome_ts(x, ev->time), index);
+		fprintf(x->out,
+		        ",\"cat\":\"marker\",\"ph\":\"i\",\"s\":\"g\",\"ts\":%.3f,\"pid\":1,"
+		        "\"tid\":1,\"args\":{\"event\":%" PRIu64 "}}",
+		        chrome_ts(x, ev->time), index);
 		return;
 	}
 	const struct trace_symbol *s = ev->caller ? trace_reader_symbol(x->r, ev->caller) : NULL;
 	fprintf(x->out,
-		"{\"name\":\"alloc_fail\",\"cat\":\"heap\",\"ph\":\"i\",\"s\":\"p\",\"ts\":%.3f,"
-		"\"pid\":1,\"tid\":1,\"args\":{\"event\":%" PRIu64 ",\"size\":%" PRIu64
-		",\"align\":%" PRIu64 ",\"free\":%" PRIu64 ",\"largest\":%" PRIu64
-		",\"caller\":\"0x%" PRIx64 "\",\"fn\":",
-		chrome_ts(x, ev->time), index, ev->size,
-		ev->align_log2 < 64 ? (uint64_t)1 << ev->align_log2 : 0, ev->block, ev->size2,
-		ev->caller);
+	        "{\"name\":\"alloc_fail\",\"cat\":\"heap\",\"ph\":\"i\",\"s\":\"p\",\"ts\":%.3f,"
+	        "\"pid\":1,\"tid\":1,\"args\":{\"event\":%" PRIu64 ",\"size\":%" PRIu64
+	        ",\"align\":%" PRIu64 ",\"free\":%" PRIu64 ",\"largest\":%" PRIu64
+	        ",\"caller\":\"0x%" PRIx64 "\",\"fn\":",
+	        chrome_ts(x, ev->time), index, ev->size,
+	        ev->align_log2 < 64 ? (uint64_t)1 << ev->align_log2 : 0, ev->block, ev->size2,
+	        ev->caller);
 	put_json_string(x->out, s ? s->fn : "??");
 	fputs("}}", x->out);
 }
@@ -462,13 +473,14 @@ static int export_chrome(struct exporter *x, size_t max_samples, char *err, size
 	fprintf(x->out, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[");
 	chrome_sep(x, &first);
 	fprintf(x->out, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1,"
-			"\"args\":{\"name\":");
+	                "\"args\":{\"name\":");
 	char pname[64];
 	snprintf(pname, sizeof pname, "heapscope %s", x->h->workload[0] ? x->h->workload : "trace");
 	put_json_string(x->out, pname);
 	fputs("}}", x->out);
 	chrome_sep(x, &first);
-	fputs("{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1,\"args\":{\"name\":\"heap\"}}",
+	fputs("{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1,\"args\":{\"name\":"
+	      "\"heap\"}}",
 	      x->out);
 
 	struct heap_event ev;
@@ -504,28 +516,42 @@ static int export_chrome(struct exporter *x, size_t max_samples, char *err, size
 			const struct sample *s = &sp.s[i];
 			double ts = chrome_ts(x, s->t);
 			chrome_sep(x, &first);
-			fprintf(x->out, "{\"name\":\"used bytes\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
-					"\"pid\":1,\"tid\":1,\"args\":{\"used\":%" PRIu64 ",\"requested\":%"
-					PRIu64 "}}", ts, s->used, s->useful);
+			fprintf(
+			    x->out,
+			    "{\"name\":\"used bytes\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
+			    "\"pid\":1,\"tid\":1,\"args\":{\"used\":%" PRIu64
+			    ",\"requested\":%" PRIu64 "}}",
+			    ts, s->used, s->useful);
 			chrome_sep(x, &first);
-			fprintf(x->out, "{\"name\":\"free blocks\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
-					"\"pid\":1,\"tid\":1,\"args\":{\"free blocks\":%" PRIu64
-					",\"live blocks\":%" PRIu64 "}}", ts, s->free_blocks, s->live_blocks);
+			fprintf(
+			    x->out,
+			    "{\"name\":\"free blocks\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
+			    "\"pid\":1,\"tid\":1,\"args\":{\"free blocks\":%" PRIu64
+			    ",\"live blocks\":%" PRIu64 "}}",
+			    ts, s->free_blocks, s->live_blocks);
 			chrome_sep(x, &first);
-			fprintf(x->out, "{\"name\":\"fragmentation\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
-					"\"pid\":1,\"tid\":1,\"args\":{\"fragmentation\":%.4f}}", ts, s->frag);
+			fprintf(
+			    x->out,
+			    "{\"name\":\"fragmentation\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
+			    "\"pid\":1,\"tid\":1,\"args\":{\"fragmentation\":%.4f}}",
+			    ts, s->frag);
 			chrome_sep(x, &first);
-			fprintf(x->out, "{\"name\":\"largest free\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
-					"\"pid\":1,\"tid\":1,\"args\":{\"largest free\":%" PRIu64 "}}",
-				ts, s->largest_free);
+			fprintf(
+			    x->out,
+			    "{\"name\":\"largest free\",\"cat\":\"heap\",\"ph\":\"C\",\"ts\":%.3f,"
+			    "\"pid\":1,\"tid\":1,\"args\":{\"largest free\":%" PRIu64 "}}",
+			    ts, s->largest_free);
 		}
-		fprintf(x->out, "\n],\"otherData\":{\"format\":\"heapscope chrome export\",\"workload\":");
+		fprintf(x->out,
+		        "\n],\"otherData\":{\"format\":\"heapscope chrome export\",\"workload\":");
 		put_json_string(x->out, x->h->workload);
-		fprintf(x->out, ",\"events\":%" PRIu64 ",\"samples\":%zu,\"events_per_sample\":%" PRIu64
-				",\"heap_size\":%" PRIu64 ",\"alloc_failures\":%" PRIu64 ",\"markers\":%" PRIu64
-				",\"instants_omitted\":%" PRIu64 ",\"complete\":%s}}\n",
-			events, sp.n, sp.stride, x->h->heap_size, failures, markers, x->instants_dropped,
-			trace_reader_complete(x->r) ? "true" : "false");
+		fprintf(x->out,
+		        ",\"events\":%" PRIu64 ",\"samples\":%zu,\"events_per_sample\":%" PRIu64
+		        ",\"heap_size\":%" PRIu64 ",\"alloc_failures\":%" PRIu64
+		        ",\"markers\":%" PRIu64 ",\"instants_omitted\":%" PRIu64
+		        ",\"complete\":%s}}\n",
+		        events, sp.n, sp.stride, x->h->heap_size, failures, markers,
+		        x->instants_dropped, trace_reader_complete(x->r) ? "true" : "false");
 	}
 	free(sp.s);
 	return rc;
@@ -542,7 +568,8 @@ static int cmd_export(int argc, char **argv)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			export_usage(stdout);
 			return HT_EXIT_OK;
-		} else if (!strcmp(a, "--format") || !strcmp(a, "-o") || !strcmp(a, "--max-samples")) {
+		} else if (!strcmp(a, "--format") || !strcmp(a, "-o") ||
+		           !strcmp(a, "--max-samples")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "heaptrace export: %s: needs a value\n", a);
 				return HT_EXIT_BAD_INPUT;
@@ -556,9 +583,12 @@ static int cmd_export(int argc, char **argv)
 				char *end;
 				errno = 0;
 				max_samples = strtol(v, &end, 10);
-				if (end == v || *end || errno || max_samples < 4 || max_samples > 10000000) {
-					fprintf(stderr, "heaptrace export: --max-samples: '%s' is not a "
-							"number from 4 to 10000000\n", v);
+				if (end == v || *end || errno || max_samples < 4 ||
+				    max_samples > 10000000) {
+					fprintf(stderr,
+					        "heaptrace export: --max-samples: '%s' is not a "
+					        "number from 4 to 10000000\n",
+					        v);
 					return HT_EXIT_BAD_INPUT;
 				}
 			}
@@ -580,7 +610,8 @@ static int cmd_export(int argc, char **argv)
 	}
 	bool massif = !strcmp(format, "massif");
 	if (!massif && strcmp(format, "chrome")) {
-		fprintf(stderr, "heaptrace export: --format: '%s' is not massif or chrome\n", format);
+		fprintf(stderr, "heaptrace export: --format: '%s' is not massif or chrome\n",
+		        format);
 		return HT_EXIT_BAD_INPUT;
 	}
 	if (!max_samples)
@@ -604,7 +635,8 @@ static int cmd_export(int argc, char **argv)
 	/* output: a temp file beside OUT, renamed over it only when complete */
 	char tmp[4096];
 	if (out_path) {
-		if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid()) >= (int)sizeof tmp) {
+		if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid()) >=
+		    (int)sizeof tmp) {
 			fprintf(stderr, "heaptrace export: %s: path too long\n", out_path);
 			heap_model_destroy(x.model);
 			trace_reader_close(x.r);
@@ -622,12 +654,14 @@ static int cmd_export(int argc, char **argv)
 	}
 
 	int rc = massif ? export_massif(&x, (size_t)max_samples, err, sizeof err)
-			: export_chrome(&x, (size_t)max_samples, err, sizeof err);
+	                : export_chrome(&x, (size_t)max_samples, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "heaptrace export: %s\n", err);
 	else if (!trace_reader_complete(x.r))
-		fprintf(stderr, "heaptrace export: %s: warning: the trace has no end event "
-				"(cut short); exported as far as it goes\n", in_path);
+		fprintf(stderr,
+		        "heaptrace export: %s: warning: the trace has no end event "
+		        "(cut short); exported as far as it goes\n",
+		        in_path);
 	if (out_path) {
 		bool bad = ferror(x.out);
 		if (fclose(x.out) || bad) {
@@ -652,4 +686,4 @@ static int cmd_export(int argc, char **argv)
 }
 
 HEAPTRACE_COMMAND(export, EXPORT_ARGS, "convert a trace to massif or Chrome Trace Event JSON",
-		  cmd_export);
+                  cmd_export);

@@ -13,64 +13,97 @@
 const char *diff_field_name(unsigned kind, unsigned field)
 {
 	switch (field) {
-	case DIFF_F_KIND: return "k";
-	case DIFF_F_SEQ: return "i";
-	default: break;
+	case DIFF_F_KIND:
+		return "k";
+	case DIFF_F_SEQ:
+		return "i";
+	default:
+		break;
 	}
 	switch (kind) {
 	case HEAP_EV_INIT:
 		switch (field) {
-		case DIFF_F_ADDR: return "addr";
-		case DIFF_F_SIZE: return "size";
-		case DIFF_F_BLOCK: return "min_block";
-		case DIFF_F_ALIGN: return "min_align";
+		case DIFF_F_ADDR:
+			return "addr";
+		case DIFF_F_SIZE:
+			return "size";
+		case DIFF_F_BLOCK:
+			return "min_block";
+		case DIFF_F_ALIGN:
+			return "min_align";
 		}
 		break;
 	case HEAP_EV_ALLOC:
 	case HEAP_EV_FREE:
 		switch (field) {
-		case DIFF_F_ADDR: return "addr";
-		case DIFF_F_SIZE: return "size";
-		case DIFF_F_ALIGN: return "align";
-		case DIFF_F_BLOCK: return "block";
-		case DIFF_F_CALLER: return "caller";
-		case DIFF_F_EXAMINED: return kind == HEAP_EV_ALLOC ? "ex" : NULL;
+		case DIFF_F_ADDR:
+			return "addr";
+		case DIFF_F_SIZE:
+			return "size";
+		case DIFF_F_ALIGN:
+			return "align";
+		case DIFF_F_BLOCK:
+			return "block";
+		case DIFF_F_CALLER:
+			return "caller";
+		case DIFF_F_EXAMINED:
+			return kind == HEAP_EV_ALLOC ? "ex" : NULL;
 		}
 		break;
 	case HEAP_EV_SPLIT:
 		switch (field) {
-		case DIFF_F_ADDR: return "addr";
-		case DIFF_F_SIZE: return "size";
-		case DIFF_F_ADDR2: return "rem_addr";
-		case DIFF_F_SIZE2: return "rem_size";
+		case DIFF_F_ADDR:
+			return "addr";
+		case DIFF_F_SIZE:
+			return "size";
+		case DIFF_F_ADDR2:
+			return "rem_addr";
+		case DIFF_F_SIZE2:
+			return "rem_size";
 		}
 		break;
 	case HEAP_EV_COALESCE:
 		switch (field) {
-		case DIFF_F_ADDR: return "addr";
-		case DIFF_F_SIZE: return "size";
-		case DIFF_F_ADDR2: return "freed_addr";
-		case DIFF_F_SIZE2: return "freed_size";
-		case DIFF_F_FLAGS: return "merged";
+		case DIFF_F_ADDR:
+			return "addr";
+		case DIFF_F_SIZE:
+			return "size";
+		case DIFF_F_ADDR2:
+			return "freed_addr";
+		case DIFF_F_SIZE2:
+			return "freed_size";
+		case DIFF_F_FLAGS:
+			return "merged";
 		}
 		break;
 	case HEAP_EV_ALLOC_FAIL:
 		switch (field) {
-		case DIFF_F_SIZE: return "size";
-		case DIFF_F_ALIGN: return "align";
-		case DIFF_F_CALLER: return "caller";
-		case DIFF_F_EXAMINED: return "ex";
-		case DIFF_F_BLOCK: return "free";
-		case DIFF_F_SIZE2: return "largest";
+		case DIFF_F_SIZE:
+			return "size";
+		case DIFF_F_ALIGN:
+			return "align";
+		case DIFF_F_CALLER:
+			return "caller";
+		case DIFF_F_EXAMINED:
+			return "ex";
+		case DIFF_F_BLOCK:
+			return "free";
+		case DIFF_F_SIZE2:
+			return "largest";
 		}
 		break;
 	case HEAP_EV_REALLOC:
 		switch (field) {
-		case DIFF_F_ADDR: return "addr";
-		case DIFF_F_SIZE: return "size";
-		case DIFF_F_ADDR2: return "old_addr";
-		case DIFF_F_SIZE2: return "old_size";
-		case DIFF_F_CALLER: return "caller";
+		case DIFF_F_ADDR:
+			return "addr";
+		case DIFF_F_SIZE:
+			return "size";
+		case DIFF_F_ADDR2:
+			return "old_addr";
+		case DIFF_F_SIZE2:
+			return "old_size";
+		case DIFF_F_CALLER:
+			return "caller";
 		}
 		break;
 	case HEAP_EV_MARKER:
@@ -83,10 +116,14 @@ const char *diff_field_name(unsigned kind, unsigned field)
 		break;
 	case HEAP_EV_END:
 		switch (field) {
-		case DIFF_F_SIZE: return "events";
-		case DIFF_F_BLOCK: return "used";
-		case DIFF_F_SIZE2: return "dropped";
-		case DIFF_F_FLAGS: return "panic";
+		case DIFF_F_SIZE:
+			return "events";
+		case DIFF_F_BLOCK:
+			return "used";
+		case DIFF_F_SIZE2:
+			return "dropped";
+		case DIFF_F_FLAGS:
+			return "panic";
 		}
 		break;
 	}
@@ -111,7 +148,7 @@ static bool caller_same(uint64_t a, uint64_t b, const struct diff_event_ctx *ctx
 }
 
 unsigned diff_event_compare(const struct heap_event *a, const struct heap_event *b,
-			    const struct diff_event_ctx *ctx)
+                            const struct diff_event_ctx *ctx)
 {
 	unsigned m = 0;
 	if (a->kind != b->kind)
@@ -159,7 +196,7 @@ int diff_fields_format(unsigned kind, unsigned mask, char *buf, size_t len)
 			continue;
 		const char *name = diff_field_name(kind, f);
 		int w = snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "",
-				 name ? name : "?");
+		                 name ? name : "?");
 		if (w < 0)
 			return -1;
 		n += (size_t)w;
@@ -214,9 +251,10 @@ cJSON *diff_event_json(const struct heap_event *ev, const trace_reader *r)
 		add_hex(o, "freed_addr", ev->addr2);
 		cJSON_AddNumberToObject(o, "freed_size", (double)ev->size2);
 		cJSON_AddStringToObject(o, "merged",
-					(ev->flags & both) == both ? "both"
-					: (ev->flags & HEAP_MERGED_PREV) ? "prev"
-					: (ev->flags & HEAP_MERGED_NEXT) ? "next" : "none");
+		                        (ev->flags & both) == both       ? "both"
+		                        : (ev->flags & HEAP_MERGED_PREV) ? "prev"
+		                        : (ev->flags & HEAP_MERGED_NEXT) ? "next"
+		                                                         : "none");
 		break;
 	}
 	case HEAP_EV_ALLOC_FAIL:
@@ -266,9 +304,9 @@ cJSON *diff_event_json(const struct heap_event *ev, const trace_reader *r)
 struct diff_stream {
 	trace_reader *r;
 	struct diff_side *side;
-	summary_acc *acc;        /* summary being accumulated */
-	bool done;               /* no more events */
-	struct heap_event ev;    /* the event just read */
+	summary_acc *acc;     /* summary being accumulated */
+	bool done;            /* no more events */
+	struct heap_event ev; /* the event just read */
 };
 
 /* Reads the next event of s into s->ev and feeds the summary. Returns false
@@ -291,7 +329,7 @@ static bool stream_next(struct diff_stream *s, char *err, size_t errlen)
 }
 
 int diff_run(const char *base_path, const char *new_path, const struct diff_options *opt,
-	     struct diff_result *out, char *err, size_t errlen)
+             struct diff_result *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
 	struct diff_stream s[2] = {{.side = &out->base}, {.side = &out->new}};
@@ -388,9 +426,9 @@ size_t diff_metrics(const struct diff_result *r, struct diff_metric *m)
 {
 	const struct trace_summary *b = &r->base.summary, *n = &r->new.summary;
 	size_t k = 0;
-#define METRIC(key_, label_, field_, ratio_, better_)                                      \
-	m[k++] = (struct diff_metric){key_, label_, (double)b->field_, (double)n->field_,   \
-				      ratio_, better_}
+#define METRIC(key_, label_, field_, ratio_, better_)                                              \
+	m[k++] = (struct diff_metric){key_,   label_, (double)b->field_, (double)n->field_,        \
+	                              ratio_, better_}
 	METRIC("peak_used", "peak used bytes", peak_used, false, DIFF_LOWER_BETTER);
 	METRIC("peak_live_blocks", "peak live blocks", peak_live_blocks, false, DIFF_LOWER_BETTER);
 	METRIC("used_end", "used bytes at end", used_end, false, DIFF_LOWER_BETTER);
@@ -416,11 +454,14 @@ size_t diff_metrics(const struct diff_result *r, struct diff_metric *m)
 	static char keys[HEAP_EV_COUNT][32], labels[HEAP_EV_COUNT][40];
 	for (unsigned kind = 0; kind < HEAP_EV_COUNT; kind++) {
 		snprintf(keys[kind], sizeof keys[kind], "events_%s", heap_event_kind_name(kind));
-		snprintf(labels[kind], sizeof labels[kind], "  %s events", heap_event_kind_name(kind));
+		snprintf(labels[kind], sizeof labels[kind], "  %s events",
+		         heap_event_kind_name(kind));
 		enum diff_better better = kind == HEAP_EV_ALLOC_FAIL || kind == HEAP_EV_DROP
-						  ? DIFF_LOWER_BETTER : DIFF_NEUTRAL;
-		m[k++] = (struct diff_metric){keys[kind], labels[kind], (double)b->by_kind[kind],
-					      (double)n->by_kind[kind], false, better};
+		                              ? DIFF_LOWER_BETTER
+		                              : DIFF_NEUTRAL;
+		m[k++] = (struct diff_metric){
+		    keys[kind], labels[kind], (double)b->by_kind[kind], (double)n->by_kind[kind],
+		    false,      better};
 	}
 	return k;
 }
@@ -429,10 +470,11 @@ size_t diff_metrics(const struct diff_result *r, struct diff_metric *m)
 
 #define DIFF_EPSILON 1e-9 /* ratios equal to a limit are within it */
 
-static size_t add_violation(struct diff_violation *v, size_t n, const char *rule, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static size_t add_violation(struct diff_violation *v, size_t n, const char *rule, const char *fmt,
+                            ...) __attribute__((format(printf, 4, 5)));
 
-static size_t add_violation(struct diff_violation *v, size_t n, const char *rule, const char *fmt, ...)
+static size_t add_violation(struct diff_violation *v, size_t n, const char *rule, const char *fmt,
+                            ...)
 {
 	if (n >= DIFF_VIOLATIONS_MAX)
 		return n;
@@ -454,7 +496,7 @@ static void percent_text(char *buf, size_t len, double rel)
 }
 
 size_t diff_check(const struct diff_result *r, const struct diff_thresholds *t,
-		  struct diff_violation *v)
+                  struct diff_violation *v)
 {
 	const struct trace_summary *b = &r->base.summary, *n = &r->new.summary;
 	size_t nv = 0;
@@ -464,40 +506,48 @@ size_t diff_check(const struct diff_result *r, const struct diff_thresholds *t,
 		if (rel > t->max_peak_growth + DIFF_EPSILON) {
 			percent_text(p, sizeof p, rel);
 			nv = add_violation(v, nv, "max-peak-growth",
-					   "peak used bytes grew %s (limit %.2f%%): %" PRIu64 " -> %" PRIu64,
-					   p, t->max_peak_growth * 100, b->peak_used, n->peak_used);
+			                   "peak used bytes grew %s (limit %.2f%%): %" PRIu64
+			                   " -> %" PRIu64,
+			                   p, t->max_peak_growth * 100, b->peak_used, n->peak_used);
 		}
 	}
-	if (t->max_frag_growth >= 0 && n->frag_max - b->frag_max > t->max_frag_growth + DIFF_EPSILON)
+	if (t->max_frag_growth >= 0 &&
+	    n->frag_max - b->frag_max > t->max_frag_growth + DIFF_EPSILON)
 		nv = add_violation(v, nv, "max-frag-growth",
-				   "maximum fragmentation grew by %.4f (limit %.4f): %.4f -> %.4f",
-				   n->frag_max - b->frag_max, t->max_frag_growth, b->frag_max, n->frag_max);
+		                   "maximum fragmentation grew by %.4f (limit %.4f): %.4f -> %.4f",
+		                   n->frag_max - b->frag_max, t->max_frag_growth, b->frag_max,
+		                   n->frag_max);
 	if (t->max_examined_growth >= 0) {
 		double rel = diff_relative(b->examined_avg, n->examined_avg);
 		if (rel > t->max_examined_growth + DIFF_EPSILON) {
 			percent_text(p, sizeof p, rel);
 			nv = add_violation(v, nv, "max-examined-growth",
-					   "free blocks examined per alloc grew %s (limit %.2f%%): "
-					   "%.2f -> %.2f", p, t->max_examined_growth * 100,
-					   b->examined_avg, n->examined_avg);
+			                   "free blocks examined per alloc grew %s (limit %.2f%%): "
+			                   "%.2f -> %.2f",
+			                   p, t->max_examined_growth * 100, b->examined_avg,
+			                   n->examined_avg);
 		}
 	}
 	if (t->fail_on_new_failures && n->alloc_failures > b->alloc_failures)
 		nv = add_violation(v, nv, "fail-on-new-failures",
-				   "alloc failures %" PRIu64 " -> %" PRIu64 " (first in NEW at event %" PRIu64 ")",
-				   b->alloc_failures, n->alloc_failures, n->first_failure_seq);
+		                   "alloc failures %" PRIu64 " -> %" PRIu64
+		                   " (first in NEW at event %" PRIu64 ")",
+		                   b->alloc_failures, n->alloc_failures, n->first_failure_seq);
 	if (t->fail_on_new_leaks &&
 	    (n->leaked_blocks > b->leaked_blocks || n->leaked_bytes > b->leaked_bytes))
 		nv = add_violation(v, nv, "fail-on-new-leaks",
-				   "leaks %" PRIu64 " blocks / %" PRIu64 " bytes -> %" PRIu64
-				   " blocks / %" PRIu64 " bytes",
-				   b->leaked_blocks, b->leaked_bytes, n->leaked_blocks, n->leaked_bytes);
+		                   "leaks %" PRIu64 " blocks / %" PRIu64 " bytes -> %" PRIu64
+		                   " blocks / %" PRIu64 " bytes",
+		                   b->leaked_blocks, b->leaked_bytes, n->leaked_blocks,
+		                   n->leaked_bytes);
 	if (t->fail_on_divergence && r->diverged)
 		nv = add_violation(v, nv, "fail-on-divergence",
-				   "the traces diverge at event %" PRIu64 " (in step for %" PRIu64 " events)",
-				   r->first_index, r->in_step);
+		                   "the traces diverge at event %" PRIu64 " (in step for %" PRIu64
+		                   " events)",
+		                   r->first_index, r->in_step);
 	if (t->fail_on_incomplete && (!r->new.complete || n->panic))
 		nv = add_violation(v, nv, "fail-on-incomplete", "NEW %s",
-				   !r->new.complete ? "has no end event (cut short)" : "ended in a panic");
+		                   !r->new.complete ? "has no end event (cut short)"
+		                                    : "ended in a panic");
 	return nv;
 }

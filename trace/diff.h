@@ -45,13 +45,13 @@ enum diff_field {
 struct diff_event_ctx {
 	const trace_reader *base; /* for symbols; may be NULL */
 	const trace_reader *new;
-	bool ignore_callers;      /* never report caller differences */
+	bool ignore_callers; /* never report caller differences */
 };
 
 /* The fields in which a and b differ (DIFF_F_* mask, 0 = same event).
  * Timestamps are not compared; fields not used by the kind are ignored. */
 unsigned diff_event_compare(const struct heap_event *a, const struct heap_event *b,
-			    const struct diff_event_ctx *ctx);
+                            const struct diff_event_ctx *ctx);
 
 /* JSON name of a DIFF_F_* field for an event of `kind` ("rem_addr" for
  * DIFF_F_ADDR2 of a split), or NULL if that kind has no such field. */
@@ -67,26 +67,26 @@ cJSON *diff_event_json(const struct heap_event *ev, const trace_reader *r);
 
 /* One side of the comparison. */
 struct diff_side {
-	struct trace_header header;  /* its header */
+	struct trace_header header;   /* its header */
 	struct trace_summary summary; /* metrics (summary.h) */
-	uint64_t events;             /* events read */
-	bool complete;               /* ended with an END event */
+	uint64_t events;              /* events read */
+	bool complete;                /* ended with an END event */
 };
 
 struct diff_result {
 	struct diff_side base, new;
-	uint64_t in_step;        /* leading events that are the same in both */
-	uint64_t compared;       /* events compared pairwise (the shorter trace's length) */
-	uint64_t differing;      /* of those, how many differ at the same index */
-	bool diverged;           /* some event differs, or one trace is longer */
-	uint64_t first_index;    /* index (from 0) of the first divergence */
-	bool base_has_event;     /* BASE has an event at first_index (else it ended) */
+	uint64_t in_step;     /* leading events that are the same in both */
+	uint64_t compared;    /* events compared pairwise (the shorter trace's length) */
+	uint64_t differing;   /* of those, how many differ at the same index */
+	bool diverged;        /* some event differs, or one trace is longer */
+	uint64_t first_index; /* index (from 0) of the first divergence */
+	bool base_has_event;  /* BASE has an event at first_index (else it ended) */
 	bool new_has_event;
 	struct heap_event base_event; /* the events at first_index */
 	struct heap_event new_event;
-	unsigned fields;         /* DIFF_F_* differing at first_index (0 if one ended) */
-	cJSON *base_event_json;  /* first divergent events as JSON (with fn), or NULL; */
-	cJSON *new_event_json;   /* freed by diff_result_free */
+	unsigned fields;        /* DIFF_F_* differing at first_index (0 if one ended) */
+	cJSON *base_event_json; /* first divergent events as JSON (with fn), or NULL; */
+	cJSON *new_event_json;  /* freed by diff_result_free */
 };
 
 struct diff_options {
@@ -98,7 +98,7 @@ struct diff_options {
  * opened or read (a truncated last line is not an error; a trace without END
  * is read as far as it goes, and reported incomplete). */
 int diff_run(const char *base_path, const char *new_path, const struct diff_options *opt,
-	     struct diff_result *out, char *err, size_t errlen);
+             struct diff_result *out, char *err, size_t errlen);
 
 /* Frees what diff_run allocated inside r (safe on a zeroed result). */
 void diff_result_free(struct diff_result *r);
@@ -106,9 +106,9 @@ void diff_result_free(struct diff_result *r);
 /* ---- metric table --------------------------------------------------------- */
 
 enum diff_better {
-	DIFF_LOWER_BETTER, /* e.g. peak bytes, fragmentation, failures */
+	DIFF_LOWER_BETTER,  /* e.g. peak bytes, fragmentation, failures */
 	DIFF_HIGHER_BETTER, /* e.g. largest free block */
-	DIFF_NEUTRAL,      /* e.g. event counts: informative only */
+	DIFF_NEUTRAL,       /* e.g. event counts: informative only */
 };
 
 struct diff_metric {
@@ -132,13 +132,15 @@ double diff_relative(double base, double new);
 /* ---- thresholds ----------------------------------------------------------- */
 
 struct diff_thresholds {
-	double max_peak_growth;      /* largest allowed relative growth of peak used bytes; <0 = off */
-	double max_frag_growth;      /* largest allowed absolute growth of max fragmentation (0..1); <0 = off */
-	double max_examined_growth;  /* largest allowed relative growth of avg blocks examined per alloc; <0 = off */
-	bool fail_on_new_failures;   /* NEW has more alloc failures than BASE */
-	bool fail_on_new_leaks;      /* NEW leaks more blocks or bytes than BASE */
-	bool fail_on_divergence;     /* any event differs */
-	bool fail_on_incomplete;     /* NEW has no END event, or ended in a panic */
+	double max_peak_growth; /* largest allowed relative growth of peak used bytes; <0 = off */
+	double max_frag_growth; /* largest allowed absolute growth of max fragmentation (0..1); <0 =
+	                           off */
+	double max_examined_growth; /* largest allowed relative growth of avg blocks examined per
+	                               alloc; <0 = off */
+	bool fail_on_new_failures;  /* NEW has more alloc failures than BASE */
+	bool fail_on_new_leaks;     /* NEW leaks more blocks or bytes than BASE */
+	bool fail_on_divergence;    /* any event differs */
+	bool fail_on_incomplete;    /* NEW has no END event, or ended in a panic */
 };
 
 /* All thresholds off. */
@@ -147,13 +149,13 @@ void diff_thresholds_init(struct diff_thresholds *t);
 #define DIFF_VIOLATIONS_MAX 8
 
 struct diff_violation {
-	const char *rule;  /* the option that failed: "max-peak-growth" */
-	char what[160];    /* "peak used grew 12.5% (limit 5%): 4096 -> 4608" */
+	const char *rule; /* the option that failed: "max-peak-growth" */
+	char what[160];   /* "peak used grew 12.5% (limit 5%): 4096 -> 4608" */
 };
 
 /* Applies t to r; writes up to DIFF_VIOLATIONS_MAX violations to v and
  * returns how many (0 = NEW is within the thresholds). */
 size_t diff_check(const struct diff_result *r, const struct diff_thresholds *t,
-		  struct diff_violation *v);
+                  struct diff_violation *v);
 
 #endif /* DIFF_H */

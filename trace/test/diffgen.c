@@ -18,31 +18,34 @@
 #include "trace_reader.h"
 
 #define LIVE_MAX 256 /* allocations kept live at most (--live, default 96) */
-#define CALLERS 6    /* distinct fake call sites */
+#define CALLERS  6   /* distinct fake call sites */
 
 struct gen {
 	FILE *out;
 	uint64_t seq;
 	uint64_t time_scale;
-	bool instret;        /* events carry retired-instruction counts */
+	bool instret; /* events carry retired-instruction counts */
 	uint64_t rng;
 	uintptr_t host_base; /* the host buffer standing for the heap */
 	uint64_t host_len;
 	bool sym_written[CALLERS];
 };
 
-#define GEN_HEAP_BASE 0x80400000u /* where the trace says the heap is: fixed, unlike the host buffer */
+#define GEN_HEAP_BASE                                                                              \
+	0x80400000u /* where the trace says the heap is: fixed, unlike the host buffer */
 
 /* A host address inside the heap as the address the trace shows. */
 static uint64_t gen_addr(const struct gen *g, uint64_t a)
 {
-	return a >= g->host_base && a <= g->host_base + g->host_len ? a - g->host_base + GEN_HEAP_BASE : a;
+	return a >= g->host_base && a <= g->host_base + g->host_len
+	           ? a - g->host_base + GEN_HEAP_BASE
+	           : a;
 }
 
 static const uint64_t caller_addr[CALLERS] = {0x80201a3c, 0x80201b40, 0x80201c10,
-					      0x80202000, 0x80202244, 0x80203008};
-static const char *const caller_fn[CALLERS] = {"vec_grow", "strbuf_append", "node_new",
-					       "table_resize", "scratch_get", "big_buffer"};
+                                              0x80202000, 0x80202244, 0x80203008};
+static const char *const caller_fn[CALLERS] = {"vec_grow",     "strbuf_append", "node_new",
+                                               "table_resize", "scratch_get",   "big_buffer"};
 
 static uint64_t rng_next(struct gen *g)
 {
@@ -84,18 +87,19 @@ static bool parse_u64(const char *s, uint64_t *v)
 
 int main(int argc, char **argv)
 {
-	uint64_t seed = 1, live_max = 96, ops = 2000, heap_bytes = 65536, big = 0, leak = 0, time_scale = 10;
+	uint64_t seed = 1, live_max = 96, ops = 2000, heap_bytes = 65536, big = 0, leak = 0,
+	         time_scale = 10;
 	bool end = true, instret = false;
 	const char *out_path = NULL;
 	for (int i = 1; i < argc; i++) {
-		uint64_t *dst = !strcmp(argv[i], "--seed")	   ? &seed
-				: !strcmp(argv[i], "--ops")	   ? &ops
-				: !strcmp(argv[i], "--heap")	   ? &heap_bytes
-				: !strcmp(argv[i], "--big")	   ? &big
-				: !strcmp(argv[i], "--leak")	   ? &leak
-				: !strcmp(argv[i], "--live")	   ? &live_max
-				: !strcmp(argv[i], "--time-scale") ? &time_scale
-								   : NULL;
+		uint64_t *dst = !strcmp(argv[i], "--seed")         ? &seed
+		                : !strcmp(argv[i], "--ops")        ? &ops
+		                : !strcmp(argv[i], "--heap")       ? &heap_bytes
+		                : !strcmp(argv[i], "--big")        ? &big
+		                : !strcmp(argv[i], "--leak")       ? &leak
+		                : !strcmp(argv[i], "--live")       ? &live_max
+		                : !strcmp(argv[i], "--time-scale") ? &time_scale
+		                                                   : NULL;
 		if (dst) {
 			if (i + 1 >= argc || !parse_u64(argv[i + 1], dst)) {
 				fprintf(stderr, "diffgen: %s: needs a number\n", argv[i]);
@@ -109,8 +113,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			out_path = argv[++i];
 		} else {
-			fprintf(stderr, "usage: diffgen [--seed S] [--ops N] [--heap BYTES] [--live N] "
-					"[--big N] [--leak N] [--time-scale K] [--instret] [--no-end] [-o OUT]\n");
+			fprintf(stderr,
+			        "usage: diffgen [--seed S] [--ops N] [--heap BYTES] [--live N] "
+			        "[--big N] [--leak N] [--time-scale K] [--instret] [--no-end] [-o "
+			        "OUT]\n");
 			return 2;
 		}
 	}
@@ -118,7 +124,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "diffgen: --live: at most %d\n", LIVE_MAX);
 		return 2;
 	}
-	struct gen g = {.out = stdout, .time_scale = time_scale, .instret = instret, .rng = seed * 2654435761u + 1};
+	struct gen g = {.out = stdout,
+	                .time_scale = time_scale,
+	                .instret = instret,
+	                .rng = seed * 2654435761u + 1};
 	if (out_path && !(g.out = fopen(out_path, "w"))) {
 		fprintf(stderr, "diffgen: %s: %s\n", out_path, strerror(errno));
 		return 3;
@@ -129,9 +138,13 @@ int main(int argc, char **argv)
 		return 3;
 	g.host_base = (uintptr_t)mem;
 	g.host_len = heap_bytes;
-	struct trace_header h = {.version = 1, .heap_base = GEN_HEAP_BASE, .heap_size = heap_bytes,
-				 .min_block = HEAP_MIN_BLOCK, .min_align = HEAP_MIN_ALIGN,
-				 .time_hz = 10000000, .has_instret = instret};
+	struct trace_header h = {.version = 1,
+	                         .heap_base = GEN_HEAP_BASE,
+	                         .heap_size = heap_bytes,
+	                         .min_block = HEAP_MIN_BLOCK,
+	                         .min_align = HEAP_MIN_ALIGN,
+	                         .time_hz = 10000000,
+	                         .has_instret = instret};
 	snprintf(h.channel, sizeof h.channel, "semihosting");
 	snprintf(h.workload, sizeof h.workload, "gen-%" PRIu64, seed);
 	snprintf(h.elf, sizeof h.elf, "diffgen");
@@ -172,8 +185,7 @@ int main(int argc, char **argv)
 	for (size_t k = leak < nlive ? leak : nlive; k < nlive; k++)
 		heap_free(&heap, live[k].p, live[k].size, live[k].align, 0x80204000);
 	if (end) {
-		struct heap_event ev = {.kind = HEAP_EV_END, .size = g.seq + 1,
-					.block = heap.used};
+		struct heap_event ev = {.kind = HEAP_EV_END, .size = g.seq + 1, .block = heap.used};
 		sink(&g, &ev);
 	}
 	free(mem);

@@ -1,4 +1,5 @@
-/* test_diff.c - unit tests of the trace comparison (trace/diff.c) on traces made by the real allocator core. */
+/* test_diff.c - unit tests of the trace comparison (trace/diff.c) on traces made by the real
+ * allocator core. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 #include "heap.h"
 #include "test/test.h"
 
-#define EV_MAX 512
+#define EV_MAX   512
 #define GEN_BASE 0x80400000u
 
 /* Events captured from a heap run, to be written out (maybe altered). */
@@ -46,7 +47,8 @@ static void capture_run(struct capture *c, int rounds, int fails)
 	for (int i = 0; i < rounds; i++)
 		p[i] = heap_alloc(&h, 24 + 40 * (size_t)i, 16, 0x80201000 + 4 * (uintptr_t)i);
 	for (int i = 0; i < rounds; i += 2)
-		ASSERT_EQ((int)heap_free(&h, p[i], 24 + 40 * (size_t)i, 16, 0x80202000), (int)HEAP_OK);
+		ASSERT_EQ((int)heap_free(&h, p[i], 24 + 40 * (size_t)i, 16, 0x80202000),
+		          (int)HEAP_OK);
 	for (int i = 0; i < fails; i++)
 		ASSERT_NULL(heap_alloc(&h, sizeof mem, 16, 0x80203000));
 	struct heap_event end = {.kind = HEAP_EV_END, .size = c->n + 1, .block = h.used};
@@ -64,9 +66,12 @@ static const char *capture_write(const struct capture *c, const char *name, uint
 	snprintf(path, 128, "%s/%s", tmp_dir, name);
 	FILE *f = fopen(path, "w");
 	ASSERT_NOT_NULL(f);
-	struct trace_header h = {.version = 1, .heap_base = GEN_BASE, .heap_size = 16384,
-				 .min_block = HEAP_MIN_BLOCK, .min_align = HEAP_MIN_ALIGN,
-				 .time_hz = 10000000};
+	struct trace_header h = {.version = 1,
+	                         .heap_base = GEN_BASE,
+	                         .heap_size = 16384,
+	                         .min_block = HEAP_MIN_BLOCK,
+	                         .min_align = HEAP_MIN_ALIGN,
+	                         .time_hz = 10000000};
 	strcpy(h.channel, "semihosting");
 	strcpy(h.workload, "unit");
 	ASSERT(trace_write_header(f, &h));
@@ -90,8 +95,12 @@ static void run_diff(const char *a, const char *b, struct diff_result *r)
 
 TEST_CASE(events_differing_only_in_time_are_the_same)
 {
-	struct heap_event a = {.kind = HEAP_EV_ALLOC, .addr = 0x80400000, .size = 8, .block = 16,
-			       .time = 5, .instret = 7};
+	struct heap_event a = {.kind = HEAP_EV_ALLOC,
+	                       .addr = 0x80400000,
+	                       .size = 8,
+	                       .block = 16,
+	                       .time = 5,
+	                       .instret = 7};
 	struct heap_event b = a;
 	b.time = 99;
 	b.instret = 1000;
@@ -101,8 +110,11 @@ TEST_CASE(events_differing_only_in_time_are_the_same)
 
 TEST_CASE(changed_fields_are_named_as_in_the_trace_format)
 {
-	struct heap_event a = {.kind = HEAP_EV_SPLIT, .addr = 0x80400000, .size = 4096,
-			       .addr2 = 0x80400040, .size2 = 4032};
+	struct heap_event a = {.kind = HEAP_EV_SPLIT,
+	                       .addr = 0x80400000,
+	                       .size = 4096,
+	                       .addr2 = 0x80400040,
+	                       .size2 = 4032};
 	struct heap_event b = a;
 	b.addr2 = 0x80400080;
 	b.size2 = 3968;
@@ -286,8 +298,9 @@ TEST_CASE(an_unreadable_trace_is_bad_input)
 	char err[256];
 	char missing[128];
 	snprintf(missing, sizeof missing, "%s/missing.jsonl", tmp_dir);
-	ASSERT_EQ(diff_run(capture_write(&base_cap, "a.jsonl", 1), missing, NULL, &r, err, sizeof err),
-		  2);
+	ASSERT_EQ(
+	    diff_run(capture_write(&base_cap, "a.jsonl", 1), missing, NULL, &r, err, sizeof err),
+	    2);
 	ASSERT(strstr(err, "missing.jsonl") != NULL);
 	diff_result_free(&r);
 }
