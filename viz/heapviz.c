@@ -229,6 +229,7 @@ static int run_snapshot(const struct opts *o, struct view *v)
 		return EXIT_IO;
 	}
 	view_draw(v, r, 0);
+	printf("snapshot %s: position %zu of %zu\n", o->snapshot, pos, viz_model_count(v->m));
 	for (int i = 0; i < o->nlocate; i++) {
 		uint64_t addr = strtoull(o->locate[i], NULL, 0);
 		uint64_t base = viz_model_heap_base(v->m);

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# snapshot.sh - heapviz --snapshot renders known blocks in their documented colours,
+# writes a valid PNG (checked by viz/test/pngcheck.py, an independent reader),
+# and fails cleanly with documented exit codes.
+set -u
+BUILD=${BUILD:-build}
+HV=${HEAPVIZ:-$BUILD/asan/bin/heapviz}
+CHECK="python3 viz/test/pngcheck.py"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export SDL_VIDEODRIVER=offscreen
+# SDL's video back ends are dlopen'ed and unloaded; what they leak at exit has no
+# module left to suppress by. Leaks in heapviz's own code: viz-test-model.
+export ASAN_OPTIONS=detect_leaks=0
+pass=0 fail=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+# A 4 KiB heap: A [0,256) B [256,768) C [768,1024); B freed; an 8000-byte request fails.
+cat > "$T/t.jsonl" <<'J'
+{"format":"heapscope-trace","version":1,"channel":"semihosting","workload":"hand","heap_base":"0x80400000","heap_size":4096,"min_block":16,"min_align":16,"time_hz":10000000,"instret":false,"elf":""}
+{"i":0,"k":"init","t":1,"addr":"0x80400000","size":4096,"min_block":16,"min_align":16}
+{"k":"sym","addr":"0x80201000","fn":"make_a","src":"kernel/w.c:10"}
+{"i":1,"k":"split","t":2,"addr":"0x80400000","size":4096,"rem_addr":"0x80400100","rem_size":3840}
+{"i":2,"k":"alloc","t":3,"addr":"0x80400000","size":250,"align":16,"block":256,"caller":"0x80201000","ex":1}
+{"i":3,"k":"split","t":4,"addr":"0x80400100","size":3840,"rem_addr":"0x80400300","rem_size":3328}
+{"i":4,"k":"alloc","t":5,"addr":"0x80400100","size":500,"align":16,"block":512,"caller":"0x80201000","ex":1}
+{"i":5,"k":"split","t":6,"addr":"0x80400300","size":3328,"rem_addr":"0x80400400","rem_size":3072}
+{"i":6,"k":"alloc","t":7,"addr":"0x80400300","size":256,"align":16,"block":256,"caller":"0x80201000","ex":1}
+{"i":7,"k":"free","t":8,"addr":"0x80400100","size":500,"align":16,"block":512,"caller":"0x80201000"}
+{"i":8,"k":"alloc_fail","t":9,"size":8000,"align":16,"caller":"0x80201000","ex":2,"free":3584,"largest":3072}
+{"i":9,"k":"end","t":10,"events":10,"dropped":0,"used":512,"panic":false}
+J
+A=0x80400080 B=0x80400200 C=0x80400380 F=0x80400800
+GREEN=46,160,90 FREE=52,56,64 NEW=255,220,60 FREED=230,70,70
+
+# snap AT: renders t.jsonl at AT into $T/AT.png; sets X_A Y_A ... from --locate
+snap() {
+	local out="$T/$1.png" loc
+	loc=$("$HV" --snapshot "$out" --at "$1" --size 800x600 --locate $A --locate $B --locate $C --locate $F "$T/t.jsonl") || return 1
+	PIX=$($CHECK "$out" $(echo "$loc" | awk '/^locate/ {print $3, $4}' | tr '\n' ' ')) || return 1
+}
+expect() { # expect NAME "WxH colourA colourB colourC colourF"
+	if [ "$(echo $PIX)" = "$2" ]; then ok "$1"; else bad "$1: got '$(echo $PIX)' want '$2'"; fi
+}
+
+snap 6 && expect "after alloc C: A, B used, C just allocated, rest free" "800x600 $GREEN $GREEN $NEW $FREE" ||
+	bad "snapshot at 6 failed"
+snap 7 && expect "after free B: B shown as just freed" "800x600 $GREEN $FREED $GREEN $FREE" ||
+	bad "snapshot at 7 failed"
+snap end && expect "at end: B's place is free" "800x600 $GREEN $FREE $GREEN $FREE" || bad "snapshot at end failed"
+snap peak && expect "at peak: the three blocks" "800x600 $GREEN $GREEN $NEW $FREE" || bad "snapshot at peak failed"
+if snap first-fail; then
+	# the largest free block is outlined in red; its inside stays free-coloured
+	expect "at first-fail: blocks as at the failure" "800x600 $GREEN $FREE $GREEN $FREE"
+else
+	bad "snapshot at first-fail failed"
+fi
+
+# the PNG checker itself rejects a damaged file (so the checks above can fail)
+cp "$T/end.png" "$T/broken.png"
+printf 'X' | dd of="$T/broken.png" bs=1 seek=40 conv=notrunc 2>/dev/null
+if $CHECK "$T/broken.png" >/dev/null; then bad "a damaged PNG is rejected"; else ok "a damaged PNG is rejected"; fi
+
+# exit codes, and no output file on failure
+"$HV" --snapshot "$T/x.png" --at 99 "$T/t.jsonl" 2>/dev/null; rc=$?
+[ $rc -eq 2 ] && [ ! -e "$T/x.png" ] && ok "--at past the end exits 2, writes nothing" || bad "--at 99: rc $rc"
+head -n 8 "$T/t.jsonl" > "$T/nofail.jsonl"
+"$HV" --snapshot "$T/x.png" --at first-fail "$T/nofail.jsonl" 2>/dev/null; rc=$?
+[ $rc -eq 1 ] && [ ! -e "$T/x.png" ] && ok "first-fail without a failure exits 1" || bad "first-fail no failure: rc $rc"
+echo '{"format":"nope"}' > "$T/bad.jsonl"
+"$HV" --snapshot "$T/x.png" --at end "$T/bad.jsonl" 2>"$T/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "heapviz: " "$T/err" && ok "a bad trace exits 2 with a message" || bad "bad trace: rc $rc"
+"$HV" --snapshot "$T/nodir/x.png" --at end "$T/t.jsonl" 2>/dev/null; rc=$?
+[ $rc -eq 3 ] && [ -z "$(ls "$T" | grep tmp)" ] && ok "an unwritable output exits 3, no partial file" || bad "unwritable: rc $rc"
+"$HV" --bogus "$T/t.jsonl" 2>/dev/null; rc=$?
+[ $rc -eq 2 ] && ok "an unknown option exits 2" || bad "unknown option: rc $rc"
+"$HV" --help | grep -q "exit status" && ok "--help documents exit codes" || bad "--help"
+
+# compressed scale and colour modes render too
+"$HV" --snapshot "$T/c.png" --at end --compressed --colour age --size 640x480 "$T/t.jsonl" >/dev/null &&
+	[ "$($CHECK "$T/c.png")" = "640x480" ] && ok "compressed, age-coloured snapshot" || bad "compressed snapshot"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
