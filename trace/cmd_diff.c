@@ -320,6 +320,10 @@ static int cmd_diff(int argc, char **argv)
 		diff_usage(stderr);
 		return HT_EXIT_BAD_INPUT;
 	}
+	if (!strcmp(paths[0], "-") && !strcmp(paths[1], "-")) {
+		fprintf(stderr, "heaptrace diff: only one of BASE and NEW can be stdin (\"-\")\n");
+		return HT_EXIT_BAD_INPUT;
+	}
 
 	struct diff_result r;
 	char err[512];

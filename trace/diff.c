@@ -401,15 +401,7 @@ void diff_result_free(struct diff_result *r)
 	r->base_event_json = r->new_event_json = NULL;
 }
 
-/* ---- thresholds ----------------------------------------------------------- */
-
-void diff_thresholds_init(struct diff_thresholds *t)
-{
-	memset(t, 0, sizeof *t);
-	t->max_peak_growth = -1;
-	t->max_frag_growth = -1;
-	t->max_examined_growth = -1;
-}
+/* ---- metric table --------------------------------------------------------- */
 
 double diff_relative(double base, double new)
 {
@@ -419,8 +411,6 @@ double diff_relative(double base, double new)
 		return INFINITY;
 	return (new - base) / fabs(base);
 }
-
-/* ---- metric table --------------------------------------------------------- */
 
 size_t diff_metrics(const struct diff_result *r, struct diff_metric *m)
 {
@@ -467,6 +457,14 @@ size_t diff_metrics(const struct diff_result *r, struct diff_metric *m)
 }
 
 /* ---- thresholds ----------------------------------------------------------- */
+
+void diff_thresholds_init(struct diff_thresholds *t)
+{
+	memset(t, 0, sizeof *t);
+	t->max_peak_growth = -1;
+	t->max_frag_growth = -1;
+	t->max_examined_growth = -1;
+}
 
 #define DIFF_EPSILON 1e-9 /* ratios equal to a limit are within it */
 

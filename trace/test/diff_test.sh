@@ -133,6 +133,16 @@ expect incomplete_new_exits_1 1 "$HT" diff --fail-on-incomplete "$T/base.jsonl" 
 name=incomplete_new_is_reported_where_it_ends
 if grep -q "(NEW ended)" "$T/out" && grep -q "INCOMPLETE" "$T/out"; then ok $name; else no $name; fi
 
+# a rebuilt kernel: callers moved but resolve to the same functions -> still in step;
+# a caller that resolves to another function -> a caller difference
+sed 's/0x80201a3c/0x80201a48/g' "$T/base.jsonl" >"$T/moved.jsonl"
+expect moved_callers_of_the_same_function_stay_in_step 0 "$HT" diff --fail-on-divergence "$T/base.jsonl" "$T/moved.jsonl"
+sed 's/"fn":"vec_grow"/"fn":"vec_push"/' "$T/moved.jsonl" >"$T/renamed.jsonl"
+expect callers_of_another_function_diverge 1 "$HT" diff --fail-on-divergence "$T/base.jsonl" "$T/renamed.jsonl"
+name=caller_difference_is_named
+if grep -q "(caller differs)" "$T/out"; then ok $name; else no $name "$(grep -m1 divergence "$T/out")"; fi
+expect ignore_callers_stays_in_step 0 "$HT" diff --ignore-callers --fail-on-divergence "$T/base.jsonl" "$T/renamed.jsonl"
+
 # bad input and usage: exit 2 with the place named
 expect missing_file_exits_2 2 "$HT" diff "$T/base.jsonl" "$T/nope.jsonl"
 sed '100s/.*/{"i":99,"k":"alloc","t":1}/' "$T/base.jsonl" >"$T/broken.jsonl"
@@ -144,6 +154,7 @@ expect not_a_trace_exits_2 2 "$HT" diff "$T/junk.jsonl" "$T/base.jsonl"
 expect one_argument_exits_2 2 "$HT" diff "$T/base.jsonl"
 expect unknown_option_exits_2 2 "$HT" diff --frobnicate "$T/base.jsonl" "$T/same.jsonl"
 expect bad_threshold_exits_2 2 "$HT" diff --max-peak-growth lots "$T/base.jsonl" "$T/same.jsonl"
+expect both_stdin_exits_2 2 "$HT" diff - -
 expect help_exits_0 0 "$HT" diff --help
 
 echo "$pass passed, $fail failed"
