@@ -1,0 +1,121 @@
+/* kheap.c - the kernel's global heap over the linker-reserved region, with panicking misuse checks. */
+#include "kheap.h"
+
+#include "heap_malloc.h"
+#include "memlayout.h"
+#include "panic.h"
+
+/* The one kernel heap: all allocator state, in .bss (zero until kheap_init). */
+static struct heap kheap_heap;
+
+#define CALLER() ((uintptr_t)__builtin_return_address(0))
+
+void kheap_init(heap_trace_fn trace, void *ctx)
+{
+	size_t len = (size_t)(__heap_end - __heap_start);
+	if (!heap_init(&kheap_heap, __heap_start, len, trace, ctx))
+		panic("kheap_init: heap [%p, %p) is too small", (void *)__heap_start, (void *)__heap_end);
+#ifdef KHEAP_POISON
+	heap_set_poison(&kheap_heap, true);
+#endif
+}
+
+struct heap *kheap(void)
+{
+	return &kheap_heap;
+}
+
+/* Panics with a message naming the call (fn), the pointer and the misuse. */
+static void __attribute__((noreturn)) misuse(const char *fn, enum heap_error err, void *p, size_t size,
+					     size_t align)
+{
+	const struct heap *h = &kheap_heap;
+	switch (err) {
+	case HEAP_ERR_DOUBLE_FREE:
+		panic("%s: double free of %p (size %zu, align %zu)", fn, p, size, align);
+	case HEAP_ERR_OUTSIDE:
+		panic("%s: %p is outside the heap [%p, %p) (size %zu, align %zu)", fn, p, (void *)h->base,
+		      (void *)(h->base + h->len), size, align);
+	case HEAP_ERR_MISALIGNED:
+		panic("%s: misaligned pointer %p (size %zu, align %zu)", fn, p, size, align);
+	case HEAP_ERR_BAD_LAYOUT:
+		panic("%s: bad layout for %p (size %zu, align %zu): not how it was allocated", fn, p, size,
+		      align);
+	default:
+		panic("%s: %s at %p (size %zu, align %zu)", fn, heap_error_name(err), p, size, align);
+	}
+}
+
+void *kalloc_from(size_t size, size_t align, uintptr_t caller)
+{
+	return heap_alloc(&kheap_heap, size, align, caller);
+}
+
+void kdealloc_from(void *p, size_t size, size_t align, uintptr_t caller)
+{
+	enum heap_error err = heap_free(&kheap_heap, p, size, align, caller);
+	if (err != HEAP_OK)
+		misuse("kdealloc", err, p, size, align);
+}
+
+void *kalloc(size_t size, size_t align)
+{
+	return heap_alloc(&kheap_heap, size, align, CALLER());
+}
+
+void kdealloc(void *p, size_t size, size_t align)
+{
+	enum heap_error err = heap_free(&kheap_heap, p, size, align, CALLER());
+	if (err != HEAP_OK)
+		misuse("kdealloc", err, p, size, align);
+}
+
+void *kmalloc(size_t size)
+{
+	return heap_malloc(&kheap_heap, size, CALLER());
+}
+
+void *kmalloc_aligned(size_t align, size_t size)
+{
+	return heap_aligned_alloc(&kheap_heap, align, size, CALLER());
+}
+
+void *kcalloc(size_t n, size_t size)
+{
+	return heap_calloc(&kheap_heap, n, size, CALLER());
+}
+
+void *krealloc(void *p, size_t size)
+{
+	if (p) {
+		enum heap_error err = heap_mvalidate(&kheap_heap, p);
+		if (err != HEAP_OK)
+			panic("krealloc: %p is not a live kmalloc pointer (%s; new size %zu)", p, heap_error_name(err), size);
+	}
+	return heap_realloc(&kheap_heap, p, size, CALLER());
+}
+
+void kfree(void *p)
+{
+	enum heap_error err = heap_mfree(&kheap_heap, p, CALLER());
+	switch (err) {
+	case HEAP_OK:
+		return;
+	case HEAP_ERR_DOUBLE_FREE:
+		panic("kfree: double free of %p", p);
+	case HEAP_ERR_OUTSIDE:
+		panic("kfree: %p is outside the heap [%p, %p)", p, (void *)kheap_heap.base,
+		      (void *)(kheap_heap.base + kheap_heap.len));
+	case HEAP_ERR_MISALIGNED:
+		panic("kfree: misaligned pointer %p", p);
+	case HEAP_ERR_BAD_LAYOUT:
+		panic("kfree: %p was not returned by kmalloc (no valid header)", p);
+	default:
+		panic("kfree: %s at %p", heap_error_name(err), p);
+	}
+}
+
+void kheap_mark(const char *name)
+{
+	heap_mark(&kheap_heap, name);
+}
