@@ -348,15 +348,16 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 	enum trace_read_status st;
 	int rc = 0;
 	while ((st = trace_reader_next(x->r, &ev)) == TRACE_READ_EVENT) {
+		/* like massif, take the peak's tree lazily: just before memory first
+		 * drops after a new maximum (only a free, or a new init, lowers it) */
+		if (x->peak_pending && (ev.kind == HEAP_EV_FREE || ev.kind == HEAP_EV_INIT))
+			peak_record(x);
 		if (!exporter_apply(x, &ev, err, errlen)) {
 			rc = HT_EXIT_BAD_INPUT;
 			break;
 		}
 		struct sample s;
 		sample_take(x, &ev, &s);
-		/* like massif, take the peak lazily: when memory first drops after a new maximum */
-		if (x->peak_pending && s.used < x->peak.used)
-			peak_record(x);
 		if (!have_peak || s.used > x->peak.used) {
 			x->peak = s;
 			x->peak_pending = true;

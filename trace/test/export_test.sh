@@ -61,6 +61,16 @@ for line in open(ms):
     if m:
         totals.append(int(m.group(3).replace(",", "")))
 assert totals and max(totals) == peak_used, (max(totals or [0]), peak_used)
+# a detailed snapshot's tree: the top node holds the useful bytes, its children add up to it
+for snap in snaps:
+    lines = snap.splitlines()
+    f = dict(l.split("=", 1) for l in lines[2:7])
+    if f["heap_tree"] == "empty":
+        continue
+    top = re.match(r"n(\d+): (\d+) ", lines[7])
+    assert int(top.group(2)) == int(f["mem_heap_B"]), (lines[7], f["mem_heap_B"])
+    kids = [int(re.match(r"\s+n0: (\d+) ", l).group(1)) for l in lines[8:8 + int(top.group(1))]]
+    assert sum(kids) == int(top.group(2)), (kids, top.group(2))
 EOF
 then ok $name; else no $name; fi
 
