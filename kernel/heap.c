@@ -107,12 +107,9 @@ static void event_emit(struct heap *h, struct heap_event *ev)
 	h->trace(h->trace_ctx, ev);
 }
 
-static void event_clear(struct heap_event *ev, enum heap_event_kind kind)
+static inline void event_clear(struct heap_event *ev, enum heap_event_kind kind)
 {
-	uint8_t *p = (uint8_t *)ev;
-	for (size_t i = 0; i < sizeof *ev; i++)
-		p[i] = 0;
-	ev->kind = (uint8_t)kind;
+	*ev = (struct heap_event){.kind = (uint8_t)kind};
 }
 
 static __attribute__((noinline)) void trace_init(struct heap *h)
