@@ -4,6 +4,10 @@
 
 CAPTURE_TEST_RUNNER := kernel/test/host/host_runner.c
 
+# every kernel image traces; only the main kernel has the workloads
+KLIB_SRCS += kernel/trace.c kernel/trace_wire.c
+KERNEL_MAIN_SRCS += kernel/bootargs.c $(sort $(wildcard samples/*.c))
+
 $(eval $(call host_program,test_wire,trace/test/test_wire.c kernel/trace_wire.c $(CAPTURE_TEST_RUNNER),))
 HOST_TESTS += test_wire
 

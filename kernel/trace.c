@@ -1,0 +1,253 @@
+/* trace.c - the kernel's heap-event sink (see trace.h, docs/capture.md).
+ *
+ * One static sink: the buffer of encoded events, the encoder state mirrored
+ * by the host decoder, and the counters END reports. Single hart, no
+ * interrupts: nothing here needs a lock, and a flush writes whole UART lines,
+ * so kprintf output never lands inside a frame.
+ */
+#include "trace.h"
+
+#include "console.h"
+#include "exit.h"
+#include "riscv.h"
+#include "semihost.h"
+#include "trace_wire.h"
+#include "uart.h"
+
+#define UART_CHUNK 57 /* payload bytes per @@HT line: 76 base64 characters */
+
+/* All sink state; one instance, because the kernel has one trace. */
+static struct trace_sink {
+	enum trace_channel channel; /* in use; TRACE_OFF before trace_start */
+	bool deferred;
+	bool instret;
+	bool finished;              /* END written: ignore further events */
+	long handle;                /* semihosting file */
+	size_t cap;                 /* usable buffer bytes */
+	size_t len;                 /* bytes buffered */
+	uint64_t seq;               /* next sequence number */
+	uint64_t pending_drops;     /* dropped since the last DROP event */
+	uint64_t chunk;             /* next UART frame number */
+	const struct heap *heap;    /* for END's bytes in use */
+	struct trace_stats stats;
+	struct wire_state wire;
+	uint8_t buf[TRACE_BUF_MAX];
+} sink;
+
+const char *trace_channel_name(enum trace_channel ch)
+{
+	switch (ch) {
+	case TRACE_OFF: return "off";
+	case TRACE_SEMIHOSTING: return "semihosting";
+	case TRACE_UART: return "uart";
+	}
+	return "?";
+}
+
+/* ---- channels ---------------------------------------------------------------- */
+
+static const char b64_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Writes buf[0..n) as @@HT lines, each one uart_write, so lines stay whole. */
+static void uart_ship(const uint8_t *buf, size_t n)
+{
+	char line[16 + 24 + UART_CHUNK / 3 * 4 + 8 + 8];
+	for (size_t off = 0; off < n; off += UART_CHUNK) {
+		size_t k = n - off < UART_CHUNK ? n - off : UART_CHUNK;
+		const uint8_t *p = buf + off;
+		char *o = line;
+		*o++ = '@', *o++ = '@', *o++ = 'H', *o++ = 'T', *o++ = ' ';
+		char digits[24];
+		int d = 0;
+		uint64_t c = sink.chunk++;
+		do
+			digits[d++] = (char)('0' + c % 10);
+		while ((c /= 10) != 0);
+		while (d)
+			*o++ = digits[--d];
+		*o++ = ' ';
+		for (size_t i = 0; i < k; i += 3) {
+			uint32_t w = (uint32_t)p[i] << 16;
+			if (i + 1 < k)
+				w |= (uint32_t)p[i + 1] << 8;
+			if (i + 2 < k)
+				w |= p[i + 2];
+			*o++ = b64_digits[w >> 18 & 63];
+			*o++ = b64_digits[w >> 12 & 63];
+			*o++ = i + 1 < k ? b64_digits[w >> 6 & 63] : '=';
+			*o++ = i + 2 < k ? b64_digits[w & 63] : '=';
+		}
+		*o++ = ' ';
+		uint16_t sum = wire_fletcher16(p, k);
+		for (int s = 12; s >= 0; s -= 4)
+			*o++ = "0123456789abcdef"[sum >> s & 15];
+		*o++ = '\n';
+		uart_write(line, (size_t)(o - line));
+	}
+}
+
+static void ship(const uint8_t *buf, size_t n)
+{
+	if (n == 0)
+		return;
+	if (sink.channel == TRACE_SEMIHOSTING) {
+		if (semihost_write(sink.handle, buf, n) != 0) {
+			/* the host file failed: carry on over the UART (the decoder sees
+			 * a cut-short semihosting file; say so on the console) */
+			kprintf("trace: semihosting write failed, continuing on the UART\n");
+			sink.channel = TRACE_UART;
+			uart_ship(buf, n);
+		}
+	} else if (sink.channel == TRACE_UART) {
+		uart_ship(buf, n);
+	}
+	sink.stats.flushes++;
+}
+
+static void flush_buffer(void)
+{
+	ship(sink.buf, sink.len);
+	sink.len = 0;
+}
+
+/* ---- events ------------------------------------------------------------------- */
+
+static void stamp(struct heap_event *ev)
+{
+	ev->seq = sink.seq++;
+	ev->time = rdtime();
+	ev->instret = sink.instret ? rdinstret() : 0;
+}
+
+/* Appends an already stamped event; the caller made room. */
+static void append(const struct heap_event *ev)
+{
+	size_t n = wire_encode(&sink.wire, ev, sink.buf + sink.len);
+	sink.len += n;
+	sink.stats.bytes += n;
+}
+
+/* Writes the DROP event for events lost since the last one. Needs room. */
+static void write_drop(void)
+{
+	if (!sink.pending_drops)
+		return;
+	struct heap_event ev = {0};
+	ev.kind = HEAP_EV_DROP;
+	ev.size = sink.pending_drops;
+	sink.pending_drops = 0;
+	stamp(&ev);
+	append(&ev);
+}
+
+static void flush_now(void);
+
+void trace_hook(void *ctx, struct heap_event *ev)
+{
+	(void)ctx;
+	if (sink.channel == TRACE_OFF || sink.finished)
+		return;
+	stamp(ev);
+	if (sink.cap - sink.len < WIRE_EVENT_MAX) {
+		if (sink.deferred) {
+			sink.pending_drops++;
+			sink.stats.dropped++;
+			return;
+		}
+		flush_buffer();
+	}
+	append(ev);
+}
+
+void trace_flush(void)
+{
+	if (sink.deferred)
+		flush_now();
+}
+
+/* Ships the buffer and writes the DROP event owed, whatever the mode. */
+static void flush_now(void)
+{
+	if (sink.channel == TRACE_OFF || sink.finished)
+		return;
+	flush_buffer();
+	write_drop();
+}
+
+void trace_set_heap(const struct heap *h)
+{
+	sink.heap = h;
+}
+
+void trace_finish(bool panicking)
+{
+	if (sink.channel == TRACE_OFF || sink.finished)
+		return;
+	flush_now();
+	struct heap_event ev = {0};
+	ev.kind = HEAP_EV_END;
+	ev.flags = panicking ? HEAP_END_PANIC : 0;
+	stamp(&ev);
+	ev.size = sink.seq; /* every sequence number handed out, END included */
+	ev.size2 = sink.stats.dropped;
+	ev.block = sink.heap ? sink.heap->used : 0;
+	append(&ev);
+	flush_buffer();
+	sink.finished = true;
+	if (sink.channel == TRACE_SEMIHOSTING)
+		semihost_close(sink.handle);
+}
+
+static void trace_exit_hook(int status, bool panicking)
+{
+	(void)status;
+	trace_finish(panicking);
+}
+
+void trace_get_stats(struct trace_stats *out)
+{
+	*out = sink.stats;
+	out->events = sink.seq;
+}
+
+void *trace_ctx(void)
+{
+	return sink.channel == TRACE_OFF ? (void *)0 : (void *)&sink;
+}
+
+enum trace_channel trace_start(const struct trace_config *cfg)
+{
+	sink.channel = cfg->channel;
+	sink.deferred = cfg->deferred;
+	sink.instret = cfg->instret;
+	sink.cap = cfg->buf_size < TRACE_BUF_MIN ? TRACE_BUF_MIN
+		   : cfg->buf_size > TRACE_BUF_MAX ? TRACE_BUF_MAX
+						   : cfg->buf_size;
+	if (sink.channel == TRACE_OFF) {
+		kprintf("trace: off\n");
+		return TRACE_OFF;
+	}
+	const char *file = cfg->file && cfg->file[0] ? cfg->file : "trace.raw";
+	if (sink.channel == TRACE_SEMIHOSTING) {
+		if (!semihost_available()) {
+			kprintf("trace: semihosting not enabled, falling back to the UART\n");
+			sink.channel = TRACE_UART;
+		} else if ((sink.handle = semihost_open(file, 5 /* "wb" */)) < 0) {
+			kprintf("trace: cannot open host file %s, falling back to the UART\n", file);
+			sink.channel = TRACE_UART;
+		}
+	}
+	wire_state_init(&sink.wire, sink.instret);
+	sink.len = wire_encode_header(sink.buf, TIMEBASE_HZ, sink.instret ? WIRE_FLAG_INSTRET : 0,
+				      cfg->workload);
+	sink.stats.bytes = sink.len;
+	if (sink.channel == TRACE_SEMIHOSTING)
+		kprintf("trace: semihosting -> %s, buffer %lu bytes%s%s\n", file,
+			(unsigned long)sink.cap, sink.deferred ? ", deferred" : "",
+			sink.instret ? ", instret" : "");
+	else
+		kprintf("trace: uart (@@HT lines), buffer %lu bytes%s%s\n", (unsigned long)sink.cap,
+			sink.deferred ? ", deferred" : "", sink.instret ? ", instret" : "");
+	exit_set_hook(trace_exit_hook);
+	return sink.channel;
+}
