@@ -45,6 +45,7 @@ static void usage(FILE *f)
 	      "  --locate ADDR       with --snapshot: print \"locate ADDR X Y\", the pixel of ADDR\n"
 	      "  --help              this text (keys: docs/heapviz.md, or h in the viewer)\n"
 	      "environment: HEAPVIZ_DUMP=FILE.png  where d/F12/SIGUSR1 dump the current frame\n"
+	      "             HEAPVIZ_NOFLASH=1      do not flash the current event (for tests)\n"
 	      "exit status: 0 ok, 1 --at first-fail but the trace has no alloc failure,\n"
 	      "             2 bad usage or bad trace, 3 I/O, SDL or memory failure\n",
 	      f);
@@ -355,6 +356,7 @@ int main(int argc, char **argv)
 	struct view v;
 	view_init(&v, viz_source_model(src), o.trace);
 	apply_opts(&v, &o);
+	v.noflash = getenv("HEAPVIZ_NOFLASH") != NULL;
 	v.follow = o.follow;
 	v.live = o.follow;
 	v.playing = !o.follow; /* a replay starts playing from event 0 */

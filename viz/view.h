@@ -58,6 +58,7 @@ struct view {
 	bool compressed;           /* small blocks get room: widths by log of size */
 	enum view_colour colour;
 	bool help;
+	bool noflash;              /* highlight without flashing (HEAPVIZ_NOFLASH, for tests) */
 	int mx, my;                /* pointer */
 	bool drag_timeline;
 	int tl_sx, tl_sw;          /* timeline strips: first pixel column and width */

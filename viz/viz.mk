@@ -14,3 +14,4 @@ HOST_TESTS += viz-test-model
 VIZ_SRCS := viz/heapviz.c viz/view.c viz/load.c viz/png.c viz/render_sdl.c $(VIZ_MODEL_SRCS) trace/trace_reader.c
 $(eval $(call host_program,heapviz,$(VIZ_SRCS),$(SDL_LIBS) -lz $(CJSON_LIBS)))
 SCRIPT_TESTS += viz/test/snapshot.sh
+SCRIPT_TESTS += viz/test/window.sh viz/test/follow.sh
