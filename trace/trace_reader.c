@@ -211,24 +211,26 @@ static bool is_blank(const char *p, size_t len)
 
 /* ---- header ---------------------------------------------------------------- */
 
+/* Value of each hex digit character, 0xff for the others. */
+static const uint8_t hex_value[256] = {
+	['0'] = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, [':' ... '@'] = 0xff,
+	['A'] = 10, 11, 12, 13, 14, 15, ['G' ... '`'] = 0xff,
+	['a'] = 10, 11, 12, 13, 14, 15, ['g' ... 0xff] = 0xff, [0 ... '/'] = 0xff,
+};
+
 static bool hex_parse(const char *s, size_t n, uint64_t *out)
 {
 	if (n < 3 || n > 18 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
 		return false;
 	uint64_t v = 0;
+	unsigned bad = 0;
 	for (size_t i = 2; i < n; i++) {
-		char c = s[i];
-		unsigned d;
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
-			return false;
-		v = v << 4 | d;
+		unsigned d = hex_value[(unsigned char)s[i]];
+		bad |= d;
+		v = v << 4 | (d & 0xf);
 	}
+	if (bad & 0xf0)
+		return false;
 	*out = v;
 	return true;
 }
@@ -533,24 +535,61 @@ static const uint32_t kind_required[HEAP_EV_COUNT] = {
 
 static enum field field_lookup(const char *k, size_t n)
 {
-	switch (n) {
-	case 1:
-		switch (k[0]) {
-		case 'i': return F_I;
-		case 'k': return F_K;
-		case 't': return F_T;
-		case 'n': return F_N;
-		}
-		return F_UNKNOWN;
-	case 2:
-		return (k[0] == 'e' && k[1] == 'x') ? F_EX : (k[0] == 'f' && k[1] == 'n') ? F_FN
-											: F_UNKNOWN;
+#define KEY_IS(lit) (n == sizeof(lit) - 1 && memcmp(k, lit, sizeof(lit) - 1) == 0)
+	/* by first letter, then exact compares of constant length (inlined) */
+	switch (k[0]) {
+	case 'i': return n == 1 ? F_I : F_UNKNOWN;
+	case 'k': return n == 1 ? F_K : F_UNKNOWN;
+	case 't': return n == 1 ? F_T : F_UNKNOWN;
+	case 'n':
+		return n == 1 ? F_N : KEY_IS("name") ? F_NAME : F_UNKNOWN;
+	case 'a':
+		return KEY_IS("addr") ? F_ADDR : KEY_IS("align") ? F_ALIGN : F_UNKNOWN;
+	case 'b': return KEY_IS("block") ? F_BLOCK : F_UNKNOWN;
+	case 'c':
+		return KEY_IS("caller") ? F_CALLER : KEY_IS("count") ? F_COUNT : F_UNKNOWN;
+	case 'd': return KEY_IS("dropped") ? F_DROPPED : F_UNKNOWN;
+	case 'e':
+		return KEY_IS("ex") ? F_EX : KEY_IS("events") ? F_EVENTS : F_UNKNOWN;
+	case 'f':
+		return KEY_IS("free") ? F_FREE : KEY_IS("freed_addr") ? F_FREED_ADDR
+		       : KEY_IS("freed_size") ? F_FREED_SIZE : KEY_IS("fn") ? F_FN : F_UNKNOWN;
+	case 'l': return KEY_IS("largest") ? F_LARGEST : F_UNKNOWN;
+	case 'm':
+		return KEY_IS("merged") ? F_MERGED : KEY_IS("min_block") ? F_MIN_BLOCK
+		       : KEY_IS("min_align") ? F_MIN_ALIGN : F_UNKNOWN;
+	case 'o':
+		return KEY_IS("old_addr") ? F_OLD_ADDR : KEY_IS("old_size") ? F_OLD_SIZE : F_UNKNOWN;
+	case 'p': return KEY_IS("panic") ? F_PANIC : F_UNKNOWN;
+	case 'r':
+		return KEY_IS("rem_addr") ? F_REM_ADDR : KEY_IS("rem_size") ? F_REM_SIZE : F_UNKNOWN;
+	case 's':
+		return KEY_IS("size") ? F_SIZE : KEY_IS("src") ? F_SRC : F_UNKNOWN;
+	case 'u': return KEY_IS("used") ? F_USED : F_UNKNOWN;
 	}
-	/* longer names: linear over the table (only on the less frequent keys) */
-	for (int f = F_ADDR; f < F_COUNT_; f++)
-		if (strlen(fields[f].name) == n && memcmp(fields[f].name, k, n) == 0)
-			return (enum field)f;
 	return F_UNKNOWN;
+}
+
+/* The kind named by a raw (unescaped) string: an enum heap_event_kind,
+ * KIND_SYM for a symbol record, or -1. */
+#define KIND_SYM (-2)
+static int kind_lookup(const char *k, size_t n)
+{
+	switch (n) {
+	case 3:
+		return KEY_IS("sym") ? KIND_SYM : KEY_IS("end") ? HEAP_EV_END : -1;
+	case 4:
+		return KEY_IS("free") ? HEAP_EV_FREE : KEY_IS("init") ? HEAP_EV_INIT
+		       : KEY_IS("drop") ? HEAP_EV_DROP : -1;
+	case 5:
+		return KEY_IS("alloc") ? HEAP_EV_ALLOC : KEY_IS("split") ? HEAP_EV_SPLIT : -1;
+	case 6: return KEY_IS("marker") ? HEAP_EV_MARKER : -1;
+	case 7: return KEY_IS("realloc") ? HEAP_EV_REALLOC : -1;
+	case 8: return KEY_IS("coalesce") ? HEAP_EV_COALESCE : -1;
+	case 10: return KEY_IS("alloc_fail") ? HEAP_EV_ALLOC_FAIL : -1;
+	}
+	return -1;
+#undef KEY_IS
 }
 
 struct scan {
@@ -569,17 +608,16 @@ static void skip_ws(struct scan *s)
 		s->p++;
 }
 
-/* Scans a JSON string at s->p (at the opening quote); returns its raw body. */
-static bool scan_string(struct scan *s, const char **body, size_t *len, bool *esc)
+/* scan_string's slow path: the string has an escape at p (or is invalid). */
+static __attribute__((noinline)) bool scan_string_slow(struct scan *s, const char *p,
+							const char **body, size_t *len, bool *esc)
 {
-	const char *p = s->p + 1;
-	*esc = false;
+	*esc = true;
 	while (p < s->e && *p != '"') {
 		unsigned char c = (unsigned char)*p;
 		if (c < 0x20)
 			return false;
 		if (c == '\\') {
-			*esc = true;
 			if (++p >= s->e)
 				return false;
 			if (*p == 'u') {
@@ -590,7 +628,7 @@ static bool scan_string(struct scan *s, const char **body, size_t *len, bool *es
 						return false;
 				}
 				p += 4;
-			} else if (!strchr("\"\\/bfnrt", *p) || *p == 0) {
+			} else if (*p == 0 || !strchr("\"\\/bfnrt", *p)) {
 				return false;
 			}
 		}
@@ -602,6 +640,27 @@ static bool scan_string(struct scan *s, const char **body, size_t *len, bool *es
 	*len = (size_t)(p - *body);
 	s->p = p + 1;
 	return true;
+}
+
+/* Scans a JSON string at s->p (at the opening quote); returns its raw body.
+ * The common case (no escapes) is one tight loop. */
+static inline __attribute__((always_inline)) bool scan_string(struct scan *s, const char **body,
+							      size_t *len, bool *esc)
+{
+	const char *p = s->p + 1, *e = s->e;
+	for (; p < e; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"') {
+			*esc = false;
+			*body = s->p + 1;
+			*len = (size_t)(p - *body);
+			s->p = p + 1;
+			return true;
+		}
+		if (c == '\\' || c < 0x20)
+			return scan_string_slow(s, p, body, len, esc);
+	}
+	return false;
 }
 
 static bool scan_literal(struct scan *s, const char *lit)
@@ -773,13 +832,12 @@ static bool scan_object(trace_reader *r, struct scan *s)
 			case T_UINT: {
 				uint64_t v = 0;
 				const char *q = s->p;
-				while (q < s->e && *q >= '0' && *q <= '9') {
-					unsigned d = (unsigned)(*q - '0');
-					if (v > (UINT64_MAX - d) / 10) {
+				while (q < s->e && (unsigned)(*q - '0') < 10) {
+					if (__builtin_mul_overflow(v, 10, &v) ||
+					    __builtin_add_overflow(v, (uint64_t)(*q - '0'), &v)) {
 						what = "a non-negative integer below 2^64";
 						break;
 					}
-					v = v * 10 + d;
 					q++;
 				}
 				if (!what && (q == s->p || (q < s->e && (*q == '.' || *q == 'e' ||
@@ -867,13 +925,14 @@ static bool build_event(trace_reader *r, struct scan *s, int kind, struct heap_e
 		return false;
 	}
 	memset(ev, 0, sizeof *ev);
+#define OPT(f) ((s->seen & BIT(f)) ? s->u[f] : 0) /* an optional field, 0 if absent */
 	ev->kind = (uint8_t)kind;
 	ev->seq = s->u[F_I];
 	ev->time = s->u[F_T];
-	ev->instret = s->u[F_N];
-	ev->caller = s->u[F_CALLER];
-	ev->examined = (uint32_t)s->u[F_EX];
-	if (s->u[F_EX] > UINT32_MAX) {
+	ev->instret = OPT(F_N);
+	ev->caller = OPT(F_CALLER);
+	ev->examined = (uint32_t)OPT(F_EX);
+	if (OPT(F_EX) > UINT32_MAX) {
 		set_error(r, "field 'ex' out of range");
 		return false;
 	}
@@ -995,7 +1054,6 @@ enum trace_read_status trace_reader_next(trace_reader *r, struct heap_event *ev)
 		s.b = s.p = p;
 		s.e = p + len;
 		s.seen = 0;
-		memset(s.u, 0, sizeof s.u);
 		if (!scan_object(r, &s))
 			goto fail;
 		if (!(s.seen & BIT(F_K))) {
@@ -1004,14 +1062,19 @@ enum trace_read_status trace_reader_next(trace_reader *r, struct heap_event *ev)
 		}
 		const char *k = s.s[F_K];
 		size_t klen = s.slen[F_K];
-		if (klen == 3 && !memcmp(k, "sym", 3)) {
+		int kind;
+		if (!s.sesc[F_K]) {
+			kind = kind_lookup(k, klen);
+		} else { /* an escaped kind name: decode it first */
+			char kname[24];
+			unescape(k, klen, true, kname, sizeof kname);
+			kind = strlen(kname) < sizeof kname - 1 ? kind_lookup(kname, strlen(kname)) : -1;
+		}
+		if (kind == KIND_SYM) {
 			if (!absorb_symbol(r, &s))
 				goto fail;
 			continue;
 		}
-		char kname[24];
-		unescape(k, klen, s.sesc[F_K], kname, sizeof kname);
-		int kind = klen < sizeof kname ? heap_event_kind_from_name(kname) : -1;
 		if (kind < 0) {
 			set_error(r, "unknown event kind \"%.*s\"", (int)(klen > 32 ? 32 : klen), k);
 			goto fail;
