@@ -1,13 +1,17 @@
-/* heap_model.c - heap state rebuilt from trace events: live blocks and free gaps in two treaps.
+/* heap_model.c - heap state rebuilt from trace events: live blocks in a hash table, free gaps in a treap.
  *
- * Both sets live in treaps (randomised binary search trees keyed by address)
- * whose nodes sit in one growable array each and link by 32-bit index, so a
- * replay of millions of events does no per-event malloc. The free-gap treap is
- * augmented with the largest size in every subtree: the largest free block is
- * the root's figure, kept exact through every split and merge.
+ * Live blocks are only ever looked up by their exact address (a free names
+ * its block; span walks step from one span's end to the next's start), so
+ * they sit in an open-addressing hash table. Free gaps need ordered queries
+ * (the gap containing an address, the gap before a freed block), so they
+ * live in a treap (a randomised binary search tree keyed by address) whose
+ * nodes sit in one growable array and link by 32-bit index: a replay of
+ * millions of events does no per-event malloc. The treap is augmented with
+ * the largest size in every subtree: the largest free block is the root's
+ * figure, kept exact through every split and merge.
  *
- *   blocks treap: key = block address   gaps treap: key = gap address
- *   node: { block (addr, size, ...), max (gaps: largest size below), l, r, prio }
+ *   gaps treap node: { addr, size, max (largest size below), l, r, prio }
+ *   blocks table slot: struct heap_model_block (size 0 = empty slot)
  *
  * Invariant: live blocks and gaps tile [base, base + size) exactly, and no
  * two gaps touch (a free merges with its free neighbours).
@@ -40,8 +44,15 @@ struct tree {
 	uint64_t count;    /* nodes in the tree */
 };
 
+/* Live blocks by address: linear probing, backward-shift deletion. */
+struct bmap {
+	struct heap_model_block *slot; /* cap slots; size 0 marks an empty one */
+	size_t cap;                    /* a power of two */
+	uint64_t count;                /* blocks held */
+};
+
 struct heap_model {
-	struct tree blocks;        /* live blocks */
+	struct bmap blocks;        /* live blocks */
 	struct tree gaps;          /* free blocks */
 	uint64_t base, size;       /* the heap */
 	bool started;              /* INIT seen (or created from a header) */
@@ -233,21 +244,6 @@ static uint32_t tree_pred(const struct tree *t, uint64_t key)
 	return best;
 }
 
-/* The node with the smallest key >= key, or NIL. */
-static uint32_t tree_succ(const struct tree *t, uint64_t key)
-{
-	uint32_t i = t->root, best = NIL;
-	while (i != NIL) {
-		if (t->n[i].b.addr >= key) {
-			best = i;
-			i = t->n[i].l;
-		} else {
-			i = t->n[i].r;
-		}
-	}
-	return best;
-}
-
 static bool tree_add(heap_model *m, struct tree *t, const struct heap_model_block *b)
 {
 	if (!tree_reserve(t))
@@ -263,6 +259,87 @@ static void tree_remove(struct tree *t, uint64_t key)
 	t->root = treap_erase(t->n, t->root, key, &out);
 	if (out != NIL)
 		node_release(t, out);
+}
+
+/* ---- live-block table ----------------------------------------------------------- */
+
+static inline size_t bmap_hash(uint64_t addr, size_t cap)
+{
+	return (size_t)(((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
+}
+
+static struct heap_model_block *bmap_find(const struct bmap *t, uint64_t addr)
+{
+	size_t i = bmap_hash(addr, t->cap);
+	for (;;) {
+		struct heap_model_block *b = &t->slot[i];
+		if (b->size == 0)
+			return NULL;
+		if (b->addr == addr)
+			return b;
+		i = (i + 1) & (t->cap - 1);
+	}
+}
+
+static bool bmap_grow(struct bmap *t, size_t ncap)
+{
+	struct heap_model_block *ns = calloc(ncap, sizeof *ns);
+	if (!ns)
+		return false;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (t->slot[i].size == 0)
+			continue;
+		size_t j = bmap_hash(t->slot[i].addr, ncap);
+		while (ns[j].size)
+			j = (j + 1) & (ncap - 1);
+		ns[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = ns;
+	t->cap = ncap;
+	return true;
+}
+
+/* Room for one more block (load factor at most 1/2). */
+static bool bmap_reserve(struct bmap *t)
+{
+	return (t->count + 1) * 2 <= t->cap || bmap_grow(t, t->cap ? t->cap * 2 : 1024);
+}
+
+/* Adds b (its address not present; bmap_reserve succeeded). */
+static void bmap_add(struct bmap *t, const struct heap_model_block *b)
+{
+	size_t i = bmap_hash(b->addr, t->cap);
+	while (t->slot[i].size)
+		i = (i + 1) & (t->cap - 1);
+	t->slot[i] = *b;
+	t->count++;
+}
+
+/* Removes the block at slot b, shifting later entries of its run back. */
+static void bmap_remove(struct bmap *t, struct heap_model_block *b)
+{
+	size_t mask = t->cap - 1, i = (size_t)(b - t->slot), j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (t->slot[j].size == 0)
+			break;
+		size_t home = bmap_hash(t->slot[j].addr, t->cap);
+		/* move j back to i unless its home lies cyclically in (i, j] */
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			t->slot[i] = t->slot[j];
+			i = j;
+		}
+	}
+	t->slot[i].size = 0;
+	t->count--;
+}
+
+static void bmap_clear(struct bmap *t)
+{
+	if (t->slot)
+		memset(t->slot, 0, t->cap * sizeof *t->slot);
+	t->count = 0;
 }
 
 /* ---- free-block accounting ------------------------------------------------------ */
@@ -332,7 +409,7 @@ static void stats_refresh(heap_model *m)
 
 static void model_reset(heap_model *m)
 {
-	tree_clear(&m->blocks);
+	bmap_clear(&m->blocks);
 	tree_clear(&m->gaps);
 	m->sumsq = 0;
 	m->split_pending = m->free_last = false;
@@ -349,9 +426,8 @@ heap_model *heap_model_create(const struct trace_header *h)
 	if (!m)
 		return NULL;
 	m->rng = 0x9e3779b9u;
-	tree_clear(&m->blocks);
 	tree_clear(&m->gaps);
-	if (!tree_reserve(&m->blocks) || !tree_reserve(&m->gaps)) {
+	if (!bmap_reserve(&m->blocks) || !tree_reserve(&m->gaps)) {
 		heap_model_destroy(m);
 		return NULL;
 	}
@@ -364,7 +440,7 @@ void heap_model_destroy(heap_model *m)
 {
 	if (!m)
 		return;
-	free(m->blocks.n);
+	free(m->blocks.slot);
 	free(m->gaps.n);
 	free(m);
 }
@@ -389,8 +465,23 @@ void heap_model_stats(const heap_model *m, struct heap_model_stats *out) { *out 
 
 const struct heap_model_block *heap_model_find(const heap_model *m, uint64_t addr)
 {
-	uint32_t i = tree_find(&m->blocks, addr);
-	return i ? &m->blocks.n[i].b : NULL;
+	return bmap_find(&m->blocks, addr);
+}
+
+/* The span that starts exactly at addr (a span boundary); false if none. */
+static bool span_starting(const heap_model *m, uint64_t addr, struct heap_model_span *out)
+{
+	const struct heap_model_block *b = bmap_find(&m->blocks, addr);
+	if (b) {
+		*out = (struct heap_model_span){b->addr, b->size, false, b};
+		return true;
+	}
+	uint32_t g = tree_find(&m->gaps, addr);
+	if (g) {
+		*out = (struct heap_model_span){addr, m->gaps.n[g].b.size, true, NULL};
+		return true;
+	}
+	return false;
 }
 
 bool heap_model_span_at(const heap_model *m, uint64_t addr, struct heap_model_span *out)
@@ -399,19 +490,15 @@ bool heap_model_span_at(const heap_model *m, uint64_t addr, struct heap_model_sp
 		return false;
 	uint32_t g = tree_pred(&m->gaps, addr);
 	if (g && addr - m->gaps.n[g].b.addr < m->gaps.n[g].b.size) {
-		out->addr = m->gaps.n[g].b.addr;
-		out->size = m->gaps.n[g].b.size;
-		out->is_free = true;
-		out->block = NULL;
+		*out = (struct heap_model_span){m->gaps.n[g].b.addr, m->gaps.n[g].b.size, true, NULL};
 		return true;
 	}
-	uint32_t b = tree_pred(&m->blocks, addr);
-	if (b && addr - m->blocks.n[b].b.addr < m->blocks.n[b].b.size) {
-		out->addr = m->blocks.n[b].b.addr;
-		out->size = m->blocks.n[b].b.size;
-		out->is_free = false;
-		out->block = &m->blocks.n[b].b;
-		return true;
+	/* in a run of live blocks: it starts where that gap ends (or at the base) */
+	uint64_t a = g ? m->gaps.n[g].b.addr + m->gaps.n[g].b.size : m->base;
+	while (span_starting(m, a, out) && !out->is_free) {
+		if (addr - a < out->size)
+			return true;
+		a += out->size;
 	}
 	return false; /* cannot happen while the tiling invariant holds */
 }
@@ -422,30 +509,34 @@ void heap_model_each_span(const heap_model *m, uint64_t lo, uint64_t hi, heap_mo
 	if (!m->started)
 		return;
 	uint64_t end = m->base + m->size;
-	uint64_t a = lo < m->base ? m->base : lo;
 	struct heap_model_span sp;
-	while (a < hi && a < end && heap_model_span_at(m, a, &sp)) {
-		if (!fn(ctx, &sp))
+	if (!heap_model_span_at(m, lo < m->base ? m->base : lo, &sp))
+		return;
+	for (;;) {
+		if (sp.addr >= hi || !fn(ctx, &sp))
 			return;
-		a = sp.addr + sp.size;
+		uint64_t a = sp.addr + sp.size;
+		if (a >= end || !span_starting(m, a, &sp))
+			return;
 	}
+}
+
+struct block_walk {
+	heap_model_block_fn fn;
+	void *ctx;
+};
+
+static bool block_of_span(void *ctx, const struct heap_model_span *sp)
+{
+	struct block_walk *w = ctx;
+	return sp->is_free || w->fn(w->ctx, sp->block);
 }
 
 void heap_model_each_block(const heap_model *m, uint64_t lo, uint64_t hi, heap_model_block_fn fn,
 			   void *ctx)
 {
-	uint32_t i = tree_pred(&m->blocks, lo);
-	if (i && m->blocks.n[i].b.addr + m->blocks.n[i].b.size <= lo)
-		i = tree_succ(&m->blocks, lo);
-	if (!i)
-		i = tree_succ(&m->blocks, lo);
-	while (i && m->blocks.n[i].b.addr < hi) {
-		const struct heap_model_block *b = &m->blocks.n[i].b;
-		uint64_t next = b->addr + 1;
-		if (!fn(ctx, b))
-			return;
-		i = next ? tree_succ(&m->blocks, next) : NIL;
-	}
+	struct block_walk w = {fn, ctx};
+	heap_model_each_span(m, lo, hi, block_of_span, &w);
 }
 
 /* ---- applying events --------------------------------------------------------------- */
@@ -488,11 +579,13 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 	struct heap_model_block g = gi ? m->gaps.n[gi].b : (struct heap_model_block){0};
 	if (!gi || p + b > g.addr + g.size) {
 		char what[160];
-		uint32_t bi = tree_pred(&m->blocks, p + b - 1);
-		if (bi && m->blocks.n[bi].b.addr + m->blocks.n[bi].b.size > p)
+		struct heap_model_span sp;
+		bool in_heap = heap_model_span_at(m, p, &sp);
+		if (in_heap && sp.is_free) /* starts in a gap, runs into the block after it */
+			in_heap = span_starting(m, sp.addr + sp.size, &sp);
+		if (in_heap && !sp.is_free)
 			snprintf(what, sizeof what, "overlaps live block 0x%" PRIx64 "+%" PRIu64
-				 " (allocated at event %" PRIu64 ")",
-				 m->blocks.n[bi].b.addr, m->blocks.n[bi].b.size, m->blocks.n[bi].b.seq);
+				 " (allocated at event %" PRIu64 ")", sp.addr, sp.size, sp.block->seq);
 		else
 			describe(m, p, what, sizeof what);
 		return impossible(err, errlen, ev, "alloc 0x%" PRIx64 "+%" PRIu64 " %s", p, b, what);
@@ -514,7 +607,7 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 		return impossible(err, errlen, ev,
 				  "alloc takes all of free block 0x%" PRIx64 " but a split of it preceded", g.addr);
 	}
-	if (!tree_reserve(&m->gaps) || !tree_reserve(&m->blocks))
+	if (!tree_reserve(&m->gaps) || !bmap_reserve(&m->blocks))
 		return impossible(err, errlen, ev, "out of memory");
 	if (front)
 		gap_resize(m, g.addr, g.size, front);
@@ -527,7 +620,7 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 		.align = (uint64_t)1 << (ev->align_log2 & 63), .seq = ev->seq, .time = ev->time,
 		.caller = ev->caller,
 	};
-	tree_add(m, &m->blocks, &nb);
+	bmap_add(&m->blocks, &nb);
 	m->st.used_bytes += b;
 	m->st.requested_bytes += ev->size;
 	return true;
@@ -536,14 +629,14 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 static bool apply_free(heap_model *m, const struct heap_event *ev, char *err, size_t errlen)
 {
 	uint64_t a = ev->addr;
-	uint32_t bi = tree_find(&m->blocks, a);
-	if (!bi) {
+	struct heap_model_block *bp = bmap_find(&m->blocks, a);
+	if (!bp) {
 		char what[160];
 		describe(m, a, what, sizeof what);
 		return impossible(err, errlen, ev, "free of 0x%" PRIx64 ", which is not a live block: %s", a,
 				  what);
 	}
-	struct heap_model_block blk = m->blocks.n[bi].b;
+	struct heap_model_block blk = *bp;
 	if (ev->block != blk.size)
 		return impossible(err, errlen, ev,
 				  "free of 0x%" PRIx64 " releases %" PRIu64 " bytes but the block allocated at event %" PRIu64
@@ -551,7 +644,7 @@ static bool apply_free(heap_model *m, const struct heap_event *ev, char *err, si
 				  a, ev->block, blk.seq, blk.size);
 	if (!tree_reserve(&m->gaps))
 		return impossible(err, errlen, ev, "out of memory");
-	tree_remove(&m->blocks, a);
+	bmap_remove(&m->blocks, bp);
 	m->st.used_bytes -= blk.size;
 	m->st.requested_bytes -= blk.req_size;
 
@@ -796,8 +889,9 @@ bool heap_model_restore(heap_model *m, const void *buf, size_t len)
 		b.align = (uint64_t)1 << al;
 		if (b.addr > prev_end && !gap_add(m, prev_end, b.addr - prev_end))
 			goto bad;
-		if (!tree_add(m, &m->blocks, &b))
+		if (!bmap_reserve(&m->blocks))
 			goto bad;
+		bmap_add(&m->blocks, &b);
 		m->st.used_bytes += b.size;
 		m->st.requested_bytes += b.req_size;
 		prev_end = b.addr + b.size;
