@@ -246,7 +246,7 @@ enum trace_channel trace_start(const struct trace_config *cfg)
 			(unsigned long)sink.cap, sink.deferred ? ", deferred" : "",
 			sink.instret ? ", instret" : "");
 	else
-		kprintf("trace: uart (@@HT lines), buffer %lu bytes%s%s\n", (unsigned long)sink.cap,
+		kprintf("trace: uart (framed lines), buffer %lu bytes%s%s\n", (unsigned long)sink.cap,
 			sink.deferred ? ", deferred" : "", sink.instret ? ", instret" : "");
 	exit_set_hook(trace_exit_hook);
 	return sink.channel;

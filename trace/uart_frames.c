@@ -75,10 +75,10 @@ enum uart_line_kind uart_frames_line(struct uart_frames *u, const char *line, si
 		len--;
 	*text_len = len;
 	const char *f = memmem(line, len, UART_FRAME_PREFIX, strlen(UART_FRAME_PREFIX));
-	if (!f)
-		return UART_LINE_CONSOLE;
+	const char *p = f ? f + strlen(UART_FRAME_PREFIX) : NULL, *end = line + len;
+	if (!f || p >= end || *p < '0' || *p > '9')
+		return UART_LINE_CONSOLE; /* "@@HT " not followed by a chunk number: text */
 	*text_len = (size_t)(f - line);
-	const char *p = f + strlen(UART_FRAME_PREFIX), *end = line + len;
 
 	/* chunk number */
 	uint64_t chunk = 0;
