@@ -12,3 +12,11 @@ $(eval $(call host_program,test_wire,trace/test/test_wire.c kernel/trace_wire.c 
 HOST_TESTS += test_wire
 
 HEAPTRACE_SRCS += trace/cmd_decode.c trace/symbolize.c trace/uart_frames.c kernel/trace_wire.c
+
+# ---- make trace --------------------------------------------------------------
+# make trace [WORKLOAD=churn] [CHANNEL=semihosting|uart] [OUT=trace.jsonl]
+#            [TRACE_ARGS="trace.instret=1 seed=7"] [ICOUNT=1]
+TRACE_ARGS ?=
+trace: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace
+	@BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" ICOUNT=$(ICOUNT) \
+	  trace/capture.sh $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace $(WORKLOAD) $(CHANNEL) $(OUT) $(TRACE_ARGS)

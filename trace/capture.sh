@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# capture.sh - `make trace`: boots the kernel in QEMU with one workload, captures
+# its heap trace over the chosen channel, decodes and symbolises it, shows the stats.
+#
+#   trace/capture.sh KERNEL.elf HEAPTRACE WORKLOAD CHANNEL OUT [EXTRA BOOT ARGS...]
+#
+# CHANNEL: semihosting (QEMU writes the raw trace to $BUILD/trace-WORKLOAD.raw) or
+# uart (semihosting left off; the console log $BUILD/trace-WORKLOAD.uart.log holds
+# the @@HT frames). Environment: QEMU, QEMU_FLAGS, BUILD, TRACE_TIMEOUT (seconds,
+# default 600), ICOUNT=1 (deterministic guest time).
+# Exit status: decode's if it failed (2 bad/truncated trace, 3 I/O), else the
+# kernel's (QEMU's) status, so a panicking workload still leaves its trace behind.
+set -u
+if [ $# -lt 5 ]; then
+	echo "usage: trace/capture.sh KERNEL.elf HEAPTRACE WORKLOAD CHANNEL OUT [BOOTARGS...]" >&2
+	exit 2
+fi
+elf=$1 ht=$2 workload=$3 channel=$4 out=$5
+shift 5
+QEMU=${QEMU:-qemu-system-riscv64}
+QEMU_FLAGS=${QEMU_FLAGS:--machine virt -m 128M -nographic -bios default -no-reboot}
+BUILD=${BUILD:-build}
+TRACE_TIMEOUT=${TRACE_TIMEOUT:-600}
+icount=()
+[ "${ICOUNT:-0}" = 1 ] && icount=(-icount shift=0)
+
+case $channel in
+semihosting)
+	raw=$BUILD/trace-$workload.raw
+	semi=(-semihosting-config enable=on,target=native)
+	args="workload=$workload trace=semihosting trace.file=$raw${*:+ $*}"
+	;;
+uart)
+	raw=$BUILD/trace-$workload.uart.log
+	semi=()
+	args="workload=$workload trace=uart${*:+ $*}"
+	;;
+*)
+	echo "capture: CHANNEL must be semihosting or uart, not '$channel'" >&2
+	exit 2
+	;;
+esac
+mkdir -p "$BUILD" "$(dirname "$out")"
+rm -f "$raw"
+
+echo "== trace: booting $elf (-append \"$args\")"
+start=$EPOCHREALTIME
+if [ "$channel" = uart ]; then
+	# the console and the frames share stdout: keep all of it, show the console
+	timeout --kill-after=5 "$TRACE_TIMEOUT" $QEMU $QEMU_FLAGS "${icount[@]}" -kernel "$elf" \
+		-append "$args" </dev/null >"$raw"
+	qemu_status=$?
+	sed -n '/^heapscope kernel/,$p' "$raw" | grep -av '^@@HT [0-9]'
+else
+	timeout --kill-after=5 "$TRACE_TIMEOUT" $QEMU $QEMU_FLAGS "${icount[@]}" "${semi[@]}" \
+		-kernel "$elf" -append "$args" </dev/null | sed -un '/^heapscope kernel/,$p'
+	qemu_status=${PIPESTATUS[0]}
+fi
+secs=$(awk "BEGIN { printf \"%.2f\", $EPOCHREALTIME - $start }")
+case $qemu_status in
+0) echo "== trace: kernel exited normally after ${secs}s" ;;
+124 | 137) echo "== trace: kernel killed after ${TRACE_TIMEOUT}s (hung?); decoding what arrived" ;;
+*) echo "== trace: kernel exited with status $qemu_status after ${secs}s (see kernel/exit.h)" ;;
+esac
+if [ ! -e "$raw" ]; then
+	echo "capture: no raw trace at $raw" >&2
+	exit 3
+fi
+
+echo "== trace: decoding $raw ($(stat -c %s "$raw") bytes) -> $out"
+"$ht" decode --channel "$channel" --elf "$elf" -o "$out" "$raw"
+decode_status=$?
+[ -s "$out" ] || exit "$((decode_status ? decode_status : 3))"
+
+if "$ht" stats --help >/dev/null 2>&1; then
+	echo "== trace: heaptrace stats $out"
+	"$ht" stats "$out"
+fi
+[ "$decode_status" != 0 ] && exit "$decode_status"
+exit "$qemu_status"
