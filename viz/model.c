@@ -31,16 +31,20 @@ struct vstate {
 	uint64_t used;           /* bytes in allocated blocks */
 };
 
+#define EV_CHUNK (1u << 16) /* events per chunk: no realloc copies, little slack */
+#define EV(m, i) (&(m)->chunks[(i) / EV_CHUNK][(i) % EV_CHUNK])
+
 struct keyframe {
 	size_t pos;   /* position it describes */
-	size_t first; /* index of its first block in kf_blocks */
+	struct viz_block *blocks; /* its blocks by address (own allocation: no slack) */
 	uint32_t n;   /* blocks */
 };
 
 struct viz_model {
 	uint64_t base, size, gran;
-	struct viz_event *ev; /* all events */
-	size_t count, cap;
+	struct viz_event **chunks; /* all events, EV_CHUNK per chunk */
+	size_t nchunks, capchunks;
+	size_t count;
 	struct vstate tip;    /* state at position count */
 	struct vstate cur;    /* state at the cursor */
 	struct viz_block *cur_sorted; /* blocks at the cursor, by address (cache) */
@@ -48,8 +52,7 @@ struct viz_model {
 	bool cur_sorted_ok;
 	struct keyframe *kf;
 	size_t nkf, capkf;
-	struct viz_block *kf_blocks;
-	size_t nkfb, capkfb;
+	size_t kf_bytes;      /* bytes in keyframe block arrays */
 	size_t max_replay;    /* longest distance between keyframes */
 	struct viz_sample *series; /* VIZ_SERIES_MAX + 1 slots (the last for the tip) */
 	size_t nseries;
@@ -383,7 +386,7 @@ viz_model *viz_model_new(uint64_t heap_base, uint64_t heap_size, uint64_t gran)
 		viz_model_free(m);
 		return NULL;
 	}
-	m->kf[0] = (struct keyframe){.pos = 0, .first = 0, .n = 0};
+	m->kf[0] = (struct keyframe){.pos = 0, .blocks = NULL, .n = 0};
 	m->nkf = 1;
 	return m;
 }
@@ -392,12 +395,15 @@ void viz_model_free(viz_model *m)
 {
 	if (!m)
 		return;
-	free(m->ev);
+	for (size_t i = 0; i < m->nchunks; i++)
+		free(m->chunks[i]);
+	free(m->chunks);
 	st_fini(&m->tip);
 	st_fini(&m->cur);
 	free(m->cur_sorted);
+	for (size_t i = 0; i < m->nkf; i++)
+		free(m->kf[i].blocks);
 	free(m->kf);
-	free(m->kf_blocks);
 	free(m->series);
 	free(m->fails);
 	for (size_t i = 0; i < m->ncallers; i++) {
@@ -535,12 +541,14 @@ static void series_push(viz_model *m, const struct vstate *s)
 static bool keyframe_take(viz_model *m)
 {
 	const struct vstate *s = &m->tip;
-	if (!grow((void **)&m->kf_blocks, &m->capkfb, m->nkfb + s->live, sizeof *m->kf_blocks) ||
-	    !grow((void **)&m->kf, &m->capkf, m->nkf + 1, sizeof *m->kf))
+	if (!grow((void **)&m->kf, &m->capkf, m->nkf + 1, sizeof *m->kf))
 		return false;
-	st_walk(s, m->kf_blocks + m->nkfb, NULL, m->size);
-	m->kf[m->nkf++] = (struct keyframe){.pos = s->pos, .first = m->nkfb, .n = s->live};
-	m->nkfb += s->live;
+	struct viz_block *b = malloc(((size_t)s->live + 1) * sizeof *b);
+	if (!b)
+		return false;
+	st_walk(s, b, NULL, m->size);
+	m->kf[m->nkf++] = (struct keyframe){.pos = s->pos, .blocks = b, .n = s->live};
+	m->kf_bytes += ((size_t)s->live + 1) * sizeof *b;
 	return true;
 }
 
@@ -548,8 +556,13 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 {
 	if (m->count >= UINT32_MAX - 1)
 		return false;
-	if (!grow((void **)&m->ev, &m->cap, m->count + 1, sizeof *m->ev))
-		return false;
+	if ((m->count & (EV_CHUNK - 1)) == 0) {
+		if (!grow((void **)&m->chunks, &m->capchunks, m->nchunks + 1, sizeof *m->chunks))
+			return false;
+		if (!(m->chunks[m->nchunks] = malloc(EV_CHUNK * sizeof(struct viz_event))))
+			return false;
+		m->nchunks++;
+	}
 	struct viz_event e = {
 		.time = ev->time,
 		.size = ev->size,
@@ -588,7 +601,8 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 		e.bad = 1;
 		m->bad++;
 	}
-	m->ev[m->count++] = e;
+	*EV(m, m->count) = e;
+	m->count++;
 	m->tip.pos = m->count;
 	if (m->tip.used > m->peak_used) {
 		m->peak_used = m->tip.used;
@@ -625,7 +639,7 @@ size_t viz_model_keyframes(const viz_model *m) { return m->nkf; }
 
 const struct viz_event *viz_model_event(const viz_model *m, size_t index)
 {
-	return index < m->count ? &m->ev[index] : NULL;
+	return index < m->count ? EV(m, index) : NULL;
 }
 
 const char *viz_model_marker_name(const viz_model *m, const struct viz_event *e)
@@ -645,7 +659,7 @@ size_t viz_model_max_replay(const viz_model *m)
 static void replay(viz_model *m, struct vstate *s, size_t pos)
 {
 	for (size_t i = s->pos; i < pos; i++) {
-		const struct viz_event *e = &m->ev[i];
+		const struct viz_event *e = EV(m, i);
 		if (!e->bad && (e->kind == HEAP_EV_ALLOC || e->kind == HEAP_EV_FREE))
 			st_apply(s, e, (uint32_t)i);
 	}
@@ -679,7 +693,7 @@ size_t viz_model_seek(viz_model *m, size_t pos)
 			st_rehash(s, cap); /* on failure, st_insert grows step by step */
 		}
 		for (uint32_t i = 0; i < k->n; i++)
-			st_insert(s, &m->kf_blocks[k->first + i]);
+			st_insert(s, &k->blocks[i]);
 		s->pos = k->pos;
 	}
 	replay(m, s, pos);
@@ -755,14 +769,14 @@ size_t viz_model_find(const viz_model *m, size_t from, int direction, unsigned k
 		return SIZE_MAX;
 	if (direction >= 0) {
 		for (size_t i = from; i < m->count; i++)
-			if (m->ev[i].kind == kind)
+			if (EV(m, i)->kind == kind)
 				return i;
 		return SIZE_MAX;
 	}
 	if (from >= m->count)
 		from = m->count - 1;
 	for (size_t i = from + 1; i-- > 0;)
-		if (m->ev[i].kind == kind)
+		if (EV(m, i)->kind == kind)
 			return i;
 	return SIZE_MAX;
 }
@@ -796,8 +810,8 @@ const struct viz_sample *viz_model_series(viz_model *m, size_t *n)
 size_t viz_model_bytes(const viz_model *m)
 {
 	size_t b = sizeof *m;
-	b += m->cap * sizeof *m->ev;
-	b += m->capkf * sizeof *m->kf + m->capkfb * sizeof *m->kf_blocks;
+	b += m->nchunks * EV_CHUNK * sizeof(struct viz_event) + m->capchunks * sizeof *m->chunks;
+	b += m->capkf * sizeof *m->kf + m->kf_bytes;
 	b += (VIZ_SERIES_MAX + 1) * sizeof *m->series;
 	b += m->capfails * sizeof *m->fails;
 	b += m->capcallers * sizeof *m->callers + m->caller_hashcap * sizeof *m->caller_hash;

@@ -37,6 +37,7 @@ bool wl_init(struct workload *w, size_t len, uint64_t seed, wl_sink_fn sink, voi
 	w->rng = seed ? seed : 88172645463325252ull;
 	w->sink = sink;
 	w->ctx = ctx;
+	w->live_max = 400;
 	w->target_live = 16 + wl_rand(w) % 48;
 	return heap_init(&w->heap, w->mem, len, wl_trace, w);
 }
@@ -61,7 +62,7 @@ void wl_step(struct workload *w)
 		return;
 	}
 	if (r < 3)
-		w->target_live = 8 + wl_rand(w) % 400;
+		w->target_live = 8 + wl_rand(w) % w->live_max;
 	bool do_alloc = w->nlive == 0 || (w->nlive < w->target_live ? r < 650 : r < 350);
 	uintptr_t caller = (uintptr_t)WL_CALLER(wl_rand(w) % WL_CALLERS);
 	if (do_alloc) {

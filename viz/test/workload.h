@@ -32,6 +32,7 @@ struct workload {
 	struct wl_live *live;    /* blocks the workload holds */
 	size_t nlive, caplive;
 	size_t target_live;      /* the workload frees more once above this */
+	size_t live_max;         /* target_live is drawn from [8, 8 + live_max) (default 400) */
 };
 
 /* Sets up a heap of len bytes and emits INIT. Returns false on no memory. */

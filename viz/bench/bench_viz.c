@@ -1,0 +1,121 @@
+/* bench_viz.c - heapviz model figures: bytes held per event, worst and average seek
+ * time, and (with --json) the time to load a JSON trace through the loader.
+ *
+ *   viz-bench [--events N] [--heap BYTES] [--live N] [--seeks N] [--json TRACE]
+ * Prints "name value unit" lines. Exit: 0 ok, 1 a target missed (bytes/event > 64,
+ * worst seek > 16 ms, 1M-event load > 10 s), 2 bad usage, 3 failure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "load.h"
+#include "model.h"
+#include "test/workload.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sink(void *ctx, const struct heap_event *ev)
+{
+	if (!viz_model_append(ctx, ev)) {
+		fprintf(stderr, "viz-bench: out of memory\n");
+		exit(3);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	size_t events = 10000000, heap = 1 << 20, live = 400, seeks = 2000;
+	const char *json = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 < argc && !strcmp(argv[i], "--events"))
+			events = strtoull(argv[++i], NULL, 0);
+		else if (i + 1 < argc && !strcmp(argv[i], "--heap"))
+			heap = strtoull(argv[++i], NULL, 0);
+		else if (i + 1 < argc && !strcmp(argv[i], "--live"))
+			live = strtoull(argv[++i], NULL, 0);
+		else if (i + 1 < argc && !strcmp(argv[i], "--seeks"))
+			seeks = strtoull(argv[++i], NULL, 0);
+		else if (i + 1 < argc && !strcmp(argv[i], "--json"))
+			json = argv[++i];
+		else {
+			fprintf(stderr, "usage: viz-bench [--events N] [--heap BYTES] [--live N] [--seeks N] [--json TRACE]\n");
+			return 2;
+		}
+	}
+	int rc = 0;
+	if (json) {
+		char err[512];
+		double t0 = now_s();
+		viz_source *s = viz_source_load(json, false, err, sizeof err);
+		if (!s) {
+			fprintf(stderr, "viz-bench: %s\n", err);
+			return 3;
+		}
+		double dt = now_s() - t0;
+		size_t n = viz_model_count(viz_source_model(s));
+		printf("json_load_events %zu events\n", n);
+		printf("json_load_time %.2f s\n", dt);
+		printf("json_load_rate %.0f events/s\n", n / dt);
+		if (dt > 10.0 * (double)n / 1e6)
+			rc = 1;
+		viz_source_close(s);
+	}
+	if (!events)
+		return rc;
+	viz_model *m = viz_model_new(WL_BASE, heap, 16);
+	struct workload w;
+	if (!m || !wl_init(&w, heap, 42, sink, m)) {
+		fprintf(stderr, "viz-bench: out of memory\n");
+		return 3;
+	}
+	w.live_max = live;
+	double t0 = now_s();
+	while (viz_model_count(m) < events)
+		wl_step(&w);
+	double build = now_s() - t0;
+	size_t n = viz_model_count(m);
+	struct viz_metrics mt;
+	viz_model_seek(m, viz_model_peak_pos(m, NULL));
+	viz_model_metrics(m, &mt);
+	printf("events %zu events (heap %zu B, %llu live blocks at peak)\n", n, heap, (unsigned long long)mt.live_blocks);
+	printf("build_rate %.0f events/s\n", n / build);
+	double bpe = (double)viz_model_bytes(m) / n;
+	printf("bytes_per_event %.1f B\n", bpe);
+	printf("keyframes %zu\n", viz_model_keyframes(m));
+	printf("max_replay %zu events\n", viz_model_max_replay(m));
+	/* random seeks, then single steps backwards (the worst pattern: each one restores) */
+	uint64_t rng = 7;
+	double worst = 0, sum = 0;
+	size_t total = 0;
+	for (size_t k = 0; k < seeks * 2; k++) {
+		size_t pos;
+		if (k < seeks) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			pos = (size_t)((rng >> 11) % (n + 1));
+		} else {
+			pos = viz_model_pos(m) ? viz_model_pos(m) - 1 : n;
+		}
+		double s0 = now_s();
+		viz_model_seek(m, pos);
+		size_t nb;
+		viz_model_blocks(m, &nb); /* what a frame needs */
+		double dt = now_s() - s0;
+		if (dt > worst)
+			worst = dt;
+		sum += dt;
+		total++;
+	}
+	printf("seek_avg %.3f ms\n", sum / total * 1e3);
+	printf("seek_worst %.3f ms\n", worst * 1e3);
+	if (bpe > 64 || worst > 0.016)
+		rc = 1;
+	wl_finish(&w);
+	viz_model_free(m);
+	return rc;
+}
