@@ -11,3 +11,10 @@ $(eval $(call host_program,heap_test,kernel/test/host/heap_test.c $(HEAP_CORE),)
 $(eval $(call host_program,heap_diff_test,kernel/test/host/heap_diff_test.c $(HEAP_CORE),))
 $(eval $(call host_program,heap_malloc_test,kernel/test/host/heap_malloc_test.c kernel/heap_malloc.c $(HEAP_CORE),))
 HOST_TESTS += heap_test heap_diff_test heap_malloc_test
+
+# `make KHEAP_POISON=1 ...` builds kernels whose global heap poisons freed
+# memory (heap_check then catches writes after free). Run `make clean` when
+# switching: flags are not dependencies.
+ifneq ($(strip $(KHEAP_POISON)),)
+KCFLAGS += -DKHEAP_POISON
+endif

@@ -376,3 +376,65 @@ TEST_CASE_SHOULD_PANIC(krealloc_of_a_freed_pointer_panics)
 	kfree(p);
 	krealloc(p, 20);
 }
+
+/* ---- tracing and poisoning on the kernel heap ------------------------------------ */
+
+static struct heap_event seen[8];
+static unsigned nseen;
+
+static void record(void *ctx, struct heap_event *ev)
+{
+	(void)ctx;
+	if (nseen < 8)
+		seen[nseen] = *ev;
+	nseen++;
+}
+
+static bool in_kernel_text(uint64_t a)
+{
+	return a >= (uintptr_t)__kernel_start && a < (uintptr_t)__kernel_end;
+}
+
+TEST_CASE(kernel_allocations_record_their_caller_in_the_trace)
+{
+	struct heap *h = kheap();
+	nseen = 0;
+	h->trace = record;
+	void *p = kalloc(40, 16);
+	kdealloc(p, 40, 16);
+	struct u64_vec v = VEC_INIT;
+	u64_vec_push(&v, 1);
+	u64_vec_free(&v);
+	h->trace = NULL;
+	ASSERT_EQ(nseen, 8u); /* split+alloc, free+coalesce, twice */
+	ASSERT_EQ(seen[0].kind, HEAP_EV_SPLIT);
+	ASSERT_EQ(seen[1].kind, HEAP_EV_ALLOC);
+	ASSERT_EQ(seen[1].addr, (uint64_t)(uintptr_t)p);
+	ASSERT_EQ(seen[1].block, (uint64_t)48);
+	ASSERT(in_kernel_text(seen[1].caller));
+	ASSERT_EQ(seen[2].kind, HEAP_EV_FREE);
+	ASSERT(in_kernel_text(seen[2].caller));
+	ASSERT_EQ(seen[3].kind, HEAP_EV_COALESCE);
+	ASSERT_EQ(seen[5].kind, HEAP_EV_ALLOC);
+	ASSERT_EQ(seen[5].size, (uint64_t)(4 * sizeof(uint64_t))); /* first capacity: 4 */
+	ASSERT(in_kernel_text(seen[5].caller));
+}
+
+TEST_CASE(poisoning_the_kernel_heap_catches_a_write_after_free)
+{
+	struct heap *h = kheap();
+	bool was_on = h->poison; /* on already in a KHEAP_POISON build */
+	heap_set_poison(h, true);
+	heap_ok();
+	uint8_t *p = kalloc(64, 16);
+	memset(p, 0x11, 64);
+	kdealloc(p, 64, 16);
+	ASSERT_EQ(p[63], HEAP_POISON_BYTE);
+	p[40] = 0; /* a write through a dangling pointer */
+	uintptr_t bad = 0;
+	ASSERT_EQ((int)heap_check(h, &bad), (int)HEAP_ERR_POISON);
+	ASSERT_EQ(bad, (uintptr_t)(p + 40));
+	p[40] = HEAP_POISON_BYTE;
+	heap_ok();
+	heap_set_poison(h, was_on);
+}
