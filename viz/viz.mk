@@ -18,3 +18,10 @@ SCRIPT_TESTS += viz/test/window.sh viz/test/follow.sh
 
 $(eval $(call host_program,viz-bench,viz/bench/bench_viz.c viz/load.c $(VIZ_MODEL_SRCS) $(VIZ_WL_SRCS) trace/trace_reader.c,$(CJSON_LIBS)))
 BENCHES += viz/bench/bench.sh
+
+# make live [WORKLOAD=churn] [LIVE_OUT=build/live.jsonl] [TRACE_ARGS=...]: watch the
+# kernel's heap while QEMU runs (capture, decode --follow, heapviz --follow).
+LIVE_OUT ?= $(BUILD)/live.jsonl
+live: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace $(BUILD)/host/bin/heapviz
+	@BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" viz/live.sh $(KERNEL_ELF) \
+	  $(BUILD)/host/bin/heaptrace $(BUILD)/host/bin/heapviz $(WORKLOAD) $(LIVE_OUT) $(TRACE_ARGS)
