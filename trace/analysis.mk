@@ -1,7 +1,8 @@
 # trace/analysis.mk - the analysis side of heaptrace: the trace reader, the heap
 # model, the one-pass summary, `heaptrace stats`/`leaks`/`check`, their tests and
 # the stats benchmark.
-HEAPTRACE_SRCS += trace/trace_reader.c trace/heap_model.c trace/summary.c trace/cmd_stats.c
+HEAPTRACE_SRCS += trace/trace_reader.c trace/heap_model.c trace/summary.c trace/cmd_stats.c \
+                  trace/cmd_check.c kernel/heap.c
 
 ANALYSIS_TEST_RUNNER := kernel/test/host/host_runner.c
 ANALYSIS_TRACEGEN    := trace/test/tracegen.c trace/trace_reader.c kernel/heap.c

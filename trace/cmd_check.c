@@ -1,0 +1,402 @@
+/* cmd_check.c - `heaptrace check`: replays a trace through the host build of the real allocator core.
+ *
+ * The shadow heap is a host buffer of heap_size bytes placed at the same
+ * offset from a 4096-byte boundary as the kernel's heap base, so every
+ * alignment decision of kernel/heap.c comes out the same. Each alloc, free
+ * and marker of the trace is performed on the shadow heap; the events the
+ * shadow emits (split, alloc, free, coalesce, alloc_fail, marker) must equal
+ * the trace's, field by field (addresses compared as offsets from the base).
+ * The first difference is reported with its event number and both values.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "heap.h"
+#include "trace_reader.h"
+
+#define QUEUE_MAX 8   /* events one allocator call can emit (split + alloc, free + coalesce) */
+#define PENDING_MAX 4 /* trace events that may precede their driving event (a split) */
+
+struct shadow {
+	struct heap heap;       /* the real allocator core */
+	void *mem;              /* the buffer behind it */
+	uint64_t host_base;     /* where the shadow heap starts */
+	uint64_t trace_base;    /* where the traced heap starts */
+	bool started;           /* INIT replayed */
+	struct heap_event q[QUEUE_MAX]; /* events emitted by the shadow, not yet matched */
+	unsigned qh, qn;        /* queue head and length */
+	bool overflow;          /* the shadow emitted more than QUEUE_MAX at once */
+};
+
+static void shadow_sink(void *ctx, struct heap_event *ev)
+{
+	struct shadow *s = ctx;
+	if (s->qn == QUEUE_MAX) {
+		s->overflow = true;
+		return;
+	}
+	s->q[(s->qh + s->qn++) % QUEUE_MAX] = *ev;
+}
+
+static uint64_t to_trace(const struct shadow *s, uint64_t host)
+{
+	return host ? host - s->host_base + s->trace_base : 0;
+}
+
+static uint64_t to_host(const struct shadow *s, uint64_t addr)
+{
+	return addr - s->trace_base + s->host_base;
+}
+
+/* Rewrites a shadow event's addresses into the trace's address space. */
+static void shadow_translate(const struct shadow *s, struct heap_event *ev)
+{
+	switch (ev->kind) {
+	case HEAP_EV_SPLIT:
+	case HEAP_EV_COALESCE:
+	case HEAP_EV_REALLOC:
+		ev->addr2 = to_trace(s, ev->addr2);
+		/* fall through */
+	case HEAP_EV_INIT:
+	case HEAP_EV_ALLOC:
+	case HEAP_EV_FREE:
+		ev->addr = to_trace(s, ev->addr);
+		break;
+	}
+}
+
+/* JSON names of the fields a kind uses, in struct heap_event order:
+ * addr, size, block, addr2, size2 (NULL = unused). */
+static const char *const field_names[HEAP_EV_COUNT][5] = {
+	[HEAP_EV_INIT] = {"addr", "size", "min_block", NULL, NULL},
+	[HEAP_EV_ALLOC] = {"addr", "size", "block", NULL, NULL},
+	[HEAP_EV_FREE] = {"addr", "size", "block", NULL, NULL},
+	[HEAP_EV_SPLIT] = {"addr", "size", NULL, "rem_addr", "rem_size"},
+	[HEAP_EV_COALESCE] = {"addr", "size", NULL, "freed_addr", "freed_size"},
+	[HEAP_EV_ALLOC_FAIL] = {NULL, "size", "free", NULL, "largest"},
+	[HEAP_EV_REALLOC] = {"addr", "size", NULL, "old_addr", "old_size"},
+	[HEAP_EV_MARKER] = {NULL, NULL, NULL, NULL, NULL},
+	[HEAP_EV_DROP] = {NULL, "count", NULL, NULL, NULL},
+	[HEAP_EV_END] = {NULL, "events", "used", NULL, "dropped"},
+};
+
+/* Describes the first field in which the trace's event t and the shadow's s
+ * differ into what; returns false if they are the same. */
+static bool event_differs(const struct heap_event *t, const struct heap_event *s, char *what,
+			  size_t n)
+{
+	if (t->kind != s->kind) {
+		snprintf(what, n, "the trace has %s where the allocator core emits %s",
+			 heap_event_kind_name(t->kind), heap_event_kind_name(s->kind));
+		return true;
+	}
+	const uint64_t tv[5] = {t->addr, t->size, t->block, t->addr2, t->size2};
+	const uint64_t sv[5] = {s->addr, s->size, s->block, s->addr2, s->size2};
+	const bool is_addr[5] = {true, false, false, true, false};
+	for (int i = 0; i < 5; i++) {
+		const char *name = field_names[t->kind][i];
+		if (!name || tv[i] == sv[i])
+			continue;
+		if (is_addr[i])
+			snprintf(what, n, "%s %s: trace 0x%" PRIx64 ", allocator core 0x%" PRIx64,
+				 heap_event_kind_name(t->kind), name, tv[i], sv[i]);
+		else
+			snprintf(what, n, "%s %s: trace %" PRIu64 ", allocator core %" PRIu64,
+				 heap_event_kind_name(t->kind), name, tv[i], sv[i]);
+		return true;
+	}
+	bool uses_align = t->kind == HEAP_EV_ALLOC || t->kind == HEAP_EV_FREE ||
+			  t->kind == HEAP_EV_ALLOC_FAIL || t->kind == HEAP_EV_INIT;
+	if (uses_align && t->align_log2 != s->align_log2) {
+		snprintf(what, n, "%s align: trace %llu, allocator core %llu", heap_event_kind_name(t->kind),
+			 1ull << (t->align_log2 & 63), 1ull << (s->align_log2 & 63));
+		return true;
+	}
+	if ((t->kind == HEAP_EV_ALLOC || t->kind == HEAP_EV_ALLOC_FAIL) && t->examined != s->examined) {
+		snprintf(what, n, "%s ex (free blocks examined): trace %u, allocator core %u",
+			 heap_event_kind_name(t->kind), (unsigned)t->examined, (unsigned)s->examined);
+		return true;
+	}
+	if (t->kind == HEAP_EV_COALESCE && t->flags != s->flags) {
+		static const char *const m[] = {"none", "prev", "next", "both"};
+		snprintf(what, n, "coalesce merged: trace \"%s\", allocator core \"%s\"", m[t->flags & 3],
+			 m[s->flags & 3]);
+		return true;
+	}
+	if (t->caller != s->caller && t->kind != HEAP_EV_SPLIT && t->kind != HEAP_EV_COALESCE) {
+		snprintf(what, n, "%s caller: trace 0x%" PRIx64 ", allocator core 0x%" PRIx64,
+			 heap_event_kind_name(t->kind), t->caller, s->caller);
+		return true;
+	}
+	if (t->kind == HEAP_EV_MARKER && strncmp(t->name, s->name, sizeof t->name) != 0) {
+		snprintf(what, n, "marker name: trace \"%s\", allocator core \"%s\"", t->name, s->name);
+		return true;
+	}
+	return false;
+}
+
+struct checker {
+	const char *path;
+	trace_reader *r;
+	struct shadow sh;
+	struct heap_event pending[PENDING_MAX]; /* trace events waiting for their driver */
+	unsigned npending;
+	uint64_t replayed;      /* allocator calls replayed */
+	uint64_t matched;       /* trace events matched */
+	bool quiet;
+};
+
+/* Prints the verdict for a mismatch at trace event t (shadow's s, if any). */
+static int mismatch(struct checker *c, const struct heap_event *t, const struct heap_event *s,
+		    const char *what)
+{
+	if (t)
+		printf("%s: MISMATCH at event %" PRIu64 ": %s\n", c->path, t->seq, what);
+	else
+		printf("%s: MISMATCH: %s\n", c->path, what);
+	if (t) {
+		printf("  trace:          ");
+		trace_write_event(stdout, t, false);
+	}
+	if (s) {
+		struct heap_event e = *s;
+		e.seq = t ? t->seq : 0;
+		e.time = t ? t->time : 0;
+		printf("  allocator core: ");
+		trace_write_event(stdout, &e, false);
+	}
+	printf("%s: not a faithful record (%" PRIu64 " events matched before it)\n", c->path, c->matched);
+	return HT_EXIT_VERDICT;
+}
+
+/* Matches trace event t against the head of the shadow's queue. */
+static int match_one(struct checker *c, const struct heap_event *t)
+{
+	if (c->sh.qn == 0) {
+		char what[160];
+		snprintf(what, sizeof what, "the trace has %s but the allocator core emitted nothing more",
+			 heap_event_kind_name(t->kind));
+		return mismatch(c, t, NULL, what);
+	}
+	struct heap_event s = c->sh.q[c->sh.qh];
+	c->sh.qh = (c->sh.qh + 1) % QUEUE_MAX;
+	c->sh.qn--;
+	shadow_translate(&c->sh, &s);
+	char what[200];
+	if (event_differs(t, &s, what, sizeof what))
+		return mismatch(c, t, &s, what);
+	c->matched++;
+	return HT_EXIT_OK;
+}
+
+/* After an allocator call: the pending events, then t, against the queue. */
+static int match_call(struct checker *c, const struct heap_event *t)
+{
+	if (c->sh.overflow)
+		return mismatch(c, t, NULL, "the allocator core emitted too many events for one call");
+	for (unsigned i = 0; i < c->npending; i++) {
+		int rc = match_one(c, &c->pending[i]);
+		if (rc)
+			return rc;
+	}
+	c->npending = 0;
+	return match_one(c, t);
+}
+
+static int replay_init(struct checker *c, const struct heap_event *t)
+{
+	struct shadow *sh = &c->sh;
+	if (sh->started) {
+		free(sh->mem);
+		sh->mem = NULL;
+		sh->started = false;
+	}
+	uint64_t off = t->addr & 4095;
+	if (t->size > ((uint64_t)1 << 40)) {
+		fprintf(stderr, "heaptrace check: %s: event %" PRIu64 ": heap of %" PRIu64
+				" bytes is too large to shadow\n", c->path, t->seq, t->size);
+		return HT_EXIT_BAD_INPUT;
+	}
+	size_t len = (size_t)((off + t->size + 4095) & ~(uint64_t)4095);
+	sh->mem = aligned_alloc(4096, len ? len : 4096);
+	if (!sh->mem) {
+		fprintf(stderr, "heaptrace check: %s: no memory for a shadow heap of %" PRIu64 " bytes\n",
+			c->path, t->size);
+		return HT_EXIT_IO;
+	}
+	sh->host_base = (uint64_t)(uintptr_t)sh->mem + off;
+	sh->trace_base = t->addr;
+	sh->started = true;
+	if (!heap_init(&sh->heap, (void *)(uintptr_t)sh->host_base, (size_t)t->size, shadow_sink, sh))
+		return mismatch(c, t, NULL, "the allocator core refuses a heap of this size");
+	return match_call(c, t);
+}
+
+static int check_event(struct checker *c, const struct heap_event *t)
+{
+	struct shadow *sh = &c->sh;
+	if (sh->qn > 0) /* the shadow already emitted it: a coalesce after a free */
+		return match_one(c, t);
+	if (!sh->started && t->kind != HEAP_EV_INIT && t->kind != HEAP_EV_MARKER &&
+	    t->kind != HEAP_EV_END && t->kind != HEAP_EV_DROP)
+		return mismatch(c, t, NULL, "event before the heap's init");
+	size_t align = (size_t)1 << (t->align_log2 & 63);
+	switch (t->kind) {
+	case HEAP_EV_INIT:
+		return replay_init(c, t);
+	case HEAP_EV_SPLIT:
+	case HEAP_EV_COALESCE:
+		if (c->npending == PENDING_MAX) {
+			char what[120];
+			snprintf(what, sizeof what, "%s without the alloc or free that causes it",
+				 heap_event_kind_name(t->kind));
+			return mismatch(c, t, NULL, what);
+		}
+		c->pending[c->npending++] = *t;
+		return HT_EXIT_OK;
+	case HEAP_EV_ALLOC:
+	case HEAP_EV_ALLOC_FAIL: {
+		c->replayed++;
+		void *p = heap_alloc(&sh->heap, (size_t)t->size, align, (uintptr_t)t->caller);
+		(void)p;
+		return match_call(c, t);
+	}
+	case HEAP_EV_FREE: {
+		c->replayed++;
+		if (t->addr < sh->trace_base || t->addr - sh->trace_base >= sh->heap.len)
+			return mismatch(c, t, NULL, "free of an address outside the heap");
+		enum heap_error e = heap_free(&sh->heap, (void *)(uintptr_t)to_host(sh, t->addr),
+					      (size_t)t->size, align, (uintptr_t)t->caller);
+		if (e != HEAP_OK) {
+			char what[120];
+			snprintf(what, sizeof what, "the allocator core rejects this free: %s",
+				 heap_error_name(e));
+			return mismatch(c, t, NULL, what);
+		}
+		return match_call(c, t);
+	}
+	case HEAP_EV_MARKER:
+		if (!sh->started)
+			return HT_EXIT_OK;
+		heap_mark(&sh->heap, t->name);
+		return match_call(c, t);
+	case HEAP_EV_DROP: {
+		char what[160];
+		snprintf(what, sizeof what, "%" PRIu64 " events were dropped here: the trace cannot be "
+			 "verified past this point", t->size);
+		return mismatch(c, t, NULL, what);
+	}
+	case HEAP_EV_END:
+		if (c->npending)
+			return mismatch(c, &c->pending[0], NULL, "split without the alloc that causes it");
+		if (sh->started && t->block != sh->heap.used) {
+			char what[160];
+			snprintf(what, sizeof what, "end used: trace %" PRIu64 ", allocator core %zu", t->block,
+				 sh->heap.used);
+			return mismatch(c, t, NULL, what);
+		}
+		c->matched++;
+		return HT_EXIT_OK;
+	default: /* realloc: a summary of its own alloc and free, which were checked */
+		if (c->npending)
+			return mismatch(c, &c->pending[0], NULL, "split without the alloc that causes it");
+		c->matched++;
+		return HT_EXIT_OK;
+	}
+}
+
+static void check_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: heaptrace check [--quiet] TRACE\n\n"
+		"Replays TRACE (\"-\" reads stdin) through the host build of the allocator core\n"
+		"(kernel/heap.c) on a shadow heap with the traced heap's size and alignment, and\n"
+		"verifies that every address, split, coalesce, failure and search count matches.\n"
+		"The first mismatch is reported by event number with both values.\n\n"
+		"  --quiet   print nothing when the trace is faithful\n\n"
+		"Exit status: 0 faithful (a trace cut short is checked as far as it goes, and\n"
+		"said so), 1 mismatch (or dropped events, which make it unverifiable),\n"
+		"2 bad usage or unreadable/malformed trace, 3 no memory for the shadow heap.\n");
+}
+
+static int run_check(int argc, char **argv)
+{
+	struct checker c;
+	memset(&c, 0, sizeof c);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			check_usage(stdout);
+			return HT_EXIT_OK;
+		} else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
+			c.quiet = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "heaptrace check: unknown option '%s'\n", argv[i]);
+			check_usage(stderr);
+			return HT_EXIT_BAD_INPUT;
+		} else if (!c.path) {
+			c.path = argv[i];
+		} else {
+			fprintf(stderr, "heaptrace check: one trace only ('%s')\n", argv[i]);
+			return HT_EXIT_BAD_INPUT;
+		}
+	}
+	if (!c.path) {
+		check_usage(stderr);
+		return HT_EXIT_BAD_INPUT;
+	}
+	char err[512];
+	c.r = trace_reader_open(c.path, err, sizeof err);
+	if (!c.r) {
+		fprintf(stderr, "heaptrace check: %s\n", err);
+		return HT_EXIT_BAD_INPUT;
+	}
+	struct heap_event ev;
+	enum trace_read_status st;
+	int rc = HT_EXIT_OK;
+	uint64_t events = 0, last_seq = 0;
+	while (rc == HT_EXIT_OK && (st = trace_reader_next(c.r, &ev)) == TRACE_READ_EVENT) {
+		events++;
+		last_seq = ev.seq;
+		rc = check_event(&c, &ev);
+	}
+	if (rc == HT_EXIT_OK && st == TRACE_READ_ERROR) {
+		fprintf(stderr, "heaptrace check: %s\n", trace_reader_error(c.r));
+		rc = HT_EXIT_BAD_INPUT;
+	}
+	if (rc == HT_EXIT_OK && c.npending) {
+		rc = mismatch(&c, &c.pending[0], NULL, "the trace ends before the alloc this split belongs to");
+	} else if (rc == HT_EXIT_OK && c.sh.qn) {
+		struct heap_event s = c.sh.q[c.sh.qh];
+		shadow_translate(&c.sh, &s);
+		char what[160];
+		snprintf(what, sizeof what, "the trace ends after event %" PRIu64
+			 " but the allocator core also emits %s", last_seq, heap_event_kind_name(s.kind));
+		ev.seq = last_seq;
+		rc = mismatch(&c, NULL, &s, what);
+	}
+	if (rc == HT_EXIT_OK && c.sh.started) {
+		uintptr_t bad = 0;
+		enum heap_error e = heap_check(&c.sh.heap, &bad);
+		if (e != HEAP_OK) {
+			printf("%s: the shadow heap fails its own check at the end: %s at 0x%" PRIx64 "\n",
+			       c.path, heap_error_name(e), to_trace(&c.sh, (uint64_t)bad));
+			rc = HT_EXIT_VERDICT;
+		}
+	}
+	if (rc == HT_EXIT_OK && !c.quiet) {
+		bool complete = trace_reader_complete(c.r);
+		printf("%s: faithful: %" PRIu64 " events, %" PRIu64 " allocator calls replayed through the "
+		       "allocator core; every address, split and coalesce matches%s\n",
+		       c.path, events, c.replayed,
+		       complete ? "" : " (but the trace has no end event: it was cut short, checked as far as it goes)");
+	}
+	free(c.sh.mem);
+	trace_reader_close(c.r);
+	return rc;
+}
+
+HEAPTRACE_COMMAND(check, "[--quiet] TRACE", "replay through the allocator core; report the first mismatch",
+		  run_check);
