@@ -20,3 +20,5 @@ TRACE_ARGS ?=
 trace: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace
 	@BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" ICOUNT=$(ICOUNT) \
 	  trace/capture.sh $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace $(WORKLOAD) $(CHANNEL) $(OUT) $(TRACE_ARGS)
+
+SCRIPT_TESTS += trace/test/capture_test.sh
