@@ -8,6 +8,8 @@
  *
  * Ownership: the caller owns the memory handed to heap_init and the struct
  * heap itself; the allocator only writes inside [base, base + len).
+ * Not reentrant: callers serialise all calls on one heap (the trace sink must
+ * not allocate from the heap that calls it).
  */
 #ifndef HEAP_H
 #define HEAP_H
