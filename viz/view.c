@@ -3,8 +3,8 @@
  * The heap map unrolls the shown address range [lo, hi) onto rows of cells:
  * every block and free gap becomes a span [u0, u1) of "map pixels", laid out
  * row after row. Linear scale: span length is proportional to bytes.
- * Compressed scale: span length grows with log2 of the size, so a 16-byte
- * block next to a 64 KiB one still gets a few pixels.
+ * Compressed scale: span length grows with the square root of the size, so a
+ * 16-byte block next to a 64 KiB one gets 1/64 of its room, not 1/4096.
  */
 #include "view.h"
 
@@ -171,7 +171,7 @@ static void build_segs(struct view *v, viz_model *m, struct view_seg **segs, siz
 	double sum = 0;
 	for (size_t i = 0; i < *n; i++) {
 		struct view_seg *g = &(*segs)[i];
-		double wgt = v->compressed ? 1.0 + log2(1.0 + g->bytes / gran) : (double)g->bytes;
+		double wgt = v->compressed ? sqrt(g->bytes / gran) : (double)g->bytes;
 		g->u0 = sum;
 		sum += wgt;
 		g->u1 = sum;
@@ -538,6 +538,21 @@ static void draw_panel(struct view *v, render *r)
 				}
 			}
 		}
+	}
+	/* legend */
+	static const char *names[] = {"used", "free", "new", "freed", "split", "merged", "fail"};
+	const struct rcolor cols[] = {VIZ_COL_USED, VIZ_COL_FREE, VIZ_COL_NEW, VIZ_COL_FREED,
+				      VIZ_COL_SPLIT, VIZ_COL_MERGE, VIZ_COL_FAIL};
+	int lx = x, ly = p->y + p->h - 2 * lh - 4;
+	for (int i = 0; i < 7; i++) {
+		int tw = render_text_width(r, names[i]) + 18;
+		if (lx + tw > p->x + p->w) {
+			lx = x;
+			ly += lh;
+		}
+		render_rect(r, lx, ly + 3, 10, th - 6, cols[i]);
+		render_text(r, lx + 13, ly, names[i], VIZ_COL_DIM);
+		lx += tw;
 	}
 	render_clip(r, 0, 0, 0, 0);
 }
