@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "diff.h"
 #include "load.h"
 #include "png.h"
 #include "render.h"
@@ -138,19 +139,23 @@ static bool parse_args(int argc, char **argv, struct opts *o)
 	return true;
 }
 
-/* First event index where a and b differ (kind, addresses, sizes, flags), or
- * where one ends; SIZE_MAX if they are the same. A minimal lock-step
- * comparison: `heaptrace diff` (trace/diff.h) is the full one. */
-static size_t first_divergence(const viz_model *a, const viz_model *b)
+/* First event index where TRACE and OTHER differ, by heaptrace diff's lock-step
+ * comparison (trace/diff.h); SIZE_MAX if they agree. Returns false with the
+ * error printed if a trace cannot be read. */
+static bool first_divergence(const char *other, const char *trace, size_t *index)
 {
-	size_t na = viz_model_count(a), nb = viz_model_count(b), n = na < nb ? na : nb;
-	for (size_t i = 0; i < n; i++) {
-		const struct viz_event *x = viz_model_event(a, i), *y = viz_model_event(b, i);
-		if (x->kind != y->kind || x->addr != y->addr || x->size != y->size || x->block != y->block ||
-		    x->addr2 != y->addr2 || x->size2 != y->size2 || x->flags != y->flags || x->align_log2 != y->align_log2)
-			return i;
+	struct diff_result res;
+	struct diff_options opt = {.ignore_callers = false};
+	char err[512];
+	memset(&res, 0, sizeof res);
+	if (diff_run(other, trace, &opt, &res, err, sizeof err) != 0) {
+		fprintf(stderr, "heapviz: %s\n", err);
+		diff_result_free(&res);
+		return false;
 	}
-	return na == nb ? SIZE_MAX : n;
+	*index = res.diverged ? (size_t)res.first_index : SIZE_MAX;
+	diff_result_free(&res);
+	return true;
 }
 
 static bool dump_frame(render *r, const char *path)
@@ -366,7 +371,12 @@ int main(int argc, char **argv)
 	if (osrc) {
 		v.other = viz_source_model(osrc);
 		v.other_name = o.other;
-		v.divergence = first_divergence(v.m, v.other);
+		if (!first_divergence(o.other, o.trace, &v.divergence)) {
+			view_fini(&v);
+			viz_source_close(src);
+			viz_source_close(osrc);
+			return EXIT_USAGE;
+		}
 		v.divergence_known = true;
 		if (v.divergence == SIZE_MAX)
 			fprintf(stderr, "heapviz: the traces are the same event for event\n");

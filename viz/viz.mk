@@ -11,7 +11,9 @@ $(eval $(call host_program,viz-gentrace,viz/test/gentrace.c $(VIZ_WL_SRCS),))
 $(eval $(call host_program,viz-test-model,viz/test/test_model.c $(VIZ_MODEL_SRCS) $(VIZ_WL_SRCS) $(VIZ_RUNNER),))
 HOST_TESTS += viz-test-model
 
-VIZ_SRCS := viz/heapviz.c viz/view.c viz/load.c viz/png.c viz/render_sdl.c $(VIZ_MODEL_SRCS) trace/trace_reader.c
+# --compare reuses heaptrace diff's comparison (trace/diff.h), which needs the summary and model
+VIZ_SRCS := viz/heapviz.c viz/view.c viz/load.c viz/png.c viz/render_sdl.c $(VIZ_MODEL_SRCS) trace/trace_reader.c \
+            trace/diff.c trace/summary.c trace/heap_model.c
 $(eval $(call host_program,heapviz,$(VIZ_SRCS),$(SDL_LIBS) -lz $(CJSON_LIBS)))
 SCRIPT_TESTS += viz/test/snapshot.sh
 SCRIPT_TESTS += viz/test/window.sh viz/test/follow.sh

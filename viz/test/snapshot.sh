@@ -57,6 +57,16 @@ else
 	bad "snapshot at first-fail failed"
 fi
 
+# --compare: lock-step by event index, the first divergence found by heaptrace diff's logic
+sed 's/"i":6,"k":"alloc","t":7,"addr":"0x80400300","size":256/"i":6,"k":"alloc","t":7,"addr":"0x80400300","size":200/' \
+	"$T/t.jsonl" > "$T/u.jsonl"
+"$HV" --snapshot "$T/cmp.png" --at 7 --compare "$T/u.jsonl" "$T/t.jsonl" >/dev/null 2>"$T/err" &&
+	grep -q "first divergence at event 6" "$T/err" && [ "$($CHECK "$T/cmp.png")" = "1280x800" ] &&
+	ok "--compare finds the first divergence (event 6)" || bad "--compare: $(cat "$T/err")"
+"$HV" --snapshot "$T/cmp.png" --at 7 --compare "$T/t.jsonl" "$T/t.jsonl" >/dev/null 2>"$T/err" &&
+	grep -q "the same event for event" "$T/err" && ok "--compare of a trace with itself: no divergence" ||
+	bad "--compare same: $(cat "$T/err")"
+
 # the PNG checker itself rejects a damaged file (so the checks above can fail)
 cp "$T/end.png" "$T/broken.png"
 printf 'X' | dd of="$T/broken.png" bs=1 seek=40 conv=notrunc 2>/dev/null
