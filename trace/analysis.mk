@@ -15,3 +15,6 @@ HOST_TESTS += test_heap_model
 
 # gen_trace: JSON traces from the real allocator core, for script tests and the benchmark
 $(eval $(call host_program,gen_trace,trace/test/gen_trace.c $(ANALYSIS_TRACEGEN),$(CJSON_LIBS)))
+
+SCRIPT_TESTS += trace/test/test_stats.sh trace/test/test_check.sh
+BENCHES      += trace/test/bench_stats.sh

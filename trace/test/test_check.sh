@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# test_check.sh - `heaptrace check`: faithful traces from the real allocator core pass;
+# a trace with one altered address, split, search count or a missing event fails at
+# exactly that event number; drops, cut-short and corrupt traces give their exit codes.
+set -u
+BUILD=${BUILD:-build}
+HT=$BUILD/asan/bin/heaptrace
+GEN=$BUILD/asan/bin/gen_trace
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+
+# edit.py IN OUT KIND NTH FIELD DELTA: adds DELTA to FIELD of the NTH event of KIND
+# (hex addresses stay hex); prints the event number it changed. DELTA "drop" deletes the line.
+cat >"$tmp/edit.py" <<'PY'
+import json, sys
+src, dst, kind, nth, field, delta = sys.argv[1:7]
+nth = int(nth); seen = 0; out = []; changed = None
+for line in open(src):
+    if changed is None and ('"k":"%s"' % kind) in line:
+        if seen == nth:
+            o = json.loads(line); changed = o["i"]
+            if delta == "drop":
+                continue
+            v = o[field]
+            o[field] = hex(int(v, 16) + int(delta)) if isinstance(v, str) else v + int(delta)
+            line = json.dumps(o, separators=(",", ":")) + "\n"
+        seen += 1
+    out.append(line)
+open(dst, "w").writelines(out)
+print(changed)
+PY
+
+"$GEN" --ops 3000 --seed 5 "$tmp/churn.jsonl" || { echo "gen_trace failed"; echo "0 passed, 1 failed"; exit 1; }
+"$GEN" --workload frag --heap 65536 "$tmp/frag.jsonl"
+
+for t in churn frag; do
+	"$HT" check "$tmp/$t.jsonl" >"$tmp/out.txt"
+	check "a faithful $t trace passes (exit 0)" [ $? -eq 0 ]
+	check "... and says faithful" grep -q 'faithful' "$tmp/out.txt"
+done
+check "--quiet prints nothing on success" [ -z "$("$HT" check --quiet "$tmp/churn.jsonl")" ]
+
+# expect_mismatch NAME KIND NTH FIELD DELTA WANT: the edit must fail at its own event
+expect_mismatch() {
+	local name=$1 kind=$2 nth=$3 field=$4 delta=$5 want=$6
+	local ev
+	ev=$(python3 "$tmp/edit.py" "$tmp/churn.jsonl" "$tmp/bad.jsonl" "$kind" "$nth" "$field" "$delta")
+	"$HT" check "$tmp/bad.jsonl" >"$tmp/out.txt" 2>&1
+	local rc=$?
+	check "$name: exit 1" [ $rc -eq 1 ]
+	check "$name: reported at event $ev" grep -q "MISMATCH at event $ev: $want" "$tmp/out.txt"
+}
+expect_mismatch "altered alloc address" alloc 700 addr 16 "alloc addr: trace 0x"
+expect_mismatch "altered split remainder" split 300 rem_size 16 "split rem_size: trace"
+expect_mismatch "altered search count" alloc 1000 ex 1 "alloc ex (free blocks examined)"
+expect_mismatch "altered coalesce merge size" coalesce 50 size 32 "coalesce size: trace"
+# a coalesce missing: the shadow's coalesce meets the next trace event
+ev=$(python3 "$tmp/edit.py" "$tmp/churn.jsonl" "$tmp/bad.jsonl" coalesce 20 size drop)
+"$HT" check "$tmp/bad.jsonl" >"$tmp/out.txt"
+check "a missing coalesce fails (exit 1)" [ $? -eq 1 ]
+check "... at the event after it" grep -q "MISMATCH at event $((ev + 1)): the trace has .* where the allocator core emits coalesce" "$tmp/out.txt"
+check "both events are shown" [ "$(grep -c -E '^  (trace|allocator core): +\{' "$tmp/out.txt")" = 2 ]
+
+# a free the allocator core rejects (double free) is a mismatch (frag's first free merges
+# with nothing, so no coalesce follows it)
+first_free=$(grep -m1 '"k":"free"' "$tmp/frag.jsonl")
+{ head -n "$(grep -n -m1 '"k":"free"' "$tmp/frag.jsonl" | cut -d: -f1)" "$tmp/frag.jsonl"
+  echo "$first_free" | sed 's/"i":[0-9]*/"i":999999/'; } >"$tmp/double.jsonl"
+"$HT" check "$tmp/double.jsonl" >"$tmp/out.txt"
+check "a double free fails (exit 1)" [ $? -eq 1 ]
+check "... naming the allocator's verdict" grep -q "MISMATCH at event 999999: the allocator core rejects this free: double free" "$tmp/out.txt"
+
+# drops make a trace unverifiable; a cut-short trace is checked as far as it goes
+{ head -100 "$tmp/churn.jsonl"; echo '{"i":5000000,"k":"drop","t":1,"count":7}'; } >"$tmp/drop.jsonl"
+"$HT" check "$tmp/drop.jsonl" >"$tmp/out.txt"
+check "a trace with dropped events fails (exit 1)" [ $? -eq 1 ]
+check "... saying it cannot be verified" grep -q "7 events were dropped here" "$tmp/out.txt"
+"$GEN" --ops 400 --no-end "$tmp/cut.jsonl"
+"$HT" check "$tmp/cut.jsonl" >"$tmp/out.txt"
+check "a cut-short faithful trace passes (exit 0)" [ $? -eq 0 ]
+check "... and says it was cut short" grep -q "cut short" "$tmp/out.txt"
+
+# bad input
+printf '{"format":"heapscope-trace","version":1,"heap_base":"0x80400000","heap_size":65536}\nnot json\n' >"$tmp/corrupt.jsonl"
+"$HT" check "$tmp/corrupt.jsonl" 2>"$tmp/err.txt" >/dev/null
+check "a corrupt trace exits 2" [ $? -eq 2 ]
+check "... with file:line" grep -q "corrupt.jsonl:2: not a JSON object" "$tmp/err.txt"
+"$HT" check 2>/dev/null
+check "no trace argument exits 2" [ $? -eq 2 ]
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
