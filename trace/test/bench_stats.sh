@@ -32,6 +32,6 @@ measure() {
 
 for cmd in stats check; do
 	read -r wall user rss <<<"$(measure "$HT" $cmd "$trace")"
-	rate=$(awk -v e="$events" -v w="$wall" 'BEGIN { printf "%.2f", w > 0 ? e / w / 1e6 : 0 }')
+	rate=$(awk -v e="$events" -v w="$wall" 'BEGIN { printf "%.2f", (w > 0 ? e / w / 1e6 : 0) }')
 	echo "heaptrace $cmd: wall ${wall} s, user ${user} s, max RSS ${rss} KiB, ${rate} M events/s"
 done
