@@ -6,9 +6,9 @@ VIZ_WL_SRCS    := viz/test/workload.c kernel/heap.c
 VIZ_RUNNER     := kernel/test/host/host_runner.c
 
 # Random traces from the real allocator core, for tests and benches.
-$(eval $(call host_program,viz-gentrace,viz/test/gentrace.c $(VIZ_WL_SRCS),))
+$(eval $(call host_program,viz-gentrace,viz/test/gentrace.c trace/trace_reader.c $(VIZ_WL_SRCS),$(CJSON_LIBS)))
 
-$(eval $(call host_program,viz-test-model,viz/test/test_model.c $(VIZ_MODEL_SRCS) $(VIZ_WL_SRCS) $(VIZ_RUNNER),))
+$(eval $(call host_program,viz-test-model,viz/test/test_model.c $(VIZ_MODEL_SRCS) $(VIZ_WL_SRCS) trace/heap_model.c $(VIZ_RUNNER),))
 HOST_TESTS += viz-test-model
 
 # --compare reuses heaptrace diff's comparison (trace/diff.h), which needs the summary and model

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap_model.h"
 #include "model.h"
+#include "trace_reader.h"
 #include "test/test.h"
 #include "workload.h"
 
@@ -245,6 +247,94 @@ TEST_CASE(series_ends_at_the_tip_and_stays_bounded)
 		ASSERT_LT(s[i - 1].pos, s[i].pos);
 	wl_finish(&w);
 	viz_model_free(r.m);
+}
+
+/* ---- against the shared model (trace/heap_model.h) ------------------------ */
+
+struct both {
+	viz_model *m;
+	heap_model *ref;
+};
+
+static void both_sink(void *ctx, const struct heap_event *ev)
+{
+	struct both *b = ctx;
+	ASSERT(viz_model_append(b->m, ev));
+	char err[200];
+	ASSERT_MSG(heap_model_apply(b->ref, ev, err, sizeof err), "heap_model: %s", err);
+}
+
+/* FNV-1a over every live block's address, size and alloc event. */
+struct digest {
+	uint64_t h, n;
+};
+
+static void digest_add(struct digest *d, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		d->h = (d->h ^ ((v >> (8 * i)) & 0xff)) * 0x100000001b3ull;
+	d->n++;
+}
+
+static bool ref_block(void *ctx, const struct heap_model_block *b)
+{
+	struct digest *d = ctx;
+	digest_add(d, b->addr - WL_BASE);
+	digest_add(d, b->size);
+	digest_add(d, b->seq);
+	return true;
+}
+
+TEST_CASE(every_seek_shows_the_blocks_and_metrics_of_the_shared_heap_model)
+{
+	enum { CHECKS = 200 };
+	static struct {
+		size_t pos;
+		struct digest d;
+		struct heap_model_stats st;
+	} cp[CHECKS];
+	struct trace_header h = {.version = 1, .heap_base = WL_BASE, .heap_size = 1 << 17, .min_block = 16, .min_align = 16};
+	struct both b = {.m = viz_model_new(WL_BASE, 1 << 17, 16), .ref = heap_model_create(&h)};
+	ASSERT_NOT_NULL(b.m);
+	ASSERT_NOT_NULL(b.ref);
+	struct workload w;
+	ASSERT(wl_init(&w, 1 << 17, 777, both_sink, &b));
+	uint64_t rng = 5;
+	for (size_t k = 0; k < CHECKS;) {
+		wl_step(&w);
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		if ((rng >> 33) % 30 == 0) {
+			cp[k].pos = viz_model_count(b.m);
+			cp[k].d = (struct digest){0xcbf29ce484222325ull, 0};
+			heap_model_each_block(b.ref, 0, UINT64_MAX, ref_block, &cp[k].d);
+			heap_model_stats(b.ref, &cp[k].st);
+			k++;
+		}
+	}
+	for (size_t k = 0; k < CHECKS; k++) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		size_t c = (rng >> 33) % CHECKS;
+		viz_model_seek(b.m, cp[c].pos);
+		size_t n;
+		const struct viz_block *blk = viz_model_blocks(b.m, &n);
+		struct digest d = {0xcbf29ce484222325ull, 0};
+		for (size_t i = 0; i < n; i++) {
+			digest_add(&d, blk[i].off);
+			digest_add(&d, blk[i].bytes);
+			digest_add(&d, blk[i].born);
+		}
+		ASSERT_EQ(d.n, cp[c].d.n);
+		ASSERT_EQ(d.h, cp[c].d.h);
+		struct viz_metrics mt;
+		viz_model_metrics(b.m, &mt);
+		ASSERT_EQ(mt.used_bytes, cp[c].st.used_bytes);
+		ASSERT_EQ(mt.free_blocks, cp[c].st.free_blocks);
+		ASSERT_EQ(mt.largest_free, cp[c].st.largest_free);
+		ASSERT_EQ(mt.frag_sq_permille, (uint32_t)(cp[c].st.frag_sq * 1000 + 0.5));
+	}
+	wl_finish(&w);
+	heap_model_destroy(b.ref);
+	viz_model_free(b.m);
 }
 
 int main(void)
