@@ -21,8 +21,12 @@
 
 /* ---- primitives ----------------------------------------------------------- */
 
-static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
+static inline __attribute__((always_inline)) uint8_t *put_varint(uint8_t *p, uint64_t v)
 {
+	if (v < 0x80) {
+		*p++ = (uint8_t)v;
+		return p;
+	}
 	while (v >= 0x80) {
 		*p++ = (uint8_t)(v | 0x80);
 		v >>= 7;
@@ -53,7 +57,7 @@ static inline uint64_t expected_block(const struct wire_state *st, uint64_t size
 	return b < st->min_block ? st->min_block : b;
 }
 
-static bool kind_has_caller(unsigned kind)
+static inline bool kind_has_caller(unsigned kind)
 {
 	return kind == HEAP_EV_ALLOC || kind == HEAP_EV_FREE || kind == HEAP_EV_ALLOC_FAIL ||
 	       kind == HEAP_EV_REALLOC;
@@ -75,13 +79,16 @@ void wire_state_init(struct wire_state *st, bool instret)
 		st->cache[i] = 0;
 }
 
-/* The state change an event causes; identical on both sides. */
-static void wire_advance(struct wire_state *st, const struct heap_event *ev)
+/* The state change an event of kind `kind` causes; identical on both sides.
+ * Always inlined: with a constant kind the encoder's copy shrinks to the few
+ * stores that kind needs. */
+static inline __attribute__((always_inline)) void advance(struct wire_state *st,
+							  const struct heap_event *ev, unsigned kind)
 {
 	st->next_seq = ev->seq + 1;
 	st->time = ev->time;
 	st->instret = ev->instret;
-	switch (ev->kind) {
+	switch (kind) {
 	case HEAP_EV_INIT:
 		st->pred = ev->addr;
 		st->unit_log2 = ev->align_log2 <= 20 ? ev->align_log2 : 4;
@@ -102,13 +109,18 @@ static void wire_advance(struct wire_state *st, const struct heap_event *ev)
 	default:
 		break;
 	}
-	if (kind_has_caller(ev->kind)) {
+	if (kind_has_caller(kind)) {
 		unsigned s = cache_slot(ev->caller);
 		if (st->cache[s] != ev->caller) {
 			st->cache[s] = ev->caller;
 			st->prev_caller = ev->caller;
 		}
 	}
+}
+
+static void wire_advance(struct wire_state *st, const struct heap_event *ev)
+{
+	advance(st, ev, ev->kind);
 }
 
 size_t wire_encode_header(uint8_t *out, uint64_t time_hz, uint32_t flags, const char *name)
@@ -169,42 +181,42 @@ static size_t encode_raw(const struct heap_event *ev, uint8_t *out)
 	return (size_t)(p - out);
 }
 
+/* Finishes a compact event: tag byte, state advance, length. */
+#define COMPACT_DONE(KIND)                              \
+	do {                                            \
+		out[0] = (uint8_t)((KIND) | f);         \
+		advance(st, ev, (KIND));                \
+		return (size_t)(p - out);               \
+	} while (0)
+
 size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *out)
 {
 	const unsigned u = st->unit_log2;
 	const uint64_t umask = ((uint64_t)1 << u) - 1;
-	const unsigned default_align = u;
 	uint8_t *p = out + 1;
 	unsigned f = 0;
-	size_t len;
 
+	/* the stream stamps: consecutive seq (DROP skips its count), time and
+	 * instret never going back; anything else takes the escape form */
 	uint64_t want_seq = st->next_seq + (ev->kind == HEAP_EV_DROP ? ev->size : 0);
 	if (ev->seq != want_seq || ev->time < st->time)
 		goto raw;
-	if (st->instret_on ? ev->instret < st->instret : ev->instret != 0)
-		goto raw;
 	p = put_varint(p, ev->time - st->time);
-	if (st->instret_on)
+	if (st->instret_on) {
+		if (ev->instret < st->instret)
+			goto raw;
 		p = put_varint(p, ev->instret - st->instret);
+	} else if (ev->instret != 0) {
+		goto raw;
+	}
 
 	switch (ev->kind) {
-	case HEAP_EV_INIT:
-		if (ev->addr2 | ev->size2 | ev->caller | ev->examined | ev->flags)
-			goto raw;
-		p = put_varint(p, ev->addr);
-		p = put_varint(p, ev->size);
-		p = put_varint(p, ev->block);
-		*p++ = ev->align_log2;
-		break;
-	case HEAP_EV_ALLOC:
-	case HEAP_EV_FREE: {
+	case HEAP_EV_ALLOC: {
 		uint64_t da = ev->addr - st->pred;
 		uint64_t db = ev->block - expected_block(st, ev->size);
-		if ((da | db) & umask || ev->addr2 | ev->size2 | ev->flags)
+		if ((da | db) & umask)
 			goto raw;
-		if (ev->kind == HEAP_EV_FREE && ev->examined)
-			goto raw;
-		if (ev->align_log2 == default_align)
+		if (ev->align_log2 == u)
 			f |= F0;
 		else
 			*p++ = ev->align_log2;
@@ -218,40 +230,65 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		else
 			p = put_varint(p, zigzag((int64_t)db >> u));
 		p = put_caller(st, p, ev->caller, &f);
-		if (ev->kind == HEAP_EV_ALLOC)
-			p = put_varint(p, ev->examined);
-		break;
+		p = put_varint(p, ev->examined);
+		COMPACT_DONE(HEAP_EV_ALLOC);
+	}
+	case HEAP_EV_FREE: {
+		uint64_t da = ev->addr - st->pred;
+		uint64_t db = ev->block - expected_block(st, ev->size);
+		if ((da | db) & umask)
+			goto raw;
+		if (ev->align_log2 == u)
+			f |= F0;
+		else
+			*p++ = ev->align_log2;
+		if (da == 0)
+			f |= F3;
+		else
+			p = put_varint(p, zigzag((int64_t)da >> u));
+		p = put_varint(p, ev->size);
+		if (db == 0)
+			f |= F1;
+		else
+			p = put_varint(p, zigzag((int64_t)db >> u));
+		p = put_caller(st, p, ev->caller, &f);
+		COMPACT_DONE(HEAP_EV_FREE);
 	}
 	case HEAP_EV_SPLIT: {
 		uint64_t da = ev->addr - st->pred;
 		uint64_t off = ev->addr2 - ev->addr;
-		if ((da | off | ev->size | ev->size2) & umask || ev->addr2 < ev->addr ||
-		    ev->block | ev->caller | ev->examined | ev->flags | ev->align_log2)
+		bool none = (ev->addr2 | ev->size2) == 0; /* no remainder after the block */
+		if ((da | ev->size) & umask || (!none && ((off | ev->size2) & umask || ev->addr2 < ev->addr)))
 			goto raw;
 		if (da == 0)
 			f |= F3;
 		else
 			p = put_varint(p, zigzag((int64_t)da >> u));
 		p = put_varint(p, ev->size >> u);
-		p = put_varint(p, off >> u);
-		if (ev->size2 == ev->addr + ev->size - ev->addr2)
-			f |= F0;
-		else
-			p = put_varint(p, ev->size2 >> u);
-		break;
+		if (none) {
+			f |= F1;
+		} else {
+			p = put_varint(p, off >> u);
+			if (ev->size2 == ev->size - off)
+				f |= F0;
+			else
+				p = put_varint(p, ev->size2 >> u);
+		}
+		COMPACT_DONE(HEAP_EV_SPLIT);
 	}
 	case HEAP_EV_COALESCE: {
 		uint64_t back = ev->addr2 - ev->addr;
 		uint64_t rest = ev->size - back - ev->size2;
-		uint64_t da = ev->addr2 - st->pred;
-		if ((back | rest | da | ev->size2) & umask || ev->addr2 < ev->addr ||
-		    ev->size < back || ev->size - back < ev->size2 || ev->flags > 3 ||
-		    ev->block | ev->caller | ev->examined | ev->align_log2)
+		if ((back | ev->size | ev->size2) & umask || ev->addr2 < ev->addr ||
+		    ev->size < back || ev->size - back < ev->size2 || ev->flags > 3)
 			goto raw;
 		f |= (unsigned)ev->flags << 4;
 		if (ev->addr2 == st->last_free && ev->size2 == st->last_block) {
 			f |= F2;
 		} else {
+			uint64_t da = ev->addr2 - st->pred;
+			if (da & umask)
+				goto raw;
 			p = put_varint(p, zigzag((int64_t)da >> u));
 			p = put_varint(p, ev->size2 >> u);
 		}
@@ -260,12 +297,16 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		else
 			p = put_varint(p, back >> u);
 		p = put_varint(p, rest >> u);
-		break;
+		COMPACT_DONE(HEAP_EV_COALESCE);
 	}
+	case HEAP_EV_INIT:
+		p = put_varint(p, ev->addr);
+		p = put_varint(p, ev->size);
+		p = put_varint(p, ev->block);
+		*p++ = ev->align_log2;
+		COMPACT_DONE(HEAP_EV_INIT);
 	case HEAP_EV_ALLOC_FAIL:
-		if (ev->addr | ev->addr2 | ev->flags)
-			goto raw;
-		if (ev->align_log2 == default_align)
+		if (ev->align_log2 == u)
 			f |= F0;
 		else
 			*p++ = ev->align_log2;
@@ -274,52 +315,40 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		p = put_varint(p, ev->size2);
 		p = put_caller(st, p, ev->caller, &f);
 		p = put_varint(p, ev->examined);
-		break;
+		COMPACT_DONE(HEAP_EV_ALLOC_FAIL);
 	case HEAP_EV_REALLOC:
-		if (ev->block | ev->align_log2 | ev->examined | ev->flags)
-			goto raw;
 		p = put_varint(p, zigzag((int64_t)(ev->addr - st->pred)));
 		p = put_varint(p, ev->size);
 		p = put_varint(p, zigzag((int64_t)(ev->addr2 - st->pred)));
 		p = put_varint(p, ev->size2);
 		p = put_caller(st, p, ev->caller, &f);
-		break;
+		COMPACT_DONE(HEAP_EV_REALLOC);
 	case HEAP_EV_MARKER: {
-		if (ev->addr | ev->size | ev->block | ev->addr2 | ev->size2 | ev->caller |
-		    ev->examined | ev->flags | ev->align_log2)
-			goto raw;
 		size_t n = 0;
 		while (n < HEAP_MARKER_NAME_MAX && ev->name[n])
 			n++;
 		*p++ = (uint8_t)n;
 		for (size_t i = 0; i < n; i++)
 			*p++ = (uint8_t)ev->name[i];
-		break;
+		COMPACT_DONE(HEAP_EV_MARKER);
 	}
 	case HEAP_EV_DROP:
-		if (ev->addr | ev->block | ev->addr2 | ev->size2 | ev->caller | ev->examined |
-		    ev->flags | ev->align_log2)
-			goto raw;
 		p = put_varint(p, ev->size);
-		break;
+		COMPACT_DONE(HEAP_EV_DROP);
 	case HEAP_EV_END:
-		if (ev->addr | ev->addr2 | ev->caller | ev->examined | ev->align_log2 || ev->flags > 1)
+		if (ev->flags > 1)
 			goto raw;
 		if (ev->flags)
 			f |= F0;
 		p = put_varint(p, ev->size);
 		p = put_varint(p, ev->block);
 		p = put_varint(p, ev->size2);
-		break;
+		COMPACT_DONE(HEAP_EV_END);
 	default:
-		goto raw;
+		break;
 	}
-	out[0] = (uint8_t)(ev->kind | f);
-	len = (size_t)(p - out);
-	wire_advance(st, ev);
-	return len;
-raw:
-	len = encode_raw(ev, out);
+raw:;
+	size_t len = encode_raw(ev, out);
 	wire_advance(st, ev);
 	return len;
 }
@@ -493,12 +522,14 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 		}
 		break;
 	case HEAP_EV_SPLIT:
-		if (f & (F1 | F2))
+		if ((f & F2) || (f & (F0 | F1)) == (F0 | F1))
 			corrupt(&r, "unknown flags on a split tag");
 		e.addr = st->pred + ((f & F3) ? 0 : (uint64_t)unzigzag(get_varint(&r)) << u);
 		e.size = get_varint(&r) << u;
-		e.addr2 = e.addr + (get_varint(&r) << u);
-		e.size2 = (f & F0) ? e.addr + e.size - e.addr2 : get_varint(&r) << u;
+		if (!(f & F1)) {
+			e.addr2 = e.addr + (get_varint(&r) << u);
+			e.size2 = (f & F0) ? e.addr + e.size - e.addr2 : get_varint(&r) << u;
+		}
 		break;
 	case HEAP_EV_COALESCE: {
 		e.flags = (uint8_t)((f >> 4) & 3);

@@ -9,6 +9,10 @@
  *   header = "HTRW" version:u8 flags:u8 time_hz:varint name_len:u8 name[name_len]
  *   event  = tag:u8 fields...      tag = kind (low nibble) | flags (high nibble)
  *
+ * Fields a kind does not use (heap_event.h: "fields not listed are 0") are not
+ * carried by the compact form and decode as 0; unusual values of the fields a
+ * kind uses take the escape form, so such events round-trip exactly.
+ *
  * Ownership: the codec never allocates; callers own every buffer and struct.
  */
 #ifndef TRACE_WIRE_H

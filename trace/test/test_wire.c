@@ -189,6 +189,37 @@ TEST_CASE(split_then_alloc_pairs_take_few_bytes)
 	ASSERT_LE(bytes, pairs * 6); /* split: tag, dt, size, offset; alloc: tag, dt, size, caller, ex */
 }
 
+/* Zeroes the fields a kind does not use (heap_event.h: "fields not listed are 0";
+ * the compact form does not carry them). */
+static void normalize(struct heap_event *e)
+{
+	struct heap_event z;
+	memset(&z, 0, sizeof z);
+	z.kind = e->kind, z.seq = e->seq, z.time = e->time, z.instret = e->instret;
+	switch (e->kind) {
+	case HEAP_EV_INIT: z.addr = e->addr, z.size = e->size, z.block = e->block, z.align_log2 = e->align_log2; break;
+	case HEAP_EV_ALLOC: z.examined = e->examined; /* fall through */
+	case HEAP_EV_FREE:
+		z.addr = e->addr, z.size = e->size, z.block = e->block, z.align_log2 = e->align_log2, z.caller = e->caller;
+		break;
+	case HEAP_EV_SPLIT: z.addr = e->addr, z.size = e->size, z.addr2 = e->addr2, z.size2 = e->size2; break;
+	case HEAP_EV_COALESCE:
+		z.addr = e->addr, z.size = e->size, z.addr2 = e->addr2, z.size2 = e->size2, z.flags = e->flags;
+		break;
+	case HEAP_EV_ALLOC_FAIL:
+		z.size = e->size, z.block = e->block, z.size2 = e->size2, z.align_log2 = e->align_log2;
+		z.caller = e->caller, z.examined = e->examined;
+		break;
+	case HEAP_EV_REALLOC:
+		z.addr = e->addr, z.size = e->size, z.addr2 = e->addr2, z.size2 = e->size2, z.caller = e->caller;
+		break;
+	case HEAP_EV_MARKER: memcpy(z.name, e->name, sizeof z.name); break;
+	case HEAP_EV_DROP: z.size = e->size; break;
+	case HEAP_EV_END: z.size = e->size, z.block = e->block, z.size2 = e->size2, z.flags = e->flags; break;
+	}
+	*e = z;
+}
+
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
@@ -231,6 +262,7 @@ TEST_CASE(random_events_round_trip_exactly)
 		e->addr2 = rnd_value(), e->size2 = rnd_value(), e->caller = rnd_value();
 		if (e->kind == HEAP_EV_MARKER)
 			snprintf(e->name, sizeof e->name, "m%llu", (unsigned long long)(rnd() % 100000));
+		normalize(e);
 	}
 	size_t len = encode_all(evs, N, true, buf);
 	ASSERT_EQ(decode_all(buf, len, got, N), N);
@@ -307,6 +339,26 @@ TEST_CASE(flipped_bytes_never_crash_the_decoder)
 			corrupt++;
 	}
 	ASSERT_GT(corrupt, 0); /* many flips are caught; none may crash (ASan watches) */
+}
+
+TEST_CASE(split_without_remainder_takes_the_compact_form)
+{
+	struct wire_state st;
+	wire_state_init(&st, false);
+	uint8_t buf[WIRE_EVENT_MAX];
+	struct heap_event e;
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_SPLIT, e.addr = 0x1000, e.size = 112;
+	size_t len = wire_encode(&st, &e, buf);
+	ASSERT_LE(len, 6u);
+	ASSERT_NE(buf[0] & 0x0f, WIRE_TAG_RAW);
+	struct wire_state dec;
+	wire_state_init(&dec, false);
+	struct heap_event got;
+	size_t used;
+	const char *why;
+	ASSERT_EQ((int)wire_decode(&dec, buf, len, &got, &used, &why), (int)WIRE_OK);
+	assert_same_event(&e, &got);
 }
 
 TEST_CASE(fletcher16_detects_a_swapped_pair)
