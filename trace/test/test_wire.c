@@ -351,7 +351,7 @@ TEST_CASE(split_without_remainder_takes_the_compact_form)
 	e.kind = HEAP_EV_SPLIT, e.addr = 0x1000, e.size = 112;
 	size_t len = wire_encode(&st, &e, buf);
 	ASSERT_LE(len, 6u);
-	ASSERT_NE(buf[0] & 0x0f, WIRE_TAG_RAW);
+	ASSERT_NE(buf[0] & 0x0fu, WIRE_TAG_RAW);
 	struct wire_state dec;
 	wire_state_init(&dec, false);
 	struct heap_event got;
