@@ -130,6 +130,14 @@ const char *diff_field_name(unsigned kind, unsigned field)
 	return NULL;
 }
 
+/* Whether two heap addresses are the same place in their heaps (0 = none). */
+static bool addr_same(uint64_t a, uint64_t b, const struct diff_event_ctx *ctx)
+{
+	if (a == 0 || b == 0)
+		return a == b;
+	return a - ctx->base_heap == b - ctx->new_heap;
+}
+
 /* Whether two callers are the same code: equal addresses, or (unless
  * addresses are required) both resolved to the same function and source. */
 static bool caller_same(uint64_t a, uint64_t b, const struct diff_event_ctx *ctx)
@@ -155,7 +163,7 @@ unsigned diff_event_compare(const struct heap_event *a, const struct heap_event 
 		m |= DIFF_F_KIND;
 	if (a->seq != b->seq)
 		m |= DIFF_F_SEQ;
-	if (a->addr != b->addr)
+	if (!addr_same(a->addr, b->addr, ctx))
 		m |= DIFF_F_ADDR;
 	if (a->size != b->size)
 		m |= DIFF_F_SIZE;
@@ -165,7 +173,7 @@ unsigned diff_event_compare(const struct heap_event *a, const struct heap_event 
 		m |= DIFF_F_ALIGN;
 	if (a->examined != b->examined)
 		m |= DIFF_F_EXAMINED;
-	if (a->addr2 != b->addr2)
+	if (!addr_same(a->addr2, b->addr2, ctx))
 		m |= DIFF_F_ADDR2;
 	if (a->size2 != b->size2)
 		m |= DIFF_F_SIZE2;
@@ -346,7 +354,8 @@ int diff_run(const char *base_path, const char *new_path, const struct diff_opti
 			goto out;
 		}
 	}
-	struct diff_event_ctx ctx = {s[0].r, s[1].r, opt && opt->ignore_callers};
+	struct diff_event_ctx ctx = {s[0].r, s[1].r, opt && opt->ignore_callers,
+	                             out->base.header.heap_base, out->new.header.heap_base};
 	for (;;) {
 		if (!stream_next(&s[0], err, errlen) || !stream_next(&s[1], err, errlen))
 			goto out;

@@ -39,13 +39,16 @@ enum diff_field {
 	DIFF_F_NAME = 1u << 11,    /* marker name */
 };
 
-/* How callers are compared. Callers are equal if their addresses are, or if
- * both traces resolve them (sym records) to the same function, so a rebuilt
- * kernel whose code moved still runs in step. */
+/* How events are compared, so that a rebuilt kernel whose code or heap moved
+ * still runs in step: heap addresses are compared as offsets from each
+ * trace's heap base, and callers are equal if their addresses are, or if both
+ * traces resolve them (sym records) to the same function. */
 struct diff_event_ctx {
 	const trace_reader *base; /* for symbols; may be NULL */
 	const trace_reader *new;
 	bool ignore_callers; /* never report caller differences */
+	uint64_t base_heap;  /* heap base of each trace (header heap_base); */
+	uint64_t new_heap;   /* 0 and 0 compare addresses as they are */
 };
 
 /* The fields in which a and b differ (DIFF_F_* mask, 0 = same event).

@@ -28,6 +28,8 @@ endif
 # Deterministic workloads with a baseline trace in samples/baseline/<workload>.jsonl.
 BASELINE_DIR       := samples/baseline
 BASELINE_WORKLOADS ?= $(basename $(notdir $(wildcard $(BASELINE_DIR)/*.jsonl)))
+# Boot arguments of every gate run: fewer operations keep the baselines small.
+GATE_TRACE_ARGS ?= ops=300
 # What the gate tolerates; `make test` and `make baseline` use the same.
 GATE_FLAGS ?= --max-peak-growth 0% --max-frag-growth 0 --max-examined-growth 0% \
               --fail-on-new-failures --fail-on-new-leaks --fail-on-divergence --fail-on-incomplete
@@ -39,6 +41,9 @@ SCRIPT_TESTS += trace/test/gate_test.sh
 endif
 endif
 
+# the gate script reads these from the environment (make test runs it)
+export GATE_FLAGS GATE_TRACE_ARGS
+
 # make diff A=BASE B=NEW [DIFF_FLAGS="--max-peak-growth 5%"]
 diff: $(BUILD)/host/bin/heaptrace
 	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then \
@@ -48,6 +53,7 @@ diff: $(BUILD)/host/bin/heaptrace
 
 # make baseline [BASELINE_WORKLOADS="churn vector"]: captures each workload afresh,
 # shows how it differs from its current baseline, and replaces the baseline.
-baseline: all
-	@BUILD=$(BUILD) MAKE="$(MAKE)" GATE_FLAGS="$(GATE_FLAGS)" \
+baseline: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace
+	@BUILD=$(BUILD) MAKE="$(MAKE)" HEAPTRACE=$(BUILD)/host/bin/heaptrace \
+	  GATE_FLAGS="$(GATE_FLAGS)" GATE_TRACE_ARGS="$(GATE_TRACE_ARGS)" \
 	  trace/test/gate_test.sh --rewrite $(BASELINE_WORKLOADS)

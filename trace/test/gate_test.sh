@@ -7,21 +7,24 @@
 #   gate_test.sh --rewrite [W...]   `make baseline`: capture W (default: every baselined
 #                                   workload), show what changed, replace the baselines
 #
-# Environment: BUILD (build dir), MAKE, GATE_FLAGS (heaptrace diff thresholds; see
-# trace/diffexport.mk). Exit status: 0 ok, 1 regression or failed test, 2 usage, 3 capture failed.
+# Environment: BUILD (build dir), MAKE, HEAPTRACE (the heaptrace to use), GATE_FLAGS (heaptrace diff thresholds) and
+# GATE_TRACE_ARGS (boot arguments of every gate run, e.g. "ops=300" to keep the baselines small);
+# see trace/diffexport.mk. Exit status: 0 ok, 1 regression or failed test, 2 usage, 3 capture failed.
 set -u
 BUILD=${BUILD:-build}
 MAKE=${MAKE:-make}
 GATE_FLAGS=${GATE_FLAGS:---max-peak-growth 0% --max-frag-growth 0 --max-examined-growth 0% --fail-on-new-failures --fail-on-new-leaks --fail-on-divergence --fail-on-incomplete}
+GATE_TRACE_ARGS=${GATE_TRACE_ARGS-ops=300}
 BASELINE_DIR=samples/baseline
-HT=$BUILD/asan/bin/heaptrace
+HT=${HEAPTRACE:-$BUILD/asan/bin/heaptrace}
 [ -x "$HT" ] || HT=$BUILD/host/bin/heaptrace
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-# capture WORKLOAD OUT: a fresh trace of WORKLOAD, through the capture pipeline
+# capture WORKLOAD OUT [BOOTARGS]: a fresh trace of WORKLOAD, through the capture pipeline
 capture() {
-	if ! $MAKE --no-print-directory -s trace WORKLOAD="$1" OUT="$2" >"$T/capture-$1.log" 2>&1 ||
+	if ! $MAKE --no-print-directory -s trace WORKLOAD="$1" OUT="$2" \
+		TRACE_ARGS="$GATE_TRACE_ARGS${3:+ $3}" >"$T/capture-$1.log" 2>&1 ||
 		[ ! -s "$2" ]; then
 		echo "gate: capturing workload '$1' failed:" >&2
 		tail -15 "$T/capture-$1.log" | sed 's/^/  | /' >&2
@@ -109,6 +112,19 @@ if [ $rc = 1 ] && grep -q "first divergence at event" "$T/altered.diff"; then
 	ok gate_fails_on_an_altered_event
 else
 	no gate_fails_on_an_altered_event "exit $rc"
+fi
+
+# ... and when the workload runs with another seed (churn draws its operations from it)
+if [ -e "$BASELINE_DIR/churn.jsonl" ]; then
+	name=gate_fails_on_another_seed
+	if capture churn "$T/seed2.jsonl" seed=2; then
+		# shellcheck disable=SC2086
+		"$HT" diff $GATE_FLAGS "$BASELINE_DIR/churn.jsonl" "$T/seed2.jsonl" >/dev/null 2>&1
+		rc=$?
+		if [ $rc = 1 ]; then ok $name; else no $name "exit $rc"; fi
+	else
+		no $name "capture failed"
+	fi
 fi
 
 # ... and when the workload itself is different (another baseline, if there is one)
