@@ -27,3 +27,7 @@ LIVE_OUT ?= $(BUILD)/live.jsonl
 live: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace $(BUILD)/host/bin/heapviz
 	@BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" viz/live.sh $(KERNEL_ELF) \
 	  $(BUILD)/host/bin/heaptrace $(BUILD)/host/bin/heapviz $(WORKLOAD) $(LIVE_OUT) $(TRACE_ARGS)
+
+# key handling and playback, without drawing (render_sdl.c links but is not called)
+$(eval $(call host_program,viz-test-view,viz/test/test_view.c viz/view.c viz/render_sdl.c $(VIZ_MODEL_SRCS) $(VIZ_RUNNER),$(SDL_LIBS)))
+HOST_TESTS += viz-test-view

@@ -1,0 +1,193 @@
+/* test_view.c - host tests of heapviz's key handling and playback (view.c), driven
+ * with synthetic input on a model of known events; nothing is drawn. */
+#include <string.h>
+
+#include "model.h"
+#include "test/test.h"
+#include "view.h"
+
+#define BASE 0x80400000ull
+
+static struct heap_event ev(unsigned kind, uint64_t off, uint64_t block)
+{
+	struct heap_event e;
+	memset(&e, 0, sizeof e);
+	e.kind = (uint8_t)kind;
+	if (kind != HEAP_EV_ALLOC_FAIL && kind != HEAP_EV_MARKER)
+		e.addr = BASE + off;
+	e.size = block;
+	e.block = block;
+	if (kind == HEAP_EV_MARKER)
+		strcpy(e.name, "phase");
+	return e;
+}
+
+/* 0 init, 1 alloc A, 2 alloc B, 3 marker, 4 free A, 5 alloc_fail, 6 free B,
+ * 7 coalesce, 8 alloc C, 9 alloc_fail, 10 end */
+static viz_model *model(void)
+{
+	viz_model *m = viz_model_new(BASE, 4096, 16);
+	ASSERT_NOT_NULL(m);
+	struct heap_event evs[] = {
+		ev(HEAP_EV_INIT, 0, 0),      ev(HEAP_EV_ALLOC, 0, 1024),  ev(HEAP_EV_ALLOC, 1024, 2048),
+		ev(HEAP_EV_MARKER, 0, 0),    ev(HEAP_EV_FREE, 0, 1024),   ev(HEAP_EV_ALLOC_FAIL, 0, 3000),
+		ev(HEAP_EV_FREE, 1024, 2048), ev(HEAP_EV_COALESCE, 0, 4096), ev(HEAP_EV_ALLOC, 0, 64),
+		ev(HEAP_EV_ALLOC_FAIL, 0, 5000), ev(HEAP_EV_END, 0, 0),
+	};
+	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+		ASSERT(viz_model_append(m, &evs[i]));
+	return m;
+}
+
+static void key(struct view *v, int k, unsigned mod)
+{
+	struct rinput in = {.type = RI_KEY, .key = k, .mod = mod};
+	ASSERT_EQ((int)view_input(v, &in, 0), (int)VIEW_NONE);
+}
+
+TEST_CASE(arrows_step_and_home_end_jump)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	key(&v, RK_END, 0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)11);
+	key(&v, RK_LEFT, 0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)10);
+	key(&v, RK_HOME, 0);
+	key(&v, RK_RIGHT, 0);
+	key(&v, RK_RIGHT, 0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)2);
+	key(&v, RK_RIGHT, RMOD_SHIFT);
+	ASSERT_EQ(viz_model_pos(m), (size_t)11); /* clamped at the end */
+	view_fini(&v);
+	viz_model_free(m);
+}
+
+TEST_CASE(f_and_shift_f_visit_alloc_failures_in_order)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	key(&v, 'f', 0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)6); /* just after event 5 */
+	key(&v, 'f', 0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)10);
+	key(&v, 'f', 0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)10); /* no further one: stays, says so */
+	ASSERT(v.message[0] != 0);
+	key(&v, 'f', RMOD_SHIFT);
+	ASSERT_EQ(viz_model_pos(m), (size_t)6);
+	view_fini(&v);
+	viz_model_free(m);
+}
+
+TEST_CASE(p_c_and_m_jump_to_peak_coalesce_and_marker)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	key(&v, 'c', 0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)8);
+	key(&v, 'm', RMOD_SHIFT);
+	ASSERT_EQ(viz_model_pos(m), (size_t)4);
+	key(&v, 'p', 0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)3); /* A and B live: 3072 bytes */
+	view_fini(&v);
+	viz_model_free(m);
+}
+
+TEST_CASE(space_plays_at_the_set_speed_and_pauses)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	v.speed = 4;
+	key(&v, ' ', 0);
+	ASSERT(v.playing);
+	view_tick(&v, 500); /* 2 events */
+	ASSERT_EQ(viz_model_pos(m), (size_t)2);
+	key(&v, '+', 0); /* 8 events/s */
+	view_tick(&v, 250);
+	ASSERT_EQ(viz_model_pos(m), (size_t)4);
+	key(&v, ' ', 0);
+	view_tick(&v, 1000);
+	ASSERT_EQ(viz_model_pos(m), (size_t)4);
+	key(&v, ' ', 0);
+	view_tick(&v, 10000); /* runs into the end and stops */
+	ASSERT_EQ(viz_model_pos(m), (size_t)11);
+	ASSERT(!v.playing);
+	view_fini(&v);
+	viz_model_free(m);
+}
+
+TEST_CASE(following_stays_live_until_the_user_scrubs_back)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	v.follow = v.live = true;
+	view_tick(&v, 16);
+	ASSERT_EQ(viz_model_pos(m), (size_t)11);
+	key(&v, RK_HOME, 0);
+	ASSERT(!v.live);
+	struct heap_event more = ev(HEAP_EV_MARKER, 0, 0);
+	ASSERT(viz_model_append(m, &more));
+	view_tick(&v, 16);
+	ASSERT_EQ(viz_model_pos(m), (size_t)0);
+	key(&v, RK_END, 0);
+	ASSERT(v.live);
+	ASSERT(viz_model_append(m, &more));
+	view_tick(&v, 16);
+	ASSERT_EQ(viz_model_pos(m), (size_t)13);
+	view_fini(&v);
+	viz_model_free(m);
+}
+
+TEST_CASE(zoom_narrows_the_range_and_zero_resets_it)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	key(&v, 'z', 0);
+	ASSERT_EQ(v.hi - v.lo, (uint64_t)2048);
+	ASSERT_EQ(v.lo, (uint64_t)1024); /* around the middle */
+	key(&v, 'z', 0);
+	key(&v, 'z', 0);
+	key(&v, 'z', 0);
+	key(&v, 'z', 0);
+	ASSERT_GE(v.hi - v.lo, (uint64_t)256); /* never below 16 granules */
+	key(&v, '0', 0);
+	ASSERT_EQ(v.lo, (uint64_t)0);
+	ASSERT_EQ(v.hi, (uint64_t)4096);
+	key(&v, 's', 0);
+	ASSERT(v.compressed);
+	key(&v, 'a', 0);
+	ASSERT_EQ((int)v.colour, (int)VIEW_COLOUR_AGE);
+	view_fini(&v);
+	viz_model_free(m);
+}
+
+TEST_CASE(q_and_escape_quit_and_d_dumps)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	struct rinput in = {.type = RI_KEY, .key = 'q'};
+	ASSERT_EQ((int)view_input(&v, &in, 0), (int)VIEW_QUIT);
+	in.key = 'h';
+	ASSERT_EQ((int)view_input(&v, &in, 0), (int)VIEW_NONE);
+	ASSERT(v.help);
+	in.key = RK_ESCAPE; /* closes the help first */
+	ASSERT_EQ((int)view_input(&v, &in, 0), (int)VIEW_NONE);
+	ASSERT_EQ((int)view_input(&v, &in, 0), (int)VIEW_QUIT);
+	in.key = 'd';
+	ASSERT_EQ((int)view_input(&v, &in, 0), (int)VIEW_DUMP);
+	view_fini(&v);
+	viz_model_free(m);
+}
+
+int main(void)
+{
+	return test_main();
+}
