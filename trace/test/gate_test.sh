@@ -51,13 +51,14 @@ if [ "${1:-}" = --rewrite ]; then
 		capture "$w" "$T/$w.jsonl" || { status=3; continue; }
 		base=$BASELINE_DIR/$w.jsonl
 		if [ -e "$base" ]; then
-			# shellcheck disable=SC2086
-			if "$HT" diff $GATE_FLAGS "$base" "$T/$w.jsonl" >"$T/diff.txt"; then
-				echo "$w: unchanged within the gate's thresholds"
-			else
-				cat "$T/diff.txt"
-				echo "$w: CHANGED (above: old baseline vs new)"
+			if "$HT" diff --fail-on-divergence "$base" "$T/$w.jsonl" >/dev/null 2>&1; then
+				# the same events: keep the old file (only timestamps would change)
+				echo "$w: unchanged (same events); baseline kept"
+				continue
 			fi
+			# shellcheck disable=SC2086
+			"$HT" diff $GATE_FLAGS "$base" "$T/$w.jsonl"
+			echo "$w: CHANGED (above: old baseline vs new); baseline replaced"
 		else
 			echo "$w: new baseline ($(grep -c '"i":' "$T/$w.jsonl") events)"
 		fi
