@@ -1,17 +1,20 @@
-/* heap_model.c - heap state rebuilt from trace events: live blocks in a hash table, free gaps in a treap.
+/* heap_model.c - heap state rebuilt from trace events: live blocks and free gaps in hash tables.
  *
- * Live blocks are only ever looked up by their exact address (a free names
- * its block; span walks step from one span's end to the next's start), so
- * they sit in an open-addressing hash table. Free gaps need ordered queries
- * (the gap containing an address, the gap before a freed block), so they
- * live in a treap (a randomised binary search tree keyed by address) whose
- * nodes sit in one growable array and link by 32-bit index: a replay of
- * millions of events does no per-event malloc. The treap is augmented with
- * the largest size in every subtree: the largest free block is the root's
- * figure, kept exact through every split and merge.
+ * Everything the replay asks is by exact address, because the allocator's
+ * events name their blocks: a free names its block, its neighbours are the
+ * gap ending where it starts and the gap starting where it ends, a split
+ * names the gap it cuts, an alloc without a split takes a whole gap that
+ * starts at its address. So live blocks sit in one open-addressing hash
+ * table, and free gaps in a pool indexed by two hash tables (by start and by
+ * end) plus a binary max-heap by size, whose top is the largest free block:
+ * O(1) lookups and O(log n) updates on compact arrays, no per-event malloc.
+ * Ordered questions (which span contains an arbitrary address) scan the gaps;
+ * only error messages and the start of a span walk ask them.
  *
- *   gaps treap node: { addr, size, max (largest size below), l, r, prio }
- *   blocks table slot: struct heap_model_block (size 0 = empty slot)
+ *   gap pool:   struct gap { addr, size, pos in max-heap }
+ *   by_start:   gap start -> gap      by_end: gap end -> gap
+ *   max-heap:   gap indices, parent size >= child size
+ *   blocks:     struct heap_model_block by address (size 0 = empty slot)
  *
  * Invariant: live blocks and gaps tile [base, base + size) exactly, and no
  * two gaps touch (a free merges with its free neighbours).
@@ -26,22 +29,21 @@
 
 #include "trace_reader.h"
 
-#define NIL 0u /* index 0 of every node array is unused: the null link */
+#define NOGAP UINT32_MAX /* "no such free gap" */
 
-struct tnode {
-	struct heap_model_block b; /* key = b.addr; gaps use addr and size only */
-	uint64_t max;              /* gaps: largest b.size in this subtree */
-	uint32_t l, r;             /* children, NIL if none */
-	uint32_t prio;             /* heap priority (random) */
+/* A free gap: an entry of the gap pool. */
+struct gap {
+	uint64_t addr, size; /* the free block */
+	uint32_t pos;        /* its index in the max-heap; next free slot while unused */
 };
 
-struct tree {
-	struct tnode *n;   /* n[1 .. used) are nodes; n[0] is NIL */
-	uint32_t cap;      /* slots allocated */
-	uint32_t used;     /* slots ever handed out (+1 for NIL) */
-	uint32_t root;     /* NIL if empty */
-	uint32_t free_list; /* recycled slots, linked through .l */
-	uint64_t count;    /* nodes in the tree */
+/* Exact-address index of gaps (by start or by end): linear probing,
+ * backward-shift deletion; val is the gap's index + 1, 0 for an empty slot. */
+struct umap {
+	uint64_t *key;
+	uint32_t *val;
+	size_t cap;  /* a power of two */
+	size_t count;
 };
 
 /* Live blocks by address: linear probing, backward-shift deletion. */
@@ -53,12 +55,17 @@ struct bmap {
 
 struct heap_model {
 	struct bmap blocks;        /* live blocks */
-	struct tree gaps;          /* free blocks */
+	struct gap *gp;            /* gap pool */
+	uint32_t gcap, gused;      /* slots allocated, slots ever used */
+	uint32_t gfree;            /* first recycled slot, NOGAP if none */
+	uint32_t *hp;              /* max-heap of gap indices by size (hn of them) */
+	uint32_t hn;
+	struct umap by_start;      /* gap start -> gap */
+	struct umap by_end;        /* gap end -> gap */
 	uint64_t base, size;       /* the heap */
 	bool started;              /* INIT seen (or created from a header) */
 	bool lossy;                /* a DROP was applied */
 	unsigned __int128 sumsq;   /* sum of the squares of the free block sizes */
-	uint32_t rng;              /* treap priorities */
 	/* the SPLIT waiting for its ALLOC, and the FREE that a COALESCE may follow */
 	bool split_pending;
 	uint64_t split_addr, split_size, split_rem_addr, split_rem_size, split_seq;
@@ -68,197 +75,181 @@ struct heap_model {
 	struct heap_model_stats st;
 };
 
-/* ---- treap ------------------------------------------------------------------ */
+/* ---- gap indexes ----------------------------------------------------------------- */
 
-static uint32_t rng_next(heap_model *m)
+static inline size_t addr_hash(uint64_t addr, size_t cap)
 {
-	uint32_t x = m->rng;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return m->rng = x;
+	return (size_t)(((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
 }
 
-static void tree_clear(struct tree *t)
+static uint32_t umap_find(const struct umap *t, uint64_t key)
 {
-	t->used = 1;
-	t->root = NIL;
-	t->free_list = NIL;
-	t->count = 0;
+	size_t i = addr_hash(key, t->cap);
+	for (;;) {
+		uint32_t v = t->val[i];
+		if (v == 0)
+			return NOGAP;
+		if (t->key[i] == key)
+			return v - 1;
+		i = (i + 1) & (t->cap - 1);
+	}
 }
 
-static bool tree_reserve(struct tree *t)
+static void umap_put(struct umap *t, uint64_t key, uint32_t idx)
 {
-	if (t->free_list != NIL || t->used < t->cap)
-		return true;
-	uint32_t ncap = t->cap ? t->cap * 2 : 1024;
-	if (ncap <= t->cap)
+	size_t i = addr_hash(key, t->cap);
+	while (t->val[i] && t->key[i] != key)
+		i = (i + 1) & (t->cap - 1);
+	if (!t->val[i])
+		t->count++;
+	t->key[i] = key;
+	t->val[i] = idx + 1;
+}
+
+static bool umap_grow(struct umap *t, size_t ncap)
+{
+	uint64_t *nk = malloc(ncap * sizeof *nk);
+	uint32_t *nv = calloc(ncap, sizeof *nv);
+	if (!nk || !nv) {
+		free(nk);
+		free(nv);
 		return false;
-	struct tnode *nn = realloc(t->n, (size_t)ncap * sizeof *nn);
-	if (!nn)
-		return false;
-	t->n = nn;
-	t->cap = ncap;
+	}
+	struct umap n = {nk, nv, ncap, 0};
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->val[i])
+			umap_put(&n, t->key[i], t->val[i] - 1);
+	free(t->key);
+	free(t->val);
+	*t = n;
 	return true;
 }
 
-/* A new node (tree_reserve must have succeeded). */
-static uint32_t node_new(heap_model *m, struct tree *t, const struct heap_model_block *b)
+static bool umap_reserve(struct umap *t)
 {
-	uint32_t i;
-	if (t->free_list != NIL) {
-		i = t->free_list;
-		t->free_list = t->n[i].l;
-	} else {
-		i = t->used++;
-	}
-	struct tnode *x = &t->n[i];
-	x->b = *b;
-	x->max = b->size;
-	x->l = x->r = NIL;
-	x->prio = rng_next(m);
-	t->count++;
-	return i;
+	return (t->count + 1) * 2 <= t->cap || umap_grow(t, t->cap ? t->cap * 2 : 1024);
 }
 
-static void node_release(struct tree *t, uint32_t i)
+static void umap_remove(struct umap *t, uint64_t key)
 {
-	t->n[i].l = t->free_list;
-	t->free_list = i;
+	size_t mask = t->cap - 1, i = addr_hash(key, t->cap);
+	while (t->val[i] && t->key[i] != key)
+		i = (i + 1) & mask;
+	if (!t->val[i])
+		return;
+	for (size_t j = i;;) {
+		j = (j + 1) & mask;
+		if (!t->val[j])
+			break;
+		size_t home = addr_hash(t->key[j], t->cap);
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			t->key[i] = t->key[j];
+			t->val[i] = t->val[j];
+			i = j;
+		}
+	}
+	t->val[i] = 0;
 	t->count--;
 }
 
-static inline void node_update(struct tnode *n, uint32_t i)
+static void umap_clear(struct umap *t)
 {
-	uint64_t mx = n[i].b.size;
-	if (n[i].l && n[n[i].l].max > mx)
-		mx = n[n[i].l].max;
-	if (n[i].r && n[n[i].r].max > mx)
-		mx = n[n[i].r].max;
-	n[i].max = mx;
+	if (t->val)
+		memset(t->val, 0, t->cap * sizeof *t->val);
+	t->count = 0;
 }
 
-/* Splits t at key: *a gets keys < key, *b keys >= key. */
-static void treap_split(struct tnode *n, uint32_t t, uint64_t key, uint32_t *a, uint32_t *b)
+/* ---- the max-heap of gaps by size ------------------------------------------------ */
+
+static inline void hp_set(heap_model *m, uint32_t pos, uint32_t g)
 {
-	if (t == NIL) {
-		*a = *b = NIL;
-		return;
+	m->hp[pos] = g;
+	m->gp[g].pos = pos;
+}
+
+static void hp_up(heap_model *m, uint32_t pos)
+{
+	uint32_t g = m->hp[pos];
+	uint64_t sz = m->gp[g].size;
+	while (pos > 0) {
+		uint32_t parent = (pos - 1) / 2;
+		if (m->gp[m->hp[parent]].size >= sz)
+			break;
+		hp_set(m, pos, m->hp[parent]);
+		pos = parent;
 	}
-	if (n[t].b.addr < key) {
-		treap_split(n, n[t].r, key, &n[t].r, b);
-		*a = t;
-	} else {
-		treap_split(n, n[t].l, key, a, &n[t].l);
-		*b = t;
+	hp_set(m, pos, g);
+}
+
+static void hp_down(heap_model *m, uint32_t pos)
+{
+	uint32_t g = m->hp[pos];
+	uint64_t sz = m->gp[g].size;
+	for (;;) {
+		uint32_t c = 2 * pos + 1;
+		if (c >= m->hn)
+			break;
+		if (c + 1 < m->hn && m->gp[m->hp[c + 1]].size > m->gp[m->hp[c]].size)
+			c++;
+		if (m->gp[m->hp[c]].size <= sz)
+			break;
+		hp_set(m, pos, m->hp[c]);
+		pos = c;
 	}
-	node_update(n, t);
+	hp_set(m, pos, g);
 }
 
-/* Joins a and b, every key of a below every key of b. */
-static uint32_t treap_merge(struct tnode *n, uint32_t a, uint32_t b)
+/* ---- gaps ------------------------------------------------------------------------- */
+
+static void gaps_clear(heap_model *m)
 {
-	if (a == NIL)
-		return b;
-	if (b == NIL)
-		return a;
-	if (n[a].prio > n[b].prio) {
-		n[a].r = treap_merge(n, n[a].r, b);
-		node_update(n, a);
-		return a;
-	}
-	n[b].l = treap_merge(n, a, n[b].l);
-	node_update(n, b);
-	return b;
+	m->gused = 0;
+	m->gfree = NOGAP;
+	m->hn = 0;
+	umap_clear(&m->by_start);
+	umap_clear(&m->by_end);
 }
 
-/* Inserts node i (its key not yet present). */
-static uint32_t treap_insert(struct tnode *n, uint32_t t, uint32_t i)
+/* Room for one more gap everywhere; false when out of memory. */
+static bool gap_reserve(heap_model *m)
 {
-	if (t == NIL)
-		return i;
-	if (n[i].prio > n[t].prio) {
-		treap_split(n, t, n[i].b.addr, &n[i].l, &n[i].r);
-		node_update(n, i);
-		return i;
-	}
-	if (n[i].b.addr < n[t].b.addr)
-		n[t].l = treap_insert(n, n[t].l, i);
-	else
-		n[t].r = treap_insert(n, n[t].r, i);
-	node_update(n, t);
-	return t;
-}
-
-/* Removes the node keyed key; *out receives its index (NIL if absent). */
-static uint32_t treap_erase(struct tnode *n, uint32_t t, uint64_t key, uint32_t *out)
-{
-	if (t == NIL) {
-		*out = NIL;
-		return NIL;
-	}
-	if (key == n[t].b.addr) {
-		*out = t;
-		return treap_merge(n, n[t].l, n[t].r);
-	}
-	if (key < n[t].b.addr)
-		n[t].l = treap_erase(n, n[t].l, key, out);
-	else
-		n[t].r = treap_erase(n, n[t].r, key, out);
-	node_update(n, t);
-	return t;
-}
-
-/* Sets the size of the node keyed key (present), refreshing the maxima. */
-static void treap_resize(struct tnode *n, uint32_t t, uint64_t key, uint64_t size)
-{
-	if (key == n[t].b.addr)
-		n[t].b.size = size;
-	else if (key < n[t].b.addr)
-		treap_resize(n, n[t].l, key, size);
-	else
-		treap_resize(n, n[t].r, key, size);
-	node_update(n, t);
-}
-
-static uint32_t tree_find(const struct tree *t, uint64_t key)
-{
-	uint32_t i = t->root;
-	while (i != NIL && t->n[i].b.addr != key)
-		i = key < t->n[i].b.addr ? t->n[i].l : t->n[i].r;
-	return i;
-}
-
-/* The node with the largest key <= key, or NIL. */
-static uint32_t tree_pred(const struct tree *t, uint64_t key)
-{
-	uint32_t i = t->root, best = NIL;
-	while (i != NIL) {
-		if (t->n[i].b.addr <= key) {
-			best = i;
-			i = t->n[i].r;
-		} else {
-			i = t->n[i].l;
-		}
-	}
-	return best;
-}
-
-static bool tree_add(heap_model *m, struct tree *t, const struct heap_model_block *b)
-{
-	if (!tree_reserve(t))
+	if (!umap_reserve(&m->by_start) || !umap_reserve(&m->by_end))
 		return false;
-	uint32_t i = node_new(m, t, b);
-	t->root = treap_insert(t->n, t->root, i);
+	if (m->gfree != NOGAP || m->gused < m->gcap)
+		return true;
+	uint32_t ncap = m->gcap ? m->gcap * 2 : 1024;
+	struct gap *ng = realloc(m->gp, (size_t)ncap * sizeof *ng);
+	if (!ng)
+		return false;
+	m->gp = ng;
+	uint32_t *nh = realloc(m->hp, (size_t)ncap * sizeof *nh);
+	if (!nh)
+		return false;
+	m->hp = nh;
+	m->gcap = ncap;
 	return true;
 }
 
-static void tree_remove(struct tree *t, uint64_t key)
+static inline uint32_t gap_at(const heap_model *m, uint64_t addr)
 {
-	uint32_t out;
-	t->root = treap_erase(t->n, t->root, key, &out);
-	if (out != NIL)
-		node_release(t, out);
+	return umap_find(&m->by_start, addr);
+}
+
+static inline uint32_t gap_ending(const heap_model *m, uint64_t addr)
+{
+	return umap_find(&m->by_end, addr);
+}
+
+/* The gap with the largest start <= addr (a scan: for messages and span lookups). */
+static uint32_t gap_pred(const heap_model *m, uint64_t addr)
+{
+	uint32_t best = NOGAP;
+	for (uint32_t i = 0; i < m->hn; i++) {
+		uint32_t g = m->hp[i];
+		if (m->gp[g].addr <= addr && (best == NOGAP || m->gp[g].addr > m->gp[best].addr))
+			best = g;
+	}
+	return best;
 }
 
 /* ---- live-block table ----------------------------------------------------------- */
@@ -366,33 +357,63 @@ static void gap_count(heap_model *m, uint64_t size, int sign)
 	}
 }
 
-static bool gap_add(heap_model *m, uint64_t addr, uint64_t size)
+/* Adds the gap [addr, addr + size) (gap_reserve must have succeeded). */
+static void gap_add(heap_model *m, uint64_t addr, uint64_t size)
 {
-	struct heap_model_block g = {.addr = addr, .size = size};
-	if (!tree_add(m, &m->gaps, &g))
-		return false;
+	uint32_t g;
+	if (m->gfree != NOGAP) {
+		g = m->gfree;
+		m->gfree = m->gp[g].pos;
+	} else {
+		g = m->gused++;
+	}
+	m->gp[g].addr = addr;
+	m->gp[g].size = size;
+	umap_put(&m->by_start, addr, g);
+	umap_put(&m->by_end, addr + size, g);
+	m->hp[m->hn] = g;
+	m->gp[g].pos = m->hn++;
+	hp_up(m, m->gp[g].pos);
 	gap_count(m, size, +1);
-	return true;
 }
 
-static void gap_remove(heap_model *m, uint64_t addr, uint64_t size)
+static void gap_remove(heap_model *m, uint32_t g)
 {
-	tree_remove(&m->gaps, addr);
-	gap_count(m, size, -1);
+	struct gap *x = &m->gp[g];
+	umap_remove(&m->by_start, x->addr);
+	umap_remove(&m->by_end, x->addr + x->size);
+	gap_count(m, x->size, -1);
+	uint32_t pos = x->pos, last = m->hp[--m->hn];
+	if (pos != m->hn) {
+		hp_set(m, pos, last);
+		hp_up(m, pos);
+		hp_down(m, m->gp[last].pos);
+	}
+	x->pos = m->gfree;
+	m->gfree = g;
 }
 
-static void gap_resize(heap_model *m, uint64_t addr, uint64_t old_size, uint64_t size)
+/* Changes a gap's size, keeping its start. */
+static void gap_resize(heap_model *m, uint32_t g, uint64_t size)
 {
-	treap_resize(m->gaps.n, m->gaps.root, addr, size);
-	gap_count(m, old_size, -1);
+	struct gap *x = &m->gp[g];
+	umap_remove(&m->by_end, x->addr + x->size);
+	gap_count(m, x->size, -1);
+	uint64_t old = x->size;
+	x->size = size;
+	umap_put(&m->by_end, x->addr + size, g);
 	gap_count(m, size, +1);
+	if (size > old)
+		hp_up(m, x->pos);
+	else
+		hp_down(m, x->pos);
 }
 
 /* Recomputes the derived figures (largest, fragmentation). */
 static void stats_refresh(heap_model *m)
 {
 	struct heap_model_stats *s = &m->st;
-	s->largest_free = m->gaps.root ? m->gaps.n[m->gaps.root].max : 0;
+	s->largest_free = m->hn ? m->gp[m->hp[0]].size : 0;
 	s->live_blocks = m->blocks.count;
 	if (s->free_bytes) {
 		double f = (double)s->free_bytes;
@@ -410,7 +431,7 @@ static void stats_refresh(heap_model *m)
 static void model_reset(heap_model *m)
 {
 	bmap_clear(&m->blocks);
-	tree_clear(&m->gaps);
+	gaps_clear(m);
 	m->sumsq = 0;
 	m->split_pending = m->free_last = false;
 	uint64_t seq = m->st.seq, time = m->st.time, events = m->st.events;
@@ -425,9 +446,8 @@ heap_model *heap_model_create(const struct trace_header *h)
 	heap_model *m = calloc(1, sizeof *m);
 	if (!m)
 		return NULL;
-	m->rng = 0x9e3779b9u;
-	tree_clear(&m->gaps);
-	if (!bmap_reserve(&m->blocks) || !tree_reserve(&m->gaps)) {
+	gaps_clear(m);
+	if (!bmap_reserve(&m->blocks) || !gap_reserve(m)) {
 		heap_model_destroy(m);
 		return NULL;
 	}
@@ -441,7 +461,12 @@ void heap_model_destroy(heap_model *m)
 	if (!m)
 		return;
 	free(m->blocks.slot);
-	free(m->gaps.n);
+	free(m->gp);
+	free(m->hp);
+	free(m->by_start.key);
+	free(m->by_start.val);
+	free(m->by_end.key);
+	free(m->by_end.val);
 	free(m);
 }
 
@@ -452,7 +477,7 @@ void heap_model_init(heap_model *m, uint64_t base, uint64_t size)
 	m->size = size;
 	m->started = true;
 	if (size)
-		gap_add(m, base, size); /* cannot fail: one node is reserved at create */
+		gap_add(m, base, size); /* room for one gap is reserved at create */
 	stats_refresh(m);
 }
 
@@ -476,9 +501,9 @@ static bool span_starting(const heap_model *m, uint64_t addr, struct heap_model_
 		*out = (struct heap_model_span){b->addr, b->size, false, b};
 		return true;
 	}
-	uint32_t g = tree_find(&m->gaps, addr);
-	if (g) {
-		*out = (struct heap_model_span){addr, m->gaps.n[g].b.size, true, NULL};
+	uint32_t g = gap_at(m, addr);
+	if (g != NOGAP) {
+		*out = (struct heap_model_span){addr, m->gp[g].size, true, NULL};
 		return true;
 	}
 	return false;
@@ -488,13 +513,13 @@ bool heap_model_span_at(const heap_model *m, uint64_t addr, struct heap_model_sp
 {
 	if (!m->started || addr < m->base || addr - m->base >= m->size)
 		return false;
-	uint32_t g = tree_pred(&m->gaps, addr);
-	if (g && addr - m->gaps.n[g].b.addr < m->gaps.n[g].b.size) {
-		*out = (struct heap_model_span){m->gaps.n[g].b.addr, m->gaps.n[g].b.size, true, NULL};
+	uint32_t g = gap_pred(m, addr);
+	if (g != NOGAP && addr - m->gp[g].addr < m->gp[g].size) {
+		*out = (struct heap_model_span){m->gp[g].addr, m->gp[g].size, true, NULL};
 		return true;
 	}
 	/* in a run of live blocks: it starts where that gap ends (or at the base) */
-	uint64_t a = g ? m->gaps.n[g].b.addr + m->gaps.n[g].b.size : m->base;
+	uint64_t a = g != NOGAP ? m->gp[g].addr + m->gp[g].size : m->base;
 	while (span_starting(m, a, out) && !out->is_free) {
 		if (addr - a < out->size)
 			return true;
@@ -575,9 +600,15 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 	uint64_t p = ev->addr, b = ev->block;
 	if (b == 0 || p + b < p)
 		return impossible(err, errlen, ev, "alloc of a block of %" PRIu64 " bytes at 0x%" PRIx64, b, p);
-	uint32_t gi = tree_pred(&m->gaps, p);
-	struct heap_model_block g = gi ? m->gaps.n[gi].b : (struct heap_model_block){0};
-	if (!gi || p + b > g.addr + g.size) {
+	/* the gap it comes from: the split's, or (no split) one starting at p */
+	uint32_t gi = gap_at(m, m->split_pending ? m->split_addr : p);
+	if (gi == NOGAP || p < m->gp[gi].addr || p + b > m->gp[gi].addr + m->gp[gi].size) {
+		uint32_t ci = gap_pred(m, p);
+		if (ci != NOGAP && p + b <= m->gp[ci].addr + m->gp[ci].size)
+			return impossible(err, errlen, ev,
+					  "alloc 0x%" PRIx64 "+%" PRIu64 " cuts free block 0x%" PRIx64 "+%" PRIu64
+					  " but no split of that block precedes it",
+					  p, b, m->gp[ci].addr, m->gp[ci].size);
 		char what[160];
 		struct heap_model_span sp;
 		bool in_heap = heap_model_span_at(m, p, &sp);
@@ -590,9 +621,10 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 			describe(m, p, what, sizeof what);
 		return impossible(err, errlen, ev, "alloc 0x%" PRIx64 "+%" PRIu64 " %s", p, b, what);
 	}
+	struct gap g = m->gp[gi];
 	uint64_t front = p - g.addr, back = g.addr + g.size - (p + b);
 	if (front || back) {
-		if (!m->split_pending || m->split_addr != g.addr)
+		if (!m->split_pending)
 			return impossible(err, errlen, ev,
 					  "alloc 0x%" PRIx64 "+%" PRIu64 " cuts free block 0x%" PRIx64 "+%" PRIu64
 					  " but no split of that block precedes it",
@@ -607,12 +639,12 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 		return impossible(err, errlen, ev,
 				  "alloc takes all of free block 0x%" PRIx64 " but a split of it preceded", g.addr);
 	}
-	if (!tree_reserve(&m->gaps) || !bmap_reserve(&m->blocks))
+	if (!gap_reserve(m) || !bmap_reserve(&m->blocks))
 		return impossible(err, errlen, ev, "out of memory");
 	if (front)
-		gap_resize(m, g.addr, g.size, front);
+		gap_resize(m, gi, front);
 	else
-		gap_remove(m, g.addr, g.size);
+		gap_remove(m, gi);
 	if (back)
 		gap_add(m, p + b, back);
 	struct heap_model_block nb = {
@@ -642,7 +674,7 @@ static bool apply_free(heap_model *m, const struct heap_event *ev, char *err, si
 				  "free of 0x%" PRIx64 " releases %" PRIu64 " bytes but the block allocated at event %" PRIu64
 				  " has %" PRIu64,
 				  a, ev->block, blk.seq, blk.size);
-	if (!tree_reserve(&m->gaps))
+	if (!gap_reserve(m))
 		return impossible(err, errlen, ev, "out of memory");
 	bmap_remove(&m->blocks, bp);
 	m->st.used_bytes -= blk.size;
@@ -650,18 +682,15 @@ static bool apply_free(heap_model *m, const struct heap_event *ev, char *err, si
 
 	uint64_t size = blk.size;
 	unsigned merged = 0;
-	uint32_t ni = tree_find(&m->gaps, a + blk.size);
-	uint64_t next_size = ni ? m->gaps.n[ni].b.size : 0;
-	if (ni) {
-		gap_remove(m, a + blk.size, next_size);
-		size += next_size;
+	uint32_t ni = gap_at(m, a + blk.size);
+	if (ni != NOGAP) {
+		size += m->gp[ni].size;
+		gap_remove(m, ni);
 		merged |= HEAP_MERGED_NEXT;
 	}
-	uint32_t pi = tree_pred(&m->gaps, a);
-	if (pi && m->gaps.n[pi].b.addr + m->gaps.n[pi].b.size == a) {
-		uint64_t paddr = m->gaps.n[pi].b.addr, psize = m->gaps.n[pi].b.size;
-		gap_resize(m, paddr, psize, psize + size);
-		size += psize;
+	uint32_t pi = gap_ending(m, a);
+	if (pi != NOGAP) {
+		gap_resize(m, pi, m->gp[pi].size + size);
 		merged |= HEAP_MERGED_PREV;
 	} else {
 		gap_add(m, a, size);
@@ -684,11 +713,11 @@ static bool apply_coalesce(heap_model *m, const struct heap_event *ev, char *err
 		return impossible(err, errlen, ev, "coalesce says it merged %s; the neighbours give %s",
 				  names[ev->flags & 3], names[m->free_merged & 3]);
 	}
-	uint32_t gi = tree_find(&m->gaps, ev->addr);
-	if (!gi || m->gaps.n[gi].b.size != ev->size)
+	uint32_t gi = gap_at(m, ev->addr);
+	if (gi == NOGAP || m->gp[gi].size != ev->size)
 		return impossible(err, errlen, ev,
 				  "coalesce gives free block 0x%" PRIx64 "+%" PRIu64 "; the model has %s", ev->addr,
-				  ev->size, gi ? "a different size there" : "no free block there");
+				  ev->size, gi != NOGAP ? "a different size there" : "no free block there");
 	return true;
 }
 
@@ -717,8 +746,8 @@ bool heap_model_apply(heap_model *m, const struct heap_event *ev, char *err, siz
 		ok = apply_free(m, ev, err, errlen);
 		break;
 	case HEAP_EV_SPLIT: {
-		uint32_t gi = tree_find(&m->gaps, ev->addr);
-		if (!gi || m->gaps.n[gi].b.size != ev->size) {
+		uint32_t gi = gap_at(m, ev->addr);
+		if (gi == NOGAP || m->gp[gi].size != ev->size) {
 			char what[160];
 			describe(m, ev->addr, what, sizeof what);
 			ok = impossible(err, errlen, ev,
@@ -887,8 +916,11 @@ bool heap_model_restore(heap_model *m, const void *buf, size_t len)
 			goto bad;
 		b.req_size = b.size - slack;
 		b.align = (uint64_t)1 << al;
-		if (b.addr > prev_end && !gap_add(m, prev_end, b.addr - prev_end))
-			goto bad;
+		if (b.addr > prev_end) {
+			if (!gap_reserve(m))
+				goto bad;
+			gap_add(m, prev_end, b.addr - prev_end);
+		}
 		if (!bmap_reserve(&m->blocks))
 			goto bad;
 		bmap_add(&m->blocks, &b);
@@ -898,8 +930,11 @@ bool heap_model_restore(heap_model *m, const void *buf, size_t len)
 	}
 	if (r.off != r.n)
 		goto bad;
-	if (m->started && prev_end < base + size && !gap_add(m, prev_end, base + size - prev_end))
-		goto bad;
+	if (m->started && prev_end < base + size) {
+		if (!gap_reserve(m))
+			goto bad;
+		gap_add(m, prev_end, base + size - prev_end);
+	}
 	m->st.seq = seq;
 	m->st.time = time;
 	m->st.events = events;
