@@ -84,6 +84,16 @@ check "... saying it cannot be verified" grep -q "7 events were dropped here" "$
 check "a cut-short faithful trace passes (exit 0)" [ $? -eq 0 ]
 check "... and says it was cut short" grep -q "cut short" "$tmp/out.txt"
 
+# every recorded trace in samples/ (captured from the kernel in QEMU) is faithful and
+# self-consistent
+shopt -s nullglob
+for f in samples/*.jsonl samples/*/*.jsonl; do
+	"$HT" check --quiet "$f"
+	check "recorded $f is faithful" [ $? -eq 0 ]
+	check "recorded $f has no event contradicting the heap model" \
+		[ "$("$HT" stats --json "$f" | jq .impossible_events)" = 0 ]
+done
+
 # bad input
 printf '{"format":"heapscope-trace","version":1,"heap_base":"0x80400000","heap_size":65536}\nnot json\n' >"$tmp/corrupt.jsonl"
 "$HT" check "$tmp/corrupt.jsonl" 2>"$tmp/err.txt" >/dev/null
