@@ -3,7 +3,8 @@
  *
  * Boot arguments (QEMU -append, docs/capture.md):
  *   workload=NAME        sample workload to run (default churn; samples/registry.c)
- *   trace=semihosting|uart|off   trace channel (default semihosting, UART fallback)
+ *   trace=semihosting|uart|off|null   trace channel (default semihosting, UART
+ *                        fallback; null: hook installed, events ignored)
  *   trace.buf=BYTES      trace buffer size (default 32768)
  *   trace.defer=1        flush only at the workloads' flush points; drop when full
  *   trace.file=NAME      semihosting host file (default trace.raw)
@@ -27,6 +28,7 @@ static void trace_config_from_bootargs(struct trace_config *cfg, const char *wor
 {
 	const char *ch = bootargs_str("trace", "semihosting");
 	cfg->channel = !strcmp(ch, "uart") ? TRACE_UART
+		       : !strcmp(ch, "null") ? TRACE_NULL
 		       : !strcmp(ch, "off") || !strcmp(ch, "0") ? TRACE_OFF
 								  : TRACE_SEMIHOSTING;
 	if (cfg->channel == TRACE_SEMIHOSTING && strcmp(ch, "semihosting"))

@@ -40,6 +40,7 @@ const char *trace_channel_name(enum trace_channel ch)
 	case TRACE_OFF: return "off";
 	case TRACE_SEMIHOSTING: return "semihosting";
 	case TRACE_UART: return "uart";
+	case TRACE_NULL: return "null";
 	}
 	return "?";
 }
@@ -145,7 +146,7 @@ static void flush_now(void);
 void trace_hook(void *ctx, struct heap_event *ev)
 {
 	(void)ctx;
-	if (sink.channel == TRACE_OFF || sink.finished)
+	if (sink.channel == TRACE_OFF || sink.channel == TRACE_NULL || sink.finished)
 		return;
 	stamp(ev);
 	if (sink.cap - sink.len < WIRE_EVENT_MAX) {
@@ -168,7 +169,7 @@ void trace_flush(void)
 /* Ships the buffer and writes the DROP event owed, whatever the mode. */
 static void flush_now(void)
 {
-	if (sink.channel == TRACE_OFF || sink.finished)
+	if (sink.channel == TRACE_OFF || sink.channel == TRACE_NULL || sink.finished)
 		return;
 	flush_buffer();
 	write_drop();
@@ -181,7 +182,7 @@ void trace_set_heap(const struct heap *h)
 
 void trace_finish(bool panicking)
 {
-	if (sink.channel == TRACE_OFF || sink.finished)
+	if (sink.channel == TRACE_OFF || sink.channel == TRACE_NULL || sink.finished)
 		return;
 	flush_now();
 	struct heap_event ev = {0};
@@ -223,9 +224,9 @@ enum trace_channel trace_start(const struct trace_config *cfg)
 	sink.cap = cfg->buf_size < TRACE_BUF_MIN ? TRACE_BUF_MIN
 		   : cfg->buf_size > TRACE_BUF_MAX ? TRACE_BUF_MAX
 						   : cfg->buf_size;
-	if (sink.channel == TRACE_OFF) {
-		kprintf("trace: off\n");
-		return TRACE_OFF;
+	if (sink.channel == TRACE_OFF || sink.channel == TRACE_NULL) {
+		kprintf("trace: %s\n", sink.channel == TRACE_OFF ? "off" : "null (hook installed, events ignored)");
+		return sink.channel;
 	}
 	const char *file = cfg->file && cfg->file[0] ? cfg->file : "trace.raw";
 	if (sink.channel == TRACE_SEMIHOSTING) {

@@ -19,6 +19,7 @@ enum trace_channel {
 	TRACE_OFF = 0,       /* no tracing: the heap gets no hook */
 	TRACE_SEMIHOSTING,   /* host file via SYS_OPEN/SYS_WRITE (default) */
 	TRACE_UART,          /* @@HT frame lines on the console */
+	TRACE_NULL,          /* hook installed, events ignored: measures the allocator's share */
 };
 
 #define TRACE_BUF_MIN 512      /* smallest buffer accepted (bytes) */

@@ -22,3 +22,5 @@ trace: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace
 	  trace/capture.sh $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace $(WORKLOAD) $(CHANNEL) $(OUT) $(TRACE_ARGS)
 
 SCRIPT_TESTS += trace/test/capture_test.sh
+
+BENCHES += trace/bench/wire_bytes.sh trace/bench/throughput.sh trace/bench/overhead.sh
