@@ -71,6 +71,7 @@ struct viz_model {
 	char **names;          /* marker labels */
 	size_t nnames, capnames;
 	uint64_t bad;
+	uint64_t dropped;      /* sum of DROP counts */
 };
 
 /* ---- growable arrays ------------------------------------------------------ */
@@ -608,6 +609,8 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 		m->peak_used = m->tip.used;
 		m->peak_pos = m->count;
 	}
+	if (e.kind == HEAP_EV_DROP)
+		m->dropped += ev->size;
 	if (e.kind == HEAP_EV_ALLOC_FAIL) {
 		if (!grow((void **)&m->fails, &m->capfails, m->nfails + 1, sizeof *m->fails))
 			return false;
@@ -634,6 +637,7 @@ uint64_t viz_model_heap_base(const viz_model *m) { return m->base; }
 uint64_t viz_model_heap_size(const viz_model *m) { return m->size; }
 uint64_t viz_model_gran(const viz_model *m) { return m->gran; }
 uint64_t viz_model_bad_events(const viz_model *m) { return m->bad; }
+uint64_t viz_model_dropped(const viz_model *m) { return m->dropped; }
 size_t viz_model_pos(const viz_model *m) { return m->cur.pos; }
 size_t viz_model_keyframes(const viz_model *m) { return m->nkf; }
 

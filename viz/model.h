@@ -110,6 +110,7 @@ uint64_t viz_model_heap_base(const viz_model *m);
 uint64_t viz_model_heap_size(const viz_model *m);
 uint64_t viz_model_gran(const viz_model *m);
 uint64_t viz_model_bad_events(const viz_model *m); /* events with bad=1 */
+uint64_t viz_model_dropped(const viz_model *m);    /* events lost, by DROP events: the state may be inexact */
 const char *viz_model_marker_name(const viz_model *m, const struct viz_event *e);
 
 /* Moves the cursor to position pos (clamped to 0..count). Returns the position. */

@@ -471,6 +471,10 @@ static void draw_panel(struct view *v, render *r)
 		textf(r, x, y, VIZ_COL_FAIL, "%" PRIu64 " events did not fit (ignored)", viz_model_bad_events(v->m));
 		y += lh;
 	}
+	if (viz_model_dropped(v->m)) {
+		textf(r, x, y, VIZ_COL_FAIL, "%" PRIu64 " events dropped: state may be inexact", viz_model_dropped(v->m));
+		y += lh;
+	}
 	if (v->other) {
 		struct viz_metrics om;
 		viz_model_metrics(v->other, &om);

@@ -20,6 +20,12 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
 static void sink(void *ctx, const struct heap_event *ev)
 {
 	if (!viz_model_append(ctx, ev)) {
@@ -93,6 +99,9 @@ int main(int argc, char **argv)
 	uint64_t rng = 7;
 	double worst = 0, sum = 0;
 	size_t total = 0;
+	double *times = malloc(2 * seeks * sizeof *times);
+	if (!times)
+		return 3;
 	for (size_t k = 0; k < seeks * 2; k++) {
 		size_t pos;
 		if (k < seeks) {
@@ -109,10 +118,13 @@ int main(int argc, char **argv)
 		if (dt > worst)
 			worst = dt;
 		sum += dt;
-		total++;
+		times[total++] = dt;
 	}
+	qsort(times, total, sizeof *times, cmp_double);
 	printf("seek_avg %.3f ms\n", sum / total * 1e3);
+	printf("seek_p99 %.3f ms\n", times[total * 99 / 100] * 1e3);
 	printf("seek_worst %.3f ms\n", worst * 1e3);
+	free(times);
 	if (bpe > 64 || worst > 0.016)
 		rc = 1;
 	wl_finish(&w);

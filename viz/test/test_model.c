@@ -151,7 +151,7 @@ TEST_CASE(peak_and_failures_are_found_at_their_positions)
 	viz_model_free(m);
 }
 
-TEST_CASE(events_that_do_not_fit_are_marked_bad_and_ignored)
+TEST_CASE(events_that_do_not_fit_are_marked_bad_and_ignored_and_drops_counted)
 {
 	viz_model *m = viz_model_new(BASE, 4096, 16);
 	struct heap_event a = ev_alloc(0, 64, 0), overlap = ev_alloc(32, 64, 0), unknown = ev_free(512, 16);
@@ -161,9 +161,13 @@ TEST_CASE(events_that_do_not_fit_are_marked_bad_and_ignored)
 	ASSERT(viz_model_append(m, &unknown));
 	ASSERT(viz_model_append(m, &outside));
 	ASSERT(viz_model_append(m, &misaligned));
+	struct heap_event drop = ev_kind(HEAP_EV_DROP);
+	drop.size = 7;
+	ASSERT(viz_model_append(m, &drop));
+	ASSERT_EQ(viz_model_dropped(m), (uint64_t)7);
 	ASSERT_EQ(viz_model_bad_events(m), (uint64_t)4);
 	ASSERT_EQ(viz_model_event(m, 1)->bad, 1);
-	viz_model_seek(m, 5);
+	viz_model_seek(m, 6);
 	size_t n;
 	viz_model_blocks(m, &n);
 	ASSERT_EQ(n, (size_t)1);
