@@ -24,3 +24,8 @@ trace: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace
 SCRIPT_TESTS += trace/test/capture_test.sh
 
 BENCHES += trace/bench/wire_bytes.sh trace/bench/throughput.sh trace/bench/overhead.sh
+
+# make record-samples: re-record the small example traces in samples/
+.PHONY: record-samples
+record-samples: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace
+	@BUILD=$(BUILD) trace/record_samples.sh

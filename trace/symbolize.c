@@ -54,7 +54,9 @@ static int run_batch(const char *tool, const char *elf, const uint64_t *addrs, s
 	argv[a++] = "-e";
 	argv[a++] = (char *)elf;
 	for (size_t i = 0; i < n; i++) {
-		snprintf(bufs[i], sizeof bufs[i], "0x%" PRIx64, addrs[i]);
+		/* a caller is a return address: look up the byte before it, inside
+		 * the call instruction, so the line is the call's, not the next one */
+		snprintf(bufs[i], sizeof bufs[i], "0x%" PRIx64, addrs[i] ? addrs[i] - 1 : 0);
 		argv[a++] = bufs[i];
 	}
 	argv[a] = NULL;
