@@ -338,4 +338,92 @@ TEST_CASE(block_iteration_honours_the_range)
 	heap_model_destroy(m);
 }
 
+struct tiling {
+	uint64_t next, total, free_spans, largest;
+	bool adjacent_free, prev_free, gap;
+};
+
+static bool tiling_walk(void *ctx, const struct heap_model_span *sp)
+{
+	struct tiling *t = ctx;
+	if (sp->addr != t->next)
+		t->gap = true;
+	if (sp->is_free && t->prev_free)
+		t->adjacent_free = true;
+	t->prev_free = sp->is_free;
+	t->next = sp->addr + sp->size;
+	t->total += sp->size;
+	if (sp->is_free) {
+		t->free_spans++;
+		if (sp->size > t->largest)
+			t->largest = sp->size;
+	}
+	return true;
+}
+
+TEST_CASE(random_events_never_break_the_tiling)
+{
+	heap_model *m = heap_model_create(NULL);
+	const uint64_t base = 0x10000, size = 4096;
+	APPLY(m, HEAP_EV_INIT, 0, base, size, 16, 0, 0);
+	uint32_t seed = 99;
+	int rejected = 0;
+	int accepted = 0;
+	for (uint64_t i = 1; i < 20000; i++) {
+		seed ^= seed << 13, seed ^= seed >> 17, seed ^= seed << 5;
+		uint64_t addr = base - 32 + 16 * ((seed >> 8) % (size / 16 + 4));
+		uint64_t blk = 16 * (1 + (seed >> 20) % 8);
+		struct heap_event evs[2];
+		int n = 1;
+		struct heap_model_span sp;
+		if (seed % 3 && heap_model_span_at(m, addr, &sp)) {
+			/* plausible: carve from a free span (front pad, block, rest) or free a live one */
+			if (sp.is_free) {
+				uint64_t front = 16 * ((seed >> 4) % 3), b = blk;
+				if (front + b > sp.size)
+					front = 0, b = sp.size;
+				uint64_t rest = sp.size - front - b;
+				if (front || rest) {
+					evs[0] = ev_make(HEAP_EV_SPLIT, i, sp.addr, sp.size, 0,
+							 rest ? sp.addr + front + b : 0, rest);
+					evs[1] = ev_make(HEAP_EV_ALLOC, i + 1, sp.addr + front, b, b, 0, 0);
+					n = 2;
+				} else {
+					evs[0] = ev_make(HEAP_EV_ALLOC, i, sp.addr, b, b, 0, 0);
+				}
+			} else {
+				evs[0] = ev_make(HEAP_EV_FREE, i, sp.addr, sp.size, sp.size, 0, 0);
+			}
+		} else { /* garbage */
+			unsigned kind = seed % 5 == 0 ? HEAP_EV_SPLIT : seed % 5 < 3 ? HEAP_EV_ALLOC
+					: seed % 5 < 4 ? HEAP_EV_FREE : HEAP_EV_COALESCE;
+			evs[0] = ev_make(kind, i, addr, blk, blk, addr + blk, (seed >> 3) % 64);
+		}
+		for (int k = 0; k < n; k++) {
+			char err[256];
+			if (!heap_model_apply(m, &evs[k], err, sizeof err)) {
+				rejected++;
+				ASSERT(strncmp(err, "event ", 6) == 0);
+			} else {
+				accepted++;
+			}
+		}
+		i += (uint64_t)n;
+		const struct heap_model_stats *st = heap_model_peek(m);
+		ASSERT_EQ(st->used_bytes + st->free_bytes, size);
+		if (i % 97 == 0) {
+			struct tiling t = {.next = base};
+			heap_model_each_span(m, 0, UINT64_MAX, tiling_walk, &t);
+			ASSERT(!t.gap);
+			ASSERT(!t.adjacent_free);
+			ASSERT_EQ(t.total, size);
+			ASSERT_EQ(t.free_spans, st->free_blocks);
+			ASSERT_EQ(t.largest, st->largest_free);
+		}
+	}
+	ASSERT_GT(rejected, 1000);
+	ASSERT_GT(accepted, 5000);
+	heap_model_destroy(m);
+}
+
 int main(void) { return test_main(); }

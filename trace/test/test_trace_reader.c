@@ -299,4 +299,73 @@ TEST_CASE(following_waits_for_the_header)
 	unlink(path);
 }
 
+/* A valid trace of every kind, as text (the writer's output). */
+static size_t sample_text(char *buf, size_t cap)
+{
+	FILE *f = fmemopen(buf, cap, "w");
+	struct trace_header h = {.version = 1, .heap_base = 0x80400000, .heap_size = 1 << 20,
+				 .min_block = 16, .min_align = 16, .time_hz = 10000000};
+	trace_write_header(f, &h);
+	trace_write_symbol(f, 0x80201a3c, "vec_grow", "kernel/vec.c:57");
+	for (unsigned k = 0; k < HEAP_EV_COUNT; k++) {
+		struct heap_event e;
+		memset(&e, 0, sizeof e);
+		e.kind = (uint8_t)k;
+		e.seq = k;
+		e.addr = 0x80400000 + 16 * k;
+		e.size = 100 + k;
+		e.align_log2 = 4;
+		e.flags = 1;
+		strcpy(e.name, "m\"x");
+		trace_write_event(f, &e, false);
+	}
+	size_t n = (size_t)ftell(f);
+	fclose(f);
+	return n;
+}
+
+TEST_CASE(random_corruption_is_reported_never_crashed_on)
+{
+	static char good[8192], bad[8192];
+	size_t n = sample_text(good, sizeof good);
+	ASSERT_GT(n, (size_t)100);
+	uint32_t seed = 2463534242u;
+	const char alphabet[] = "{}[]\",:0123456789abcdefxu\\ \n-.etrfnl\t";
+	int errors = 0;
+	for (int iter = 0; iter < 1500; iter++) {
+		memcpy(bad, good, n);
+		size_t len = n;
+		int flips = 1 + iter % 4;
+		for (int j = 0; j < flips; j++) {
+			seed ^= seed << 13, seed ^= seed >> 17, seed ^= seed << 5;
+			size_t at = seed % len;
+			if (seed & 0x100000)
+				bad[at] = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+			else
+				bad[at] = (char)(seed >> 24);
+		}
+		if (iter % 5 == 0) {
+			seed ^= seed << 13, seed ^= seed >> 17, seed ^= seed << 5;
+			len = seed % len; /* and cut it short */
+		}
+		bad[len] = 0;
+		char err[512];
+		const char *p = temp_file(bad);
+		trace_reader *r = trace_reader_open(p, err, sizeof err);
+		unlink(p);
+		if (!r) {
+			ASSERT(strchr(err, ':') != NULL);
+			errors++;
+			continue;
+		}
+		int k;
+		if (read_all(r, &k) == TRACE_READ_ERROR) {
+			ASSERT(strstr(trace_reader_error(r), ":") != NULL);
+			errors++;
+		}
+		trace_reader_close(r);
+	}
+	ASSERT_GT(errors, 500); /* most corruptions are caught, none crashes */
+}
+
 int main(void) { return test_main(); }
