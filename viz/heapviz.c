@@ -235,7 +235,6 @@ static int run_snapshot(const struct opts *o, struct view *v)
 		return EXIT_IO;
 	}
 	view_draw(v, r, 0);
-	printf("snapshot %s: position %zu of %zu\n", o->snapshot, pos, viz_model_count(v->m));
 	for (int i = 0; i < o->nlocate; i++) {
 		uint64_t addr = strtoull(o->locate[i], NULL, 0);
 		uint64_t base = viz_model_heap_base(v->m);
@@ -246,6 +245,8 @@ static int run_snapshot(const struct opts *o, struct view *v)
 			printf("locate %s - -\n", o->locate[i]);
 	}
 	int rc = dump_frame(r, o->snapshot) ? 0 : EXIT_IO;
+	if (rc == 0)
+		printf("snapshot %s: position %zu of %zu\n", o->snapshot, pos, viz_model_count(v->m));
 	render_close(r);
 	return rc;
 }
@@ -383,7 +384,7 @@ int main(int argc, char **argv)
 		else
 			fprintf(stderr, "heapviz: first divergence at event %zu\n", v.divergence);
 	}
-	if (!o.follow && !o.snapshot && !v.complete)
+	if (!o.follow && !v.complete)
 		fprintf(stderr, "heapviz: %s: warning: no end event, the trace was cut short\n", o.trace);
 	int rc;
 	if (o.snapshot)

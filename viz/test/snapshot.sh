@@ -81,6 +81,15 @@ head -n 8 "$T/t.jsonl" > "$T/nofail.jsonl"
 echo '{"format":"nope"}' > "$T/bad.jsonl"
 "$HV" --snapshot "$T/x.png" --at end "$T/bad.jsonl" 2>"$T/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "heapviz: " "$T/err" && ok "a bad trace exits 2 with a message" || bad "bad trace: rc $rc"
+sed '5s/.*/{"i":3,"k":"split","t":4,"addr":/' "$T/t.jsonl" > "$T/corrupt.jsonl"
+"$HV" --snapshot "$T/x.png" --at end "$T/corrupt.jsonl" 2>"$T/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "corrupt.jsonl:5" "$T/err" && [ ! -e "$T/x.png" ] &&
+	ok "a corrupt line exits 2 naming file:line" || bad "corrupt line: rc $rc: $(cat "$T/err")"
+head -c -30 "$T/t.jsonl" > "$T/cut.jsonl"
+"$HV" --snapshot "$T/x.png" --at end "$T/cut.jsonl" >/dev/null 2>"$T/err"; rc=$?
+[ $rc -eq 0 ] && grep -q "cut short" "$T/err" && ok "a trace cut mid-line loads up to its last line, with a warning" ||
+	bad "cut trace: rc $rc: $(cat "$T/err")"
+rm -f "$T/x.png"
 "$HV" --snapshot "$T/nodir/x.png" --at end "$T/t.jsonl" 2>/dev/null; rc=$?
 [ $rc -eq 3 ] && [ -z "$(ls "$T" | grep tmp)" ] && ok "an unwritable output exits 3, no partial file" || bad "unwritable: rc $rc"
 "$HV" --bogus "$T/t.jsonl" 2>/dev/null; rc=$?
