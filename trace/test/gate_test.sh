@@ -13,7 +13,7 @@
 set -u
 BUILD=${BUILD:-build}
 MAKE=${MAKE:-make}
-GATE_FLAGS=${GATE_FLAGS:---max-peak-growth 0% --max-frag-growth 0 --max-examined-growth 0% --fail-on-new-failures --fail-on-new-leaks --fail-on-divergence --fail-on-incomplete}
+GATE_FLAGS=${GATE_FLAGS:---max-peak-growth 0% --max-frag-growth 0 --max-examined-growth 0% --fail-on-new-failures --fail-on-new-leaks --fail-on-divergence --fail-on-incomplete --ignore-callers}
 GATE_TRACE_ARGS=${GATE_TRACE_ARGS-ops=300}
 BASELINE_DIR=samples/baseline
 HT=${HEAPTRACE:-$BUILD/asan/bin/heaptrace}
@@ -51,8 +51,8 @@ if [ "${1:-}" = --rewrite ]; then
 		capture "$w" "$T/$w.jsonl" || { status=3; continue; }
 		base=$BASELINE_DIR/$w.jsonl
 		if [ -e "$base" ]; then
-			if "$HT" diff --fail-on-divergence "$base" "$T/$w.jsonl" >/dev/null 2>&1; then
-				# the same events: keep the old file (only timestamps would change)
+			if "$HT" diff --fail-on-divergence --ignore-callers "$base" "$T/$w.jsonl" >/dev/null 2>&1; then
+				# the same events: keep the old file (only timestamps and code addresses would change)
 				echo "$w: unchanged (same events); baseline kept"
 				continue
 			fi
