@@ -17,9 +17,9 @@
 #include "render.h"
 #include "view.h"
 
-#define EXIT_NEGATIVE 1
-#define EXIT_USAGE 2
-#define EXIT_IO 3
+#define EXIT_NEGATIVE    1
+#define EXIT_USAGE       2
+#define EXIT_IO          3
 #define FOLLOW_BUDGET_MS 8 /* reading time per frame when following */
 
 static volatile sig_atomic_t dump_requested;
@@ -32,24 +32,26 @@ static void on_usr1(int sig)
 
 static void usage(FILE *f)
 {
-	fputs("usage: heapviz [options] TRACE\n"
-	      "  heapviz TRACE                   replay a JSON trace as an animated heap map\n"
-	      "  heapviz --follow TRACE          follow a trace that is still being written\n"
-	      "  heapviz --compare OTHER TRACE   TRACE and OTHER side by side, in step by event index\n"
-	      "  heapviz --snapshot OUT.png --at N|peak|end|first-fail TRACE\n"
-	      "                                  render one frame with no display (after event N)\n"
-	      "options:\n"
-	      "  --size WxH          window / snapshot size (default 1280x800)\n"
-	      "  --colour MODE       state (default), age or caller\n"
-	      "  --compressed        compressed map scale (small blocks get room)\n"
-	      "  --zoom LO:HI        show only heap offsets [LO, HI) (hex or decimal)\n"
-	      "  --locate ADDR       with --snapshot: print \"locate ADDR X Y\", the pixel of ADDR\n"
-	      "  --help              this text (keys: docs/heapviz.md, or h in the viewer)\n"
-	      "environment: HEAPVIZ_DUMP=FILE.png  where d/F12/SIGUSR1 dump the current frame\n"
-	      "             HEAPVIZ_NOFLASH=1      do not flash the current event (for tests)\n"
-	      "exit status: 0 ok, 1 --at first-fail but the trace has no alloc failure,\n"
-	      "             2 bad usage or bad trace, 3 I/O, SDL or memory failure\n",
-	      f);
+	fputs(
+	    "usage: heapviz [options] TRACE\n"
+	    "  heapviz TRACE                   replay a JSON trace as an animated heap map\n"
+	    "  heapviz --follow TRACE          follow a trace that is still being written\n"
+	    "  heapviz --compare OTHER TRACE   TRACE and OTHER side by side, in step by event "
+	    "index\n"
+	    "  heapviz --snapshot OUT.png --at N|peak|end|first-fail TRACE\n"
+	    "                                  render one frame with no display (after event N)\n"
+	    "options:\n"
+	    "  --size WxH          window / snapshot size (default 1280x800)\n"
+	    "  --colour MODE       state (default), age or caller\n"
+	    "  --compressed        compressed map scale (small blocks get room)\n"
+	    "  --zoom LO:HI        show only heap offsets [LO, HI) (hex or decimal)\n"
+	    "  --locate ADDR       with --snapshot: print \"locate ADDR X Y\", the pixel of ADDR\n"
+	    "  --help              this text (keys: docs/heapviz.md, or h in the viewer)\n"
+	    "environment: HEAPVIZ_DUMP=FILE.png  where d/F12/SIGUSR1 dump the current frame\n"
+	    "             HEAPVIZ_NOFLASH=1      do not flash the current event (for tests)\n"
+	    "exit status: 0 ok, 1 --at first-fail but the trace has no alloc failure,\n"
+	    "             2 bad usage or bad trace, 3 I/O, SDL or memory failure\n",
+	    f);
 }
 
 struct opts {
@@ -82,9 +84,12 @@ static bool parse_args(int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--at") && has) {
 			o->at = argv[++i];
 		} else if (!strcmp(a, "--size") && has) {
-			if (sscanf(argv[++i], "%dx%d", &o->w, &o->h) != 2 || o->w < 320 || o->h < 240 || o->w > 8192 ||
-			    o->h > 8192) {
-				fprintf(stderr, "heapviz: --size %s: want WxH, at least 320x240, at most 8192x8192\n", argv[i]);
+			if (sscanf(argv[++i], "%dx%d", &o->w, &o->h) != 2 || o->w < 320 ||
+			    o->h < 240 || o->w > 8192 || o->h > 8192) {
+				fprintf(stderr,
+				        "heapviz: --size %s: want WxH, at least 320x240, at most "
+				        "8192x8192\n",
+				        argv[i]);
 				return false;
 			}
 		} else if (!strcmp(a, "--colour") && has) {
@@ -96,14 +101,16 @@ static bool parse_args(int argc, char **argv, struct opts *o)
 			else if (!strcmp(c, "caller"))
 				o->colour = VIEW_COLOUR_CALLER;
 			else {
-				fprintf(stderr, "heapviz: --colour %s: want state, age or caller\n", c);
+				fprintf(stderr, "heapviz: --colour %s: want state, age or caller\n",
+				        c);
 				return false;
 			}
 		} else if (!strcmp(a, "--zoom") && has) {
 			char *end;
 			const char *z = argv[++i];
 			o->zlo = strtoull(z, &end, 0);
-			if (*end != ':' || (o->zhi = strtoull(end + 1, &end, 0), *end) || o->zhi <= o->zlo) {
+			if (*end != ':' || (o->zhi = strtoull(end + 1, &end, 0), *end) ||
+			    o->zhi <= o->zlo) {
 				fprintf(stderr, "heapviz: --zoom %s: want LO:HI with LO < HI\n", z);
 				return false;
 			}
@@ -133,7 +140,8 @@ static bool parse_args(int argc, char **argv, struct opts *o)
 		return false;
 	}
 	if (o->follow && (o->snapshot || o->other)) {
-		fprintf(stderr, "heapviz: --follow does not combine with --snapshot or --compare\n");
+		fprintf(stderr,
+		        "heapviz: --follow does not combine with --snapshot or --compare\n");
 		return false;
 	}
 	return true;
@@ -184,7 +192,8 @@ static bool resolve_at(viz_model *m, const char *at, size_t *pos, int *status)
 		size_t n;
 		const uint32_t *f = viz_model_fails(m, &n);
 		if (!n) {
-			fprintf(stderr, "heapviz: --at first-fail: the trace has no alloc failure\n");
+			fprintf(stderr,
+			        "heapviz: --at first-fail: the trace has no alloc failure\n");
 			*status = EXIT_NEGATIVE;
 			return false;
 		}
@@ -194,12 +203,15 @@ static bool resolve_at(viz_model *m, const char *at, size_t *pos, int *status)
 		errno = 0;
 		unsigned long long n = strtoull(at, &end, 10);
 		if (errno || *end || end == at || at[0] == '-') {
-			fprintf(stderr, "heapviz: --at %s: want an event number, peak, end or first-fail\n", at);
+			fprintf(stderr,
+			        "heapviz: --at %s: want an event number, peak, end or first-fail\n",
+			        at);
 			*status = EXIT_USAGE;
 			return false;
 		}
 		if (n >= count) {
-			fprintf(stderr, "heapviz: --at %s: the trace has only %zu events\n", at, count);
+			fprintf(stderr, "heapviz: --at %s: the trace has only %zu events\n", at,
+			        count);
 			*status = EXIT_USAGE;
 			return false;
 		}
@@ -246,7 +258,8 @@ static int run_snapshot(const struct opts *o, struct view *v)
 	}
 	int rc = dump_frame(r, o->snapshot) ? 0 : EXIT_IO;
 	if (rc == 0)
-		printf("snapshot %s: position %zu of %zu\n", o->snapshot, pos, viz_model_count(v->m));
+		printf("snapshot %s: position %zu of %zu\n", o->snapshot, pos,
+		       viz_model_count(v->m));
 	render_close(r);
 	return rc;
 }
@@ -255,7 +268,8 @@ static void set_title(render *r, const struct view *v, const char *path)
 {
 	char t[512];
 	snprintf(t, sizeof t, "heapviz - %s - event %zu / %zu%s", path, viz_model_pos(v->m),
-		 viz_model_count(v->m), v->follow ? (v->complete ? " (complete)" : " (following)") : "");
+	         viz_model_count(v->m),
+	         v->follow ? (v->complete ? " (complete)" : " (following)") : "");
 	render_title(r, t);
 }
 
@@ -295,7 +309,8 @@ static int run_window(const struct opts *o, struct view *v, viz_source *follow_s
 			for (;;) {
 				enum viz_pump p = viz_source_pump(follow_src, 4096);
 				if (p == VIZ_PUMP_ERROR) {
-					fprintf(stderr, "heapviz: %s\n", viz_source_error(follow_src));
+					fprintf(stderr, "heapviz: %s\n",
+					        viz_source_error(follow_src));
 					status = EXIT_USAGE;
 					quit = true;
 					break;
@@ -317,8 +332,9 @@ static int run_window(const struct opts *o, struct view *v, viz_source *follow_s
 			dump = false;
 			dump_requested = 0;
 			if (dump_frame(r, dump_path))
-				fprintf(stderr, "heapviz: frame at event position %zu written to %s\n", viz_model_pos(v->m),
-					dump_path);
+				fprintf(stderr,
+				        "heapviz: frame at event position %zu written to %s\n",
+				        viz_model_pos(v->m), dump_path);
 		}
 		render_present(r);
 		if (now - last_title > 250) {
@@ -385,7 +401,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "heapviz: first divergence at event %zu\n", v.divergence);
 	}
 	if (!o.follow && !v.complete)
-		fprintf(stderr, "heapviz: %s: warning: no end event, the trace was cut short\n", o.trace);
+		fprintf(stderr, "heapviz: %s: warning: no end event, the trace was cut short\n",
+		        o.trace);
 	int rc;
 	if (o.snapshot)
 		rc = run_snapshot(&o, &v);

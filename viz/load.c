@@ -23,7 +23,7 @@ viz_source *viz_source_open(const char *path, bool follow, int wait_ms, char *er
 		return NULL;
 	}
 	s->r = follow ? trace_reader_open_follow(path, wait_ms, err, errlen)
-		      : trace_reader_open(path, err, errlen);
+	              : trace_reader_open(path, err, errlen);
 	if (!s->r) {
 		free(s);
 		return NULL;
@@ -33,8 +33,10 @@ viz_source *viz_source_open(const char *path, bool follow, int wait_ms, char *er
 	s->m = viz_model_new(h->heap_base, h->heap_size, gran);
 	s->path = strdup(path);
 	if (!s->m || !s->path) {
-		snprintf(err, errlen, "%s:1: heap_size %llu / min_align %llu not usable (need 0 < size < 4 GiB, align a power of two)",
-			 path, (unsigned long long)h->heap_size, (unsigned long long)gran);
+		snprintf(err, errlen,
+		         "%s:1: heap_size %llu / min_align %llu not usable (need 0 < size < 4 GiB, "
+		         "align a power of two)",
+		         path, (unsigned long long)h->heap_size, (unsigned long long)gran);
 		viz_source_close(s);
 		return NULL;
 	}
@@ -61,19 +63,35 @@ enum viz_pump viz_source_pump(viz_source *s, size_t max_events)
 			s->last_caller = ev.caller;
 		}
 		if (!viz_model_append(s->m, &ev)) {
-			snprintf(s->err, sizeof s->err, "%s:%llu: out of memory after %zu events", s->path,
-				 (unsigned long long)trace_reader_line(s->r), viz_model_count(s->m));
+			snprintf(s->err, sizeof s->err, "%s:%llu: out of memory after %zu events",
+			         s->path, (unsigned long long)trace_reader_line(s->r),
+			         viz_model_count(s->m));
 			return VIZ_PUMP_ERROR;
 		}
 	}
 	return VIZ_PUMP_MORE;
 }
 
-viz_model *viz_source_model(viz_source *s) { return s->m; }
-const struct trace_header *viz_source_header(const viz_source *s) { return trace_reader_header(s->r); }
-const char *viz_source_path(const viz_source *s) { return s->path; }
-bool viz_source_complete(const viz_source *s) { return trace_reader_complete(s->r); }
-const char *viz_source_error(const viz_source *s) { return s->err; }
+viz_model *viz_source_model(viz_source *s)
+{
+	return s->m;
+}
+const struct trace_header *viz_source_header(const viz_source *s)
+{
+	return trace_reader_header(s->r);
+}
+const char *viz_source_path(const viz_source *s)
+{
+	return s->path;
+}
+bool viz_source_complete(const viz_source *s)
+{
+	return trace_reader_complete(s->r);
+}
+const char *viz_source_error(const viz_source *s)
+{
+	return s->err;
+}
 
 void viz_source_close(viz_source *s)
 {
@@ -133,7 +151,8 @@ viz_source *viz_source_load(const char *path, bool progress, char *err, size_t e
 			double frac = total_lines > 0 ? (double)line / total_lines : 0;
 			if (frac > 0.99)
 				frac = 0.99;
-			fprintf(stderr, "\rheapviz: loading %s: %zu events", path, viz_model_count(s->m));
+			fprintf(stderr, "\rheapviz: loading %s: %zu events", path,
+			        viz_model_count(s->m));
 			if (frac > 0)
 				fprintf(stderr, " (%.0f%%)", frac * 100);
 			shown = true;
@@ -141,7 +160,7 @@ viz_source *viz_source_load(const char *path, bool progress, char *err, size_t e
 		}
 	}
 	if (progress && shown)
-		fprintf(stderr, "\rheapviz: loaded %s: %zu events in %.2f s\n", path, viz_model_count(s->m),
-			now_s() - t0);
+		fprintf(stderr, "\rheapviz: loaded %s: %zu events in %.2f s\n", path,
+		        viz_model_count(s->m), now_s() - t0);
 	return s;
 }

@@ -18,26 +18,26 @@
 #include <string.h>
 
 struct vstate {
-	size_t pos;              /* events applied */
-	unsigned shift;          /* log2(gran) */
-	uint32_t nslots;         /* heap_size >> shift */
-	uint32_t nwords;         /* words in bits */
-	uint32_t nsum;           /* words in sum */
-	uint64_t *bits;          /* one bit per slot: an allocated block starts here */
-	uint64_t *sum;           /* one bit per word of bits: the word is non-zero */
-	struct viz_block *tab;   /* hash table, empty entries have off == VIZ_NO_ADDR */
-	uint32_t tabcap;         /* power of two */
-	uint32_t live;           /* allocated blocks */
-	uint64_t used;           /* bytes in allocated blocks */
+	size_t pos;            /* events applied */
+	unsigned shift;        /* log2(gran) */
+	uint32_t nslots;       /* heap_size >> shift */
+	uint32_t nwords;       /* words in bits */
+	uint32_t nsum;         /* words in sum */
+	uint64_t *bits;        /* one bit per slot: an allocated block starts here */
+	uint64_t *sum;         /* one bit per word of bits: the word is non-zero */
+	struct viz_block *tab; /* hash table, empty entries have off == VIZ_NO_ADDR */
+	uint32_t tabcap;       /* power of two */
+	uint32_t live;         /* allocated blocks */
+	uint64_t used;         /* bytes in allocated blocks */
 };
 
 #define EV_CHUNK (1u << 16) /* events per chunk: no realloc copies, little slack */
 #define EV(m, i) (&(m)->chunks[(i) / EV_CHUNK][(i) % EV_CHUNK])
 
 struct keyframe {
-	size_t pos;   /* position it describes */
+	size_t pos;               /* position it describes */
 	struct viz_block *blocks; /* its blocks by address (own allocation: no slack) */
-	uint32_t n;   /* blocks */
+	uint32_t n;               /* blocks */
 };
 
 struct viz_model {
@@ -45,15 +45,15 @@ struct viz_model {
 	struct viz_event **chunks; /* all events, EV_CHUNK per chunk */
 	size_t nchunks, capchunks;
 	size_t count;
-	struct vstate tip;    /* state at position count */
-	struct vstate cur;    /* state at the cursor */
+	struct vstate tip;            /* state at position count */
+	struct vstate cur;            /* state at the cursor */
 	struct viz_block *cur_sorted; /* blocks at the cursor, by address (cache) */
 	size_t cur_capsorted;
 	bool cur_sorted_ok;
 	struct keyframe *kf;
 	size_t nkf, capkf;
-	size_t kf_bytes;      /* bytes in keyframe block arrays */
-	size_t max_replay;    /* longest distance between keyframes */
+	size_t kf_bytes;           /* bytes in keyframe block arrays */
+	size_t max_replay;         /* longest distance between keyframes */
 	struct viz_sample *series; /* VIZ_SERIES_MAX + 1 slots (the last for the tip) */
 	size_t nseries;
 	size_t series_step;
@@ -68,10 +68,10 @@ struct viz_model {
 	size_t ncallers, capcallers;
 	uint32_t *caller_hash; /* index + 1, 0 = empty */
 	size_t caller_hashcap;
-	char **names;          /* marker labels */
+	char **names; /* marker labels */
 	size_t nnames, capnames;
 	uint64_t bad;
-	uint64_t dropped;      /* sum of DROP counts */
+	uint64_t dropped; /* sum of DROP counts */
 };
 
 /* ---- growable arrays ------------------------------------------------------ */
@@ -278,12 +278,12 @@ static bool st_apply(struct vstate *s, const struct viz_event *e, uint32_t idx)
 			}
 		}
 		struct viz_block b = {
-			.off = e->addr,
-			.bytes = e->block,
-			.req = e->size > UINT32_MAX ? UINT32_MAX : (uint32_t)e->size,
-			.born = idx,
-			.caller = e->aux,
-			.align_log2 = e->align_log2,
+		    .off = e->addr,
+		    .bytes = e->block,
+		    .req = e->size > UINT32_MAX ? UINT32_MAX : (uint32_t)e->size,
+		    .born = idx,
+		    .caller = e->aux,
+		    .align_log2 = e->align_log2,
 		};
 		return st_insert(s, &b);
 	}
@@ -304,7 +304,8 @@ static bool st_apply(struct vstate *s, const struct viz_event *e, uint32_t idx)
 
 /* Fills out (if non-NULL, room for s->live) with the blocks by address;
  * computes metrics into mt (if non-NULL). */
-static void st_walk(const struct vstate *s, struct viz_block *out, struct viz_metrics *mt, uint64_t heap_size)
+static void st_walk(const struct vstate *s, struct viz_block *out, struct viz_metrics *mt,
+                    uint64_t heap_size)
 {
 	struct viz_metrics m;
 	memset(&m, 0, sizeof m);
@@ -383,7 +384,8 @@ viz_model *viz_model_new(uint64_t heap_base, uint64_t heap_size, uint64_t gran)
 	m->series = malloc((VIZ_SERIES_MAX + 1) * sizeof *m->series);
 	m->kf = malloc(16 * sizeof *m->kf);
 	m->capkf = 16;
-	if (!m->series || !m->kf || !st_init(&m->tip, heap_size, shift) || !st_init(&m->cur, heap_size, shift)) {
+	if (!m->series || !m->kf || !st_init(&m->tip, heap_size, shift) ||
+	    !st_init(&m->cur, heap_size, shift)) {
 		viz_model_free(m);
 		return NULL;
 	}
@@ -525,16 +527,17 @@ static void series_push(viz_model *m, const struct vstate *s)
 		m->nseries = VIZ_SERIES_MAX / 2;
 		m->series_step *= 2;
 		if (s->pos % m->series_step != 0)
-			return; /* this position is no longer a sample point; fold its max in later */
+			return; /* this position is no longer a sample point; fold its max in later
+			         */
 	}
 	uint32_t used = sat32(s->used);
 	m->series[m->nseries++] = (struct viz_sample){
-		.pos = (uint32_t)s->pos,
-		.used = used,
-		.used_max = m->used_max_since > used ? m->used_max_since : used,
-		.largest_free = sat32(mt.largest_free),
-		.free_bytes = sat32(mt.free_bytes),
-		.free_blocks = sat32(mt.free_blocks),
+	    .pos = (uint32_t)s->pos,
+	    .used = used,
+	    .used_max = m->used_max_since > used ? m->used_max_since : used,
+	    .largest_free = sat32(mt.largest_free),
+	    .free_bytes = sat32(mt.free_bytes),
+	    .free_blocks = sat32(mt.free_blocks),
 	};
 	m->used_max_since = 0;
 }
@@ -565,16 +568,16 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 		m->nchunks++;
 	}
 	struct viz_event e = {
-		.time = ev->time,
-		.size = ev->size,
-		.addr = to_off(m, ev->addr),
-		.addr2 = to_off(m, ev->addr2),
-		.block = sat32(ev->block),
-		.size2 = sat32(ev->size2),
-		.aux = VIZ_NO_CALLER,
-		.kind = ev->kind,
-		.flags = ev->flags,
-		.align_log2 = ev->align_log2,
+	    .time = ev->time,
+	    .size = ev->size,
+	    .addr = to_off(m, ev->addr),
+	    .addr2 = to_off(m, ev->addr2),
+	    .block = sat32(ev->block),
+	    .size2 = sat32(ev->size2),
+	    .aux = VIZ_NO_CALLER,
+	    .kind = ev->kind,
+	    .flags = ev->flags,
+	    .align_log2 = ev->align_log2,
 	};
 	switch (ev->kind) {
 	case HEAP_EV_ALLOC:
@@ -632,14 +635,38 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 	return true;
 }
 
-size_t viz_model_count(const viz_model *m) { return m->count; }
-uint64_t viz_model_heap_base(const viz_model *m) { return m->base; }
-uint64_t viz_model_heap_size(const viz_model *m) { return m->size; }
-uint64_t viz_model_gran(const viz_model *m) { return m->gran; }
-uint64_t viz_model_bad_events(const viz_model *m) { return m->bad; }
-uint64_t viz_model_dropped(const viz_model *m) { return m->dropped; }
-size_t viz_model_pos(const viz_model *m) { return m->cur.pos; }
-size_t viz_model_keyframes(const viz_model *m) { return m->nkf; }
+size_t viz_model_count(const viz_model *m)
+{
+	return m->count;
+}
+uint64_t viz_model_heap_base(const viz_model *m)
+{
+	return m->base;
+}
+uint64_t viz_model_heap_size(const viz_model *m)
+{
+	return m->size;
+}
+uint64_t viz_model_gran(const viz_model *m)
+{
+	return m->gran;
+}
+uint64_t viz_model_bad_events(const viz_model *m)
+{
+	return m->bad;
+}
+uint64_t viz_model_dropped(const viz_model *m)
+{
+	return m->dropped;
+}
+size_t viz_model_pos(const viz_model *m)
+{
+	return m->cur.pos;
+}
+size_t viz_model_keyframes(const viz_model *m)
+{
+	return m->nkf;
+}
 
 const struct viz_event *viz_model_event(const viz_model *m, size_t index)
 {
@@ -708,7 +735,7 @@ const struct viz_block *viz_model_blocks(viz_model *m, size_t *n)
 {
 	if (!m->cur_sorted_ok) {
 		if (!grow((void **)&m->cur_sorted, &m->cur_capsorted, (size_t)m->cur.live + 1,
-			  sizeof *m->cur_sorted)) {
+		          sizeof *m->cur_sorted)) {
 			*n = 0;
 			return NULL;
 		}
@@ -745,10 +772,10 @@ bool viz_model_hit(viz_model *m, uint64_t off, struct viz_block *blk, bool *is_f
 	uint32_t nx = bit_next(s, slot + 1);
 	uint64_t gap_end = nx == UINT32_MAX ? m->size : (uint64_t)nx << s->shift;
 	*blk = (struct viz_block){
-		.off = (uint32_t)gap_start,
-		.bytes = (uint32_t)(gap_end - gap_start),
-		.born = VIZ_NO_CALLER,
-		.caller = VIZ_NO_CALLER,
+	    .off = (uint32_t)gap_start,
+	    .bytes = (uint32_t)(gap_end - gap_start),
+	    .born = VIZ_NO_CALLER,
+	    .caller = VIZ_NO_CALLER,
 	};
 	*is_free = true;
 	return true;
@@ -797,12 +824,12 @@ const struct viz_sample *viz_model_series(viz_model *m, size_t *n)
 		st_walk(&m->tip, NULL, &mt, m->size);
 		uint32_t used = sat32(m->tip.used);
 		m->tip_sample = (struct viz_sample){
-			.pos = (uint32_t)m->count,
-			.used = used,
-			.used_max = m->used_max_since > used ? m->used_max_since : used,
-			.largest_free = sat32(mt.largest_free),
-			.free_bytes = sat32(mt.free_bytes),
-			.free_blocks = sat32(mt.free_blocks),
+		    .pos = (uint32_t)m->count,
+		    .used = used,
+		    .used_max = m->used_max_since > used ? m->used_max_since : used,
+		    .largest_free = sat32(mt.largest_free),
+		    .free_bytes = sat32(mt.free_bytes),
+		    .free_blocks = sat32(mt.free_blocks),
 		};
 		m->tip_sample_count = m->count;
 	}
@@ -822,7 +849,8 @@ size_t viz_model_bytes(const viz_model *m)
 	b += m->capnames * sizeof *m->names;
 	for (int i = 0; i < 2; i++) {
 		const struct vstate *s = i ? &m->cur : &m->tip;
-		b += (size_t)s->nwords * 8 + (size_t)s->nsum * 8 + (size_t)s->tabcap * sizeof *s->tab;
+		b += (size_t)s->nwords * 8 + (size_t)s->nsum * 8 +
+		     (size_t)s->tabcap * sizeof *s->tab;
 	}
 	return b;
 }

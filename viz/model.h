@@ -24,12 +24,12 @@
 
 #include "heap_event.h"
 
-#define VIZ_NO_ADDR 0xffffffffu     /* viz_event.addr/addr2: none, or outside the heap */
-#define VIZ_NO_CALLER 0xffffffffu   /* viz_event.aux / viz_block.caller: unknown */
-#define VIZ_KF_MIN_INTERVAL 512     /* fewest events between two keyframes */
-#define VIZ_KF_BYTES_PER_EVENT 8    /* keyframe bytes allowed per event, on average */
-#define VIZ_SERIES_MAX 4096         /* most timeline samples kept */
-#define VIZ_HIST_BUCKETS 24         /* free-size histogram: bucket b holds sizes in [2^(b+4), 2^(b+5)) */
+#define VIZ_NO_ADDR            0xffffffffu /* viz_event.addr/addr2: none, or outside the heap */
+#define VIZ_NO_CALLER          0xffffffffu /* viz_event.aux / viz_block.caller: unknown */
+#define VIZ_KF_MIN_INTERVAL    512         /* fewest events between two keyframes */
+#define VIZ_KF_BYTES_PER_EVENT 8           /* keyframe bytes allowed per event, on average */
+#define VIZ_SERIES_MAX         4096        /* most timeline samples kept */
+#define VIZ_HIST_BUCKETS       24 /* free-size histogram: bucket b holds sizes in [2^(b+4), 2^(b+5)) */
 
 /* One event, compactly (40 bytes). Addresses are offsets from the heap base. */
 struct viz_event {
@@ -57,12 +57,12 @@ struct viz_block {
 };
 
 struct viz_metrics {
-	uint64_t used_bytes;     /* bytes in allocated blocks */
-	uint64_t free_bytes;     /* bytes in free blocks (gaps) */
-	uint64_t largest_free;   /* biggest free block */
-	uint64_t free_blocks;    /* number of free blocks */
-	uint64_t live_blocks;    /* number of allocated blocks */
-	uint32_t frag_permille;  /* 1000 * (1 - largest_free / free_bytes), 0 if nothing free */
+	uint64_t used_bytes;       /* bytes in allocated blocks */
+	uint64_t free_bytes;       /* bytes in free blocks (gaps) */
+	uint64_t largest_free;     /* biggest free block */
+	uint64_t free_blocks;      /* number of free blocks */
+	uint64_t live_blocks;      /* number of allocated blocks */
+	uint32_t frag_permille;    /* 1000 * (1 - largest_free / free_bytes), 0 if nothing free */
 	uint32_t frag_sq_permille; /* 1000 * (1 - sum(free_i^2) / free_bytes^2) */
 	uint32_t hist[VIZ_HIST_BUCKETS]; /* free blocks by size class */
 };
@@ -110,7 +110,8 @@ uint64_t viz_model_heap_base(const viz_model *m);
 uint64_t viz_model_heap_size(const viz_model *m);
 uint64_t viz_model_gran(const viz_model *m);
 uint64_t viz_model_bad_events(const viz_model *m); /* events with bad=1 */
-uint64_t viz_model_dropped(const viz_model *m);    /* events lost, by DROP events: the state may be inexact */
+uint64_t
+viz_model_dropped(const viz_model *m); /* events lost, by DROP events: the state may be inexact */
 const char *viz_model_marker_name(const viz_model *m, const struct viz_event *e);
 
 /* Moves the cursor to position pos (clamped to 0..count). Returns the position. */

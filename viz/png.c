@@ -30,7 +30,8 @@ static bool chunk(FILE *f, const char *type, const uint8_t *data, size_t len)
 	       fwrite(tail, 1, 4, f) == 4;
 }
 
-bool png_write_rgb(const char *path, const uint8_t *rgb, int w, int h, size_t pitch, char *err, size_t errlen)
+bool png_write_rgb(const char *path, const uint8_t *rgb, int w, int h, size_t pitch, char *err,
+                   size_t errlen)
 {
 	if (w <= 0 || h <= 0) {
 		snprintf(err, errlen, "%s: empty image", path);
@@ -71,8 +72,8 @@ bool png_write_rgb(const char *path, const uint8_t *rgb, int w, int h, size_t pi
 	ihdr[10] = 0; /* deflate */
 	ihdr[11] = 0; /* adaptive filtering */
 	ihdr[12] = 0; /* no interlace */
-	bool w_ok = fwrite(sig, 1, 8, f) == 8 && chunk(f, "IHDR", ihdr, 13) && chunk(f, "IDAT", z, zlen) &&
-		    chunk(f, "IEND", NULL, 0);
+	bool w_ok = fwrite(sig, 1, 8, f) == 8 && chunk(f, "IHDR", ihdr, 13) &&
+	            chunk(f, "IDAT", z, zlen) && chunk(f, "IEND", NULL, 0);
 	if (fclose(f) != 0)
 		w_ok = false;
 	f = NULL;

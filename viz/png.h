@@ -9,6 +9,7 @@
 /* Writes w x h pixels (rgb: 3 bytes per pixel, rows top to bottom, pitch
  * bytes apart) to path, through a temporary file renamed into place, so a
  * failed write never leaves a partial PNG. Returns false with "path: why" in err. */
-bool png_write_rgb(const char *path, const uint8_t *rgb, int w, int h, size_t pitch, char *err, size_t errlen);
+bool png_write_rgb(const char *path, const uint8_t *rgb, int w, int h, size_t pitch, char *err,
+                   size_t errlen);
 
 #endif /* VIZ_PNG_H */

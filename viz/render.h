@@ -27,7 +27,8 @@ void render_size(render *r, int *w, int *h);
 void render_title(render *r, const char *title);
 void render_clip(render *r, int x, int y, int w, int h); /* w <= 0: no clip */
 void render_clear(render *r, struct rcolor c);
-void render_rect(render *r, int x, int y, int w, int h, struct rcolor c);  /* filled (alpha-blended) */
+void render_rect(render *r, int x, int y, int w, int h,
+                 struct rcolor c); /* filled (alpha-blended) */
 void render_frame(render *r, int x, int y, int w, int h, struct rcolor c); /* outline */
 void render_line(render *r, int x1, int y1, int x2, int y2, struct rcolor c);
 /* Draws s (ASCII) with its top left at x,y; returns the width drawn. */
@@ -43,14 +44,30 @@ uint8_t *render_read_rgb(render *r, int *w, int *h);
 enum rkey {
 	RK_NONE = 0,
 	/* printable keys are their ASCII code (lower case) */
-	RK_LEFT = 256, RK_RIGHT, RK_UP, RK_DOWN, RK_HOME, RK_END, RK_PAGEUP, RK_PAGEDOWN,
-	RK_ESCAPE, RK_F1, RK_F12,
+	RK_LEFT = 256,
+	RK_RIGHT,
+	RK_UP,
+	RK_DOWN,
+	RK_HOME,
+	RK_END,
+	RK_PAGEUP,
+	RK_PAGEDOWN,
+	RK_ESCAPE,
+	RK_F1,
+	RK_F12,
 };
 #define RMOD_SHIFT 1u
-#define RMOD_CTRL 2u
+#define RMOD_CTRL  2u
 
 enum rinput_type {
-	RI_NONE, RI_QUIT, RI_KEY, RI_MOUSE_DOWN, RI_MOUSE_UP, RI_MOUSE_MOVE, RI_WHEEL, RI_RESIZE,
+	RI_NONE,
+	RI_QUIT,
+	RI_KEY,
+	RI_MOUSE_DOWN,
+	RI_MOUSE_UP,
+	RI_MOUSE_MOVE,
+	RI_WHEEL,
+	RI_RESIZE,
 };
 
 struct rinput {

@@ -10,9 +10,9 @@
 #include <SDL2/SDL_ttf.h>
 
 #define FONT_DEFAULT "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
-#define FONT_PT 12
-#define GLYPH_FIRST 32
-#define GLYPH_LAST 126
+#define FONT_PT      12
+#define GLYPH_FIRST  32
+#define GLYPH_LAST   126
 
 struct render {
 	SDL_Window *win;
@@ -20,7 +20,7 @@ struct render {
 	SDL_Texture *glyphs; /* ASCII 32..126 side by side, white on transparent */
 	int gw, gh;          /* glyph cell (monospace) */
 	bool ttf_up;
-	bool warned;         /* a drawing error was reported already */
+	bool warned; /* a drawing error was reported already */
 };
 
 /* Reports a failed SDL call once per kind of call (a draw loop would flood). */
@@ -49,7 +49,8 @@ static bool font_load(render *r)
 	r->gw = adv;
 	r->gh = TTF_FontLineSkip(font);
 	int n = GLYPH_LAST - GLYPH_FIRST + 1;
-	SDL_Surface *atlas = SDL_CreateRGBSurfaceWithFormat(0, r->gw * n, r->gh, 32, SDL_PIXELFORMAT_RGBA32);
+	SDL_Surface *atlas =
+	    SDL_CreateRGBSurfaceWithFormat(0, r->gw * n, r->gh, 32, SDL_PIXELFORMAT_RGBA32);
 	if (!atlas) {
 		sdl_warn(NULL, "SDL_CreateRGBSurfaceWithFormat");
 		TTF_CloseFont(font);
@@ -61,7 +62,8 @@ static bool font_load(render *r)
 		if (!g)
 			continue; /* a missing glyph stays blank */
 		SDL_Rect dst = {(c - GLYPH_FIRST) * r->gw, 0, g->w, g->h};
-		if (SDL_SetSurfaceBlendMode(g, SDL_BLENDMODE_NONE) != 0 || SDL_BlitSurface(g, NULL, atlas, &dst) != 0)
+		if (SDL_SetSurfaceBlendMode(g, SDL_BLENDMODE_NONE) != 0 ||
+		    SDL_BlitSurface(g, NULL, atlas, &dst) != 0)
 			sdl_warn(NULL, "SDL_BlitSurface (glyph)");
 		SDL_FreeSurface(g);
 	}
@@ -90,7 +92,8 @@ render *render_open(const char *title, int w, int h, bool hidden, char *err, siz
 		return NULL;
 	}
 	Uint32 flags = SDL_WINDOW_RESIZABLE | (hidden ? SDL_WINDOW_HIDDEN : SDL_WINDOW_SHOWN);
-	r->win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, w, h, flags);
+	r->win =
+	    SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, w, h, flags);
 	if (!r->win) {
 		snprintf(err, errlen, "SDL_CreateWindow: %s", SDL_GetError());
 		render_close(r);
@@ -199,7 +202,8 @@ int render_text(render *r, int x, int y, const char *s, struct rcolor c)
 	int x0 = x;
 	if (!r->glyphs)
 		return render_text_width(r, s);
-	if (SDL_SetTextureColorMod(r->glyphs, c.r, c.g, c.b) != 0 || SDL_SetTextureAlphaMod(r->glyphs, c.a) != 0)
+	if (SDL_SetTextureColorMod(r->glyphs, c.r, c.g, c.b) != 0 ||
+	    SDL_SetTextureAlphaMod(r->glyphs, c.a) != 0)
 		sdl_warn(r, "SDL_SetTextureColorMod");
 	for (; *s; s++, x += r->gw) {
 		unsigned char ch = (unsigned char)*s;
@@ -248,20 +252,34 @@ uint8_t *render_read_rgb(render *r, int *w, int *h)
 static int map_key(SDL_Keycode k)
 {
 	switch (k) {
-	case SDLK_LEFT: return RK_LEFT;
-	case SDLK_RIGHT: return RK_RIGHT;
-	case SDLK_UP: return RK_UP;
-	case SDLK_DOWN: return RK_DOWN;
-	case SDLK_HOME: return RK_HOME;
-	case SDLK_END: return RK_END;
-	case SDLK_PAGEUP: return RK_PAGEUP;
-	case SDLK_PAGEDOWN: return RK_PAGEDOWN;
-	case SDLK_ESCAPE: return RK_ESCAPE;
-	case SDLK_F1: return RK_F1;
-	case SDLK_F12: return RK_F12;
-	case SDLK_KP_PLUS: return '+';
-	case SDLK_KP_MINUS: return '-';
-	default: return (k > 0 && k < 128) ? (int)k : RK_NONE;
+	case SDLK_LEFT:
+		return RK_LEFT;
+	case SDLK_RIGHT:
+		return RK_RIGHT;
+	case SDLK_UP:
+		return RK_UP;
+	case SDLK_DOWN:
+		return RK_DOWN;
+	case SDLK_HOME:
+		return RK_HOME;
+	case SDLK_END:
+		return RK_END;
+	case SDLK_PAGEUP:
+		return RK_PAGEUP;
+	case SDLK_PAGEDOWN:
+		return RK_PAGEDOWN;
+	case SDLK_ESCAPE:
+		return RK_ESCAPE;
+	case SDLK_F1:
+		return RK_F1;
+	case SDLK_F12:
+		return RK_F12;
+	case SDLK_KP_PLUS:
+		return '+';
+	case SDLK_KP_MINUS:
+		return '-';
+	default:
+		return (k > 0 && k < 128) ? (int)k : RK_NONE;
 	}
 }
 
@@ -302,7 +320,8 @@ bool render_poll(render *r, struct rinput *in, int timeout_ms)
 		SDL_GetMouseState(&in->x, &in->y);
 		break;
 	case SDL_WINDOWEVENT:
-		if (e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED || e.window.event == SDL_WINDOWEVENT_EXPOSED)
+		if (e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
+		    e.window.event == SDL_WINDOWEVENT_EXPOSED)
 			in->type = RI_RESIZE;
 		break;
 	default:

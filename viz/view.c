@@ -17,12 +17,12 @@
 
 #define PANEL_W 320
 #define STRIP_H 38
-#define STRIPS 3
+#define STRIPS  3
 
 static const struct rcolor caller_palette[] = {
-	{230, 120, 60, 255}, {80, 170, 240, 255}, {120, 200, 80, 255}, {220, 90, 170, 255},
-	{240, 200, 70, 255}, {90, 210, 200, 255}, {170, 130, 240, 255}, {200, 160, 110, 255},
-	{250, 140, 140, 255}, {140, 220, 140, 255}, {120, 140, 250, 255}, {210, 210, 120, 255},
+    {230, 120, 60, 255},  {80, 170, 240, 255},  {120, 200, 80, 255},  {220, 90, 170, 255},
+    {240, 200, 70, 255},  {90, 210, 200, 255},  {170, 130, 240, 255}, {200, 160, 110, 255},
+    {250, 140, 140, 255}, {140, 220, 140, 255}, {120, 140, 250, 255}, {210, 210, 120, 255},
 };
 
 void view_init(struct view *v, viz_model *m, const char *name)
@@ -45,7 +45,7 @@ void view_fini(struct view *v)
 }
 
 static void textf(render *r, int x, int y, struct rcolor c, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 static void textf(render *r, int x, int y, struct rcolor c, const char *fmt, ...)
 {
 	char buf[256];
@@ -97,11 +97,13 @@ void view_layout(struct view *v, int w, int h, int th)
 	struct view_rect map = {6, status_h, w - panel_w - 12, h - tl_h - status_h - 6};
 	v->row_h = 12;
 	v->cell_h = 10;
-	v->gutter = (!v->compressed && map.w > 400) ? 11 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7) + 8 : 0;
+	v->gutter =
+	    (!v->compressed && map.w > 400) ? 11 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7) + 8 : 0;
 	if (v->other) {
 		int half = (map.h - th - 4) / 2;
 		v->map = (struct view_rect){map.x, map.y + th + 2, map.w, half - th - 2};
-		v->other_map = (struct view_rect){map.x, map.y + half + th + 4, map.w, half - th - 4};
+		v->other_map =
+		    (struct view_rect){map.x, map.y + half + th + 4, map.w, half - th - 4};
 	} else {
 		v->map = (struct view_rect){map.x, map.y + th + 2, map.w, map.h - th - 2};
 		v->other_map = (struct view_rect){0, 0, 0, 0};
@@ -136,7 +138,7 @@ static bool push_seg(struct view_seg **segs, size_t *n, size_t *cap, struct view
 
 /* Lays out the blocks of m in [v->lo, v->hi) onto total_u map pixels. */
 static void build_segs(struct view *v, viz_model *m, struct view_seg **segs, size_t *n, size_t *cap,
-		       double total_u)
+                       double total_u)
 {
 	*n = 0;
 	size_t nb;
@@ -152,17 +154,22 @@ static void build_segs(struct view *v, viz_model *m, struct view_seg **segs, siz
 			top = mid;
 	}
 	for (size_t i = first; i <= nb; i++) {
-		uint64_t s = i < nb ? b[i].off : hi, e = i < nb ? (uint64_t)b[i].off + b[i].bytes : hi;
+		uint64_t s = i < nb ? b[i].off : hi,
+		         e = i < nb ? (uint64_t)b[i].off + b[i].bytes : hi;
 		if (s >= hi) {
 			s = hi;
 			e = hi;
 		}
-		if (s > at && !push_seg(segs, n, cap, (struct view_seg){(uint32_t)at, (uint32_t)(s - at), 0, 0, -1}))
+		if (s > at &&
+		    !push_seg(segs, n, cap,
+		              (struct view_seg){(uint32_t)at, (uint32_t)(s - at), 0, 0, -1}))
 			return;
 		if (s >= hi)
 			break;
 		uint64_t s2 = s < lo ? lo : s, e2 = e > hi ? hi : e;
-		if (!push_seg(segs, n, cap, (struct view_seg){(uint32_t)s2, (uint32_t)(e2 - s2), 0, 0, (int32_t)i}))
+		if (!push_seg(
+		        segs, n, cap,
+		        (struct view_seg){(uint32_t)s2, (uint32_t)(e2 - s2), 0, 0, (int32_t)i}))
 			return;
 		at = e2;
 	}
@@ -203,8 +210,8 @@ static double off_to_u(const struct view_seg *segs, size_t n, uint64_t off, doub
 }
 
 /* Draws map pixels [u0, u1) of area a as row-wrapped rectangles. */
-static void draw_span(render *r, const struct view *v, const struct view_rect *a, double u0, double u1,
-		      struct rcolor c, bool separator, bool outline)
+static void draw_span(render *r, const struct view *v, const struct view_rect *a, double u0,
+                      double u1, struct rcolor c, bool separator, bool outline)
 {
 	int cols = map_cols(v, a), rows = map_rows(v, a);
 	if (u1 - u0 < 1)
@@ -236,7 +243,7 @@ static struct rcolor lerp(struct rcolor a, struct rcolor b, double t)
 	if (t > 1)
 		t = 1;
 	return (struct rcolor){(uint8_t)(a.r + (b.r - a.r) * t), (uint8_t)(a.g + (b.g - a.g) * t),
-			       (uint8_t)(a.b + (b.b - a.b) * t), 255};
+	                       (uint8_t)(a.b + (b.b - a.b) * t), 255};
 }
 
 static struct rcolor block_colour(const struct view *v, const struct viz_block *b, size_t pos)
@@ -245,20 +252,22 @@ static struct rcolor block_colour(const struct view *v, const struct viz_block *
 	case VIEW_COLOUR_AGE: {
 		double age = pos > b->born ? (double)(pos - b->born) : 0;
 		double t = pos ? log1p(age) / log1p((double)pos) : 0;
-		return lerp((struct rcolor){255, 210, 90, 255}, (struct rcolor){50, 90, 210, 255}, t);
+		return lerp((struct rcolor){255, 210, 90, 255}, (struct rcolor){50, 90, 210, 255},
+		            t);
 	}
 	case VIEW_COLOUR_CALLER:
 		if (b->caller == VIZ_NO_CALLER)
 			return (struct rcolor){150, 150, 150, 255};
-		return caller_palette[b->caller % (sizeof caller_palette / sizeof caller_palette[0])];
+		return caller_palette[b->caller %
+		                      (sizeof caller_palette / sizeof caller_palette[0])];
 	default:
 		return VIZ_COL_USED;
 	}
 }
 
 /* Index of the segment under window pixel (x, y) of area a, or -1. */
-static long seg_at(const struct view *v, const struct view_rect *a, const struct view_seg *segs, size_t n,
-		   int x, int y)
+static long seg_at(const struct view *v, const struct view_rect *a, const struct view_seg *segs,
+                   size_t n, int x, int y)
 {
 	if (x < a->x + v->gutter || x >= a->x + a->w || y < a->y || y >= a->y + a->h || n == 0)
 		return -1;
@@ -283,7 +292,7 @@ bool view_locate(struct view *v, uint64_t off, int *x, int *y)
 	if (off < v->lo || off >= v->hi)
 		return false;
 	build_segs(v, v->m, &v->segs, &v->nsegs, &v->capsegs,
-		   (double)map_cols(v, &v->map) * map_rows(v, &v->map));
+	           (double)map_cols(v, &v->map) * map_rows(v, &v->map));
 	double total = (double)map_cols(v, &v->map) * map_rows(v, &v->map);
 	double u0 = off_to_u(v->segs, v->nsegs, off, total);
 	double u1 = off_to_u(v->segs, v->nsegs, off + viz_model_gran(v->m), total);
@@ -298,7 +307,8 @@ bool view_locate(struct view *v, uint64_t off, int *x, int *y)
 /* ---- drawing ---------------------------------------------------------------- */
 
 static void draw_map(struct view *v, render *r, viz_model *m, const struct view_rect *a,
-		     struct view_seg **segs, size_t *n, size_t *cap, uint32_t now, const char *label)
+                     struct view_seg **segs, size_t *n, size_t *cap, uint32_t now,
+                     const char *label)
 {
 	int th = render_text_height(r);
 	double total = (double)map_cols(v, a) * map_rows(v, a);
@@ -309,9 +319,11 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 	size_t nb;
 	const struct viz_block *blocks = viz_model_blocks(m, &nb);
 	char b1[32], b2[32];
-	textf(r, a->x, a->y - th - 1, VIZ_COL_DIM, "%s  heap 0x%" PRIx64 " + %s B, showing 0x%" PRIx64 "..0x%" PRIx64 "%s",
-	      label, viz_model_heap_base(m), commas(b1, viz_model_heap_size(m)), viz_model_heap_base(m) + v->lo,
-	      viz_model_heap_base(m) + v->hi, v->compressed ? "  (compressed scale)" : "");
+	textf(r, a->x, a->y - th - 1, VIZ_COL_DIM,
+	      "%s  heap 0x%" PRIx64 " + %s B, showing 0x%" PRIx64 "..0x%" PRIx64 "%s", label,
+	      viz_model_heap_base(m), commas(b1, viz_model_heap_size(m)),
+	      viz_model_heap_base(m) + v->lo, viz_model_heap_base(m) + v->hi,
+	      v->compressed ? "  (compressed scale)" : "");
 	(void)b2;
 	/* address gutter */
 	if (v->gutter) {
@@ -320,7 +332,8 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 		double bytes_per_u = (double)(v->hi - v->lo) / total;
 		for (int row = 0; row < rows; row += every * 2)
 			textf(r, a->x, a->y + row * v->row_h - 1, VIZ_COL_DIM, "0x%08" PRIx64,
-			      viz_model_heap_base(m) + v->lo + (uint64_t)(row * (double)cols * bytes_per_u));
+			      viz_model_heap_base(m) + v->lo +
+			          (uint64_t)(row * (double)cols * bytes_per_u));
 	}
 	struct view_seg *s = *segs;
 	uint32_t largest_i = UINT32_MAX, largest_b = 0;
@@ -332,7 +345,8 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 				largest_i = (uint32_t)i;
 			}
 		} else {
-			draw_span(r, v, a, s[i].u0, s[i].u1, block_colour(v, &blocks[s[i].block], pos), true, false);
+			draw_span(r, v, a, s[i].u0, s[i].u1,
+			          block_colour(v, &blocks[s[i].block], pos), true, false);
 		}
 	}
 	/* the current event */
@@ -343,16 +357,33 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 		struct rcolor c = VIZ_COL_NEW;
 		bool outline = false;
 		switch (e->kind) {
-		case HEAP_EV_ALLOC: hi = lo + e->block; break;
-		case HEAP_EV_FREE: hi = lo + e->block; c = VIZ_COL_FREED; break;
-		case HEAP_EV_SPLIT: hi = lo + e->size; c = VIZ_COL_SPLIT; outline = true; break;
-		case HEAP_EV_COALESCE: hi = lo + e->size; c = VIZ_COL_MERGE; break;
-		case HEAP_EV_REALLOC: hi = lo + e->size; outline = true; break;
-		default: break;
+		case HEAP_EV_ALLOC:
+			hi = lo + e->block;
+			break;
+		case HEAP_EV_FREE:
+			hi = lo + e->block;
+			c = VIZ_COL_FREED;
+			break;
+		case HEAP_EV_SPLIT:
+			hi = lo + e->size;
+			c = VIZ_COL_SPLIT;
+			outline = true;
+			break;
+		case HEAP_EV_COALESCE:
+			hi = lo + e->size;
+			c = VIZ_COL_MERGE;
+			break;
+		case HEAP_EV_REALLOC:
+			hi = lo + e->size;
+			outline = true;
+			break;
+		default:
+			break;
 		}
 		if (hi > lo && hi > v->lo && lo < v->hi) {
 			c.a = alpha;
-			draw_span(r, v, a, off_to_u(s, *n, lo, total), off_to_u(s, *n, hi, total), c, true, outline);
+			draw_span(r, v, a, off_to_u(s, *n, lo, total), off_to_u(s, *n, hi, total),
+			          c, true, outline);
 		}
 	}
 	if (e && e->kind == HEAP_EV_ALLOC_FAIL && largest_i != UINT32_MAX) {
@@ -363,7 +394,8 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 	/* hover outline */
 	long h = seg_at(v, a, s, *n, v->mx, v->my);
 	if (h >= 0)
-		draw_span(r, v, a, s[h].u0, s[h].u1, (struct rcolor){255, 255, 255, 255}, false, true);
+		draw_span(r, v, a, s[h].u0, s[h].u1, (struct rcolor){255, 255, 255, 255}, false,
+		          true);
 }
 
 static void describe_event(const viz_model *m, const struct viz_event *e, char *buf, size_t len)
@@ -374,24 +406,27 @@ static void describe_event(const viz_model *m, const struct viz_event *e, char *
 	const char *fn = c ? c->fn : "?";
 	switch (e->kind) {
 	case HEAP_EV_ALLOC:
-		snprintf(buf, len, "alloc %s B (block %u) at 0x%" PRIx64 " by %s", commas(b1, e->size), e->block,
-			 base + e->addr, fn);
+		snprintf(buf, len, "alloc %s B (block %u) at 0x%" PRIx64 " by %s",
+		         commas(b1, e->size), e->block, base + e->addr, fn);
 		break;
 	case HEAP_EV_FREE:
-		snprintf(buf, len, "free block %u at 0x%" PRIx64 " by %s", e->block, base + e->addr, fn);
+		snprintf(buf, len, "free block %u at 0x%" PRIx64 " by %s", e->block, base + e->addr,
+		         fn);
 		break;
 	case HEAP_EV_SPLIT:
-		snprintf(buf, len, "split free block 0x%" PRIx64 " (%s B), %u B stay free", base + e->addr,
-			 commas(b1, e->size), e->size2);
+		snprintf(buf, len, "split free block 0x%" PRIx64 " (%s B), %u B stay free",
+		         base + e->addr, commas(b1, e->size), e->size2);
 		break;
 	case HEAP_EV_COALESCE:
 		snprintf(buf, len, "coalesce (%s) into 0x%" PRIx64 ", %s B",
-			 e->flags == (HEAP_MERGED_PREV | HEAP_MERGED_NEXT) ? "both" : e->flags == HEAP_MERGED_PREV ? "prev" : "next",
-			 base + e->addr, commas(b1, e->size));
+		         e->flags == (HEAP_MERGED_PREV | HEAP_MERGED_NEXT) ? "both"
+		         : e->flags == HEAP_MERGED_PREV                    ? "prev"
+		                                                           : "next",
+		         base + e->addr, commas(b1, e->size));
 		break;
 	case HEAP_EV_ALLOC_FAIL:
-		snprintf(buf, len, "ALLOC FAILED: %s B by %s; free %u B, largest %u B", commas(b1, e->size), fn, e->block,
-			 e->size2);
+		snprintf(buf, len, "ALLOC FAILED: %s B by %s; free %u B, largest %u B",
+		         commas(b1, e->size), fn, e->block, e->size2);
 		break;
 	case HEAP_EV_MARKER:
 		snprintf(buf, len, "marker \"%s\"", viz_model_marker_name(m, e));
@@ -415,24 +450,31 @@ static void draw_status(struct view *v, render *r, uint32_t now)
 	if (pos)
 		describe_event(v->m, viz_model_event(v->m, pos - 1), ev, sizeof ev);
 	render_rect(r, 0, 0, v->status.w, v->status.h, (struct rcolor){36, 36, 44, 255});
-	textf(r, 6, 3, VIZ_COL_TEXT, "%s  event %s / %s   %s", v->name, pos ? commas(b1, pos - 1) : "-",
-	      commas(b2, count), ev);
-	const char *cm = v->colour == VIEW_COLOUR_AGE ? "age" : v->colour == VIEW_COLOUR_CALLER ? "call site" : "state";
+	textf(r, 6, 3, VIZ_COL_TEXT, "%s  event %s / %s   %s", v->name,
+	      pos ? commas(b1, pos - 1) : "-", commas(b2, count), ev);
+	const char *cm = v->colour == VIEW_COLOUR_AGE      ? "age"
+	                 : v->colour == VIEW_COLOUR_CALLER ? "call site"
+	                                                   : "state";
 	char line[256];
 	snprintf(line, sizeof line, "%s x%.0f ev/s   colour: %s   %s%s%s   h: help",
-		 v->playing ? "PLAYING" : "paused", v->speed, cm,
-		 v->follow ? (v->live ? "LIVE (following)" : "following (scrubbed back; End = live)") : "",
-		 v->follow && v->complete ? " - trace complete" : "",
-		 !v->follow && !v->complete ? "INCOMPLETE trace (no end event)" : "");
+	         v->playing ? "PLAYING" : "paused", v->speed, cm,
+	         v->follow
+	             ? (v->live ? "LIVE (following)" : "following (scrubbed back; End = live)")
+	             : "",
+	         v->follow && v->complete ? " - trace complete" : "",
+	         !v->follow && !v->complete ? "INCOMPLETE trace (no end event)" : "");
 	textf(r, 6, 5 + th, VIZ_COL_DIM, "%s", line);
 	if (v->message[0] && now < v->message_until)
-		textf(r, v->status.w - render_text_width(r, v->message) - 8, 5 + th, VIZ_COL_NEW, "%s", v->message);
+		textf(r, v->status.w - render_text_width(r, v->message) - 8, 5 + th, VIZ_COL_NEW,
+		      "%s", v->message);
 	if (v->other && v->divergence_known) {
 		if (v->divergence == SIZE_MAX)
 			snprintf(line, sizeof line, "traces agree");
 		else
-			snprintf(line, sizeof line, "first divergence: event %zu (v)", v->divergence);
-		textf(r, v->status.w - render_text_width(r, line) - 8, 3, VIZ_COL_MERGE, "%s", line);
+			snprintf(line, sizeof line, "first divergence: event %zu (v)",
+			         v->divergence);
+		textf(r, v->status.w - render_text_width(r, line) - 8, 3, VIZ_COL_MERGE, "%s",
+		      line);
 	}
 }
 
@@ -449,9 +491,11 @@ static void draw_panel(struct view *v, render *r)
 	int x = p->x + 8, y = p->y + 6, lh = th + 1;
 	textf(r, x, y, VIZ_COL_TEXT, "Fragmentation");
 	y += lh + 2;
-	textf(r, x, y, VIZ_COL_USED, "used         %14s B %5.1f%%", commas(b1, mt.used_bytes), 100.0 * mt.used_bytes / size);
+	textf(r, x, y, VIZ_COL_USED, "used         %14s B %5.1f%%", commas(b1, mt.used_bytes),
+	      100.0 * mt.used_bytes / size);
 	y += lh;
-	textf(r, x, y, VIZ_COL_DIM, "free         %14s B %5.1f%%", commas(b1, mt.free_bytes), 100.0 * mt.free_bytes / size);
+	textf(r, x, y, VIZ_COL_DIM, "free         %14s B %5.1f%%", commas(b1, mt.free_bytes),
+	      100.0 * mt.free_bytes / size);
 	y += lh;
 	textf(r, x, y, VIZ_COL_LARGEST, "largest free %14s B", commas(b1, mt.largest_free));
 	y += lh;
@@ -465,20 +509,24 @@ static void draw_panel(struct view *v, render *r)
 	y += lh;
 	uint64_t peak;
 	size_t pp = viz_model_peak_pos(v->m, &peak);
-	textf(r, x, y, VIZ_COL_DIM, "peak used %s B at event %zu", commas(b1, peak), pp ? pp - 1 : 0);
+	textf(r, x, y, VIZ_COL_DIM, "peak used %s B at event %zu", commas(b1, peak),
+	      pp ? pp - 1 : 0);
 	y += lh;
 	if (viz_model_bad_events(v->m)) {
-		textf(r, x, y, VIZ_COL_FAIL, "%" PRIu64 " events did not fit (ignored)", viz_model_bad_events(v->m));
+		textf(r, x, y, VIZ_COL_FAIL, "%" PRIu64 " events did not fit (ignored)",
+		      viz_model_bad_events(v->m));
 		y += lh;
 	}
 	if (viz_model_dropped(v->m)) {
-		textf(r, x, y, VIZ_COL_FAIL, "%" PRIu64 " events dropped: state may be inexact", viz_model_dropped(v->m));
+		textf(r, x, y, VIZ_COL_FAIL, "%" PRIu64 " events dropped: state may be inexact",
+		      viz_model_dropped(v->m));
 		y += lh;
 	}
 	if (v->other) {
 		struct viz_metrics om;
 		viz_model_metrics(v->other, &om);
-		textf(r, x, y, VIZ_COL_MERGE, "other: used %s B, largest %" PRIu64, commas(b1, om.used_bytes), om.largest_free);
+		textf(r, x, y, VIZ_COL_MERGE, "other: used %s B, largest %" PRIu64,
+		      commas(b1, om.used_bytes), om.largest_free);
 		y += lh;
 	}
 	/* histogram */
@@ -518,23 +566,28 @@ static void draw_panel(struct view *v, render *r)
 		uint64_t base = viz_model_heap_base(v->m);
 		if (viz_model_hit(v->m, v->segs[h].off, &b, &is_free)) {
 			y += 6;
-			textf(r, x, y, VIZ_COL_TEXT, "%s block 0x%" PRIx64, is_free ? "Free" : "Allocated", base + b.off);
+			textf(r, x, y, VIZ_COL_TEXT, "%s block 0x%" PRIx64,
+			      is_free ? "Free" : "Allocated", base + b.off);
 			y += lh;
 			textf(r, x, y, VIZ_COL_DIM, "size %s B", commas(b1, b.bytes));
 			y += lh;
 			if (!is_free) {
-				textf(r, x, y, VIZ_COL_DIM, "requested %u B, align %u", b.req, 1u << b.align_log2);
+				textf(r, x, y, VIZ_COL_DIM, "requested %u B, align %u", b.req,
+				      1u << b.align_log2);
 				y += lh;
 				const struct viz_event *be = viz_model_event(v->m, b.born);
 				size_t pos = viz_model_pos(v->m);
-				textf(r, x, y, VIZ_COL_DIM, "allocated at event %u (%zu ago)", b.born, pos - 1 - b.born);
+				textf(r, x, y, VIZ_COL_DIM, "allocated at event %u (%zu ago)",
+				      b.born, pos - 1 - b.born);
 				y += lh;
 				if (be)
-					textf(r, x, y, VIZ_COL_DIM, "  t = %" PRIu64 " ticks", be->time);
+					textf(r, x, y, VIZ_COL_DIM, "  t = %" PRIu64 " ticks",
+					      be->time);
 				y += lh;
 				const struct viz_caller *c = viz_model_caller(v->m, b.caller);
 				if (c) {
-					textf(r, x, y, VIZ_COL_DIM, "caller 0x%" PRIx64 " %s", c->addr, c->fn);
+					textf(r, x, y, VIZ_COL_DIM, "caller 0x%" PRIx64 " %s",
+					      c->addr, c->fn);
 					y += lh;
 					textf(r, x, y, VIZ_COL_DIM, "  %s", c->src);
 				} else {
@@ -545,8 +598,8 @@ static void draw_panel(struct view *v, render *r)
 	}
 	/* legend */
 	static const char *names[] = {"used", "free", "new", "freed", "split", "merged", "fail"};
-	const struct rcolor cols[] = {VIZ_COL_USED, VIZ_COL_FREE, VIZ_COL_NEW, VIZ_COL_FREED,
-				      VIZ_COL_SPLIT, VIZ_COL_MERGE, VIZ_COL_FAIL};
+	const struct rcolor cols[] = {VIZ_COL_USED,  VIZ_COL_FREE,  VIZ_COL_NEW, VIZ_COL_FREED,
+	                              VIZ_COL_SPLIT, VIZ_COL_MERGE, VIZ_COL_FAIL};
 	int lx = x, ly = p->y + p->h - 2 * lh - 4;
 	for (int i = 0; i < 7; i++) {
 		int tw = render_text_width(r, names[i]) + 18;
@@ -586,7 +639,10 @@ static void draw_timeline(struct view *v, render *r)
 		int col = (int)((double)s[i].pos * (sw - 1) / count);
 		int32_t u = (int32_t)((double)s[i].used_max * (STRIP_H - 4) / size);
 		int32_t l = (int32_t)((double)s[i].largest_free * (STRIP_H - 4) / size);
-		int32_t f = s[i].free_bytes ? (int32_t)((1.0 - (double)s[i].largest_free / s[i].free_bytes) * (STRIP_H - 4)) : 0;
+		int32_t f = s[i].free_bytes
+		                ? (int32_t)((1.0 - (double)s[i].largest_free / s[i].free_bytes) *
+		                            (STRIP_H - 4))
+		                : 0;
 		if (u > cu[col])
 			cu[col] = u;
 		cl[col] = l;
@@ -632,7 +688,8 @@ static void draw_timeline(struct view *v, render *r)
 	int x = sx + (int)((double)viz_model_pos(v->m) * (sw - 1) / count);
 	render_line(r, x, y_top - 2, x, y_bot + 2, (struct rcolor){255, 255, 255, 255});
 	char b1[32];
-	textf(r, sx, y_bot + 2, VIZ_COL_DIM, "0 .. %s events;  yellow = peak, red = alloc failures, grey = markers; click to seek",
+	textf(r, sx, y_bot + 2, VIZ_COL_DIM,
+	      "0 .. %s events;  yellow = peak, red = alloc failures, grey = markers; click to seek",
 	      commas(b1, count));
 	free(cu);
 }
@@ -640,23 +697,23 @@ static void draw_timeline(struct view *v, render *r)
 static void draw_help(struct view *v, render *r)
 {
 	static const char *lines[] = {
-		"heapviz keys",
-		"space        play / pause",
-		"+ / -        faster / slower",
-		"right, left  step one event (shift: 100, ctrl: 10000)",
-		"pgdn, pgup   step 1% of the trace",
-		"home, end    start / end (end = live when following)",
-		"p            peak memory use",
-		"f / F        next / previous alloc failure",
-		"c / C        next / previous coalesce",
-		"m / M        next / previous marker",
-		"v            first divergence (--compare)",
-		"z / x / 0    zoom in / out / reset (mouse wheel: at pointer)",
-		"s            compressed scale (small blocks get room)",
-		"a            colour by state / age / call site",
-		"d, F12       dump this frame to $HEAPVIZ_DUMP (or heapviz-frame.png)",
-		"h, ?, F1     this help;  q, esc  quit",
-		"mouse        hover: block details; click/drag timeline: seek",
+	    "heapviz keys",
+	    "space        play / pause",
+	    "+ / -        faster / slower",
+	    "right, left  step one event (shift: 100, ctrl: 10000)",
+	    "pgdn, pgup   step 1% of the trace",
+	    "home, end    start / end (end = live when following)",
+	    "p            peak memory use",
+	    "f / F        next / previous alloc failure",
+	    "c / C        next / previous coalesce",
+	    "m / M        next / previous marker",
+	    "v            first divergence (--compare)",
+	    "z / x / 0    zoom in / out / reset (mouse wheel: at pointer)",
+	    "s            compressed scale (small blocks get room)",
+	    "a            colour by state / age / call site",
+	    "d, F12       dump this frame to $HEAPVIZ_DUMP (or heapviz-frame.png)",
+	    "h, ?, F1     this help;  q, esc  quit",
+	    "mouse        hover: block details; click/drag timeline: seek",
 	};
 	int th = render_text_height(r), n = (int)(sizeof lines / sizeof lines[0]);
 	int w = 62 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7) + 20, h = n * (th + 2) + 16;
@@ -664,7 +721,8 @@ static void draw_help(struct view *v, render *r)
 	render_rect(r, x, y, w, h, (struct rcolor){10, 10, 14, 230});
 	render_frame(r, x, y, w, h, VIZ_COL_TEXT);
 	for (int i = 0; i < n; i++)
-		render_text(r, x + 10, y + 8 + i * (th + 2), lines[i], i ? VIZ_COL_TEXT : VIZ_COL_NEW);
+		render_text(r, x + 10, y + 8 + i * (th + 2), lines[i],
+		            i ? VIZ_COL_TEXT : VIZ_COL_NEW);
 }
 
 static void scan_markers(struct view *v)
@@ -694,13 +752,16 @@ void view_draw(struct view *v, render *r, uint32_t now)
 	scan_markers(v);
 	render_clear(r, VIZ_COL_BG);
 	draw_status(v, r, now);
-	render_clip(r, v->map.x, v->map.y - render_text_height(r) - 2, v->map.w, v->map.h + render_text_height(r) + 2);
+	render_clip(r, v->map.x, v->map.y - render_text_height(r) - 2, v->map.w,
+	            v->map.h + render_text_height(r) + 2);
 	draw_map(v, r, v->m, &v->map, &v->segs, &v->nsegs, &v->capsegs, now, v->name);
 	render_clip(r, 0, 0, 0, 0);
 	if (v->other) {
 		struct view_rect *o = &v->other_map;
-		render_clip(r, o->x, o->y - render_text_height(r) - 2, o->w, o->h + render_text_height(r) + 2);
-		draw_map(v, r, v->other, o, &v->osegs, &v->nosegs, &v->caposegs, now, v->other_name);
+		render_clip(r, o->x, o->y - render_text_height(r) - 2, o->w,
+		            o->h + render_text_height(r) + 2);
+		draw_map(v, r, v->other, o, &v->osegs, &v->nosegs, &v->caposegs, now,
+		         v->other_name);
 		render_clip(r, 0, 0, 0, 0);
 	}
 	draw_panel(v, r);
@@ -845,31 +906,66 @@ enum view_action view_input(struct view *v, const struct rinput *in, uint32_t no
 		v->speed = v->speed / 2 < 1 ? 1 : v->speed / 2;
 		stop = false;
 		break;
-	case RK_RIGHT: view_seek(v, pos + step); break;
-	case RK_LEFT: view_seek(v, pos > step ? pos - step : 0); break;
-	case RK_PAGEDOWN: view_seek(v, pos + pct); break;
-	case RK_PAGEUP: view_seek(v, pos > pct ? pos - pct : 0); break;
-	case RK_HOME: view_seek(v, 0); break;
+	case RK_RIGHT:
+		view_seek(v, pos + step);
+		break;
+	case RK_LEFT:
+		view_seek(v, pos > step ? pos - step : 0);
+		break;
+	case RK_PAGEDOWN:
+		view_seek(v, pos + pct);
+		break;
+	case RK_PAGEUP:
+		view_seek(v, pos > pct ? pos - pct : 0);
+		break;
+	case RK_HOME:
+		view_seek(v, 0);
+		break;
 	case RK_END:
 		view_seek(v, count);
 		v->playing = false;
 		v->live = v->follow;
 		return VIEW_NONE;
-	case 'p': view_seek(v, viz_model_peak_pos(v->m, NULL)); break;
-	case 'f': jump_kind(v, HEAP_EV_ALLOC_FAIL, shift ? -1 : 1, now, "alloc failure"); break;
-	case 'c': jump_kind(v, HEAP_EV_COALESCE, shift ? -1 : 1, now, "coalesce"); break;
-	case 'm': jump_kind(v, HEAP_EV_MARKER, shift ? -1 : 1, now, "marker"); break;
+	case 'p':
+		view_seek(v, viz_model_peak_pos(v->m, NULL));
+		break;
+	case 'f':
+		jump_kind(v, HEAP_EV_ALLOC_FAIL, shift ? -1 : 1, now, "alloc failure");
+		break;
+	case 'c':
+		jump_kind(v, HEAP_EV_COALESCE, shift ? -1 : 1, now, "coalesce");
+		break;
+	case 'm':
+		jump_kind(v, HEAP_EV_MARKER, shift ? -1 : 1, now, "marker");
+		break;
 	case 'v':
 		if (v->other && v->divergence != SIZE_MAX)
 			view_seek(v, v->divergence + 1);
 		else
-			set_message(v, now, v->other ? "the traces do not diverge" : "no --compare trace");
+			set_message(v, now,
+			            v->other ? "the traces do not diverge" : "no --compare trace");
 		break;
-	case 'z': zoom(v, 0.5, pointer_off(v)); stop = false; break;
-	case 'x': zoom(v, 2.0, pointer_off(v)); stop = false; break;
-	case '0': v->lo = 0; v->hi = viz_model_heap_size(v->m); stop = false; break;
-	case 's': v->compressed = !v->compressed; stop = false; break;
-	case 'a': v->colour = (enum view_colour)((v->colour + 1) % 3); stop = false; break;
+	case 'z':
+		zoom(v, 0.5, pointer_off(v));
+		stop = false;
+		break;
+	case 'x':
+		zoom(v, 2.0, pointer_off(v));
+		stop = false;
+		break;
+	case '0':
+		v->lo = 0;
+		v->hi = viz_model_heap_size(v->m);
+		stop = false;
+		break;
+	case 's':
+		v->compressed = !v->compressed;
+		stop = false;
+		break;
+	case 'a':
+		v->colour = (enum view_colour)((v->colour + 1) % 3);
+		stop = false;
+		break;
 	case '/':
 		if (!shift)
 			return VIEW_NONE;

@@ -15,18 +15,18 @@
 #include "render.h"
 
 /* Colours of the map (docs/heapviz.md explains them). */
-#define VIZ_COL_BG ((struct rcolor){24, 24, 28, 255})
-#define VIZ_COL_FREE ((struct rcolor){52, 56, 64, 255})
-#define VIZ_COL_USED ((struct rcolor){46, 160, 90, 255})
-#define VIZ_COL_NEW ((struct rcolor){255, 220, 60, 255})      /* the block just allocated */
-#define VIZ_COL_FREED ((struct rcolor){230, 70, 70, 255})     /* the block just freed */
-#define VIZ_COL_SPLIT ((struct rcolor){80, 200, 230, 255})    /* the free block being split */
-#define VIZ_COL_MERGE ((struct rcolor){190, 110, 255, 255})   /* the block a coalesce made */
-#define VIZ_COL_FAIL ((struct rcolor){255, 40, 40, 255})      /* alloc failure */
+#define VIZ_COL_BG      ((struct rcolor){24, 24, 28, 255})
+#define VIZ_COL_FREE    ((struct rcolor){52, 56, 64, 255})
+#define VIZ_COL_USED    ((struct rcolor){46, 160, 90, 255})
+#define VIZ_COL_NEW     ((struct rcolor){255, 220, 60, 255})  /* the block just allocated */
+#define VIZ_COL_FREED   ((struct rcolor){230, 70, 70, 255})   /* the block just freed */
+#define VIZ_COL_SPLIT   ((struct rcolor){80, 200, 230, 255})  /* the free block being split */
+#define VIZ_COL_MERGE   ((struct rcolor){190, 110, 255, 255}) /* the block a coalesce made */
+#define VIZ_COL_FAIL    ((struct rcolor){255, 40, 40, 255})   /* alloc failure */
 #define VIZ_COL_LARGEST ((struct rcolor){80, 140, 230, 255})  /* largest free block (timeline) */
-#define VIZ_COL_FRAG ((struct rcolor){240, 150, 50, 255})     /* fragmentation (timeline) */
-#define VIZ_COL_TEXT ((struct rcolor){220, 220, 220, 255})
-#define VIZ_COL_DIM ((struct rcolor){140, 140, 150, 255})
+#define VIZ_COL_FRAG    ((struct rcolor){240, 150, 50, 255})  /* fragmentation (timeline) */
+#define VIZ_COL_TEXT    ((struct rcolor){220, 220, 220, 255})
+#define VIZ_COL_DIM     ((struct rcolor){140, 140, 150, 255})
 
 enum view_colour { VIEW_COLOUR_STATE, VIEW_COLOUR_AGE, VIEW_COLOUR_CALLER };
 
@@ -43,35 +43,35 @@ struct view_seg {
 };
 
 struct view {
-	viz_model *m;              /* the trace shown */
-	viz_model *other;          /* --compare: the other trace, or NULL */
+	viz_model *m;     /* the trace shown */
+	viz_model *other; /* --compare: the other trace, or NULL */
 	const char *name, *other_name;
-	size_t divergence;         /* --compare: first differing event index, SIZE_MAX if none */
-	bool divergence_known;     /* the comparison ran */
+	size_t divergence;     /* --compare: first differing event index, SIZE_MAX if none */
+	bool divergence_known; /* the comparison ran */
 	bool playing;
-	double speed;              /* events per second while playing */
-	double acc;                /* fractional events owed */
-	bool follow;               /* the file is still growing */
-	bool live;                 /* following: the cursor stays at the newest event */
-	bool complete;             /* an END event was read */
-	uint64_t lo, hi;           /* shown heap range (offsets) */
-	bool compressed;           /* small blocks get room: widths by log of size */
+	double speed;    /* events per second while playing */
+	double acc;      /* fractional events owed */
+	bool follow;     /* the file is still growing */
+	bool live;       /* following: the cursor stays at the newest event */
+	bool complete;   /* an END event was read */
+	uint64_t lo, hi; /* shown heap range (offsets) */
+	bool compressed; /* small blocks get room: widths by log of size */
 	enum view_colour colour;
 	bool help;
-	bool noflash;              /* highlight without flashing (HEAPVIZ_NOFLASH, for tests) */
-	int mx, my;                /* pointer */
+	bool noflash; /* highlight without flashing (HEAPVIZ_NOFLASH, for tests) */
+	int mx, my;   /* pointer */
 	bool drag_timeline;
-	int tl_sx, tl_sw;          /* timeline strips: first pixel column and width */
+	int tl_sx, tl_sw; /* timeline strips: first pixel column and width */
 	struct view_rect status, map, other_map, panel, timeline;
 	int row_h, cell_h, gutter;
-	struct view_seg *segs;     /* layout of the map (primary trace) */
+	struct view_seg *segs; /* layout of the map (primary trace) */
 	size_t nsegs, capsegs;
-	struct view_seg *osegs;    /* layout of the other trace's map */
+	struct view_seg *osegs; /* layout of the other trace's map */
 	size_t nosegs, caposegs;
-	double total_u;            /* pixels of the unrolled map */
-	uint32_t *markers;         /* positions of MARKER events (found incrementally) */
+	double total_u;    /* pixels of the unrolled map */
+	uint32_t *markers; /* positions of MARKER events (found incrementally) */
 	size_t nmarkers, capmarkers, markers_scanned;
-	char message[160];         /* a transient line (e.g. "no more alloc failures") */
+	char message[160]; /* a transient line (e.g. "no more alloc failures") */
 	uint32_t message_until;
 };
 

@@ -50,7 +50,8 @@ int main(int argc, char **argv)
 		else if (i + 1 < argc && !strcmp(argv[i], "--json"))
 			json = argv[++i];
 		else {
-			fprintf(stderr, "usage: viz-bench [--events N] [--heap BYTES] [--live N] [--seeks N] [--json TRACE]\n");
+			fprintf(stderr, "usage: viz-bench [--events N] [--heap BYTES] [--live N] "
+			                "[--seeks N] [--json TRACE]\n");
 			return 2;
 		}
 	}
@@ -89,7 +90,8 @@ int main(int argc, char **argv)
 	struct viz_metrics mt;
 	viz_model_seek(m, viz_model_peak_pos(m, NULL));
 	viz_model_metrics(m, &mt);
-	printf("events %zu events (heap %zu B, %llu live blocks at peak)\n", n, heap, (unsigned long long)mt.live_blocks);
+	printf("events %zu events (heap %zu B, %llu live blocks at peak)\n", n, heap,
+	       (unsigned long long)mt.live_blocks);
 	printf("build_rate %.0f events/s\n", n / build);
 	double bpe = (double)viz_model_bytes(m) / n;
 	printf("bytes_per_event %.1f B\n", bpe);

@@ -44,7 +44,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: viz-gentrace [--no-end] [--heap BYTES] [--seed N] EVENTS\n"
 	      "Writes to stdout a JSON trace of a random workload on the real allocator core,\n"
-	      "with at least EVENTS events. Exit: 0 ok, 2 bad usage, 3 I/O error.\n", f);
+	      "with at least EVENTS events. Exit: 0 ok, 2 bad usage, 3 I/O error.\n",
+	      f);
 }
 
 int main(int argc, char **argv)
@@ -72,14 +73,14 @@ int main(int argc, char **argv)
 	}
 	struct gen g = {.out = stdout};
 	struct trace_header h = {
-		.version = 1,
-		.channel = "semihosting",
-		.workload = "random",
-		.heap_base = WL_BASE,
-		.heap_size = heap,
-		.min_block = HEAP_MIN_BLOCK,
-		.min_align = HEAP_MIN_ALIGN,
-		.time_hz = 10000000,
+	    .version = 1,
+	    .channel = "semihosting",
+	    .workload = "random",
+	    .heap_base = WL_BASE,
+	    .heap_size = heap,
+	    .min_block = HEAP_MIN_BLOCK,
+	    .min_align = HEAP_MIN_ALIGN,
+	    .time_hz = 10000000,
 	};
 	trace_write_header(stdout, &h);
 	struct workload w;

@@ -45,15 +45,15 @@ static viz_model *small_model(void)
 	viz_model *m = viz_model_new(BASE, 4096, 16);
 	ASSERT_NOT_NULL(m);
 	struct heap_event evs[] = {
-		ev_kind(HEAP_EV_INIT),
-		ev_alloc(0, 64, 0x80201000),
-		ev_alloc(64, 128, 0x80201040),
-		ev_alloc(192, 64, 0x80201000),
-		ev_free(64, 128),
-		ev_alloc(64, 32, 0x80201080),
-		ev_kind(HEAP_EV_ALLOC_FAIL),
-		ev_free(0, 64),
-		ev_kind(HEAP_EV_END),
+	    ev_kind(HEAP_EV_INIT),
+	    ev_alloc(0, 64, 0x80201000),
+	    ev_alloc(64, 128, 0x80201040),
+	    ev_alloc(192, 64, 0x80201000),
+	    ev_free(64, 128),
+	    ev_alloc(64, 32, 0x80201080),
+	    ev_kind(HEAP_EV_ALLOC_FAIL),
+	    ev_free(0, 64),
+	    ev_kind(HEAP_EV_END),
 	};
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
 		ASSERT(viz_model_append(m, &evs[i]));
@@ -154,7 +154,8 @@ TEST_CASE(peak_and_failures_are_found_at_their_positions)
 TEST_CASE(events_that_do_not_fit_are_marked_bad_and_ignored_and_drops_counted)
 {
 	viz_model *m = viz_model_new(BASE, 4096, 16);
-	struct heap_event a = ev_alloc(0, 64, 0), overlap = ev_alloc(32, 64, 0), unknown = ev_free(512, 16);
+	struct heap_event a = ev_alloc(0, 64, 0), overlap = ev_alloc(32, 64, 0),
+	                  unknown = ev_free(512, 16);
 	struct heap_event outside = ev_alloc(8192, 16, 0), misaligned = ev_alloc(72, 16, 0);
 	ASSERT(viz_model_append(m, &a));
 	ASSERT(viz_model_append(m, &overlap));
@@ -297,7 +298,11 @@ TEST_CASE(every_seek_shows_the_blocks_and_metrics_of_the_shared_heap_model)
 		struct digest d;
 		struct heap_model_stats st;
 	} cp[CHECKS];
-	struct trace_header h = {.version = 1, .heap_base = WL_BASE, .heap_size = 1 << 17, .min_block = 16, .min_align = 16};
+	struct trace_header h = {.version = 1,
+	                         .heap_base = WL_BASE,
+	                         .heap_size = 1 << 17,
+	                         .min_block = 16,
+	                         .min_align = 16};
 	struct both b = {.m = viz_model_new(WL_BASE, 1 << 17, 16), .ref = heap_model_create(&h)};
 	ASSERT_NOT_NULL(b.m);
 	ASSERT_NOT_NULL(b.ref);

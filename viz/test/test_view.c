@@ -29,10 +29,12 @@ static viz_model *model(void)
 	viz_model *m = viz_model_new(BASE, 4096, 16);
 	ASSERT_NOT_NULL(m);
 	struct heap_event evs[] = {
-		ev(HEAP_EV_INIT, 0, 0),      ev(HEAP_EV_ALLOC, 0, 1024),  ev(HEAP_EV_ALLOC, 1024, 2048),
-		ev(HEAP_EV_MARKER, 0, 0),    ev(HEAP_EV_FREE, 0, 1024),   ev(HEAP_EV_ALLOC_FAIL, 0, 3000),
-		ev(HEAP_EV_FREE, 1024, 2048), ev(HEAP_EV_COALESCE, 0, 4096), ev(HEAP_EV_ALLOC, 0, 64),
-		ev(HEAP_EV_ALLOC_FAIL, 0, 5000), ev(HEAP_EV_END, 0, 0),
+	    ev(HEAP_EV_INIT, 0, 0),        ev(HEAP_EV_ALLOC, 0, 1024),
+	    ev(HEAP_EV_ALLOC, 1024, 2048), ev(HEAP_EV_MARKER, 0, 0),
+	    ev(HEAP_EV_FREE, 0, 1024),     ev(HEAP_EV_ALLOC_FAIL, 0, 3000),
+	    ev(HEAP_EV_FREE, 1024, 2048),  ev(HEAP_EV_COALESCE, 0, 4096),
+	    ev(HEAP_EV_ALLOC, 0, 64),      ev(HEAP_EV_ALLOC_FAIL, 0, 5000),
+	    ev(HEAP_EV_END, 0, 0),
 	};
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
 		ASSERT(viz_model_append(m, &evs[i]));

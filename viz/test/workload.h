@@ -10,8 +10,8 @@
 
 #include "heap.h"
 
-#define WL_BASE 0x80400000ull    /* heap base written into events */
-#define WL_CALLERS 6             /* distinct fake call sites */
+#define WL_BASE      0x80400000ull                   /* heap base written into events */
+#define WL_CALLERS   6                               /* distinct fake call sites */
 #define WL_CALLER(k) (0x80201000ull + 0x40ull * (k)) /* address of call site k */
 
 struct wl_live {
@@ -22,17 +22,17 @@ struct wl_live {
 typedef void (*wl_sink_fn)(void *ctx, const struct heap_event *ev);
 
 struct workload {
-	struct heap heap;        /* the real allocator */
-	void *mem;               /* its memory */
+	struct heap heap; /* the real allocator */
+	void *mem;        /* its memory */
 	size_t len;
-	uint64_t seq, time;      /* stamps */
-	uint64_t rng;            /* xorshift state */
+	uint64_t seq, time; /* stamps */
+	uint64_t rng;       /* xorshift state */
 	wl_sink_fn sink;
 	void *ctx;
-	struct wl_live *live;    /* blocks the workload holds */
+	struct wl_live *live; /* blocks the workload holds */
 	size_t nlive, caplive;
-	size_t target_live;      /* the workload frees more once above this */
-	size_t live_max;         /* target_live is drawn from [8, 8 + live_max) (default 400) */
+	size_t target_live; /* the workload frees more once above this */
+	size_t live_max;    /* target_live is drawn from [8, 8 + live_max) (default 400) */
 };
 
 /* Sets up a heap of len bytes and emits INIT. Returns false on no memory. */
