@@ -169,6 +169,9 @@ struct exporter {
 	bool peak_pending; /* the current state is a new peak not yet recorded */
 	struct caller_bytes *peak_tree;
 	uint32_t peak_tree_n;
+	/* times are written relative to the first event's */
+	uint64_t t0, n0;
+	bool have_t0;
 	/* chrome */
 	uint64_t instants, instants_dropped;
 };
@@ -178,8 +181,13 @@ static void sample_take(struct exporter *x, const struct heap_event *ev, struct 
 {
 	const struct heap_model_stats *st = heap_model_peek(x->model);
 	s->index = trace_reader_events(x->r) - 1;
-	s->t = ev->time;
-	s->n = ev->instret;
+	if (!x->have_t0) {
+		x->t0 = ev->time;
+		x->n0 = ev->instret;
+		x->have_t0 = true;
+	}
+	s->t = ev->time - x->t0;
+	s->n = ev->instret - x->n0;
 	s->used = st->used_bytes;
 	s->useful = st->requested_bytes <= st->used_bytes ? st->requested_bytes : st->used_bytes;
 	s->free_bytes = st->free_bytes;
@@ -423,6 +431,12 @@ static double chrome_ts(const struct exporter *x, uint64_t t)
 	return x->h->time_hz ? (double)t * 1e6 / (double)x->h->time_hz : (double)t;
 }
 
+/* An event's time relative to the first event. */
+static uint64_t rel_time(const struct exporter *x, uint64_t t)
+{
+	return t >= x->t0 ? t - x->t0 : 0;
+}
+
 static void chrome_sep(struct exporter *x, bool *first)
 {
 	fputs(*first ? "\n" : ",\n", x->out);
@@ -447,7 +461,7 @@ static void chrome_instant(struct exporter *x, const struct heap_event *ev, bool
 		fprintf(x->out,
 		        ",\"cat\":\"marker\",\"ph\":\"i\",\"s\":\"g\",\"ts\":%.3f,\"pid\":1,"
 		        "\"tid\":1,\"args\":{\"event\":%" PRIu64 "}}",
-		        chrome_ts(x, ev->time), index);
+		        chrome_ts(x, rel_time(x, ev->time)), index);
 		return;
 	}
 	const struct trace_symbol *s = ev->caller ? trace_reader_symbol(x->r, ev->caller) : NULL;
@@ -456,7 +470,7 @@ static void chrome_instant(struct exporter *x, const struct heap_event *ev, bool
 	        "\"pid\":1,\"tid\":1,\"args\":{\"event\":%" PRIu64 ",\"size\":%" PRIu64
 	        ",\"align\":%" PRIu64 ",\"free\":%" PRIu64 ",\"largest\":%" PRIu64
 	        ",\"caller\":\"0x%" PRIx64 "\",\"fn\":",
-	        chrome_ts(x, ev->time), index, ev->size,
+	        chrome_ts(x, rel_time(x, ev->time)), index, ev->size,
 	        ev->align_log2 < 64 ? (uint64_t)1 << ev->align_log2 : 0, ev->block, ev->size2,
 	        ev->caller);
 	put_json_string(x->out, s ? s->fn : "??");
@@ -494,14 +508,14 @@ static int export_chrome(struct exporter *x, size_t max_samples, char *err, size
 			break;
 		}
 		events++;
+		struct sample s;
+		sample_take(x, &ev, &s);
+		sampler_add(&sp, &s);
 		if (ev.kind == HEAP_EV_ALLOC_FAIL || ev.kind == HEAP_EV_MARKER) {
 			failures += ev.kind == HEAP_EV_ALLOC_FAIL;
 			markers += ev.kind == HEAP_EV_MARKER;
 			chrome_instant(x, &ev, &first);
 		}
-		struct sample s;
-		sample_take(x, &ev, &s);
-		sampler_add(&sp, &s);
 	}
 	if (!rc && st == TRACE_READ_ERROR) {
 		snprintf(err, errlen, "%s", trace_reader_error(x->r));
