@@ -418,7 +418,9 @@ static void stats_refresh(heap_model *m)
 	if (s->free_bytes) {
 		double f = (double)s->free_bytes;
 		s->frag = 1.0 - (double)s->largest_free / f;
-		s->frag_sq = 1.0 - (double)m->sumsq / (f * f);
+		/* the 128-bit sum rarely needs more than 64 bits: convert cheaply then */
+		double sq = (m->sumsq >> 64) ? (double)m->sumsq : (double)(uint64_t)m->sumsq;
+		s->frag_sq = 1.0 - sq / (f * f);
 		if (s->frag_sq < 0)
 			s->frag_sq = 0;
 	} else {
