@@ -349,4 +349,5 @@ static int cmd_diff(int argc, char **argv)
 	return nv ? HT_EXIT_VERDICT : HT_EXIT_OK;
 }
 
-HEAPTRACE_COMMAND(diff, DIFF_ARGS, "compare a trace with a baseline (regression check)", cmd_diff);
+HEAPTRACE_COMMAND(diff, "[--json] [THRESHOLDS] BASE NEW",
+                  "compare a trace with a baseline (regression check)", cmd_diff);

@@ -700,5 +700,5 @@ static int cmd_export(int argc, char **argv)
 	return rc;
 }
 
-HEAPTRACE_COMMAND(export, EXPORT_ARGS, "convert a trace to massif or Chrome Trace Event JSON",
-                  cmd_export);
+HEAPTRACE_COMMAND(export, "--format massif|chrome TRACE",
+                  "convert a trace to massif or Chrome Trace Event JSON", cmd_export);
