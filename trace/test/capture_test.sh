@@ -251,6 +251,18 @@ fi
 if [ $have_check = 1 ]; then
 	for f in samples/*.jsonl samples/baseline/*.jsonl; do
 		[ -e "$f" ] || continue
+		if grep -q '"k":"drop"' "$f"; then
+			# dropped events make a trace unverifiable: check must say so, not pass
+			t="sample_$(basename "$f" .jsonl)_with_drops_is_reported_unverifiable_by_check"
+			"$HT" check "$f" >"$T/sample.check" 2>&1
+			st=$?
+			if [ $st = 1 ] && grep -q "dropped" "$T/sample.check"; then
+				ok "$t"
+			else
+				bad "$t" "status $st: $(tail -2 "$T/sample.check")"
+			fi
+			continue
+		fi
 		t="sample_$(basename "$f" .jsonl)_passes_heaptrace_check"
 		if "$HT" check "$f" >"$T/sample.check" 2>&1; then
 			ok "$t"
