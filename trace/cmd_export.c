@@ -169,6 +169,9 @@ struct exporter {
 	bool peak_pending; /* the current state is a new peak not yet recorded */
 	struct caller_bytes *peak_tree;
 	uint32_t peak_tree_n;
+	/* events that contradicted the heap model, skipped */
+	uint64_t impossible;
+	char first_impossible[256];
 	/* times are written relative to the first event's */
 	uint64_t t0, n0;
 	bool have_t0;
@@ -197,10 +200,10 @@ static void sample_take(struct exporter *x, const struct heap_event *ev, struct 
 	s->frag = st->frag;
 }
 
-/* Applies ev to the model and the call-site table. Returns false on an
- * impossible event (message in err). */
-static bool exporter_apply(struct exporter *x, const struct heap_event *ev, char *err,
-                           size_t errlen)
+/* Applies ev to the model and the call-site table. An event that contradicts
+ * the model (expected after a DROP: the events it refers to were lost) is
+ * skipped and counted; the export goes on. */
+static void exporter_apply(struct exporter *x, const struct heap_event *ev)
 {
 	uint64_t freed_size = 0, freed_caller = 0;
 	bool is_free = ev->kind == HEAP_EV_FREE;
@@ -211,10 +214,11 @@ static bool exporter_apply(struct exporter *x, const struct heap_event *ev, char
 			freed_caller = b->caller;
 		}
 	}
-	char why[256];
+	char why[sizeof x->first_impossible];
 	if (!heap_model_apply(x->model, ev, why, sizeof why)) {
-		snprintf(err, errlen, "%s: %s", x->path, why);
-		return false;
+		if (x->impossible++ == 0)
+			memcpy(x->first_impossible, why, sizeof why);
+		return;
 	}
 	if (ev->kind == HEAP_EV_ALLOC) {
 		if (x->callers)
@@ -225,7 +229,6 @@ static bool exporter_apply(struct exporter *x, const struct heap_event *ev, char
 			c->bytes -= freed_size <= c->bytes ? freed_size : c->bytes;
 		}
 	}
-	return true;
 }
 
 /* Copies the live call sites into the peak tree. */
@@ -360,10 +363,7 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 		 * drops after a new maximum (only a free, or a new init, lowers it) */
 		if (x->peak_pending && (ev.kind == HEAP_EV_FREE || ev.kind == HEAP_EV_INIT))
 			peak_record(x);
-		if (!exporter_apply(x, &ev, err, errlen)) {
-			rc = HT_EXIT_BAD_INPUT;
-			break;
-		}
+		exporter_apply(x, &ev);
 		struct sample s;
 		sample_take(x, &ev, &s);
 		if (!have_peak || s.used > x->peak.used) {
@@ -503,10 +503,7 @@ static int export_chrome(struct exporter *x, size_t max_samples, char *err, size
 	uint64_t events = 0, failures = 0, markers = 0;
 	int rc = 0;
 	while ((st = trace_reader_next(x->r, &ev)) == TRACE_READ_EVENT) {
-		if (!exporter_apply(x, &ev, err, errlen)) {
-			rc = HT_EXIT_BAD_INPUT;
-			break;
-		}
+		exporter_apply(x, &ev);
 		events++;
 		struct sample s;
 		sample_take(x, &ev, &s);
@@ -672,7 +669,15 @@ static int cmd_export(int argc, char **argv)
 	                : export_chrome(&x, (size_t)max_samples, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "heaptrace export: %s\n", err);
-	else if (!trace_reader_complete(x.r))
+	if (!rc && x.impossible)
+		fprintf(stderr,
+		        "heaptrace export: %s: warning: %" PRIu64 " event%s contradicted the heap "
+		        "model and %s skipped%s (first: %s)\n",
+		        in_path, x.impossible, x.impossible == 1 ? "" : "s",
+		        x.impossible == 1 ? "was" : "were",
+		        heap_model_lossy(x.model) ? ", as expected after dropped events" : "",
+		        x.first_impossible);
+	if (!rc && !trace_reader_complete(x.r))
 		fprintf(stderr,
 		        "heaptrace export: %s: warning: the trace has no end event "
 		        "(cut short); exported as far as it goes\n",

@@ -194,5 +194,20 @@ else
 	no $name
 fi
 
+# a trace with dropped events: what follows a drop may contradict the model; exported anyway
+name=trace_with_drops_exports_with_a_warning
+if [ -e samples/drops.jsonl ]; then
+	if "$HT" export --format chrome -o "$T/drops.json" samples/drops.jsonl 2>"$T/err" &&
+		python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$T/drops.json" &&
+		"$HT" export --format massif -o "$T/drops.massif" samples/drops.jsonl 2>/dev/null &&
+		ms_print "$T/drops.massif" >/dev/null; then
+		ok $name
+	else
+		no $name "$(head -2 "$T/err")"
+	fi
+else
+	echo "skip $name (no samples/drops.jsonl)"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
