@@ -379,6 +379,7 @@ int main(int argc, char **argv)
 	view_init(&v, viz_source_model(src), o.trace);
 	apply_opts(&v, &o);
 	v.noflash = getenv("HEAPVIZ_NOFLASH") != NULL;
+	v.time_hz = viz_source_header(src)->time_hz;
 	v.follow = o.follow;
 	v.live = o.follow;
 	v.playing = !o.follow; /* a replay starts playing from event 0 */

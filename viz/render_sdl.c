@@ -47,25 +47,33 @@ static bool font_load(render *r)
 	if (TTF_GlyphMetrics(font, 'M', NULL, NULL, NULL, NULL, &adv) != 0 || adv <= 0)
 		adv = FONT_PT * 6 / 10;
 	r->gw = adv;
+	/* render every glyph first: the cell must hold the tallest one (an
+	 * underscore sits below the font's nominal height) */
+	enum { N = GLYPH_LAST - GLYPH_FIRST + 1 };
+	SDL_Surface *g[N];
+	SDL_Color white = {255, 255, 255, 255};
 	r->gh = TTF_FontLineSkip(font);
-	int n = GLYPH_LAST - GLYPH_FIRST + 1;
+	for (int i = 0; i < N; i++) {
+		g[i] = TTF_RenderGlyph_Blended(font, (Uint16)(GLYPH_FIRST + i), white);
+		if (g[i] && g[i]->h > r->gh)
+			r->gh = g[i]->h;
+	}
 	SDL_Surface *atlas =
-	    SDL_CreateRGBSurfaceWithFormat(0, r->gw * n, r->gh, 32, SDL_PIXELFORMAT_RGBA32);
-	if (!atlas) {
+	    SDL_CreateRGBSurfaceWithFormat(0, r->gw * N, r->gh, 32, SDL_PIXELFORMAT_RGBA32);
+	if (!atlas)
 		sdl_warn(NULL, "SDL_CreateRGBSurfaceWithFormat");
+	for (int i = 0; i < N; i++) {
+		if (!g[i])
+			continue; /* a missing glyph stays blank */
+		SDL_Rect dst = {i * r->gw, 0, g[i]->w, g[i]->h};
+		if (atlas && (SDL_SetSurfaceBlendMode(g[i], SDL_BLENDMODE_NONE) != 0 ||
+		              SDL_BlitSurface(g[i], NULL, atlas, &dst) != 0))
+			sdl_warn(NULL, "SDL_BlitSurface (glyph)");
+		SDL_FreeSurface(g[i]);
+	}
+	if (!atlas) {
 		TTF_CloseFont(font);
 		return false;
-	}
-	SDL_Color white = {255, 255, 255, 255};
-	for (int c = GLYPH_FIRST; c <= GLYPH_LAST; c++) {
-		SDL_Surface *g = TTF_RenderGlyph_Blended(font, (Uint16)c, white);
-		if (!g)
-			continue; /* a missing glyph stays blank */
-		SDL_Rect dst = {(c - GLYPH_FIRST) * r->gw, 0, g->w, g->h};
-		if (SDL_SetSurfaceBlendMode(g, SDL_BLENDMODE_NONE) != 0 ||
-		    SDL_BlitSurface(g, NULL, atlas, &dst) != 0)
-			sdl_warn(NULL, "SDL_BlitSurface (glyph)");
-		SDL_FreeSurface(g);
 	}
 	TTF_CloseFont(font);
 	r->glyphs = SDL_CreateTextureFromSurface(r->ren, atlas);

@@ -558,6 +558,22 @@ static void draw_panel(struct view *v, render *r)
 			textf(r, barx + w + 4, y, VIZ_COL_DIM, "%u", mt.hist[b]);
 		y += th;
 	}
+	/* legend */
+	static const char *names[] = {"used", "free", "new", "freed", "split", "merged", "fail"};
+	const struct rcolor cols[] = {VIZ_COL_USED,  VIZ_COL_FREE,  VIZ_COL_NEW, VIZ_COL_FREED,
+	                              VIZ_COL_SPLIT, VIZ_COL_MERGE, VIZ_COL_FAIL};
+	int lx = x, ly = y + 4;
+	for (int i = 0; i < 7; i++) {
+		int tw = render_text_width(r, names[i]) + 18;
+		if (lx + tw > p->x + p->w) {
+			lx = x;
+			ly += lh;
+		}
+		render_rect(r, lx, ly + 3, 10, th - 6, cols[i]);
+		render_text(r, lx + 13, ly, names[i], VIZ_COL_DIM);
+		lx += tw;
+	}
+	y = ly + lh + 4;
 	/* hover */
 	long h = seg_at(v, &v->map, v->segs, v->nsegs, v->mx, v->my);
 	if (h >= 0) {
@@ -580,8 +596,14 @@ static void draw_panel(struct view *v, render *r)
 				textf(r, x, y, VIZ_COL_DIM, "allocated at event %u (%zu ago)",
 				      b.born, pos - 1 - b.born);
 				y += lh;
-				if (be)
-					textf(r, x, y, VIZ_COL_DIM, "  t = %" PRIu64 " ticks",
+				const struct viz_event *ce =
+				    pos ? viz_model_event(v->m, pos - 1) : NULL;
+				if (be && ce && v->time_hz)
+					textf(r, x, y, VIZ_COL_DIM, "  at t = %.6f s, %.3f ms ago",
+					      (double)be->time / v->time_hz,
+					      (double)(ce->time - be->time) * 1e3 / v->time_hz);
+				else if (be)
+					textf(r, x, y, VIZ_COL_DIM, "  at t = %" PRIu64 " ticks",
 					      be->time);
 				y += lh;
 				const struct viz_caller *c = viz_model_caller(v->m, b.caller);
@@ -595,21 +617,6 @@ static void draw_panel(struct view *v, render *r)
 				}
 			}
 		}
-	}
-	/* legend */
-	static const char *names[] = {"used", "free", "new", "freed", "split", "merged", "fail"};
-	const struct rcolor cols[] = {VIZ_COL_USED,  VIZ_COL_FREE,  VIZ_COL_NEW, VIZ_COL_FREED,
-	                              VIZ_COL_SPLIT, VIZ_COL_MERGE, VIZ_COL_FAIL};
-	int lx = x, ly = p->y + p->h - 2 * lh - 4;
-	for (int i = 0; i < 7; i++) {
-		int tw = render_text_width(r, names[i]) + 18;
-		if (lx + tw > p->x + p->w) {
-			lx = x;
-			ly += lh;
-		}
-		render_rect(r, lx, ly + 3, 10, th - 6, cols[i]);
-		render_text(r, lx + 13, ly, names[i], VIZ_COL_DIM);
-		lx += tw;
 	}
 	render_clip(r, 0, 0, 0, 0);
 }

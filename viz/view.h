@@ -58,8 +58,9 @@ struct view {
 	bool compressed; /* small blocks get room: widths by log of size */
 	enum view_colour colour;
 	bool help;
-	bool noflash; /* highlight without flashing (HEAPVIZ_NOFLASH, for tests) */
-	int mx, my;   /* pointer */
+	bool noflash;     /* highlight without flashing (HEAPVIZ_NOFLASH, for tests) */
+	uint64_t time_hz; /* ticks per second of event times (0: unknown) */
+	int mx, my;       /* pointer */
 	bool drag_timeline;
 	int tl_sx, tl_sw; /* timeline strips: first pixel column and width */
 	struct view_rect status, map, other_map, panel, timeline;
