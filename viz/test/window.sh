@@ -84,6 +84,12 @@ xdotool mousemove --window "$WIN" $((63 + 6 + (1000 - 12 - 63) / 2)) $((700 - 80
 P=$(pos)
 [ -n "$P" ] && [ "$P" -gt $((COUNT * 4 / 10)) ] && [ "$P" -lt $((COUNT * 6 / 10)) ] &&
 	ok "a timeline click seeks to the middle ($P of $COUNT)" || bad "timeline click: position '$P'"
+# the window is resizable and the layout follows
+xdotool windowsize "$WIN" 800 520
+sleep 0.5
+dump >/dev/null
+S=$($CHECK "$T/frame.png" | head -1)
+[ "$S" = "800x520" ] && ok "resized to 800x520, the frame follows" || bad "resize: frame is '$S'"
 key q
 for _ in $(seq 30); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
 if kill -0 $PID 2>/dev/null; then
