@@ -32,6 +32,19 @@ static uint32_t be32(const void *p)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* Whether the NUL-terminated string at base[off] (inside [0, total)) is name. */
+static bool name_is(const uint8_t *base, uint32_t total, uint64_t off, const char *name)
+{
+	for (size_t i = 0;; i++) {
+		if (off + i >= total)
+			return false;
+		if (base[off + i] != (uint8_t)name[i])
+			return false;
+		if (name[i] == 0)
+			return true;
+	}
+}
+
 /* Returns /chosen/bootargs (NUL-terminated inside the blob) or NULL. */
 static const char *fdt_bootargs(const void *dtb)
 {
@@ -66,9 +79,8 @@ static const char *fdt_bootargs(const void *dtb)
 			const uint8_t *val = p + 8;
 			if (val + len > end)
 				return 0;
-			if (in_chosen && off_strings + nameoff < total &&
-			    !strcmp((const char *)base + off_strings + nameoff, "bootargs") && len &&
-			    val[len - 1] == 0)
+			if (in_chosen && name_is(base, total, off_strings + (uint64_t)nameoff, "bootargs") &&
+			    len && val[len - 1] == 0)
 				return (const char *)val;
 			p = val + ((len + 3) & ~(uint32_t)3);
 		} else if (tok == FDT_NOP) {

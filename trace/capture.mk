@@ -29,3 +29,7 @@ BENCHES += trace/bench/wire_bytes.sh trace/bench/throughput.sh trace/bench/overh
 .PHONY: record-samples
 record-samples: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace
 	@BUILD=$(BUILD) trace/record_samples.sh
+
+$(eval $(call host_program,test_capture_parts,trace/test/test_capture_parts.c trace/uart_frames.c \
+	kernel/bootargs.c kernel/trace_wire.c $(CAPTURE_TEST_RUNNER),))
+HOST_TESTS += test_capture_parts
