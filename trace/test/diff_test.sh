@@ -174,5 +174,40 @@ expect bad_threshold_exits_2 2 "$HT" diff --max-peak-growth lots "$T/base.jsonl"
 expect both_stdin_exits_2 2 "$HT" diff - -
 expect help_exits_0 0 "$HT" diff --help
 
+# mutated traces (bytes changed, cut, inserted): diff and export say what is wrong or
+# cope, but never crash (sanitizers on) and never exit with anything but 0, 1 or 2
+name=mutated_traces_never_crash_diff_or_export
+"$GEN" --seed 5 --ops 200 --big 1 --leak 2 -o "$T/f.jsonl"
+crashes=0
+for i in $(seq 1 40); do
+	python3 - "$T/f.jsonl" "$T/m.jsonl" "$i" <<'EOF'
+import random, sys
+random.seed(int(sys.argv[3]))
+b = bytearray(open(sys.argv[1], "rb").read())
+for _ in range(random.randint(1, 6)):
+    p = random.randrange(len(b))
+    op = random.random()
+    if op < 0.4:
+        b[p] = random.choice(b'0123456789abcdefx"{}:,-\n e')
+    elif op < 0.7:
+        del b[p:p + random.randint(1, 40)]
+    else:
+        b[p:p] = random.choice([b'"k":"free",', b"1", b"\n", b'{"i":5,"k":"end"}\n', b'"addr":"0x0",'])
+open(sys.argv[2], "wb").write(bytes(b))
+EOF
+	for args in "diff $T/f.jsonl $T/m.jsonl" "diff --json $T/m.jsonl $T/f.jsonl" \
+		"export --format massif $T/m.jsonl" "export --format chrome $T/m.jsonl"; do
+		# shellcheck disable=SC2086
+		"$HT" $args >/dev/null 2>"$T/m.err"
+		rc=$?
+		if [ $rc -gt 2 ] || grep -q "Sanitizer\|runtime error" "$T/m.err"; then
+			crashes=$((crashes + 1))
+			echo "  mutation $i: heaptrace $args: exit $rc"
+			head -3 "$T/m.err"
+		fi
+	done
+done
+if [ $crashes = 0 ]; then ok $name; else no $name "$crashes crashes"; fi
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
