@@ -21,7 +21,7 @@ static struct trace_sink {
 	enum trace_channel channel; /* in use; TRACE_OFF before trace_start */
 	bool deferred;
 	bool instret;
-	bool finished;              /* END written: ignore further events */
+	bool active;                /* events are recorded: a real channel, END not yet written */
 	long handle;                /* semihosting file */
 	size_t cap;                 /* usable buffer bytes */
 	size_t len;                 /* bytes buffered */
@@ -108,6 +108,7 @@ static void ship(const uint8_t *buf, size_t n)
 static void flush_buffer(void)
 {
 	ship(sink.buf, sink.len);
+	sink.stats.bytes += sink.len; /* bytes shipped; trace_get_stats adds the buffered ones */
 	sink.len = 0;
 }
 
@@ -123,9 +124,7 @@ static void stamp(struct heap_event *ev)
 /* Appends an already stamped event; the caller made room. */
 static void append(const struct heap_event *ev)
 {
-	size_t n = wire_encode(&sink.wire, ev, sink.buf + sink.len);
-	sink.len += n;
-	sink.stats.bytes += n;
+	sink.len += wire_encode(&sink.wire, ev, sink.buf + sink.len);
 }
 
 /* Writes the DROP event for events lost since the last one. Needs room. */
@@ -141,38 +140,44 @@ static void write_drop(void)
 	append(&ev);
 }
 
-static void flush_now(void);
+/* The buffer is full: flush it, or (deferred mode) drop the event. Returns
+ * whether the event can still be appended. */
+static __attribute__((noinline)) bool make_room(void)
+{
+	if (sink.deferred) {
+		sink.pending_drops++;
+		sink.stats.dropped++;
+		return false;
+	}
+	flush_buffer();
+	return true;
+}
 
 void trace_hook(void *ctx, struct heap_event *ev)
 {
 	(void)ctx;
-	if (sink.channel == TRACE_OFF || sink.channel == TRACE_NULL || sink.finished)
+	if (!sink.active)
 		return;
 	stamp(ev);
-	if (sink.cap - sink.len < WIRE_EVENT_MAX) {
-		if (sink.deferred) {
-			sink.pending_drops++;
-			sink.stats.dropped++;
-			return;
-		}
-		flush_buffer();
-	}
-	append(ev);
+	if (sink.cap - sink.len < WIRE_EVENT_MAX && !make_room())
+		return;
+	sink.len += wire_encode(&sink.wire, ev, sink.buf + sink.len);
+}
+
+
+/* Ships the buffer and writes the DROP event owed, whatever the mode. */
+static void flush_now(void)
+{
+	if (!sink.active)
+		return;
+	flush_buffer();
+	write_drop();
 }
 
 void trace_flush(void)
 {
 	if (sink.deferred)
 		flush_now();
-}
-
-/* Ships the buffer and writes the DROP event owed, whatever the mode. */
-static void flush_now(void)
-{
-	if (sink.channel == TRACE_OFF || sink.channel == TRACE_NULL || sink.finished)
-		return;
-	flush_buffer();
-	write_drop();
 }
 
 void trace_set_heap(const struct heap *h)
@@ -182,7 +187,7 @@ void trace_set_heap(const struct heap *h)
 
 void trace_finish(bool panicking)
 {
-	if (sink.channel == TRACE_OFF || sink.channel == TRACE_NULL || sink.finished)
+	if (!sink.active)
 		return;
 	flush_now();
 	struct heap_event ev = {0};
@@ -194,7 +199,7 @@ void trace_finish(bool panicking)
 	ev.block = sink.heap ? sink.heap->used : 0;
 	append(&ev);
 	flush_buffer();
-	sink.finished = true;
+	sink.active = false;
 	if (sink.channel == TRACE_SEMIHOSTING)
 		semihost_close(sink.handle);
 }
@@ -209,6 +214,7 @@ void trace_get_stats(struct trace_stats *out)
 {
 	*out = sink.stats;
 	out->events = sink.seq;
+	out->bytes += sink.len;
 }
 
 void *trace_ctx(void)
@@ -241,7 +247,7 @@ enum trace_channel trace_start(const struct trace_config *cfg)
 	wire_state_init(&sink.wire, sink.instret);
 	sink.len = wire_encode_header(sink.buf, TIMEBASE_HZ, sink.instret ? WIRE_FLAG_INSTRET : 0,
 				      cfg->workload);
-	sink.stats.bytes = sink.len;
+	sink.active = true;
 	if (sink.channel == TRACE_SEMIHOSTING)
 		kprintf("trace: semihosting -> %s, buffer %lu bytes%s%s\n", file,
 			(unsigned long)sink.cap, sink.deferred ? ", deferred" : "",
