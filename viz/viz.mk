@@ -16,7 +16,7 @@ VIZ_SRCS := viz/heapviz.c viz/view.c viz/load.c viz/png.c viz/render_sdl.c $(VIZ
             trace/diff.c trace/summary.c trace/heap_model.c
 $(eval $(call host_program,heapviz,$(VIZ_SRCS),$(SDL_LIBS) -lz $(CJSON_LIBS)))
 SCRIPT_TESTS += viz/test/snapshot.sh
-SCRIPT_TESTS += viz/test/window.sh viz/test/follow.sh viz/test/mutate.sh
+SCRIPT_TESTS += viz/test/window.sh viz/test/follow.sh viz/test/mutate.sh viz/test/live.sh
 
 $(eval $(call host_program,viz-bench,viz/bench/bench_viz.c viz/load.c $(VIZ_MODEL_SRCS) $(VIZ_WL_SRCS) trace/trace_reader.c,$(CJSON_LIBS)))
 BENCHES += viz/bench/bench.sh
