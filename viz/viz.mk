@@ -1,33 +1,38 @@
-# viz/viz.mk - heapviz (the SDL2 heap map viewer), its tests and benches.
-# Only viz/render_sdl.c calls SDL; the model, layout and PNG writer are plain C.
+# viz/viz.mk - heapviz (the SDL2 heap map viewer), its tests, bench and `make live`.
+# Only viz/render_sdl.c calls SDL; the model, view logic and PNG writer are plain C.
 
 VIZ_MODEL_SRCS := viz/model.c
 VIZ_WL_SRCS    := viz/test/workload.c kernel/heap.c
 VIZ_RUNNER     := kernel/test/host/host_runner.c
 
-# Random traces from the real allocator core, for tests and benches.
+# ---- the viewer -------------------------------------------------------------
+# --compare reuses heaptrace diff's comparison (trace/diff.h), which needs the summary and model
+VIZ_SRCS := viz/heapviz.c viz/view.c viz/load.c viz/png.c viz/render_sdl.c $(VIZ_MODEL_SRCS) \
+            trace/trace_reader.c trace/diff.c trace/summary.c trace/heap_model.c
+$(eval $(call host_program,heapviz,$(VIZ_SRCS),$(SDL_LIBS) -lz $(CJSON_LIBS)))
+
+# ---- tests ------------------------------------------------------------------
+# random traces from the real allocator core, for tests and benches
 $(eval $(call host_program,viz-gentrace,viz/test/gentrace.c trace/trace_reader.c $(VIZ_WL_SRCS),$(CJSON_LIBS)))
 
+# the replay model against the real allocator and the shared heap model
 $(eval $(call host_program,viz-test-model,viz/test/test_model.c $(VIZ_MODEL_SRCS) $(VIZ_WL_SRCS) trace/heap_model.c $(VIZ_RUNNER),))
-HOST_TESTS += viz-test-model
+# key handling and playback, without drawing (render_sdl.c links but is not called)
+$(eval $(call host_program,viz-test-view,viz/test/test_view.c viz/view.c viz/render_sdl.c $(VIZ_MODEL_SRCS) $(VIZ_RUNNER),$(SDL_LIBS)))
+HOST_TESTS += viz-test-model viz-test-view
 
-# --compare reuses heaptrace diff's comparison (trace/diff.h), which needs the summary and model
-VIZ_SRCS := viz/heapviz.c viz/view.c viz/load.c viz/png.c viz/render_sdl.c $(VIZ_MODEL_SRCS) trace/trace_reader.c \
-            trace/diff.c trace/summary.c trace/heap_model.c
-$(eval $(call host_program,heapviz,$(VIZ_SRCS),$(SDL_LIBS) -lz $(CJSON_LIBS)))
-SCRIPT_TESTS += viz/test/snapshot.sh
-SCRIPT_TESTS += viz/test/window.sh viz/test/follow.sh viz/test/mutate.sh viz/test/live.sh
+# snapshots (pixels, PNG validity, exit codes), a real window under Xvfb, --follow on a
+# growing file, damaged traces, and make live end to end
+SCRIPT_TESTS += viz/test/snapshot.sh viz/test/window.sh viz/test/follow.sh viz/test/mutate.sh \
+                viz/test/live.sh
 
+# ---- bench ------------------------------------------------------------------
 $(eval $(call host_program,viz-bench,viz/bench/bench_viz.c viz/load.c $(VIZ_MODEL_SRCS) $(VIZ_WL_SRCS) trace/trace_reader.c,$(CJSON_LIBS)))
 BENCHES += viz/bench/bench.sh
 
-# make live [WORKLOAD=churn] [LIVE_OUT=build/live.jsonl] [TRACE_ARGS=...]: watch the
-# kernel's heap while QEMU runs (capture, decode --follow, heapviz --follow).
+# ---- make live [WORKLOAD=churn] [LIVE_OUT=build/live.jsonl] [TRACE_ARGS=...] --------
+# Watch the kernel's heap while QEMU runs: capture, decode --follow, heapviz --follow.
 LIVE_OUT ?= $(BUILD)/live.jsonl
 live: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace $(BUILD)/host/bin/heapviz
 	@BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" viz/live.sh $(KERNEL_ELF) \
 	  $(BUILD)/host/bin/heaptrace $(BUILD)/host/bin/heapviz $(WORKLOAD) $(LIVE_OUT) $(TRACE_ARGS)
-
-# key handling and playback, without drawing (render_sdl.c links but is not called)
-$(eval $(call host_program,viz-test-view,viz/test/test_view.c viz/view.c viz/render_sdl.c $(VIZ_MODEL_SRCS) $(VIZ_RUNNER),$(SDL_LIBS)))
-HOST_TESTS += viz-test-view
