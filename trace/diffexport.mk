@@ -1,15 +1,7 @@
 # trace/diffexport.mk - `heaptrace diff` and `heaptrace export`, their tests, the
 # regression gate (samples/baseline/) and the `diff:` / `baseline:` targets.
 
-# diff and export are built on the analysis side's model and summary; until those
-# land in the tree, leave them out rather than break the build.
-ifneq ($(wildcard trace/summary.c),)
-ifneq ($(wildcard trace/heap_model.c),)
-DIFFEXPORT_READY := 1
-endif
-endif
-
-ifdef DIFFEXPORT_READY
+# diff and export are built on the analysis side's reader, model and summary
 # ($(sort) in trace/trace.mk removes the duplicates with trace/analysis.mk)
 HEAPTRACE_SRCS += trace/diff.c trace/cmd_diff.c trace/cmd_export.c \
                   trace/summary.c trace/heap_model.c trace/trace_reader.c
@@ -22,7 +14,6 @@ $(eval $(call host_program,test_diff,trace/test/test_diff.c trace/diff.c trace/s
 	trace/heap_model.c trace/trace_reader.c kernel/heap.c $(DIFF_TEST_RUNNER),$(CJSON_LIBS)))
 HOST_TESTS   += test_diff
 SCRIPT_TESTS += trace/test/diff_test.sh trace/test/export_test.sh
-endif
 
 # ---- the regression gate ----------------------------------------------------
 # Deterministic workloads with a baseline trace in samples/baseline/<workload>.jsonl.
@@ -36,10 +27,8 @@ GATE_FLAGS ?= --max-peak-growth 0% --max-frag-growth 0 --max-examined-growth 0% 
               --ignore-callers
 
 # the gate runs once there is something to guard
-ifdef DIFFEXPORT_READY
 ifneq ($(wildcard $(BASELINE_DIR)/*.jsonl),)
 SCRIPT_TESTS += trace/test/gate_test.sh
-endif
 endif
 
 # the gate script reads these from the environment (make test runs it)
