@@ -38,6 +38,12 @@ static void leaks_usage(FILE *out)
 		"--fail, 2 bad usage or unreadable/malformed trace, 3 output could not be written.\n");
 }
 
+/* The plural ending for a count: "s" unless n is 1. */
+static const char *pl(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 /* "fn (src) 0xaddr", or the address alone when the trace has no symbol. */
 static void site_name(const struct summary_site *s, char *buf, size_t n)
 {
@@ -127,9 +133,9 @@ static void print_text(FILE *out, const char *path, const struct trace_summary *
 		s->peak_live_seq);
 	fprintf(out, "  requested         %" PRIu64 " bytes in %" PRIu64 " allocations, %" PRIu64
 		     " frees, %" PRIu64 " reallocs\n", s->requested_total, s->allocs, s->frees, s->reallocs);
-	fprintf(out, "  at end            %" PRIu64 " bytes used in %" PRIu64 " blocks; %" PRIu64
-		     " bytes free in %" PRIu64 " blocks\n", s->used_end, s->live_blocks_end, s->free_end,
-		s->free_blocks_end);
+	fprintf(out, "  at end            %" PRIu64 " bytes used in %" PRIu64 " block%s; %" PRIu64
+		     " bytes free in %" PRIu64 " block%s\n", s->used_end, s->live_blocks_end,
+		pl(s->live_blocks_end), s->free_end, s->free_blocks_end, pl(s->free_blocks_end));
 	fprintf(out, "fragmentation (1 - largest free / total free):\n");
 	fprintf(out, "  at peak %.3f   at end %.3f   max %.3f at event %" PRIu64 "\n", s->frag_at_peak,
 		s->frag_end, s->frag_max, s->frag_max_seq);
@@ -144,9 +150,9 @@ static void print_text(FILE *out, const char *path, const struct trace_summary *
 			s->first_failure_seq);
 	else
 		fprintf(out, "alloc failures: 0\n");
-	fprintf(out, "leaks: %" PRIu64 " blocks, %" PRIu64 " bytes never freed%s, from %" PRIu64
-		     " call sites\n", s->leaked_blocks, s->leaked_bytes,
-		s->complete ? "" : " (live when the trace was cut)", s->leak_sites);
+	fprintf(out, "leaks: %" PRIu64 " block%s, %" PRIu64 " bytes never freed%s, from %" PRIu64
+		     " call site%s\n", s->leaked_blocks, pl(s->leaked_blocks), s->leaked_bytes,
+		s->complete ? "" : " (live when the trace was cut)", s->leak_sites, pl(s->leak_sites));
 	size_t nl = s->n_leak_sites < top ? s->n_leak_sites : top;
 	if (nl)
 		print_sites_table(out, s->leak_sites_top, nl, true);
@@ -374,13 +380,14 @@ static int run_leaks(int argc, char **argv)
 		if (rc)
 			return rc;
 	} else {
-		printf("%s: %" PRIu64 " blocks, %" PRIu64 " bytes never freed, from %" PRIu64 " call sites%s\n",
-		       path, s.leaked_blocks, s.leaked_bytes, s.leak_sites,
+		printf("%s: %" PRIu64 " block%s, %" PRIu64 " bytes never freed, from %" PRIu64 " call site%s%s\n",
+		       path, s.leaked_blocks, pl(s.leaked_blocks), s.leaked_bytes, s.leak_sites, pl(s.leak_sites),
 		       s.complete ? "" : " (no end event: what was live when the trace was cut)");
 		if (s.n_leak_sites)
 			print_sites_table(stdout, s.leak_sites_top, s.n_leak_sites, true);
 		if (s.leak_sites > s.n_leak_sites)
-			printf("  ... and %" PRIu64 " more call sites\n", s.leak_sites - s.n_leak_sites);
+			printf("  ... and %" PRIu64 " more call site%s\n", s.leak_sites - s.n_leak_sites,
+			       pl(s.leak_sites - s.n_leak_sites));
 	}
 	rc = finish_output("leaks");
 	if (rc)
