@@ -353,6 +353,7 @@ int diff_run(const char *base_path, const char *new_path, const struct diff_opti
 			snprintf(err, errlen, "%s: out of memory", paths[i]);
 			goto out;
 		}
+		summary_acc_set_symbols(s[i].acc, s[i].r); /* names the call sites */
 	}
 	struct diff_event_ctx ctx = {s[0].r, s[1].r, opt && opt->ignore_callers,
 	                             out->base.header.heap_base, out->new.header.heap_base};
@@ -391,6 +392,7 @@ int diff_run(const char *base_path, const char *new_path, const struct diff_opti
 		s[i].side->complete = trace_reader_complete(s[i].r);
 		if (!summary_acc_finish(s[i].acc, &s[i].side->summary, err, errlen))
 			goto out;
+		s[i].side->summary.truncated = trace_reader_truncated(s[i].r);
 	}
 	rc = 0;
 out:
