@@ -110,6 +110,48 @@ static void print_sites_table(FILE *out, const struct summary_site *sites, size_
 	}
 }
 
+/* A log2 histogram on one line: "16-31:3 32-63:5 1K-2K:1" (sizes from-to, the upper
+ * bound excluded for K/M ranges; empty buckets left out). */
+static void print_hist(FILE *out, const char *label, const uint64_t *hist)
+{
+	fprintf(out, "  %s", label);
+	bool any = false;
+	for (unsigned b = 0; b < SUMMARY_HIST_BUCKETS; b++) {
+		if (!hist[b])
+			continue;
+		any = true;
+		uint64_t lo = (uint64_t)1 << b;
+		char range[48];
+		if (lo >= 1024 * 1024)
+			snprintf(range, sizeof range, "%lluM-%lluM", (unsigned long long)(lo >> 20),
+				 (unsigned long long)(lo >> 19));
+		else if (lo >= 1024)
+			snprintf(range, sizeof range, "%lluK-%lluK", (unsigned long long)(lo >> 10),
+				 (unsigned long long)(lo >> 9));
+		else
+			snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)lo,
+				 (unsigned long long)(2 * lo - 1));
+		fprintf(out, " %s:%" PRIu64, range, hist[b]);
+	}
+	fprintf(out, "%s\n", any ? "" : " none");
+}
+
+static cJSON *json_hist(const uint64_t *hist)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (unsigned b = 0; a && b < SUMMARY_HIST_BUCKETS; b++) {
+		if (!hist[b])
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		if (!o)
+			break;
+		cJSON_AddNumberToObject(o, "min", (double)((uint64_t)1 << b));
+		cJSON_AddNumberToObject(o, "count", (double)hist[b]);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
 static void print_text(FILE *out, const char *path, const struct trace_summary *s, size_t top)
 {
 	const struct trace_header *h = &s->header;
@@ -143,6 +185,8 @@ static void print_text(FILE *out, const char *path, const struct trace_summary *
 		s->frag_sq_max);
 	fprintf(out, "  largest free block: %" PRIu64 " bytes at end, smallest %" PRIu64 " at event %" PRIu64
 		     "\n", s->largest_free_end, s->largest_free_min, s->largest_free_min_seq);
+	print_hist(out, "free blocks by size at peak:", s->free_hist_peak);
+	print_hist(out, "free blocks by size at end: ", s->free_hist_end);
 	fprintf(out, "allocation search: %.2f free blocks examined per allocation, worst %" PRIu64
 		     " at event %" PRIu64 "\n", s->examined_avg, s->examined_worst, s->examined_worst_seq);
 	if (s->alloc_failures)
@@ -241,6 +285,8 @@ static cJSON *summary_json(const char *path, const struct trace_summary *s, size
 	json_u64(o, "largest_free_end", s->largest_free_end);
 	json_u64(o, "largest_free_min", s->largest_free_min);
 	json_u64(o, "largest_free_min_event", s->largest_free_min_seq);
+	cJSON_AddItemToObject(o, "free_hist_peak", json_hist(s->free_hist_peak));
+	cJSON_AddItemToObject(o, "free_hist_end", json_hist(s->free_hist_end));
 	json_u64(o, "alloc_failures", s->alloc_failures);
 	if (s->alloc_failures)
 		json_u64(o, "first_failure_event", s->first_failure_seq);

@@ -9,6 +9,8 @@
 #include "commands.h"
 #include "heap_model.h"
 
+_Static_assert(SUMMARY_HIST_BUCKETS == HEAP_MODEL_HIST_BUCKETS, "histograms must match");
+
 struct site_slot {
 	struct summary_site s; /* counters; fn/src filled at finish */
 	bool used;             /* slot holds a site */
@@ -205,6 +207,7 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, s
 		s->peak_used_seq = ev->seq;
 		s->peak_used_time = ev->time;
 		s->frag_at_peak = st->frag;
+		memcpy(s->free_hist_peak, st->hist, sizeof s->free_hist_peak);
 	}
 	if (st->live_blocks > s->peak_live_blocks) {
 		s->peak_live_blocks = st->live_blocks;
@@ -281,6 +284,7 @@ bool summary_acc_finish(summary_acc *a, struct trace_summary *out, char *err, si
 	s->live_blocks_end = st->live_blocks;
 	s->free_blocks_end = st->free_blocks;
 	s->largest_free_end = st->largest_free;
+	memcpy(s->free_hist_end, st->hist, sizeof s->free_hist_end);
 	if (!a->lf_started)
 		s->largest_free_min = 0;
 	uint64_t attempts = s->allocs + s->alloc_failures;

@@ -19,7 +19,8 @@
 #include "heap_event.h"
 #include "trace_reader.h"
 
-#define SUMMARY_SITES_MAX 16 /* call sites kept in each top list */
+#define SUMMARY_SITES_MAX 16    /* call sites kept in each top list */
+#define SUMMARY_HIST_BUCKETS 64 /* free-block histogram: bucket b counts sizes in [2^b, 2^(b+1)) */
 
 /* One call site (caller address) of the allocator. */
 struct summary_site {
@@ -73,6 +74,8 @@ struct trace_summary {
 	uint64_t largest_free_end;      /* largest free block at the end */
 	uint64_t largest_free_min;      /* its smallest value after INIT */
 	uint64_t largest_free_min_seq;
+	uint64_t free_hist_peak[SUMMARY_HIST_BUCKETS]; /* free blocks by log2 size when peak_used was reached */
+	uint64_t free_hist_end[SUMMARY_HIST_BUCKETS];  /* and after the last event */
 
 	/* search cost: free blocks examined per allocation attempt (alloc + alloc_fail) */
 	uint64_t examined_total;

@@ -44,6 +44,10 @@ check "top site is churn_small" [ "$(jq -r '.top_sites[0].fn' "$tmp/s.json")" = 
 check "complete, no panic, no drops, nothing impossible" \
 	[ "$(jq -c '[.complete, .panic, .dropped, .impossible_events]' "$tmp/s.json")" = "[true,false,0,0]" ]
 check "fragmentation at end is 0 with one free block" [ "$(jq '.frag_end' "$tmp/s.json")" = "0" ]
+check "free-block histogram at end counts every free block" \
+	[ "$(jq '[.free_hist_end[].count] | add' "$tmp/s.json")" = "$(jq .free_blocks_end "$tmp/s.json")" ]
+check "free-block histogram at peak is in log2 buckets" \
+	q jq -e '[.free_hist_peak[].min | (. as $m | [range(0; 64)] | map(pow(2; .)) | index($m))] | all(. != null)' "$tmp/s.json"
 check "--top limits the site list" [ "$(jq '.top_sites | length' <("$HT" stats --json --top 2 "$tmp/churn.jsonl"))" = "2" ]
 
 # the fragmentation pathology: one failure although enough memory is free in total
