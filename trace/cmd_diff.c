@@ -146,8 +146,13 @@ static void print_table(const char *base_path, const char *new_path, const struc
 		bool same = m[i].new == m[i].base;
 		bool worse = !same && ((m[i].better == DIFF_LOWER_BETTER && m[i].new > m[i].base) ||
 		                       (m[i].better == DIFF_HIGHER_BETTER && m[i].new < m[i].base));
-		printf("%-34s %14s %14s %14s %9s%s\n", m[i].label, b, nw, same ? "=" : d,
-		       same ? "" : p, worse ? "  worse" : "");
+		char line[256];
+		snprintf(line, sizeof line, "%-34s %14s %14s %14s %9s%s", m[i].label, b, nw,
+		         same ? "=" : d, same ? "" : p, worse ? "  worse" : "");
+		size_t len = strlen(line);
+		while (len && line[len - 1] == ' ') /* no trailing blanks */
+			line[--len] = 0;
+		printf("%s\n", line);
 	}
 	printf("\n");
 	if (nv == 0) {
