@@ -27,6 +27,11 @@ static inline __attribute__((always_inline)) uint8_t *put_varint(uint8_t *p, uin
 		*p++ = (uint8_t)v;
 		return p;
 	}
+	if (v < 0x4000) {
+		p[0] = (uint8_t)(v | 0x80);
+		p[1] = (uint8_t)(v >> 7);
+		return p + 2;
+	}
 	while (v >= 0x80) {
 		*p++ = (uint8_t)(v | 0x80);
 		v >>= 7;
@@ -198,8 +203,9 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 
 	/* the stream stamps: consecutive seq (DROP skips its count), time and
 	 * instret never going back; anything else takes the escape form */
-	uint64_t want_seq = st->next_seq + (ev->kind == HEAP_EV_DROP ? ev->size : 0);
-	if (ev->seq != want_seq || ev->time < st->time)
+	const unsigned kind = ev->kind;
+	if ((ev->seq != st->next_seq && (kind != HEAP_EV_DROP || ev->seq != st->next_seq + ev->size)) ||
+	    ev->time < st->time)
 		goto raw;
 	p = put_varint(p, ev->time - st->time);
 	if (st->instret_on) {
@@ -210,8 +216,18 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		goto raw;
 	}
 
-	switch (ev->kind) {
-	case HEAP_EV_ALLOC: {
+	/* the four frequent kinds first, without the jump table */
+	if (kind == HEAP_EV_SPLIT)
+		goto do_split;
+	if (kind == HEAP_EV_ALLOC)
+		goto do_alloc;
+	if (kind == HEAP_EV_FREE)
+		goto do_free;
+	if (kind == HEAP_EV_COALESCE)
+		goto do_coalesce;
+	switch (kind) {
+	case HEAP_EV_ALLOC:
+	do_alloc: {
 		uint64_t da = ev->addr - st->pred;
 		uint64_t db = ev->block - expected_block(st, ev->size);
 		if ((da | db) & umask)
@@ -233,7 +249,8 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		p = put_varint(p, ev->examined);
 		COMPACT_DONE(HEAP_EV_ALLOC);
 	}
-	case HEAP_EV_FREE: {
+	case HEAP_EV_FREE:
+	do_free: {
 		uint64_t da = ev->addr - st->pred;
 		uint64_t db = ev->block - expected_block(st, ev->size);
 		if ((da | db) & umask)
@@ -254,7 +271,8 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		p = put_caller(st, p, ev->caller, &f);
 		COMPACT_DONE(HEAP_EV_FREE);
 	}
-	case HEAP_EV_SPLIT: {
+	case HEAP_EV_SPLIT:
+	do_split: {
 		uint64_t da = ev->addr - st->pred;
 		uint64_t off = ev->addr2 - ev->addr;
 		bool none = (ev->addr2 | ev->size2) == 0; /* no remainder after the block */
@@ -276,7 +294,8 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		}
 		COMPACT_DONE(HEAP_EV_SPLIT);
 	}
-	case HEAP_EV_COALESCE: {
+	case HEAP_EV_COALESCE:
+	do_coalesce: {
 		uint64_t back = ev->addr2 - ev->addr;
 		uint64_t rest = ev->size - back - ev->size2;
 		if ((back | ev->size | ev->size2) & umask || ev->addr2 < ev->addr ||
