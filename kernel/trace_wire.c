@@ -204,8 +204,7 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 	/* the stream stamps: consecutive seq (DROP skips its count), time and
 	 * instret never going back; anything else takes the escape form */
 	const unsigned kind = ev->kind;
-	if ((ev->seq != st->next_seq && (kind != HEAP_EV_DROP || ev->seq != st->next_seq + ev->size)) ||
-	    ev->time < st->time)
+	if (ev->seq != st->next_seq + (kind == HEAP_EV_DROP ? ev->size : 0) || ev->time < st->time)
 		goto raw;
 	p = put_varint(p, ev->time - st->time);
 	if (st->instret_on) {
