@@ -31,7 +31,18 @@ PID=$!
 WIN=$(timeout 20 xdotool search --sync --name '^heapviz - ' | head -1)
 [ -n "$WIN" ] && ok "the window opens once the header is there" ||
 	{ bad "no window: $(cat "$T/err")"; echo "$pass passed, $fail failed"; exit 1; }
-title() { sleep 0.5; xdotool getwindowname "$WIN"; }
+title() { # the window title once it has stopped changing (refreshed every 250 ms)
+	local a b
+	sleep 0.3
+	a=$(xdotool getwindowname "$WIN")
+	for _ in $(seq 10); do
+		sleep 0.3
+		b=$(xdotool getwindowname "$WIN")
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$a"
+}
 pos() { title | sed -n 's/.* event \([0-9]*\) \/ \([0-9]*\).*/\1 \2/p'; }
 key() { xdotool key --window "$WIN" "$@"; }
 xdotool mousemove 5 5

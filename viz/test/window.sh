@@ -32,10 +32,19 @@ PID=$!
 WIN=$(timeout 20 xdotool search --sync --name '^heapviz - ' | head -1)
 [ -n "$WIN" ] && ok "the window opens" || { bad "no window: $(cat "$T/err")"; echo "$pass passed, $fail failed"; exit 1; }
 
-pos() { # position shown in the title (it is refreshed every 250 ms)
-	sleep 0.4
-	xdotool getwindowname "$WIN" | sed -n 's/.* event \([0-9]*\) \/ .*/\1/p'
+title() { # the window title once it has stopped changing (refreshed every 250 ms)
+	local a b
+	sleep 0.3
+	a=$(xdotool getwindowname "$WIN")
+	for _ in $(seq 10); do
+		sleep 0.3
+		b=$(xdotool getwindowname "$WIN")
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$a"
 }
+pos() { title | sed -n 's/.* event \([0-9]*\) \/ .*/\1/p'; }
 key() { xdotool key --window "$WIN" "$@"; }
 dump() { # dump the frame shown; print the colour at the first block
 	rm -f "$T/frame.png"
