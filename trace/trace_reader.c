@@ -602,10 +602,15 @@ struct scan {
 	bool sesc[F_COUNT_];  /* the raw string contains escapes */
 };
 
-static void skip_ws(struct scan *s)
+/* Skips blanks; one compare in the common case (the next byte is above ' '). */
+static inline __attribute__((always_inline)) void skip_ws(struct scan *s)
 {
-	while (s->p < s->e && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r'))
-		s->p++;
+	const char *p = s->p;
+	if (p < s->e && (unsigned char)*p <= ' ') {
+		while (p < s->e && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		s->p = p;
+	}
 }
 
 /* scan_string's slow path: the string has an escape at p (or is invalid). */
