@@ -41,21 +41,6 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	klongjmp(test_env, EXIT_TEST_FAILED);
 }
 
-bool test_str_eq(const char *a, const char *b)
-{
-	return a && b ? strcmp(a, b) == 0 : a == b;
-}
-
-void test_assert_mem_eq(const char *file, int line, const char *ea, const char *eb,
-			const void *a, const void *b, size_t n)
-{
-	const unsigned char *x = a, *y = b;
-	for (size_t i = 0; i < n; i++)
-		if (x[i] != y[i])
-			test_fail(file, line, "ASSERT_MEM_EQ(%s, %s, %zu): byte %zu differs: 0x%02x vs 0x%02x",
-				  ea, eb, n, i, x[i], y[i]);
-}
-
 static const char *outcome_name(int status)
 {
 	switch (status) {

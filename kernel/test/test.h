@@ -93,8 +93,16 @@ void test_set_after_each(void (*fn)(void));
 	} while (0)
 
 /* Compares n bytes; on failure prints the first differing offset and bytes. */
-void test_assert_mem_eq(const char *file, int line, const char *ea, const char *eb,
-			const void *a, const void *b, size_t n);
+static inline void test_assert_mem_eq(const char *file, int line, const char *ea, const char *eb,
+				      const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			test_fail(file, line,
+				  "ASSERT_MEM_EQ(%s, %s, %zu): byte %zu differs: 0x%02x vs 0x%02x", ea,
+				  eb, n, i, x[i], y[i]);
+}
 #define ASSERT_MEM_EQ(a, b, n) test_assert_mem_eq(__FILE__, __LINE__, #a, #b, (a), (b), (n))
 
 #define ASSERT_STR_EQ(a, b)                                                            \
@@ -104,6 +112,14 @@ void test_assert_mem_eq(const char *file, int line, const char *ea, const char *
 			test_fail(__FILE__, __LINE__, "ASSERT_STR_EQ(%s, %s): \"%s\" vs \"%s\"", \
 				  #a, #b, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)"); \
 	} while (0)
-bool test_str_eq(const char *a, const char *b);
+/* NUL-terminated strings equal (two NULLs are equal, NULL and a string are not). */
+static inline bool test_str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
 
 #endif /* TEST_H */
