@@ -393,6 +393,23 @@ static void gap_remove(heap_model *m, uint32_t g)
 	m->gfree = g;
 }
 
+/* Moves a gap's start to addr with the new size, keeping its end. */
+static void gap_set_start(heap_model *m, uint32_t g, uint64_t addr, uint64_t size)
+{
+	struct gap *x = &m->gp[g];
+	umap_remove(&m->by_start, x->addr);
+	gap_count(m, x->size, -1);
+	uint64_t old = x->size;
+	x->addr = addr;
+	x->size = size;
+	umap_put(&m->by_start, addr, g);
+	gap_count(m, size, +1);
+	if (size > old)
+		hp_up(m, x->pos);
+	else
+		hp_down(m, x->pos);
+}
+
 /* Changes a gap's size, keeping its start. */
 static void gap_resize(heap_model *m, uint32_t g, uint64_t size)
 {
@@ -645,9 +662,11 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 		return impossible(err, errlen, ev, "out of memory");
 	if (front)
 		gap_resize(m, gi, front);
+	else if (back)
+		gap_set_start(m, gi, p + b, back); /* the common cut: the gap's start moves up */
 	else
 		gap_remove(m, gi);
-	if (back)
+	if (front && back)
 		gap_add(m, p + b, back);
 	struct heap_model_block nb = {
 		.addr = p, .size = b, .req_size = ev->size,
@@ -684,16 +703,16 @@ static bool apply_free(heap_model *m, const struct heap_event *ev, char *err, si
 
 	uint64_t size = blk.size;
 	unsigned merged = 0;
-	uint32_t ni = gap_at(m, a + blk.size);
-	if (ni != NOGAP) {
-		size += m->gp[ni].size;
+	uint32_t ni = gap_at(m, a + blk.size), pi = gap_ending(m, a);
+	merged = (ni != NOGAP ? HEAP_MERGED_NEXT : 0) | (pi != NOGAP ? HEAP_MERGED_PREV : 0);
+	if (ni != NOGAP && pi != NOGAP) {
+		uint64_t next_size = m->gp[ni].size;
 		gap_remove(m, ni);
-		merged |= HEAP_MERGED_NEXT;
-	}
-	uint32_t pi = gap_ending(m, a);
-	if (pi != NOGAP) {
+		gap_resize(m, pi, m->gp[pi].size + size + next_size);
+	} else if (ni != NOGAP) {
+		gap_set_start(m, ni, a, size + m->gp[ni].size); /* the next gap grows down */
+	} else if (pi != NOGAP) {
 		gap_resize(m, pi, m->gp[pi].size + size);
-		merged |= HEAP_MERGED_PREV;
 	} else {
 		gap_add(m, a, size);
 	}
