@@ -11,18 +11,18 @@
 #include "bootargs.h"
 #include "kstring.h"
 
-#define FDT_MAGIC 0xd00dfeedu
+#define FDT_MAGIC      0xd00dfeedu
 #define FDT_BEGIN_NODE 1
-#define FDT_END_NODE 2
-#define FDT_PROP 3
-#define FDT_NOP 4
-#define FDT_END 9
+#define FDT_END_NODE   2
+#define FDT_PROP       3
+#define FDT_NOP        4
+#define FDT_END        9
 
-#define BOOTARGS_MAX 512 /* bytes of command line kept */
+#define BOOTARGS_MAX   512 /* bytes of command line kept */
 #define BOOTARGS_WORDS 32
 
-static char line[BOOTARGS_MAX];   /* the command line as given */
-static char words[BOOTARGS_MAX];  /* the same, cut into NUL-terminated keys and values */
+static char line[BOOTARGS_MAX];  /* the command line as given */
+static char words[BOOTARGS_MAX]; /* the same, cut into NUL-terminated keys and values */
 static const char *keys[BOOTARGS_WORDS], *values[BOOTARGS_WORDS];
 static int nwords;
 
@@ -79,7 +79,8 @@ static const char *fdt_bootargs(const void *dtb)
 			const uint8_t *val = p + 8;
 			if (val + len > end)
 				return 0;
-			if (in_chosen && name_is(base, total, off_strings + (uint64_t)nameoff, "bootargs") &&
+			if (in_chosen &&
+			    name_is(base, total, off_strings + (uint64_t)nameoff, "bootargs") &&
 			    len && val[len - 1] == 0)
 				return (const char *)val;
 			p = val + ((len + 3) & ~(uint32_t)3);

@@ -27,10 +27,10 @@ void kmain(unsigned long hartid, void *dtb);
 static void trace_config_from_bootargs(struct trace_config *cfg, const char *workload)
 {
 	const char *ch = bootargs_str("trace", "semihosting");
-	cfg->channel = !strcmp(ch, "uart") ? TRACE_UART
-		       : !strcmp(ch, "null") ? TRACE_NULL
-		       : !strcmp(ch, "off") || !strcmp(ch, "0") ? TRACE_OFF
-								  : TRACE_SEMIHOSTING;
+	cfg->channel = !strcmp(ch, "uart")                      ? TRACE_UART
+	               : !strcmp(ch, "null")                    ? TRACE_NULL
+	               : !strcmp(ch, "off") || !strcmp(ch, "0") ? TRACE_OFF
+	                                                        : TRACE_SEMIHOSTING;
 	if (cfg->channel == TRACE_SEMIHOSTING && strcmp(ch, "semihosting"))
 		kprintf("boot: unknown trace=%s, using semihosting\n", ch);
 	cfg->buf_size = bootargs_ulong("trace.buf", TRACE_BUF_DEFAULT);
@@ -43,12 +43,12 @@ static void trace_config_from_bootargs(struct trace_config *cfg, const char *wor
 void kmain(unsigned long hartid, void *dtb)
 {
 	kprintf("heapscope kernel: hart %lu, device tree %p, heap %p..%p (%lu KiB)\n", hartid, dtb,
-		__heap_start, __heap_end, (unsigned long)(__heap_end - __heap_start) / 1024);
-	bootargs_init(dtb);                                 /* /chosen/bootargs */
+	        __heap_start, __heap_end, (unsigned long)(__heap_end - __heap_start) / 1024);
+	bootargs_init(dtb); /* /chosen/bootargs */
 	kprintf("boot: args \"%s\"\n", bootargs_line());
 
 	const char *name = bootargs_str("workload", "churn");
-	const struct workload *wl = workload_find(name);    /* samples/registry.c */
+	const struct workload *wl = workload_find(name); /* samples/registry.c */
 	if (!wl) {
 		kprintf("boot: no workload \"%s\"; the workloads are:\n", name);
 		workload_list();
@@ -57,9 +57,9 @@ void kmain(unsigned long hartid, void *dtb)
 
 	struct trace_config cfg;
 	trace_config_from_bootargs(&cfg, wl->name);
-	enum trace_channel ch = trace_start(&cfg);          /* channel, buffer, exit hook */
+	enum trace_channel ch = trace_start(&cfg);                 /* channel, buffer, exit hook */
 	kheap_init(ch != TRACE_OFF ? trace_hook : 0, trace_ctx()); /* the global heap, traced */
-	trace_set_heap(kheap());                            /* END reports bytes in use */
+	trace_set_heap(kheap());                                   /* END reports bytes in use */
 
 	kprintf("workload %s: start\n", wl->name);
 	uint64_t i0 = rdinstret(), t0 = rdtime();
@@ -68,9 +68,9 @@ void kmain(unsigned long hartid, void *dtb)
 	struct trace_stats ts;
 	trace_get_stats(&ts);
 	kprintf("workload %s: %s, instret %lu, time %lu us, trace %s: %lu events, %lu dropped, "
-		"%lu bytes\n",
-		wl->name, status == EXIT_OK ? "ok" : "FAILED", (unsigned long)(i1 - i0),
-		(unsigned long)((t1 - t0) * 1000000 / TIMEBASE_HZ), trace_channel_name(ch),
-		(unsigned long)ts.events, (unsigned long)ts.dropped, (unsigned long)ts.bytes);
-	kexit(status);                                      /* the exit hook writes END */
+	        "%lu bytes\n",
+	        wl->name, status == EXIT_OK ? "ok" : "FAILED", (unsigned long)(i1 - i0),
+	        (unsigned long)((t1 - t0) * 1000000 / TIMEBASE_HZ), trace_channel_name(ch),
+	        (unsigned long)ts.events, (unsigned long)ts.dropped, (unsigned long)ts.bytes);
+	kexit(status); /* the exit hook writes END */
 }

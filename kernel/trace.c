@@ -21,14 +21,14 @@ static struct trace_sink {
 	enum trace_channel channel; /* in use; TRACE_OFF before trace_start */
 	bool deferred;
 	bool instret;
-	bool active;                /* events are recorded: a real channel, END not yet written */
-	long handle;                /* semihosting file */
-	size_t cap;                 /* usable buffer bytes */
-	size_t len;                 /* bytes buffered */
-	uint64_t seq;               /* next sequence number */
-	uint64_t pending_drops;     /* dropped since the last DROP event */
-	uint64_t chunk;             /* next UART frame number */
-	const struct heap *heap;    /* for END's bytes in use */
+	bool active;             /* events are recorded: a real channel, END not yet written */
+	long handle;             /* semihosting file */
+	size_t cap;              /* usable buffer bytes */
+	size_t len;              /* bytes buffered */
+	uint64_t seq;            /* next sequence number */
+	uint64_t pending_drops;  /* dropped since the last DROP event */
+	uint64_t chunk;          /* next UART frame number */
+	const struct heap *heap; /* for END's bytes in use */
 	struct trace_stats stats;
 	struct wire_state wire;
 	uint8_t buf[TRACE_BUF_MAX];
@@ -37,10 +37,14 @@ static struct trace_sink {
 const char *trace_channel_name(enum trace_channel ch)
 {
 	switch (ch) {
-	case TRACE_OFF: return "off";
-	case TRACE_SEMIHOSTING: return "semihosting";
-	case TRACE_UART: return "uart";
-	case TRACE_NULL: return "null";
+	case TRACE_OFF:
+		return "off";
+	case TRACE_SEMIHOSTING:
+		return "semihosting";
+	case TRACE_UART:
+		return "uart";
+	case TRACE_NULL:
+		return "null";
 	}
 	return "?";
 }
@@ -164,7 +168,6 @@ void trace_hook(void *ctx, struct heap_event *ev)
 	sink.len += wire_encode(&sink.wire, ev, sink.buf + sink.len);
 }
 
-
 /* Ships the buffer and writes the DROP event owed, whatever the mode. */
 static void flush_now(void)
 {
@@ -227,11 +230,13 @@ enum trace_channel trace_start(const struct trace_config *cfg)
 	sink.channel = cfg->channel;
 	sink.deferred = cfg->deferred;
 	sink.instret = cfg->instret;
-	sink.cap = cfg->buf_size < TRACE_BUF_MIN ? TRACE_BUF_MIN
-		   : cfg->buf_size > TRACE_BUF_MAX ? TRACE_BUF_MAX
-						   : cfg->buf_size;
+	sink.cap = cfg->buf_size < TRACE_BUF_MIN   ? TRACE_BUF_MIN
+	           : cfg->buf_size > TRACE_BUF_MAX ? TRACE_BUF_MAX
+	                                           : cfg->buf_size;
 	if (sink.channel == TRACE_OFF || sink.channel == TRACE_NULL) {
-		kprintf("trace: %s\n", sink.channel == TRACE_OFF ? "off" : "null (hook installed, events ignored)");
+		kprintf("trace: %s\n", sink.channel == TRACE_OFF
+		                           ? "off"
+		                           : "null (hook installed, events ignored)");
 		return sink.channel;
 	}
 	const char *file = cfg->file && cfg->file[0] ? cfg->file : "trace.raw";
@@ -240,21 +245,23 @@ enum trace_channel trace_start(const struct trace_config *cfg)
 			kprintf("trace: semihosting not enabled, falling back to the UART\n");
 			sink.channel = TRACE_UART;
 		} else if ((sink.handle = semihost_open(file, 5 /* "wb" */)) < 0) {
-			kprintf("trace: cannot open host file %s, falling back to the UART\n", file);
+			kprintf("trace: cannot open host file %s, falling back to the UART\n",
+			        file);
 			sink.channel = TRACE_UART;
 		}
 	}
 	wire_state_init(&sink.wire, sink.instret);
 	sink.len = wire_encode_header(sink.buf, TIMEBASE_HZ, sink.instret ? WIRE_FLAG_INSTRET : 0,
-				      cfg->workload);
+	                              cfg->workload);
 	sink.active = true;
 	if (sink.channel == TRACE_SEMIHOSTING)
 		kprintf("trace: semihosting -> %s, buffer %lu bytes%s%s\n", file,
-			(unsigned long)sink.cap, sink.deferred ? ", deferred" : "",
-			sink.instret ? ", instret" : "");
+		        (unsigned long)sink.cap, sink.deferred ? ", deferred" : "",
+		        sink.instret ? ", instret" : "");
 	else
-		kprintf("trace: uart (framed lines), buffer %lu bytes%s%s\n", (unsigned long)sink.cap,
-			sink.deferred ? ", deferred" : "", sink.instret ? ", instret" : "");
+		kprintf("trace: uart (framed lines), buffer %lu bytes%s%s\n",
+		        (unsigned long)sink.cap, sink.deferred ? ", deferred" : "",
+		        sink.instret ? ", instret" : "");
 	exit_set_hook(trace_exit_hook);
 	return sink.channel;
 }

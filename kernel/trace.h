@@ -16,14 +16,14 @@
 #include "heap.h"
 
 enum trace_channel {
-	TRACE_OFF = 0,       /* no tracing: the heap gets no hook */
-	TRACE_SEMIHOSTING,   /* host file via SYS_OPEN/SYS_WRITE (default) */
-	TRACE_UART,          /* @@HT frame lines on the console */
-	TRACE_NULL,          /* hook installed, events ignored: measures the allocator's share */
+	TRACE_OFF = 0,     /* no tracing: the heap gets no hook */
+	TRACE_SEMIHOSTING, /* host file via SYS_OPEN/SYS_WRITE (default) */
+	TRACE_UART,        /* @@HT frame lines on the console */
+	TRACE_NULL,        /* hook installed, events ignored: measures the allocator's share */
 };
 
-#define TRACE_BUF_MIN 512      /* smallest buffer accepted (bytes) */
-#define TRACE_BUF_MAX 65536    /* largest buffer (static storage) */
+#define TRACE_BUF_MIN     512   /* smallest buffer accepted (bytes) */
+#define TRACE_BUF_MAX     65536 /* largest buffer (static storage) */
 #define TRACE_BUF_DEFAULT 32768
 
 struct trace_config {
@@ -37,10 +37,10 @@ struct trace_config {
 
 /* Totals since trace_start. */
 struct trace_stats {
-	uint64_t events;   /* sequence numbers handed out (written + dropped) */
-	uint64_t dropped;  /* events lost to a full buffer (deferred mode) */
-	uint64_t bytes;    /* encoded bytes shipped or buffered */
-	uint64_t flushes;  /* buffer flushes */
+	uint64_t events;  /* sequence numbers handed out (written + dropped) */
+	uint64_t dropped; /* events lost to a full buffer (deferred mode) */
+	uint64_t bytes;   /* encoded bytes shipped or buffered */
+	uint64_t flushes; /* buffer flushes */
 };
 
 /* Chooses the channel (UART if semihosting is absent or the file cannot be

@@ -87,8 +87,8 @@ void wire_state_init(struct wire_state *st, bool instret)
 /* The state change an event of kind `kind` causes; identical on both sides.
  * Always inlined: with a constant kind the encoder's copy shrinks to the few
  * stores that kind needs. */
-static inline __attribute__((always_inline)) void advance(struct wire_state *st,
-							  const struct heap_event *ev, unsigned kind)
+static inline __attribute__((always_inline)) void
+advance(struct wire_state *st, const struct heap_event *ev, unsigned kind)
 {
 	st->next_seq = ev->seq + 1;
 	st->time = ev->time;
@@ -148,7 +148,8 @@ size_t wire_encode_header(uint8_t *out, uint64_t time_hz, uint32_t flags, const 
 /* ---- encoder ---------------------------------------------------------------- */
 
 /* Writes the caller: a cache index (sets F2) or a zigzag delta. */
-static inline uint8_t *put_caller(const struct wire_state *st, uint8_t *p, uint64_t caller, unsigned *f)
+static inline uint8_t *put_caller(const struct wire_state *st, uint8_t *p, uint64_t caller,
+                                  unsigned *f)
 {
 	unsigned s = cache_slot(caller);
 	if (st->cache[s] == caller) {
@@ -187,11 +188,11 @@ static size_t encode_raw(const struct heap_event *ev, uint8_t *out)
 }
 
 /* Finishes a compact event: tag byte, state advance, length. */
-#define COMPACT_DONE(KIND)                              \
-	do {                                            \
-		out[0] = (uint8_t)((KIND) | f);         \
-		advance(st, ev, (KIND));                \
-		return (size_t)(p - out);               \
+#define COMPACT_DONE(KIND)                                                                         \
+	do {                                                                                       \
+		out[0] = (uint8_t)((KIND) | f);                                                    \
+		advance(st, ev, (KIND));                                                           \
+		return (size_t)(p - out);                                                          \
 	} while (0)
 
 size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *out)
@@ -226,7 +227,7 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		goto do_coalesce;
 	switch (kind) {
 	case HEAP_EV_ALLOC:
-	do_alloc: {
+	do_alloc : {
 		uint64_t da = ev->addr - st->pred;
 		uint64_t db = ev->block - expected_block(st, ev->size);
 		if ((da | db) & umask)
@@ -249,7 +250,7 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		COMPACT_DONE(HEAP_EV_ALLOC);
 	}
 	case HEAP_EV_FREE:
-	do_free: {
+	do_free : {
 		uint64_t da = ev->addr - st->pred;
 		uint64_t db = ev->block - expected_block(st, ev->size);
 		if ((da | db) & umask)
@@ -271,11 +272,12 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		COMPACT_DONE(HEAP_EV_FREE);
 	}
 	case HEAP_EV_SPLIT:
-	do_split: {
+	do_split : {
 		uint64_t da = ev->addr - st->pred;
 		uint64_t off = ev->addr2 - ev->addr;
 		bool none = (ev->addr2 | ev->size2) == 0; /* no remainder after the block */
-		if ((da | ev->size) & umask || (!none && ((off | ev->size2) & umask || ev->addr2 < ev->addr)))
+		if ((da | ev->size) & umask ||
+		    (!none && ((off | ev->size2) & umask || ev->addr2 < ev->addr)))
 			goto raw;
 		if (da == 0)
 			f |= F3;
@@ -294,7 +296,7 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		COMPACT_DONE(HEAP_EV_SPLIT);
 	}
 	case HEAP_EV_COALESCE:
-	do_coalesce: {
+	do_coalesce : {
 		uint64_t back = ev->addr2 - ev->addr;
 		uint64_t rest = ev->size - back - ev->size2;
 		if ((back | ev->size | ev->size2) & umask || ev->addr2 < ev->addr ||
@@ -447,7 +449,7 @@ static void get_name(struct rd *r, struct heap_event *ev)
 }
 
 enum wire_status wire_decode_header(const uint8_t *in, size_t len, struct wire_stream_info *info,
-				    size_t *used, const char **why)
+                                    size_t *used, const char **why)
 {
 	struct rd r = {in, in + len, WIRE_OK, 0};
 	for (int i = 0; i < 4; i++)
@@ -471,7 +473,7 @@ enum wire_status wire_decode_header(const uint8_t *in, size_t len, struct wire_s
 }
 
 enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t len,
-			     struct heap_event *ev, size_t *used, const char **why)
+                             struct heap_event *ev, size_t *used, const char **why)
 {
 	struct rd r = {in, in + len, WIRE_OK, 0};
 	const unsigned u = st->unit_log2;
@@ -530,7 +532,7 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 		e.addr = st->pred + ((f & F3) ? 0 : (uint64_t)unzigzag(get_varint(&r)) << u);
 		e.size = get_varint(&r);
 		e.block = expected_block(st, e.size) +
-			  ((f & F1) ? 0 : (uint64_t)unzigzag(get_varint(&r)) << u);
+		          ((f & F1) ? 0 : (uint64_t)unzigzag(get_varint(&r)) << u);
 		e.caller = get_caller(st, &r, f);
 		if (kind == HEAP_EV_ALLOC) {
 			uint64_t ex = get_varint(&r);

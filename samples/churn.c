@@ -16,10 +16,10 @@ static struct slot {
 static void churn_pick(struct rng *r, size_t *size, size_t *align)
 {
 	uint64_t k = rng_below(r, 100);
-	*size = k < 60 ? 1 + rng_below(r, 128)
-		: k < 90 ? 129 + rng_below(r, 1024)
-		: k < 99 ? 1024 + rng_below(r, 8192)
-			 : 8192 + rng_below(r, 32768);
+	*size = k < 60   ? 1 + rng_below(r, 128)
+	        : k < 90 ? 129 + rng_below(r, 1024)
+	        : k < 99 ? 1024 + rng_below(r, 8192)
+	                 : 8192 + rng_below(r, 32768);
 	uint64_t a = rng_below(r, 100);
 	*align = a < 80 ? 16 : a < 90 ? 32 : a < 96 ? 64 : a < 99 ? 256 : 4096;
 }
@@ -43,7 +43,8 @@ static int churn_free(unsigned s)
 	struct slot *sl = &slots[s];
 	int bad = workload_verify(sl->p, sl->size, sl->tag);
 	if (bad)
-		kprintf("churn: block %p (size %lu) was overwritten\n", sl->p, (unsigned long)sl->size);
+		kprintf("churn: block %p (size %lu) was overwritten\n", sl->p,
+		        (unsigned long)sl->size);
 	kdealloc(sl->p, sl->size, sl->align);
 	sl->p = 0;
 	return bad;
@@ -74,7 +75,8 @@ int churn_run(unsigned long ops, uint64_t seed)
 			bad |= churn_free(s);
 	workload_phase("done");
 	if (kheap()->used != 0) {
-		kprintf("churn: %lu bytes still in use after the drain\n", (unsigned long)kheap()->used);
+		kprintf("churn: %lu bytes still in use after the drain\n",
+		        (unsigned long)kheap()->used);
 		bad = 1;
 	}
 	kprintf("churn: %lu ops, %lu allocation failures\n", ops, fails);

@@ -6,7 +6,7 @@
 #include "workload.h"
 
 #define FRAG_BLOCK 8192
-#define FRAG_MAX 512
+#define FRAG_MAX   512
 
 static void *blocks[FRAG_MAX];
 
@@ -22,7 +22,8 @@ int workload_frag(void)
 	for (size_t i = 0; i < n; i++) {
 		blocks[i] = kalloc(FRAG_BLOCK, 16);
 		if (!blocks[i]) {
-			kprintf("frag: block %lu of %lu did not fit\n", (unsigned long)i, (unsigned long)n);
+			kprintf("frag: block %lu of %lu did not fit\n", (unsigned long)i,
+			        (unsigned long)n);
 			return EXIT_WORKLOAD_FAILED;
 		}
 		workload_fill(blocks[i], FRAG_BLOCK, (uint32_t)i);
@@ -41,7 +42,7 @@ int workload_frag(void)
 		return EXIT_WORKLOAD_FAILED;
 	}
 	kprintf("frag: %d-byte request failed with %lu bytes free in holes of %d\n", 4 * FRAG_BLOCK,
-		(unsigned long)free_bytes, FRAG_BLOCK);
+	        (unsigned long)free_bytes, FRAG_BLOCK);
 	workload_phase("release");
 	for (size_t i = 0; i < n; i += 2) {
 		bad |= workload_verify(blocks[i], FRAG_BLOCK, (uint32_t)i);

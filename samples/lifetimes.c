@@ -5,7 +5,7 @@
 #include "exit.h"
 #include "workload.h"
 
-#define RING 8
+#define RING          8
 #define LONG_MAX_OBJS 200
 
 struct obj {
@@ -55,8 +55,8 @@ int workload_lifetimes(void)
 	struct heap_stats st;
 	heap_stats(kheap(), &st);
 	kprintf("lifetimes: %lu long-lived objects pin %lu free blocks (largest %lu of %lu free)\n",
-		(unsigned long)nkeep, (unsigned long)st.free_blocks, (unsigned long)st.largest_free,
-		(unsigned long)st.free_bytes);
+	        (unsigned long)nkeep, (unsigned long)st.free_blocks, (unsigned long)st.largest_free,
+	        (unsigned long)st.free_bytes);
 	workload_phase("long-lived-freed");
 	for (size_t i = 0; i < nkeep; i++) {
 		bad |= workload_verify(keep[i].p, keep[i].size, 2);

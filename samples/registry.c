@@ -13,12 +13,12 @@ int workload_million(void);
 int workload_panic(void);
 
 static const struct workload workloads[] = {
-	{"vector", "growable vectors pushed, shrunk and freed (regrowth copies)", workload_vector},
-	{"churn", "seeded random alloc/free, mixed sizes and alignments", workload_churn},
-	{"frag", "alternating frees leave holes; a large request then fails", workload_frag},
-	{"lifetimes", "long-lived objects pinned among short-lived ones", workload_lifetimes},
-	{"million", "small alloc/free pairs: over 1,000,000 events", workload_million},
-	{"panic", "churn, then a double free that panics on purpose", workload_panic},
+    {"vector", "growable vectors pushed, shrunk and freed (regrowth copies)", workload_vector},
+    {"churn", "seeded random alloc/free, mixed sizes and alignments", workload_churn},
+    {"frag", "alternating frees leave holes; a large request then fails", workload_frag},
+    {"lifetimes", "long-lived objects pinned among short-lived ones", workload_lifetimes},
+    {"million", "small alloc/free pairs: over 1,000,000 events", workload_million},
+    {"panic", "churn, then a double free that panics on purpose", workload_panic},
 };
 
 const struct workload *workload_find(const char *name)

@@ -38,16 +38,19 @@ int workload_vector(void)
 	}
 	workload_phase("check");
 	uint64_t sum = 0, want = 0;
-	VEC_FOREACH(uint64_t, x, &big)
-	sum += *x;
+	VEC_FOREACH(uint64_t, x, &big) {
+		sum += *x;
+	}
 	for (unsigned long i = 0; i < n; i++)
 		want += i * i;
 	if (sum != want || big.len != n)
 		bad = 1;
-	for (int k = 0; k < 3; k++)
-		VEC_FOREACH(struct rec, r, &recs[k])
-	if (r->value != (uint64_t)r->id * 3)
-		bad = 1;
+	for (int k = 0; k < 3; k++) {
+		VEC_FOREACH(struct rec, r, &recs[k]) {
+			if (r->value != (uint64_t)r->id * 3)
+				bad = 1;
+		}
+	}
 	workload_phase("shrink");
 	while (big.len > n / 4)
 		u64_vec_pop(&big, 0);

@@ -26,17 +26,17 @@ struct options {
 	const char *out;     /* "-": stdout */
 	const char *raw;     /* input, "-": stdin */
 	bool follow;
-	bool console;        /* echo console text (UART) to stderr */
+	bool console; /* echo console text (UART) to stderr */
 	bool quiet;
-	double idle;         /* --follow: give up after this many seconds without input */
+	double idle; /* --follow: give up after this many seconds without input */
 };
 
 /* ---- symbol table: caller address -> resolved name, emitted yet? ---------- */
 
 struct sym_entry {
 	uint64_t addr;
-	bool used;     /* slot taken */
-	bool emitted;  /* "sym" record written */
+	bool used;    /* slot taken */
+	bool emitted; /* "sym" record written */
 	struct symbol_info info;
 };
 
@@ -87,15 +87,15 @@ static struct sym_entry *sym_get(struct symtab *t, uint64_t addr, bool *fresh)
 /* ---- decoding a byte stream that may still grow -------------------------- */
 
 struct stream {
-	struct bytebuf b;   /* undecoded bytes start at pos */
+	struct bytebuf b; /* undecoded bytes start at pos */
 	size_t pos;
-	uint64_t base_off;  /* stream offset of b.p[0] */
+	uint64_t base_off; /* stream offset of b.p[0] */
 	bool have_header;
 	struct wire_stream_info info;
 	struct wire_state st;
 	uint64_t nevents;
 	bool ended;
-	const char *why;    /* WIRE_CORRUPT: what */
+	const char *why; /* WIRE_CORRUPT: what */
 };
 
 typedef int (*event_fn)(void *ctx, const struct heap_event *ev);
@@ -116,7 +116,8 @@ static int stream_pump(struct stream *s, event_fn fn, void *ctx)
 	}
 	while (!s->ended && s->pos < s->b.len) {
 		struct heap_event ev;
-		enum wire_status r = wire_decode(&s->st, s->b.p + s->pos, s->b.len - s->pos, &ev, &used, &s->why);
+		enum wire_status r =
+		    wire_decode(&s->st, s->b.p + s->pos, s->b.len - s->pos, &ev, &used, &s->why);
 		if (r != WIRE_OK)
 			return r;
 		s->pos += used;
@@ -149,7 +150,7 @@ struct writer {
 	const struct wire_stream_info *info;
 	struct symtab syms;
 	bool header_done;
-	bool failed;      /* addr2line failed: message printed */
+	bool failed; /* addr2line failed: message printed */
 	uint64_t counts[HEAP_EV_COUNT];
 	uint64_t events, dropped, syms_written;
 	bool panic;
@@ -180,15 +181,15 @@ static void write_header(struct writer *w, const struct heap_event *first)
 		elf = basename(elfbuf);
 	}
 	fprintf(w->f,
-		"{\"format\":\"heapscope-trace\",\"version\":1,\"channel\":\"%s\",\"workload\":",
-		w->channel);
+	        "{\"format\":\"heapscope-trace\",\"version\":1,\"channel\":\"%s\",\"workload\":",
+	        w->channel);
 	json_string(w->f, w->info->name);
 	fprintf(w->f,
-		",\"heap_base\":\"0x%" PRIx64 "\",\"heap_size\":%" PRIu64 ",\"min_block\":%" PRIu64
-		",\"min_align\":%" PRIu64 ",\"time_hz\":%" PRIu64 ",\"instret\":%s,\"elf\":",
-		init ? first->addr : 0, init ? first->size : 0, init ? first->block : 0,
-		init && al < 64 ? (uint64_t)1 << al : 0, w->info->time_hz,
-		(w->info->flags & WIRE_FLAG_INSTRET) ? "true" : "false");
+	        ",\"heap_base\":\"0x%" PRIx64 "\",\"heap_size\":%" PRIu64 ",\"min_block\":%" PRIu64
+	        ",\"min_align\":%" PRIu64 ",\"time_hz\":%" PRIu64 ",\"instret\":%s,\"elf\":",
+	        init ? first->addr : 0, init ? first->size : 0, init ? first->block : 0,
+	        init && al < 64 ? (uint64_t)1 << al : 0, w->info->time_hz,
+	        (w->info->flags & WIRE_FLAG_INSTRET) ? "true" : "false");
 	json_string(w->f, elf);
 	fputs("}\n", w->f);
 	w->header_done = true;
@@ -236,49 +237,58 @@ static int write_event(void *ctx, const struct heap_event *ev)
 	if (!w->header_done)
 		write_header(w, ev);
 	bool has_caller = ev->kind == HEAP_EV_ALLOC || ev->kind == HEAP_EV_FREE ||
-			  ev->kind == HEAP_EV_ALLOC_FAIL || ev->kind == HEAP_EV_REALLOC;
+	                  ev->kind == HEAP_EV_ALLOC_FAIL || ev->kind == HEAP_EV_REALLOC;
 	if (has_caller && write_sym(w, ev->caller) < 0)
 		return -1;
 	w->events++;
 	if (ev->kind < HEAP_EV_COUNT)
 		w->counts[ev->kind]++;
 	fprintf(f, "{\"i\":%" PRIu64 ",\"k\":\"%s\",\"t\":%" PRIu64, ev->seq,
-		heap_event_kind_name(ev->kind), ev->time);
+	        heap_event_kind_name(ev->kind), ev->time);
 	if (w->info->flags & WIRE_FLAG_INSTRET)
 		fprintf(f, ",\"n\":%" PRIu64, ev->instret);
 	switch (ev->kind) {
 	case HEAP_EV_INIT:
-		fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"min_block\":%" PRIu64
-			   ",\"min_align\":%" PRIu64, ev->addr, ev->size, ev->block, align_of(ev));
+		fprintf(f,
+		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"min_block\":%" PRIu64
+		        ",\"min_align\":%" PRIu64,
+		        ev->addr, ev->size, ev->block, align_of(ev));
 		break;
 	case HEAP_EV_ALLOC:
 	case HEAP_EV_FREE:
-		fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"align\":%" PRIu64
-			   ",\"block\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
-			ev->addr, ev->size, align_of(ev), ev->block, ev->caller);
+		fprintf(f,
+		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"align\":%" PRIu64
+		        ",\"block\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
+		        ev->addr, ev->size, align_of(ev), ev->block, ev->caller);
 		if (ev->kind == HEAP_EV_ALLOC)
 			fprintf(f, ",\"ex\":%" PRIu32, ev->examined);
 		break;
 	case HEAP_EV_SPLIT:
-		fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"rem_addr\":\"0x%" PRIx64
-			   "\",\"rem_size\":%" PRIu64, ev->addr, ev->size, ev->addr2, ev->size2);
+		fprintf(f,
+		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"rem_addr\":\"0x%" PRIx64
+		        "\",\"rem_size\":%" PRIu64,
+		        ev->addr, ev->size, ev->addr2, ev->size2);
 		break;
 	case HEAP_EV_COALESCE: {
 		static const char *const merged[] = {"none", "prev", "next", "both"};
-		fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"freed_addr\":\"0x%" PRIx64
-			   "\",\"freed_size\":%" PRIu64 ",\"merged\":\"%s\"",
-			ev->addr, ev->size, ev->addr2, ev->size2, merged[ev->flags & 3]);
+		fprintf(f,
+		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
+		        ",\"freed_addr\":\"0x%" PRIx64 "\",\"freed_size\":%" PRIu64
+		        ",\"merged\":\"%s\"",
+		        ev->addr, ev->size, ev->addr2, ev->size2, merged[ev->flags & 3]);
 		break;
 	}
 	case HEAP_EV_ALLOC_FAIL:
-		fprintf(f, ",\"size\":%" PRIu64 ",\"align\":%" PRIu64 ",\"caller\":\"0x%" PRIx64
-			   "\",\"ex\":%" PRIu32 ",\"free\":%" PRIu64 ",\"largest\":%" PRIu64,
-			ev->size, align_of(ev), ev->caller, ev->examined, ev->block, ev->size2);
+		fprintf(f,
+		        ",\"size\":%" PRIu64 ",\"align\":%" PRIu64 ",\"caller\":\"0x%" PRIx64
+		        "\",\"ex\":%" PRIu32 ",\"free\":%" PRIu64 ",\"largest\":%" PRIu64,
+		        ev->size, align_of(ev), ev->caller, ev->examined, ev->block, ev->size2);
 		break;
 	case HEAP_EV_REALLOC:
-		fprintf(f, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"old_addr\":\"0x%" PRIx64
-			   "\",\"old_size\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
-			ev->addr, ev->size, ev->addr2, ev->size2, ev->caller);
+		fprintf(f,
+		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"old_addr\":\"0x%" PRIx64
+		        "\",\"old_size\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
+		        ev->addr, ev->size, ev->addr2, ev->size2, ev->caller);
 		break;
 	case HEAP_EV_MARKER:
 		fputs(",\"name\":", f);
@@ -289,9 +299,11 @@ static int write_event(void *ctx, const struct heap_event *ev)
 		w->dropped += ev->size;
 		break;
 	case HEAP_EV_END:
-		fprintf(f, ",\"events\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"used\":%" PRIu64
-			   ",\"panic\":%s", ev->size, ev->size2, ev->block,
-			(ev->flags & HEAP_END_PANIC) ? "true" : "false");
+		fprintf(f,
+		        ",\"events\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"used\":%" PRIu64
+		        ",\"panic\":%s",
+		        ev->size, ev->size2, ev->block,
+		        (ev->flags & HEAP_END_PANIC) ? "true" : "false");
 		w->panic = ev->flags & HEAP_END_PANIC;
 		break;
 	}
@@ -306,7 +318,7 @@ static int collect_caller(void *ctx, const struct heap_event *ev)
 {
 	struct symtab *t = ctx;
 	bool has_caller = ev->kind == HEAP_EV_ALLOC || ev->kind == HEAP_EV_FREE ||
-			  ev->kind == HEAP_EV_ALLOC_FAIL || ev->kind == HEAP_EV_REALLOC;
+	                  ev->kind == HEAP_EV_ALLOC_FAIL || ev->kind == HEAP_EV_REALLOC;
 	bool fresh;
 	if (has_caller && ev->caller && !sym_get(t, ev->caller, &fresh))
 		return -1;
@@ -319,14 +331,15 @@ struct input {
 	const struct options *o;
 	bool uart;
 	struct uart_frames frames;
-	struct bytebuf line;     /* UART: the current partial line */
-	char err[256];           /* UART framing problem */
-	bool bad;                /* err is set */
+	struct bytebuf line; /* UART: the current partial line */
+	char err[256];       /* UART framing problem */
+	bool bad;            /* err is set */
 };
 
 /* Feeds raw input bytes: appended as they are (semihosting) or parsed as
  * console lines (UART). final: no more input follows. */
-static void input_feed(struct input *in, struct stream *s, const uint8_t *data, size_t n, bool final)
+static void input_feed(struct input *in, struct stream *s, const uint8_t *data, size_t n,
+                       bool final)
 {
 	if (in->bad)
 		return;
@@ -349,8 +362,9 @@ static void input_feed(struct input *in, struct stream *s, const uint8_t *data, 
 		}
 		size_t text;
 		char err[200];
-		enum uart_line_kind k = uart_frames_line(&in->frames, (const char *)in->line.p,
-							 in->line.len, &s->b, &text, err, sizeof err);
+		enum uart_line_kind k =
+		    uart_frames_line(&in->frames, (const char *)in->line.p, in->line.len, &s->b,
+		                     &text, err, sizeof err);
 		if (k == UART_LINE_ERROR) {
 			snprintf(in->err, sizeof in->err, "%s", err);
 			in->bad = true;
@@ -368,20 +382,22 @@ static void input_feed(struct input *in, struct stream *s, const uint8_t *data, 
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: heaptrace decode [--channel semihosting|uart] [--elf KERNEL.elf] [--follow]\n"
-		"                        [--idle SECONDS] [--console] [--quiet] [-o OUT] RAW\n\n"
-		"Decodes the kernel's raw heap trace into the JSON trace (docs/trace-format.md).\n"
-		"RAW is the file the semihosting channel wrote, or a console log holding the UART\n"
-		"channel's @@HT frames ('-' reads stdin). The channel is detected if not given.\n"
-		"  --elf FILE     resolve callers against this kernel image (addr2line)\n"
-		"  --follow       decode RAW while it is still being written; append and flush\n"
-		"                 each line to OUT; stop at the end event, or after --idle seconds\n"
-		"                 without new input (default 10)\n"
-		"  --console      copy the console text of a UART log to stderr\n"
-		"  -o OUT         output file (default: stdout); written to OUT.tmp, then renamed\n"
-		"Exit status: 0 complete trace, 2 bad usage or a truncated, corrupt or\n"
-		"unterminated input (the decoded prefix is still written), 3 I/O or addr2line failure.\n");
+	fprintf(
+	    f,
+	    "usage: heaptrace decode [--channel semihosting|uart] [--elf KERNEL.elf] [--follow]\n"
+	    "                        [--idle SECONDS] [--console] [--quiet] [-o OUT] RAW\n\n"
+	    "Decodes the kernel's raw heap trace into the JSON trace (docs/trace-format.md).\n"
+	    "RAW is the file the semihosting channel wrote, or a console log holding the UART\n"
+	    "channel's @@HT frames ('-' reads stdin). The channel is detected if not given.\n"
+	    "  --elf FILE     resolve callers against this kernel image (addr2line)\n"
+	    "  --follow       decode RAW while it is still being written; append and flush\n"
+	    "                 each line to OUT; stop at the end event, or after --idle seconds\n"
+	    "                 without new input (default 10)\n"
+	    "  --console      copy the console text of a UART log to stderr\n"
+	    "  -o OUT         output file (default: stdout); written to OUT.tmp, then renamed\n"
+	    "Exit status: 0 complete trace, 2 bad usage or a truncated, corrupt or\n"
+	    "unterminated input (the decoded prefix is still written), 3 I/O or addr2line "
+	    "failure.\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -398,7 +414,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		} else if (!strcmp(a, "--channel") && has_val) {
 			o->channel = argv[++i];
 			if (strcmp(o->channel, "semihosting") && strcmp(o->channel, "uart")) {
-				fprintf(stderr, PROG ": --channel: '%s' is not semihosting or uart\n", o->channel);
+				fprintf(stderr,
+				        PROG ": --channel: '%s' is not semihosting or uart\n",
+				        o->channel);
 				return -1;
 			}
 		} else if (!strcmp(a, "--elf") && has_val) {
@@ -462,42 +480,48 @@ static bool looks_semihosting(const uint8_t *p, size_t n)
 
 /* Reports how the stream ended; returns the exit status it deserves. */
 static int report_end(const struct options *o, const struct stream *s, const struct input *in,
-		      int pump)
+                      int pump)
 {
 	uint64_t off = s->base_off + s->pos;
 	if (in->bad) {
-		fprintf(stderr, PROG ": %s: UART frames: %s (decoded %" PRIu64 " events before it)\n",
-			o->raw, in->err, s->nevents);
+		fprintf(stderr,
+		        PROG ": %s: UART frames: %s (decoded %" PRIu64 " events before it)\n",
+		        o->raw, in->err, s->nevents);
 		return HT_EXIT_BAD_INPUT;
 	}
 	if (pump == WIRE_CORRUPT) {
-		fprintf(stderr, PROG ": %s: corrupt stream at byte %" PRIu64 " (event #%" PRIu64 "): %s\n",
-			o->raw, off, s->nevents, s->why ? s->why : "?");
+		fprintf(stderr,
+		        PROG ": %s: corrupt stream at byte %" PRIu64 " (event #%" PRIu64 "): %s\n",
+		        o->raw, off, s->nevents, s->why ? s->why : "?");
 		return HT_EXIT_BAD_INPUT;
 	}
 	if (!s->have_header) {
-		fprintf(stderr, PROG ": %s: truncated: no complete stream header (%zu bytes%s)\n", o->raw,
-			s->b.len, in->uart ? " of frame payload; no @@HT frames?" : "");
+		fprintf(stderr, PROG ": %s: truncated: no complete stream header (%zu bytes%s)\n",
+		        o->raw, s->b.len, in->uart ? " of frame payload; no @@HT frames?" : "");
 		return HT_EXIT_BAD_INPUT;
 	}
 	if (pump == WIRE_NEED_MORE) {
-		fprintf(stderr, PROG ": %s: truncated: the stream ends inside event #%" PRIu64
-				" (byte %" PRIu64 ")\n", o->raw, s->nevents, off);
+		fprintf(stderr,
+		        PROG ": %s: truncated: the stream ends inside event #%" PRIu64
+		             " (byte %" PRIu64 ")\n",
+		        o->raw, s->nevents, off);
 		return HT_EXIT_BAD_INPUT;
 	}
 	if (!s->ended) {
-		fprintf(stderr, PROG ": %s: truncated: no end event after %" PRIu64
-				" events (the run was cut short)\n", o->raw, s->nevents);
+		fprintf(stderr,
+		        PROG ": %s: truncated: no end event after %" PRIu64
+		             " events (the run was cut short)\n",
+		        o->raw, s->nevents);
 		return HT_EXIT_BAD_INPUT;
 	}
 	if (s->pos < s->b.len)
-		fprintf(stderr, PROG ": %s: warning: %zu bytes after the end event ignored\n", o->raw,
-			s->b.len - s->pos);
+		fprintf(stderr, PROG ": %s: warning: %zu bytes after the end event ignored\n",
+		        o->raw, s->b.len - s->pos);
 	return HT_EXIT_OK;
 }
 
 static void summary(const struct options *o, const struct writer *w, const struct stream *s,
-		    uint64_t wire_bytes)
+                    uint64_t wire_bytes)
 {
 	if (o->quiet)
 		return;
@@ -505,11 +529,12 @@ static void summary(const struct options *o, const struct writer *w, const struc
 	for (unsigned k = 0; k < HEAP_EV_COUNT; k++)
 		if (w->counts[k])
 			fprintf(stderr, " %s %" PRIu64, heap_event_kind_name(k), w->counts[k]);
-	fprintf(stderr, "\nwire: %" PRIu64 " bytes, %.2f bytes/event; dropped %" PRIu64
-			"; %" PRIu64 " symbols; %s%s\n",
-		wire_bytes, w->events ? (double)wire_bytes / (double)w->events : 0.0, w->dropped,
-		w->syms_written, s->ended ? "complete" : "INCOMPLETE",
-		w->panic ? " (ended in a PANIC)" : "");
+	fprintf(stderr,
+	        "\nwire: %" PRIu64 " bytes, %.2f bytes/event; dropped %" PRIu64 "; %" PRIu64
+	        " symbols; %s%s\n",
+	        wire_bytes, w->events ? (double)wire_bytes / (double)w->events : 0.0, w->dropped,
+	        w->syms_written, s->ended ? "complete" : "INCOMPLETE",
+	        w->panic ? " (ended in a PANIC)" : "");
 }
 
 /* Opens the output: stdout, OUT itself (follow), or a temp file beside it. */
@@ -569,14 +594,16 @@ static int decode_whole(const struct options *o)
 		for (size_t i = 0; addrs && infos && i < w.syms.cap; i++)
 			if (w.syms.e[i].used)
 				addrs[k++] = w.syms.e[i].addr;
-		int r = addrs && infos ? symbolize_batch(o->elf, addrs, k, infos, err, sizeof err) : -1;
+		int r =
+		    addrs && infos ? symbolize_batch(o->elf, addrs, k, infos, err, sizeof err) : -1;
 		if (r == 0)
 			for (size_t i = 0; i < k; i++) {
 				bool fresh;
 				sym_get(&w.syms, addrs[i], &fresh)->info = infos[i];
 			}
 		else
-			fprintf(stderr, PROG ": symbols: %s\n", addrs && infos ? err : "out of memory");
+			fprintf(stderr, PROG ": symbols: %s\n",
+			        addrs && infos ? err : "out of memory");
 		free(addrs);
 		free(infos);
 		if (r < 0) {
@@ -602,7 +629,8 @@ static int decode_whole(const struct options *o)
 		s2.b.len = s.pos; /* exactly the events pass 1 accepted */
 		if (stream_pump(&s2, write_event, &w) < 0 || s2.nevents != nev) {
 			if (!w.failed)
-				fprintf(stderr, PROG ": internal error: pass 2 disagrees with pass 1\n");
+				fprintf(stderr,
+				        PROG ": internal error: pass 2 disagrees with pass 1\n");
 			close_out(o, w.f, tmp);
 			rc = HT_EXIT_IO;
 			goto out;
@@ -654,8 +682,8 @@ static int decode_follow(const struct options *o)
 		usleep(50000);
 	}
 	struct stat stt;
-	bool pipe_like = fstat(fd, &stt) == 0 && (S_ISFIFO(stt.st_mode) || S_ISSOCK(stt.st_mode) ||
-						  S_ISCHR(stt.st_mode));
+	bool pipe_like = fstat(fd, &stt) == 0 &&
+	                 (S_ISFIFO(stt.st_mode) || S_ISSOCK(stt.st_mode) || S_ISCHR(stt.st_mode));
 	w.f = open_out(o, tmp, sizeof tmp);
 	if (!w.f) {
 		fprintf(stderr, PROG ": %s: %s\n", o->out, strerror(errno));
@@ -736,4 +764,4 @@ static int cmd_decode(int argc, char **argv)
 }
 
 HEAPTRACE_COMMAND(decode, "[--channel C] [--elf ELF] [--follow] [-o OUT] RAW",
-		  "decode the kernel's raw trace (either channel) into the JSON trace", cmd_decode);
+                  "decode the kernel's raw trace (either channel) into the JSON trace", cmd_decode);

@@ -44,7 +44,7 @@ static void copy_str(char *dst, size_t n, const char *s)
 }
 
 static int run_batch(const char *tool, const char *elf, const uint64_t *addrs, size_t n,
-		     struct symbol_info *out, const char *cwd, char *err, size_t errlen)
+                     struct symbol_info *out, const char *cwd, char *err, size_t errlen)
 {
 	char bufs[BATCH][24];
 	char *argv[BATCH + 6];
@@ -100,15 +100,15 @@ static int run_batch(const char *tool, const char *elf, const uint64_t *addrs, s
 	int status = 0;
 	waitpid(pid, &status, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got != n) {
-		snprintf(err, errlen, "%s -f -e %s failed (status %d, %zu of %zu answers)", tool, elf,
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1, got, n);
+		snprintf(err, errlen, "%s -f -e %s failed (status %d, %zu of %zu answers)", tool,
+		         elf, WIFEXITED(status) ? WEXITSTATUS(status) : -1, got, n);
 		return -1;
 	}
 	return 0;
 }
 
 int symbolize_batch(const char *elf, const uint64_t *addrs, size_t n, struct symbol_info *out,
-		    char *err, size_t errlen)
+                    char *err, size_t errlen)
 {
 	const char *tool = getenv("ADDR2LINE");
 	if (!tool || !*tool)

@@ -17,6 +17,6 @@ struct symbol_info {
  * err if addr2line could not be run or answered short. The addresses are
  * return addresses: each is looked up at addr - 1, the call instruction. */
 int symbolize_batch(const char *elf, const uint64_t *addrs, size_t n, struct symbol_info *out,
-		    char *err, size_t errlen);
+                    char *err, size_t errlen);
 
 #endif /* SYMBOLIZE_H */

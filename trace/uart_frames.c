@@ -34,11 +34,16 @@ void uart_frames_init(struct uart_frames *u)
 
 static int b64_value(char c)
 {
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
 	return -1;
 }
 
@@ -58,7 +63,8 @@ static long b64_decode(const char *s, size_t n, uint8_t *out)
 				return -1;
 			}
 		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
+		             (uint32_t)v[3];
 		out[o++] = (uint8_t)(w >> 16);
 		if (pad < 2)
 			out[o++] = (uint8_t)(w >> 8);
@@ -69,7 +75,8 @@ static long b64_decode(const char *s, size_t n, uint8_t *out)
 }
 
 enum uart_line_kind uart_frames_line(struct uart_frames *u, const char *line, size_t len,
-				     struct bytebuf *out, size_t *text_len, char *err, size_t errlen)
+                                     struct bytebuf *out, size_t *text_len, char *err,
+                                     size_t errlen)
 {
 	while (len && (line[len - 1] == '\r' || line[len - 1] == '\n'))
 		len--;
@@ -92,14 +99,18 @@ enum uart_line_kind uart_frames_line(struct uart_frames *u, const char *line, si
 	const char *b64 = q + 1;
 	const char *sp = memchr(b64, ' ', (size_t)(end - b64));
 	if (!sp || end - sp != 5) {
-		snprintf(err, errlen, "damaged frame %" PRIu64 ": no checksum (line cut short?)", chunk);
+		snprintf(err, errlen, "damaged frame %" PRIu64 ": no checksum (line cut short?)",
+		         chunk);
 		return UART_LINE_ERROR;
 	}
 	unsigned sum = 0;
 	for (const char *h = sp + 1; h < end; h++) {
-		int d = (*h >= '0' && *h <= '9') ? *h - '0' : (*h >= 'a' && *h <= 'f') ? *h - 'a' + 10 : -1;
+		int d = (*h >= '0' && *h <= '9')   ? *h - '0'
+		        : (*h >= 'a' && *h <= 'f') ? *h - 'a' + 10
+		                                   : -1;
 		if (d < 0) {
-			snprintf(err, errlen, "damaged frame %" PRIu64 ": bad checksum digits", chunk);
+			snprintf(err, errlen, "damaged frame %" PRIu64 ": bad checksum digits",
+			         chunk);
 			return UART_LINE_ERROR;
 		}
 		sum = sum << 4 | (unsigned)d;
@@ -123,8 +134,9 @@ enum uart_line_kind uart_frames_line(struct uart_frames *u, const char *line, si
 	}
 	if (chunk != u->next_chunk) {
 		free(bytes);
-		snprintf(err, errlen, "frame %" PRIu64 " where frame %" PRIu64 " was due (frames lost)",
-			 chunk, u->next_chunk);
+		snprintf(err, errlen,
+		         "frame %" PRIu64 " where frame %" PRIu64 " was due (frames lost)", chunk,
+		         u->next_chunk);
 		return UART_LINE_ERROR;
 	}
 	int rc = bytebuf_append(out, bytes, (size_t)got);

@@ -36,6 +36,7 @@ void uart_frames_init(struct uart_frames *u);
 /* Classifies one console line (without its newline; a trailing '\r' is
  * ignored). A frame may follow console text on the same line. */
 enum uart_line_kind uart_frames_line(struct uart_frames *u, const char *line, size_t len,
-				     struct bytebuf *out, size_t *text_len, char *err, size_t errlen);
+                                     struct bytebuf *out, size_t *text_len, char *err,
+                                     size_t errlen);
 
 #endif /* UART_FRAMES_H */

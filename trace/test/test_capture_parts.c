@@ -19,7 +19,8 @@ static void make_frame(char *out, unsigned chunk, const uint8_t *data, size_t n)
 {
 	char *o = out + sprintf(out, "@@HT %u ", chunk);
 	for (size_t i = 0; i < n; i += 3) {
-		uint32_t w = (uint32_t)data[i] << 16 | (i + 1 < n ? data[i + 1] << 8 : 0) | (i + 2 < n ? data[i + 2] : 0);
+		uint32_t w = (uint32_t)data[i] << 16 | (i + 1 < n ? data[i + 1] << 8 : 0) |
+		             (i + 2 < n ? data[i + 2] : 0);
 		*o++ = b64[w >> 18 & 63];
 		*o++ = b64[w >> 12 & 63];
 		*o++ = i + 1 < n ? b64[w >> 6 & 63] : '=';
@@ -28,7 +29,8 @@ static void make_frame(char *out, unsigned chunk, const uint8_t *data, size_t n)
 	sprintf(o, " %04x", wire_fletcher16(data, n));
 }
 
-static enum uart_line_kind feed(struct uart_frames *u, const char *line, struct bytebuf *out, size_t *text)
+static enum uart_line_kind feed(struct uart_frames *u, const char *line, struct bytebuf *out,
+                                size_t *text)
 {
 	char err[200];
 	return uart_frames_line(u, line, strlen(line), out, text, err, sizeof err);
@@ -92,13 +94,13 @@ TEST_CASE(damaged_frames_are_errors)
 		struct uart_frames u;
 		uart_frames_init(&u);
 		ASSERT_EQ((int)uart_frames_line(&u, bad, strlen(bad), &out, &text, err, sizeof err),
-			  (int)UART_LINE_ERROR);
+		          (int)UART_LINE_ERROR);
 	}
 	/* cut short */
 	struct uart_frames u;
 	uart_frames_init(&u);
 	ASSERT_EQ((int)uart_frames_line(&u, good, strlen(good) - 3, &out, &text, err, sizeof err),
-		  (int)UART_LINE_ERROR);
+	          (int)UART_LINE_ERROR);
 	ASSERT_EQ(out.len, 0u);
 	free(out.p);
 }
@@ -112,9 +114,11 @@ TEST_CASE(a_missing_frame_is_an_error)
 	char line[128], err[200];
 	size_t text;
 	make_frame(line, 0, d, 3);
-	ASSERT_EQ((int)uart_frames_line(&u, line, strlen(line), &out, &text, err, sizeof err), (int)UART_LINE_FRAME);
+	ASSERT_EQ((int)uart_frames_line(&u, line, strlen(line), &out, &text, err, sizeof err),
+	          (int)UART_LINE_FRAME);
 	make_frame(line, 2, d, 3);
-	ASSERT_EQ((int)uart_frames_line(&u, line, strlen(line), &out, &text, err, sizeof err), (int)UART_LINE_ERROR);
+	ASSERT_EQ((int)uart_frames_line(&u, line, strlen(line), &out, &text, err, sizeof err),
+	          (int)UART_LINE_ERROR);
 	ASSERT(strstr(err, "frame 2 where frame 1 was due") != NULL);
 	free(out.p);
 }
@@ -123,7 +127,7 @@ TEST_CASE(a_missing_frame_is_an_error)
 
 /* A minimal flattened device tree: / { compatible; chosen { stdout-path; bootargs } }. */
 struct fdt_builder {
-	uint8_t s[1024];   /* structure block */
+	uint8_t s[1024]; /* structure block */
 	size_t n;
 	char strings[128]; /* strings block */
 	size_t sn;
@@ -131,7 +135,8 @@ struct fdt_builder {
 
 static void put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8),
+	p[3] = (uint8_t)v;
 }
 
 static void fdt_token(struct fdt_builder *b, uint32_t t)
@@ -194,7 +199,8 @@ TEST_CASE(bootargs_come_from_the_chosen_node)
 	static uint8_t dtb[2048];
 	make_dtb(dtb, "workload=frag trace=uart  trace.buf=4k trace.defer=1 quiet seed=0x10");
 	ASSERT_EQ(bootargs_init(dtb), 6);
-	ASSERT_STR_EQ(bootargs_line(), "workload=frag trace=uart  trace.buf=4k trace.defer=1 quiet seed=0x10");
+	ASSERT_STR_EQ(bootargs_line(),
+	              "workload=frag trace=uart  trace.buf=4k trace.defer=1 quiet seed=0x10");
 	ASSERT_STR_EQ(bootargs_str("workload", "churn"), "frag");
 	ASSERT_STR_EQ(bootargs_str("trace", "semihosting"), "uart");
 	ASSERT_EQ(bootargs_ulong("trace.buf", 1), 4096ul);

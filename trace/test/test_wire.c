@@ -27,19 +27,20 @@ static void assert_same_event(const struct heap_event *a, const struct heap_even
 		ASSERT_STR_EQ(a->name, b->name);
 }
 
-/* A plausible allocator session: init, split+alloc pairs, frees that merge, a marker, a drop, end. */
+/* A plausible allocator session: init, split+alloc pairs, frees that merge, a marker, a drop, end.
+ */
 static size_t make_session(struct heap_event *evs, size_t max, bool instret)
 {
 	size_t n = 0;
 	uint64_t seq = 0, t = 100, ins = 5000;
 	struct heap_event e;
-#define PUSH()                                                  \
-	do {                                                    \
-		e.seq = seq++;                                  \
-		e.time = (t += 3);                              \
-		e.instret = instret ? (ins += 250) : 0;         \
-		if (n < max)                                    \
-			evs[n++] = e;                           \
+#define PUSH()                                                                                     \
+	do {                                                                                       \
+		e.seq = seq++;                                                                     \
+		e.time = (t += 3);                                                                 \
+		e.instret = instret ? (ins += 250) : 0;                                            \
+		if (n < max)                                                                       \
+			evs[n++] = e;                                                              \
 	} while (0)
 	memset(&e, 0, sizeof e);
 	e.kind = HEAP_EV_INIT, e.addr = BASE, e.size = 1 << 20, e.block = 16, e.align_log2 = 4;
@@ -70,8 +71,8 @@ static size_t make_session(struct heap_event *evs, size_t max, bool instret)
 	e.size2 = 48, e.flags = HEAP_MERGED_NEXT;
 	PUSH();
 	memset(&e, 0, sizeof e);
-	e.kind = HEAP_EV_ALLOC, e.addr = BASE + 4096, e.size = 100, e.block = 112, e.align_log2 = 12,
-	e.caller = 0x80203456, e.examined = 3;
+	e.kind = HEAP_EV_ALLOC, e.addr = BASE + 4096, e.size = 100, e.block = 112,
+	e.align_log2 = 12, e.caller = 0x80203456, e.examined = 3;
 	PUSH();
 	memset(&e, 0, sizeof e);
 	e.kind = HEAP_EV_ALLOC_FAIL, e.size = 1 << 21, e.align_log2 = 4, e.block = 900000,
@@ -86,7 +87,8 @@ static size_t make_session(struct heap_event *evs, size_t max, bool instret)
 	e.kind = HEAP_EV_DROP, e.size = 17;
 	PUSH();
 	memset(&e, 0, sizeof e);
-	e.kind = HEAP_EV_END, e.size = seq + 1, e.block = 4096, e.size2 = 17, e.flags = HEAP_END_PANIC;
+	e.kind = HEAP_EV_END, e.size = seq + 1, e.block = 4096, e.size2 = 17,
+	e.flags = HEAP_END_PANIC;
 	PUSH();
 #undef PUSH
 	return n;
@@ -138,7 +140,8 @@ TEST_CASE(header_round_trips_with_name_and_flags)
 	ASSERT_EQ(info.flags, (uint32_t)WIRE_FLAG_INSTRET);
 	ASSERT_STR_EQ(info.name, "vector");
 	for (size_t cut = 0; cut < len; cut++)
-		ASSERT_EQ((int)wire_decode_header(buf, cut, &info, &used, &why), (int)WIRE_NEED_MORE);
+		ASSERT_EQ((int)wire_decode_header(buf, cut, &info, &used, &why),
+		          (int)WIRE_NEED_MORE);
 }
 
 TEST_CASE(header_with_bad_magic_is_corrupt)
@@ -147,7 +150,8 @@ TEST_CASE(header_with_bad_magic_is_corrupt)
 	struct wire_stream_info info;
 	size_t used;
 	const char *why = NULL;
-	ASSERT_EQ((int)wire_decode_header(junk, sizeof junk, &info, &used, &why), (int)WIRE_CORRUPT);
+	ASSERT_EQ((int)wire_decode_header(junk, sizeof junk, &info, &used, &why),
+	          (int)WIRE_CORRUPT);
 	ASSERT_NOT_NULL(why);
 }
 
@@ -182,11 +186,13 @@ TEST_CASE(split_then_alloc_pairs_take_few_bytes)
 	size_t bytes = 0, pairs = 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = wire_encode(&st, &evs[i], buf);
-		if (evs[i].kind == HEAP_EV_SPLIT || (evs[i].kind == HEAP_EV_ALLOC && evs[i].align_log2 == 4))
+		if (evs[i].kind == HEAP_EV_SPLIT ||
+		    (evs[i].kind == HEAP_EV_ALLOC && evs[i].align_log2 == 4))
 			bytes += len, pairs++;
 	}
 	ASSERT_GT(pairs, 0u);
-	ASSERT_LE(bytes, pairs * 6); /* split: tag, dt, size, offset; alloc: tag, dt, size, caller, ex */
+	ASSERT_LE(bytes,
+	          pairs * 6); /* split: tag, dt, size, offset; alloc: tag, dt, size, caller, ex */
 }
 
 /* Zeroes the fields a kind does not use (heap_event.h: "fields not listed are 0";
@@ -197,25 +203,41 @@ static void normalize(struct heap_event *e)
 	memset(&z, 0, sizeof z);
 	z.kind = e->kind, z.seq = e->seq, z.time = e->time, z.instret = e->instret;
 	switch (e->kind) {
-	case HEAP_EV_INIT: z.addr = e->addr, z.size = e->size, z.block = e->block, z.align_log2 = e->align_log2; break;
-	case HEAP_EV_ALLOC: z.examined = e->examined; /* fall through */
-	case HEAP_EV_FREE:
-		z.addr = e->addr, z.size = e->size, z.block = e->block, z.align_log2 = e->align_log2, z.caller = e->caller;
+	case HEAP_EV_INIT:
+		z.addr = e->addr, z.size = e->size, z.block = e->block,
+		z.align_log2 = e->align_log2;
 		break;
-	case HEAP_EV_SPLIT: z.addr = e->addr, z.size = e->size, z.addr2 = e->addr2, z.size2 = e->size2; break;
+	case HEAP_EV_ALLOC:
+		z.examined = e->examined; /* fall through */
+	case HEAP_EV_FREE:
+		z.addr = e->addr, z.size = e->size, z.block = e->block,
+		z.align_log2 = e->align_log2, z.caller = e->caller;
+		break;
+	case HEAP_EV_SPLIT:
+		z.addr = e->addr, z.size = e->size, z.addr2 = e->addr2, z.size2 = e->size2;
+		break;
 	case HEAP_EV_COALESCE:
-		z.addr = e->addr, z.size = e->size, z.addr2 = e->addr2, z.size2 = e->size2, z.flags = e->flags;
+		z.addr = e->addr, z.size = e->size, z.addr2 = e->addr2, z.size2 = e->size2,
+		z.flags = e->flags;
 		break;
 	case HEAP_EV_ALLOC_FAIL:
-		z.size = e->size, z.block = e->block, z.size2 = e->size2, z.align_log2 = e->align_log2;
+		z.size = e->size, z.block = e->block, z.size2 = e->size2,
+		z.align_log2 = e->align_log2;
 		z.caller = e->caller, z.examined = e->examined;
 		break;
 	case HEAP_EV_REALLOC:
-		z.addr = e->addr, z.size = e->size, z.addr2 = e->addr2, z.size2 = e->size2, z.caller = e->caller;
+		z.addr = e->addr, z.size = e->size, z.addr2 = e->addr2, z.size2 = e->size2,
+		z.caller = e->caller;
 		break;
-	case HEAP_EV_MARKER: memcpy(z.name, e->name, sizeof z.name); break;
-	case HEAP_EV_DROP: z.size = e->size; break;
-	case HEAP_EV_END: z.size = e->size, z.block = e->block, z.size2 = e->size2, z.flags = e->flags; break;
+	case HEAP_EV_MARKER:
+		memcpy(z.name, e->name, sizeof z.name);
+		break;
+	case HEAP_EV_DROP:
+		z.size = e->size;
+		break;
+	case HEAP_EV_END:
+		z.size = e->size, z.block = e->block, z.size2 = e->size2, z.flags = e->flags;
+		break;
 	}
 	*e = z;
 }
@@ -232,11 +254,16 @@ static uint64_t rnd(void)
 static uint64_t rnd_value(void)
 {
 	switch (rnd() % 5) {
-	case 0: return 0;
-	case 1: return rnd() % 64 * 16;
-	case 2: return BASE + rnd() % 4096 * 16;
-	case 3: return rnd() % 1000;
-	default: return rnd();
+	case 0:
+		return 0;
+	case 1:
+		return rnd() % 64 * 16;
+	case 2:
+		return BASE + rnd() % 4096 * 16;
+	case 3:
+		return rnd() % 1000;
+	default:
+		return rnd();
 	}
 }
 
@@ -250,18 +277,22 @@ TEST_CASE(random_events_round_trip_exactly)
 		struct heap_event *e = &evs[i];
 		memset(e, 0, sizeof *e);
 		e->kind = (uint8_t)(rnd() % HEAP_EV_COUNT);
-		if (rnd() % 4 == 0) e->flags = (uint8_t)(rnd() % 5);
-		if (rnd() % 3 == 0) e->align_log2 = (uint8_t)(rnd() % 14);
-		if (rnd() % 3 == 0) e->examined = (uint32_t)rnd();
+		if (rnd() % 4 == 0)
+			e->flags = (uint8_t)(rnd() % 5);
+		if (rnd() % 3 == 0)
+			e->align_log2 = (uint8_t)(rnd() % 14);
+		if (rnd() % 3 == 0)
+			e->examined = (uint32_t)rnd();
 		seq += rnd() % 8 == 0 ? rnd() % 100 : 1;
 		e->seq = seq;
-		t += rnd() % 8 == 0 ? (uint64_t)-(int64_t)(rnd() % 5) : rnd() % 300;
+		t += rnd() % 8 == 0 ? (uint64_t) - (int64_t)(rnd() % 5) : rnd() % 300;
 		e->time = t;
 		e->instret = rnd() % 2 ? rnd_value() : 0;
 		e->addr = rnd_value(), e->size = rnd_value(), e->block = rnd_value();
 		e->addr2 = rnd_value(), e->size2 = rnd_value(), e->caller = rnd_value();
 		if (e->kind == HEAP_EV_MARKER)
-			snprintf(e->name, sizeof e->name, "m%llu", (unsigned long long)(rnd() % 100000));
+			snprintf(e->name, sizeof e->name, "m%llu",
+			         (unsigned long long)(rnd() % 100000));
 		normalize(e);
 	}
 	size_t len = encode_all(evs, N, true, buf);
@@ -285,7 +316,8 @@ TEST_CASE(every_truncation_needs_more_and_leaves_state_alone)
 			struct heap_event ev;
 			size_t used;
 			const char *why;
-			ASSERT_EQ((int)wire_decode(&dec, buf, cut, &ev, &used, &why), (int)WIRE_NEED_MORE);
+			ASSERT_EQ((int)wire_decode(&dec, buf, cut, &ev, &used, &why),
+			          (int)WIRE_NEED_MORE);
 			ASSERT_MEM_EQ(&before, &dec, sizeof dec);
 		}
 		struct heap_event ev;
