@@ -227,6 +227,21 @@ else
 	ok "$t"
 fi
 
+t=follow_mode_decodes_a_uart_log_while_it_runs
+rm -f "$T/liveu.raw"
+"$HT" decode --follow --idle 60 --elf "$ELF" -o "$T/liveu.jsonl" "$T/liveu.raw" 2>"$T/liveu.err" &
+follower=$!
+boot frag uart liveu
+wait $follower
+fstatus=$?
+if [ $fstatus != 0 ]; then
+	bad "$t" "follow status $fstatus: $(head -2 "$T/liveu.err")"
+elif ! cmp -s <(events_only "$T/liveu.jsonl") <(events_only "$T/frag-uart.jsonl"); then
+	bad "$t" "followed UART trace differs from the whole-file decode"
+else
+	ok "$t"
+fi
+
 # ---- boot arguments --------------------------------------------------------------------------------
 t=unknown_workload_lists_the_workloads_and_fails
 boot nosuch semihosting nosuch
