@@ -21,7 +21,9 @@ static void stats_usage(FILE *out)
 		"  --json    print one JSON object instead of the readable summary\n"
 		"  --top N   call sites to list (1..%d, default %d)\n\n"
 		"Exit status: 0 summarised (also for an incomplete trace, which is flagged),\n"
-		"2 bad usage or unreadable/malformed trace, 3 output could not be written.\n",
+		"2 bad usage, an unreadable/malformed trace, or one whose events contradict\n"
+		"each other (printed, with the first such event on stderr; not after drops),\n"
+		"3 output could not be written.\n",
 		SUMMARY_SITES_MAX, TOP_DEFAULT);
 }
 
@@ -327,6 +329,17 @@ static int finish_output(const char *cmd)
 	return HT_EXIT_OK;
 }
 
+/* A trace that contradicts itself without having dropped events is bad input:
+ * the figures were printed, but the status says they cannot be trusted. */
+static int contradiction(const char *cmd, const char *path, const struct trace_summary *s)
+{
+	if (!s->impossible || s->dropped)
+		return HT_EXIT_OK;
+	fprintf(stderr, "heaptrace %s: %s: %s (%" PRIu64 " such events; `heaptrace check` finds the first "
+			"departure from the allocator)\n", cmd, path, s->first_impossible, s->impossible);
+	return HT_EXIT_BAD_INPUT;
+}
+
 static int run_stats(int argc, char **argv)
 {
 	bool json = false;
@@ -375,7 +388,8 @@ static int run_stats(int argc, char **argv)
 	} else {
 		print_text(stdout, path, &s, (size_t)top);
 	}
-	return finish_output("stats");
+	rc = finish_output("stats");
+	return rc ? rc : contradiction("stats", path, &s);
 }
 
 static int run_leaks(int argc, char **argv)
@@ -436,6 +450,8 @@ static int run_leaks(int argc, char **argv)
 			       pl(s.leak_sites - s.n_leak_sites));
 	}
 	rc = finish_output("leaks");
+	if (!rc)
+		rc = contradiction("leaks", path, &s);
 	if (rc)
 		return rc;
 	return fail && s.leaked_blocks ? HT_EXIT_VERDICT : HT_EXIT_OK;

@@ -83,6 +83,19 @@ check "bad usage exits 2" [ $? -eq 2 ]
 check "an output write failure exits 3" [ $? -eq 3 ]
 check "stats reads stdin" grep -q '^complete: yes' <("$HT" stats - <"$tmp/churn.jsonl")
 
+# a trace that contradicts itself (a free of a block never allocated): summary printed, exit 2
+# with the event number; after dropped events the same is only a warning
+{ head -n -1 "$tmp/frag.jsonl"; echo '{"i":900000,"k":"free","t":1,"addr":"0x80400008","size":16,"align":16,"block":16,"caller":"0x0"}'; } >"$tmp/contra.jsonl"
+"$HT" stats "$tmp/contra.jsonl" >"$tmp/out.txt" 2>"$tmp/err.txt"
+check "a self-contradicting trace exits 2" [ $? -eq 2 ]
+check "... after printing the summary" grep -q '^memory:' "$tmp/out.txt"
+check "... naming the event and the problem" grep -q "contra.jsonl: event 900000: free of 0x80400008, which is not a live block" "$tmp/err.txt"
+{ head -n -1 "$tmp/frag.jsonl"; echo '{"i":899999,"k":"drop","t":1,"count":3}';
+  echo '{"i":900003,"k":"free","t":1,"addr":"0x80400008","size":16,"align":16,"block":16,"caller":"0x0"}'; } >"$tmp/contra2.jsonl"
+"$HT" stats "$tmp/contra2.jsonl" >"$tmp/out.txt" 2>&1
+check "... but after dropped events it is a warning (exit 0)" [ $? -eq 0 ]
+check "... which says so" grep -q 'expected after dropped events' "$tmp/out.txt"
+
 # leaks
 "$HT" leaks "$tmp/churn.jsonl" >"$tmp/out.txt"
 check "leaks exits 0 without --fail" [ $? -eq 0 ]
