@@ -4,8 +4,8 @@
  * holds the set of live blocks (address order, with the alloc's metadata), the
  * free blocks (the gaps between live blocks: the allocator never leaves two
  * free blocks adjacent, so every maximal gap is exactly one free block) and
- * the metrics below. Every operation is O(log n) in the number of blocks, so
- * millions of events replay quickly.
+ * the metrics below. Applying an event costs O(1) hash lookups and O(log n)
+ * heap updates (n = free blocks), so millions of events replay quickly.
  *
  * Live blocks and free gaps tile [base, base + size) exactly; span iteration
  * walks them in address order. The model also checks what it is told: a free
@@ -95,11 +95,14 @@ bool heap_model_lossy(const heap_model *m); /* a DROP was applied: state may be 
 /* The live block that starts at addr, or NULL. */
 const struct heap_model_block *heap_model_find(const heap_model *m, uint64_t addr);
 
-/* The span (live or free) containing addr; false if addr is outside the heap. */
+/* The span (live or free) containing addr; false if addr is outside the heap.
+ * Costs a scan of the free blocks plus a walk of the live run it lands in:
+ * for a pointer, not for every pixel (walk with heap_model_each_span). */
 bool heap_model_span_at(const heap_model *m, uint64_t addr, struct heap_model_span *out);
 
 /* Calls fn for every span that intersects [lo, hi), in address order; whole
- * spans are reported (not clipped). fn returns false to stop early. */
+ * spans are reported (not clipped). fn returns false to stop early. After the
+ * first span (found as heap_model_span_at does) each step is O(1). */
 typedef bool (*heap_model_span_fn)(void *ctx, const struct heap_model_span *span);
 void heap_model_each_span(const heap_model *m, uint64_t lo, uint64_t hi, heap_model_span_fn fn,
 			  void *ctx);
