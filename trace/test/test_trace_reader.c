@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test/test.h"
@@ -285,6 +287,61 @@ TEST_CASE(a_growing_file_can_be_followed)
 	ASSERT_EQ(trace_reader_line(r), 3ull);
 	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EOF);
 	trace_reader_close(r);
+	unlink(path);
+}
+
+TEST_CASE(following_a_file_another_process_creates_and_writes)
+{
+	char path[256];
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	snprintf(path, sizeof path, "%s/trfollow.%ld.jsonl", dir, (long)getpid());
+	unlink(path);
+	fflush(stdout);
+	pid_t pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) { /* the writer: creates the file late, then writes in pieces */
+		struct timespec ts = {0, 30 * 1000000L};
+		nanosleep(&ts, NULL);
+		FILE *f = fopen(path, "w");
+		if (!f)
+			_exit(1);
+		const char *pieces[] = {HDR, INIT "{\"i\":1,\"k\":\"mar", "ker\",\"t\":6,\"name\":\"x\"}\n",
+					"{\"i\":2,\"k\":\"end\",\"t\":7,\"events\":3,\"dropped\":0,\"used\":0,\"panic\":false}\n"};
+		for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+			fputs(pieces[i], f);
+			fflush(f);
+			nanosleep(&ts, NULL);
+		}
+		fclose(f);
+		_exit(0);
+	}
+	char err[256];
+	trace_reader *r = trace_reader_open_follow(path, 3000, err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	int kinds[3], n = 0, again = 0;
+	for (int spins = 0; n < 3 && spins < 1000; spins++) {
+		struct heap_event ev;
+		enum trace_read_status st = trace_reader_next(r, &ev);
+		if (st == TRACE_READ_EVENT) {
+			kinds[n++] = ev.kind;
+		} else {
+			ASSERT_ST(st, TRACE_READ_AGAIN);
+			again++;
+			struct timespec ts = {0, 5 * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+	}
+	ASSERT_EQ(n, 3);
+	ASSERT_EQ(kinds[0], HEAP_EV_INIT);
+	ASSERT_EQ(kinds[1], HEAP_EV_MARKER);
+	ASSERT_EQ(kinds[2], HEAP_EV_END);
+	ASSERT_GT(again, 0);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EOF);
+	trace_reader_close(r);
+	int status;
+	waitpid(pid, &status, 0);
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	unlink(path);
 }
 
