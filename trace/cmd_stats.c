@@ -163,7 +163,10 @@ static void print_text(FILE *out, const char *path, const struct trace_summary *
 		h->heap_base, h->heap_size);
 	print_completeness(out, s);
 	fmt_time(s->last_time - s->first_time, h->time_hz, t1, sizeof t1);
-	fprintf(out, "events: %" PRIu64 " over %s\n ", s->events, t1);
+	fprintf(out, "events: %" PRIu64 " over %s", s->events, t1);
+	if (h->has_instret)
+		fprintf(out, " (%" PRIu64 " instructions)", s->last_instret - s->first_instret);
+	fprintf(out, "\n ");
 	for (unsigned k = 0; k < HEAP_EV_COUNT; k++)
 		fprintf(out, " %s %" PRIu64, heap_event_kind_name(k), s->by_kind[k]);
 	fprintf(out, "\n");
@@ -265,6 +268,8 @@ static cJSON *summary_json(const char *path, const struct trace_summary *s, size
 		json_u64(k, heap_event_kind_name(i), s->by_kind[i]);
 	json_u64(o, "duration_ticks", s->last_time - s->first_time);
 	json_u64(o, "time_hz", s->header.time_hz);
+	if (s->header.has_instret)
+		json_u64(o, "instructions", s->last_instret - s->first_instret);
 	json_u64(o, "allocs", s->allocs);
 	json_u64(o, "frees", s->frees);
 	json_u64(o, "reallocs", s->reallocs);

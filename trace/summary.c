@@ -128,12 +128,14 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, s
 		a->any = true;
 		s->first_seq = ev->seq;
 		s->first_time = ev->time;
+		s->first_instret = ev->instret;
 	}
 	s->events++;
 	if (ev->kind < HEAP_EV_COUNT)
 		s->by_kind[ev->kind]++;
 	s->last_seq = ev->seq;
 	s->last_time = ev->time;
+	s->last_instret = ev->instret;
 
 	uint64_t free_caller = 0;
 	bool free_known = false;

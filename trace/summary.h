@@ -41,6 +41,7 @@ struct trace_summary {
 	uint64_t by_kind[HEAP_EV_COUNT]; /* events per kind (enum heap_event_kind) */
 	uint64_t first_seq, last_seq;    /* sequence numbers of the first and last events */
 	uint64_t first_time, last_time;  /* their timestamps (ticks of header.time_hz) */
+	uint64_t first_instret, last_instret; /* their retired-instruction counts (header.has_instret) */
 
 	/* completeness */
 	bool complete;          /* the last event is END */

@@ -96,6 +96,13 @@ check "... naming the event and the problem" grep -q "contra.jsonl: event 900000
 check "... but after dropped events it is a warning (exit 0)" [ $? -eq 0 ]
 check "... which says so" grep -q 'expected after dropped events' "$tmp/out.txt"
 
+# retired instructions, when the trace carries them (the recorded instret sample)
+if [ -f samples/instret.jsonl ]; then
+	want=$(jq -s '[.[] | select(.i != null) | .n] | (last - first)' samples/instret.jsonl)
+	check "instructions from first to last event ($want)" \
+		[ "$("$HT" stats --json samples/instret.jsonl | jq .instructions)" = "$want" ]
+fi
+
 # leaks
 "$HT" leaks "$tmp/churn.jsonl" >"$tmp/out.txt"
 check "leaks exits 0 without --fail" [ $? -eq 0 ]
