@@ -1,4 +1,5 @@
-/* cmd_check.c - `heaptrace check`: replays a trace through the host build of the real allocator core.
+/* cmd_check.c - `heaptrace check`: replays a trace through the host build of the real allocator
+ * core.
  *
  * The shadow heap is a host buffer of heap_size bytes placed at the same
  * offset from a 4096-byte boundary as the kernel's heap base, so every
@@ -17,18 +18,18 @@
 #include "heap.h"
 #include "trace_reader.h"
 
-#define QUEUE_MAX 8   /* events one allocator call can emit (split + alloc, free + coalesce) */
+#define QUEUE_MAX   8 /* events one allocator call can emit (split + alloc, free + coalesce) */
 #define PENDING_MAX 4 /* trace events that may precede their driving event (a split) */
 
 struct shadow {
-	struct heap heap;       /* the real allocator core */
-	void *mem;              /* the buffer behind it */
-	uint64_t host_base;     /* where the shadow heap starts */
-	uint64_t trace_base;    /* where the traced heap starts */
-	bool started;           /* INIT replayed */
+	struct heap heap;               /* the real allocator core */
+	void *mem;                      /* the buffer behind it */
+	uint64_t host_base;             /* where the shadow heap starts */
+	uint64_t trace_base;            /* where the traced heap starts */
+	bool started;                   /* INIT replayed */
 	struct heap_event q[QUEUE_MAX]; /* events emitted by the shadow, not yet matched */
-	unsigned qh, qn;        /* queue head and length */
-	bool overflow;          /* the shadow emitted more than QUEUE_MAX at once */
+	unsigned qh, qn;                /* queue head and length */
+	bool overflow;                  /* the shadow emitted more than QUEUE_MAX at once */
 };
 
 static void shadow_sink(void *ctx, struct heap_event *ev)
@@ -71,26 +72,26 @@ static void shadow_translate(const struct shadow *s, struct heap_event *ev)
 /* JSON names of the fields a kind uses, in struct heap_event order:
  * addr, size, block, addr2, size2 (NULL = unused). */
 static const char *const field_names[HEAP_EV_COUNT][5] = {
-	[HEAP_EV_INIT] = {"addr", "size", "min_block", NULL, NULL},
-	[HEAP_EV_ALLOC] = {"addr", "size", "block", NULL, NULL},
-	[HEAP_EV_FREE] = {"addr", "size", "block", NULL, NULL},
-	[HEAP_EV_SPLIT] = {"addr", "size", NULL, "rem_addr", "rem_size"},
-	[HEAP_EV_COALESCE] = {"addr", "size", NULL, "freed_addr", "freed_size"},
-	[HEAP_EV_ALLOC_FAIL] = {NULL, "size", "free", NULL, "largest"},
-	[HEAP_EV_REALLOC] = {"addr", "size", NULL, "old_addr", "old_size"},
-	[HEAP_EV_MARKER] = {NULL, NULL, NULL, NULL, NULL},
-	[HEAP_EV_DROP] = {NULL, "count", NULL, NULL, NULL},
-	[HEAP_EV_END] = {NULL, "events", "used", NULL, "dropped"},
+    [HEAP_EV_INIT] = {"addr", "size", "min_block", NULL, NULL},
+    [HEAP_EV_ALLOC] = {"addr", "size", "block", NULL, NULL},
+    [HEAP_EV_FREE] = {"addr", "size", "block", NULL, NULL},
+    [HEAP_EV_SPLIT] = {"addr", "size", NULL, "rem_addr", "rem_size"},
+    [HEAP_EV_COALESCE] = {"addr", "size", NULL, "freed_addr", "freed_size"},
+    [HEAP_EV_ALLOC_FAIL] = {NULL, "size", "free", NULL, "largest"},
+    [HEAP_EV_REALLOC] = {"addr", "size", NULL, "old_addr", "old_size"},
+    [HEAP_EV_MARKER] = {NULL, NULL, NULL, NULL, NULL},
+    [HEAP_EV_DROP] = {NULL, "count", NULL, NULL, NULL},
+    [HEAP_EV_END] = {NULL, "events", "used", NULL, "dropped"},
 };
 
 /* Describes the first field in which the trace's event t and the shadow's s
  * differ into what; returns false if they are the same. */
 static bool event_differs(const struct heap_event *t, const struct heap_event *s, char *what,
-			  size_t n)
+                          size_t n)
 {
 	if (t->kind != s->kind) {
 		snprintf(what, n, "the trace has %s where the allocator core emits %s",
-			 heap_event_kind_name(t->kind), heap_event_kind_name(s->kind));
+		         heap_event_kind_name(t->kind), heap_event_kind_name(s->kind));
 		return true;
 	}
 	const uint64_t tv[5] = {t->addr, t->size, t->block, t->addr2, t->size2};
@@ -102,37 +103,41 @@ static bool event_differs(const struct heap_event *t, const struct heap_event *s
 			continue;
 		if (is_addr[i])
 			snprintf(what, n, "%s %s: trace 0x%" PRIx64 ", allocator core 0x%" PRIx64,
-				 heap_event_kind_name(t->kind), name, tv[i], sv[i]);
+			         heap_event_kind_name(t->kind), name, tv[i], sv[i]);
 		else
 			snprintf(what, n, "%s %s: trace %" PRIu64 ", allocator core %" PRIu64,
-				 heap_event_kind_name(t->kind), name, tv[i], sv[i]);
+			         heap_event_kind_name(t->kind), name, tv[i], sv[i]);
 		return true;
 	}
 	bool uses_align = t->kind == HEAP_EV_ALLOC || t->kind == HEAP_EV_FREE ||
-			  t->kind == HEAP_EV_ALLOC_FAIL || t->kind == HEAP_EV_INIT;
+	                  t->kind == HEAP_EV_ALLOC_FAIL || t->kind == HEAP_EV_INIT;
 	if (uses_align && t->align_log2 != s->align_log2) {
-		snprintf(what, n, "%s align: trace %llu, allocator core %llu", heap_event_kind_name(t->kind),
-			 1ull << (t->align_log2 & 63), 1ull << (s->align_log2 & 63));
+		snprintf(what, n, "%s align: trace %llu, allocator core %llu",
+		         heap_event_kind_name(t->kind), 1ull << (t->align_log2 & 63),
+		         1ull << (s->align_log2 & 63));
 		return true;
 	}
-	if ((t->kind == HEAP_EV_ALLOC || t->kind == HEAP_EV_ALLOC_FAIL) && t->examined != s->examined) {
+	if ((t->kind == HEAP_EV_ALLOC || t->kind == HEAP_EV_ALLOC_FAIL) &&
+	    t->examined != s->examined) {
 		snprintf(what, n, "%s ex (free blocks examined): trace %u, allocator core %u",
-			 heap_event_kind_name(t->kind), (unsigned)t->examined, (unsigned)s->examined);
+		         heap_event_kind_name(t->kind), (unsigned)t->examined,
+		         (unsigned)s->examined);
 		return true;
 	}
 	if (t->kind == HEAP_EV_COALESCE && t->flags != s->flags) {
 		static const char *const m[] = {"none", "prev", "next", "both"};
-		snprintf(what, n, "coalesce merged: trace \"%s\", allocator core \"%s\"", m[t->flags & 3],
-			 m[s->flags & 3]);
+		snprintf(what, n, "coalesce merged: trace \"%s\", allocator core \"%s\"",
+		         m[t->flags & 3], m[s->flags & 3]);
 		return true;
 	}
 	if (t->caller != s->caller && t->kind != HEAP_EV_SPLIT && t->kind != HEAP_EV_COALESCE) {
 		snprintf(what, n, "%s caller: trace 0x%" PRIx64 ", allocator core 0x%" PRIx64,
-			 heap_event_kind_name(t->kind), t->caller, s->caller);
+		         heap_event_kind_name(t->kind), t->caller, s->caller);
 		return true;
 	}
 	if (t->kind == HEAP_EV_MARKER && strncmp(t->name, s->name, sizeof t->name) != 0) {
-		snprintf(what, n, "marker name: trace \"%s\", allocator core \"%s\"", t->name, s->name);
+		snprintf(what, n, "marker name: trace \"%s\", allocator core \"%s\"", t->name,
+		         s->name);
 		return true;
 	}
 	return false;
@@ -144,14 +149,14 @@ struct checker {
 	struct shadow sh;
 	struct heap_event pending[PENDING_MAX]; /* trace events waiting for their driver */
 	unsigned npending;
-	uint64_t replayed;      /* allocator calls replayed */
-	uint64_t matched;       /* trace events matched */
+	uint64_t replayed; /* allocator calls replayed */
+	uint64_t matched;  /* trace events matched */
 	bool quiet;
 };
 
 /* Prints the verdict for a mismatch at trace event t (shadow's s, if any). */
 static int mismatch(struct checker *c, const struct heap_event *t, const struct heap_event *s,
-		    const char *what)
+                    const char *what)
 {
 	if (t)
 		printf("%s: MISMATCH at event %" PRIu64 ": %s\n", c->path, t->seq, what);
@@ -168,7 +173,8 @@ static int mismatch(struct checker *c, const struct heap_event *t, const struct 
 		printf("  allocator core: ");
 		trace_write_event(stdout, &e, false);
 	}
-	printf("%s: not a faithful record (%" PRIu64 " events matched before it)\n", c->path, c->matched);
+	printf("%s: not a faithful record (%" PRIu64 " events matched before it)\n", c->path,
+	       c->matched);
 	return HT_EXIT_VERDICT;
 }
 
@@ -177,8 +183,9 @@ static int match_one(struct checker *c, const struct heap_event *t)
 {
 	if (c->sh.qn == 0) {
 		char what[160];
-		snprintf(what, sizeof what, "the trace has %s but the allocator core emitted nothing more",
-			 heap_event_kind_name(t->kind));
+		snprintf(what, sizeof what,
+		         "the trace has %s but the allocator core emitted nothing more",
+		         heap_event_kind_name(t->kind));
 		return mismatch(c, t, NULL, what);
 	}
 	struct heap_event s = c->sh.q[c->sh.qh];
@@ -196,7 +203,8 @@ static int match_one(struct checker *c, const struct heap_event *t)
 static int match_call(struct checker *c, const struct heap_event *t)
 {
 	if (c->sh.overflow)
-		return mismatch(c, t, NULL, "the allocator core emitted too many events for one call");
+		return mismatch(c, t, NULL,
+		                "the allocator core emitted too many events for one call");
 	for (unsigned i = 0; i < c->npending; i++) {
 		int rc = match_one(c, &c->pending[i]);
 		if (rc)
@@ -216,21 +224,25 @@ static int replay_init(struct checker *c, const struct heap_event *t)
 	}
 	uint64_t off = t->addr & 4095;
 	if (t->size > ((uint64_t)1 << 40)) {
-		fprintf(stderr, "heaptrace check: %s: event %" PRIu64 ": heap of %" PRIu64
-				" bytes is too large to shadow\n", c->path, t->seq, t->size);
+		fprintf(stderr,
+		        "heaptrace check: %s: event %" PRIu64 ": heap of %" PRIu64
+		        " bytes is too large to shadow\n",
+		        c->path, t->seq, t->size);
 		return HT_EXIT_BAD_INPUT;
 	}
 	size_t len = (size_t)((off + t->size + 4095) & ~(uint64_t)4095);
 	sh->mem = aligned_alloc(4096, len ? len : 4096);
 	if (!sh->mem) {
-		fprintf(stderr, "heaptrace check: %s: no memory for a shadow heap of %" PRIu64 " bytes\n",
-			c->path, t->size);
+		fprintf(stderr,
+		        "heaptrace check: %s: no memory for a shadow heap of %" PRIu64 " bytes\n",
+		        c->path, t->size);
 		return HT_EXIT_IO;
 	}
 	sh->host_base = (uint64_t)(uintptr_t)sh->mem + off;
 	sh->trace_base = t->addr;
 	sh->started = true;
-	if (!heap_init(&sh->heap, (void *)(uintptr_t)sh->host_base, (size_t)t->size, shadow_sink, sh))
+	if (!heap_init(&sh->heap, (void *)(uintptr_t)sh->host_base, (size_t)t->size, shadow_sink,
+	               sh))
 		return mismatch(c, t, NULL, "the allocator core refuses a heap of this size");
 	return match_call(c, t);
 }
@@ -252,7 +264,7 @@ static int check_event(struct checker *c, const struct heap_event *t)
 		if (c->npending == PENDING_MAX) {
 			char what[120];
 			snprintf(what, sizeof what, "%s without the alloc or free that causes it",
-				 heap_event_kind_name(t->kind));
+			         heap_event_kind_name(t->kind));
 			return mismatch(c, t, NULL, what);
 		}
 		c->pending[c->npending++] = *t;
@@ -269,11 +281,11 @@ static int check_event(struct checker *c, const struct heap_event *t)
 		if (t->addr < sh->trace_base || t->addr - sh->trace_base >= sh->heap.len)
 			return mismatch(c, t, NULL, "free of an address outside the heap");
 		enum heap_error e = heap_free(&sh->heap, (void *)(uintptr_t)to_host(sh, t->addr),
-					      (size_t)t->size, align, (uintptr_t)t->caller);
+		                              (size_t)t->size, align, (uintptr_t)t->caller);
 		if (e != HEAP_OK) {
 			char what[120];
 			snprintf(what, sizeof what, "the allocator core rejects this free: %s",
-				 heap_error_name(e));
+			         heap_error_name(e));
 			return mismatch(c, t, NULL, what);
 		}
 		return match_call(c, t);
@@ -285,24 +297,29 @@ static int check_event(struct checker *c, const struct heap_event *t)
 		return match_call(c, t);
 	case HEAP_EV_DROP: {
 		char what[160];
-		snprintf(what, sizeof what, "%" PRIu64 " events were dropped here: the trace cannot be "
-			 "verified past this point", t->size);
+		snprintf(what, sizeof what,
+		         "%" PRIu64 " events were dropped here: the trace cannot be "
+		         "verified past this point",
+		         t->size);
 		return mismatch(c, t, NULL, what);
 	}
 	case HEAP_EV_END:
 		if (c->npending)
-			return mismatch(c, &c->pending[0], NULL, "split without the alloc that causes it");
+			return mismatch(c, &c->pending[0], NULL,
+			                "split without the alloc that causes it");
 		if (sh->started && t->block != sh->heap.used) {
 			char what[160];
-			snprintf(what, sizeof what, "end used: trace %" PRIu64 ", allocator core %zu", t->block,
-				 sh->heap.used);
+			snprintf(what, sizeof what,
+			         "end used: trace %" PRIu64 ", allocator core %zu", t->block,
+			         sh->heap.used);
 			return mismatch(c, t, NULL, what);
 		}
 		c->matched++;
 		return HT_EXIT_OK;
 	default: /* realloc: a summary of its own alloc and free, which were checked */
 		if (c->npending)
-			return mismatch(c, &c->pending[0], NULL, "split without the alloc that causes it");
+			return mismatch(c, &c->pending[0], NULL,
+			                "split without the alloc that causes it");
 		c->matched++;
 		return HT_EXIT_OK;
 	}
@@ -311,15 +328,15 @@ static int check_event(struct checker *c, const struct heap_event *t)
 static void check_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: heaptrace check [--quiet] TRACE\n\n"
-		"Replays TRACE (\"-\" reads stdin) through the host build of the allocator core\n"
-		"(kernel/heap.c) on a shadow heap with the traced heap's size and alignment, and\n"
-		"verifies that every address, split, coalesce, failure and search count matches.\n"
-		"The first mismatch is reported by event number with both values.\n\n"
-		"  --quiet   print nothing when the trace is faithful\n\n"
-		"Exit status: 0 faithful (a trace cut short is checked as far as it goes, and\n"
-		"said so), 1 mismatch (or dropped events, which make it unverifiable),\n"
-		"2 bad usage or unreadable/malformed trace, 3 no memory for the shadow heap.\n");
+	        "usage: heaptrace check [--quiet] TRACE\n\n"
+	        "Replays TRACE (\"-\" reads stdin) through the host build of the allocator core\n"
+	        "(kernel/heap.c) on a shadow heap with the traced heap's size and alignment, and\n"
+	        "verifies that every address, split, coalesce, failure and search count matches.\n"
+	        "The first mismatch is reported by event number with both values.\n\n"
+	        "  --quiet   print nothing when the trace is faithful\n\n"
+	        "Exit status: 0 faithful (a trace cut short is checked as far as it goes, and\n"
+	        "said so), 1 mismatch (or dropped events, which make it unverifiable),\n"
+	        "2 bad usage or unreadable/malformed trace, 3 no memory for the shadow heap.\n");
 }
 
 static int run_check(int argc, char **argv)
@@ -367,13 +384,16 @@ static int run_check(int argc, char **argv)
 		rc = HT_EXIT_BAD_INPUT;
 	}
 	if (rc == HT_EXIT_OK && c.npending) {
-		rc = mismatch(&c, &c.pending[0], NULL, "the trace ends before the alloc this split belongs to");
+		rc = mismatch(&c, &c.pending[0], NULL,
+		              "the trace ends before the alloc this split belongs to");
 	} else if (rc == HT_EXIT_OK && c.sh.qn) {
 		struct heap_event s = c.sh.q[c.sh.qh];
 		shadow_translate(&c.sh, &s);
 		char what[160];
-		snprintf(what, sizeof what, "the trace ends after event %" PRIu64
-			 " but the allocator core also emits %s", last_seq, heap_event_kind_name(s.kind));
+		snprintf(what, sizeof what,
+		         "the trace ends after event %" PRIu64
+		         " but the allocator core also emits %s",
+		         last_seq, heap_event_kind_name(s.kind));
 		ev.seq = last_seq;
 		rc = mismatch(&c, NULL, &s, what);
 	}
@@ -381,22 +401,27 @@ static int run_check(int argc, char **argv)
 		uintptr_t bad = 0;
 		enum heap_error e = heap_check(&c.sh.heap, &bad);
 		if (e != HEAP_OK) {
-			printf("%s: the shadow heap fails its own check at the end: %s at 0x%" PRIx64 "\n",
-			       c.path, heap_error_name(e), to_trace(&c.sh, (uint64_t)bad));
+			printf(
+			    "%s: the shadow heap fails its own check at the end: %s at 0x%" PRIx64
+			    "\n",
+			    c.path, heap_error_name(e), to_trace(&c.sh, (uint64_t)bad));
 			rc = HT_EXIT_VERDICT;
 		}
 	}
 	if (rc == HT_EXIT_OK && !c.quiet) {
 		bool complete = trace_reader_complete(c.r);
-		printf("%s: faithful: %" PRIu64 " events, %" PRIu64 " allocator calls replayed through the "
+		printf("%s: faithful: %" PRIu64 " events, %" PRIu64
+		       " allocator calls replayed through the "
 		       "allocator core; every address, split and coalesce matches%s\n",
 		       c.path, events, c.replayed,
-		       complete ? "" : " (but the trace has no end event: it was cut short, checked as far as it goes)");
+		       complete ? ""
+		                : " (but the trace has no end event: it was cut short, checked as "
+		                  "far as it goes)");
 	}
 	free(c.sh.mem);
 	trace_reader_close(c.r);
 	return rc;
 }
 
-HEAPTRACE_COMMAND(check, "[--quiet] TRACE", "replay through the allocator core; report the first mismatch",
-		  run_check);
+HEAPTRACE_COMMAND(check, "[--quiet] TRACE",
+                  "replay through the allocator core; report the first mismatch", run_check);

@@ -1,4 +1,5 @@
-/* cmd_stats.c - `heaptrace stats` (summary of a trace) and `heaptrace leaks` (leak report by call site). */
+/* cmd_stats.c - `heaptrace stats` (summary of a trace) and `heaptrace leaks` (leak report by call
+ * site). */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,32 +13,34 @@
 
 static void stats_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: heaptrace stats [--json] [--top N] TRACE\n\n"
-		"Summarises a JSON trace (\"-\" reads stdin): events by kind, peak bytes in use and\n"
-		"when, fragmentation at the peak, at the end and at worst, the largest free block,\n"
-		"allocation failures, free blocks examined per allocation, leaks grouped by call\n"
-		"site and the top allocation sites (symbolised from the trace's sym records).\n\n"
-		"  --json    print one JSON object instead of the readable summary\n"
-		"  --top N   call sites to list (1..%d, default %d)\n\n"
-		"Exit status: 0 summarised (also for an incomplete trace, which is flagged),\n"
-		"2 bad usage, an unreadable/malformed trace, or one whose events contradict\n"
-		"each other (printed, with the first such event on stderr; not after drops),\n"
-		"3 output could not be written.\n",
-		SUMMARY_SITES_MAX, TOP_DEFAULT);
+	fprintf(
+	    out,
+	    "usage: heaptrace stats [--json] [--top N] TRACE\n\n"
+	    "Summarises a JSON trace (\"-\" reads stdin): events by kind, peak bytes in use and\n"
+	    "when, fragmentation at the peak, at the end and at worst, the largest free block,\n"
+	    "allocation failures, free blocks examined per allocation, leaks grouped by call\n"
+	    "site and the top allocation sites (symbolised from the trace's sym records).\n\n"
+	    "  --json    print one JSON object instead of the readable summary\n"
+	    "  --top N   call sites to list (1..%d, default %d)\n\n"
+	    "Exit status: 0 summarised (also for an incomplete trace, which is flagged),\n"
+	    "2 bad usage, an unreadable/malformed trace, or one whose events contradict\n"
+	    "each other (printed, with the first such event on stderr; not after drops),\n"
+	    "3 output could not be written.\n",
+	    SUMMARY_SITES_MAX, TOP_DEFAULT);
 }
 
 static void leaks_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: heaptrace leaks [--json] [--fail] TRACE\n\n"
-		"Lists the allocations never freed, grouped by call site (blocks and bytes\n"
-		"requested), largest first. A trace without an end event was cut short: what\n"
-		"was live at the cut is reported, and flagged as such.\n\n"
-		"  --json    print one JSON object instead of the table\n"
-		"  --fail    exit 1 if anything leaked (for CI)\n\n"
-		"Exit status: 0 done (no leaks, or leaks without --fail), 1 leaks found with\n"
-		"--fail, 2 bad usage or unreadable/malformed trace, 3 output could not be written.\n");
+	fprintf(
+	    out,
+	    "usage: heaptrace leaks [--json] [--fail] TRACE\n\n"
+	    "Lists the allocations never freed, grouped by call site (blocks and bytes\n"
+	    "requested), largest first. A trace without an end event was cut short: what\n"
+	    "was live at the cut is reported, and flagged as such.\n\n"
+	    "  --json    print one JSON object instead of the table\n"
+	    "  --fail    exit 1 if anything leaked (for CI)\n\n"
+	    "Exit status: 0 done (no leaks, or leaks without --fail), 1 leaks found with\n"
+	    "--fail, 2 bad usage or unreadable/malformed trace, 3 output could not be written.\n");
 }
 
 /* The plural ending for a count: "s" unless n is 1. */
@@ -76,18 +79,23 @@ static void fmt_time(uint64_t ticks, uint64_t hz, char *buf, size_t n)
 static void print_completeness(FILE *out, const struct trace_summary *s)
 {
 	if (s->complete && !s->panic)
-		fprintf(out, "complete: yes (end event: %" PRIu64 " events emitted, %" PRIu64 " dropped)\n",
-			s->end_events, s->dropped);
+		fprintf(out,
+		        "complete: yes (end event: %" PRIu64 " events emitted, %" PRIu64
+		        " dropped)\n",
+		        s->end_events, s->dropped);
 	else if (s->complete)
-		fprintf(out, "complete: NO - the run ended in a PANIC; the trace is the prefix up to it "
-			     "(%" PRIu64 " dropped)\n", s->dropped);
+		fprintf(out,
+		        "complete: NO - the run ended in a PANIC; the trace is the prefix up to it "
+		        "(%" PRIu64 " dropped)\n",
+		        s->dropped);
 	else
 		fprintf(out, "complete: NO - no end event: the run was cut short (hung or killed); "
-			     "figures cover the events present\n");
+		             "figures cover the events present\n");
 	if (s->dropped)
-		fprintf(out, "WARNING: %" PRIu64 " events were dropped by the kernel (%" PRIu64
-			     " drop markers): figures are approximate\n", s->dropped,
-			s->by_kind[HEAP_EV_DROP]);
+		fprintf(out,
+		        "WARNING: %" PRIu64 " events were dropped by the kernel (%" PRIu64
+		        " drop markers): figures are approximate\n",
+		        s->dropped, s->by_kind[HEAP_EV_DROP]);
 	if (s->truncated)
 		fprintf(out, "note: an incomplete last line was ignored\n");
 }
@@ -97,18 +105,20 @@ static void print_sites_table(FILE *out, const struct summary_site *sites, size_
 	if (leaks)
 		fprintf(out, "  %8s %10s  %s\n", "blocks", "bytes", "call site");
 	else
-		fprintf(out, "  %8s %10s %7s %7s %7s  %s\n", "allocs", "bytes", "frees", "failed", "leaked",
-			"call site");
+		fprintf(out, "  %8s %10s %7s %7s %7s  %s\n", "allocs", "bytes", "frees", "failed",
+		        "leaked", "call site");
 	for (size_t i = 0; i < n; i++) {
 		char name[256];
 		site_name(&sites[i], name, sizeof name);
 		if (leaks)
 			fprintf(out, "  %8" PRIu64 " %10" PRIu64 "  %s\n", sites[i].leaked_blocks,
-				sites[i].leaked_bytes, name);
+			        sites[i].leaked_bytes, name);
 		else
-			fprintf(out, "  %8" PRIu64 " %10" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 "  %s\n",
-				sites[i].allocs, sites[i].alloc_bytes, sites[i].frees, sites[i].fails,
-				sites[i].leaked_blocks, name);
+			fprintf(out,
+			        "  %8" PRIu64 " %10" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
+			        "  %s\n",
+			        sites[i].allocs, sites[i].alloc_bytes, sites[i].frees,
+			        sites[i].fails, sites[i].leaked_blocks, name);
 	}
 }
 
@@ -126,13 +136,13 @@ static void print_hist(FILE *out, const char *label, const uint64_t *hist)
 		char range[48];
 		if (lo >= 1024 * 1024)
 			snprintf(range, sizeof range, "%lluM-%lluM", (unsigned long long)(lo >> 20),
-				 (unsigned long long)(lo >> 19));
+			         (unsigned long long)(lo >> 19));
 		else if (lo >= 1024)
 			snprintf(range, sizeof range, "%lluK-%lluK", (unsigned long long)(lo >> 10),
-				 (unsigned long long)(lo >> 9));
+			         (unsigned long long)(lo >> 9));
 		else
 			snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)lo,
-				 (unsigned long long)(2 * lo - 1));
+			         (unsigned long long)(2 * lo - 1));
 		fprintf(out, " %s:%" PRIu64, range, hist[b]);
 	}
 	fprintf(out, "%s\n", any ? "" : " none");
@@ -159,8 +169,8 @@ static void print_text(FILE *out, const char *path, const struct trace_summary *
 	const struct trace_header *h = &s->header;
 	char t1[32], t2[32];
 	fprintf(out, "%s: workload %s, channel %s, heap 0x%" PRIx64 " + %" PRIu64 " bytes\n", path,
-		h->workload[0] ? h->workload : "(unknown)", h->channel[0] ? h->channel : "(unknown)",
-		h->heap_base, h->heap_size);
+	        h->workload[0] ? h->workload : "(unknown)",
+	        h->channel[0] ? h->channel : "(unknown)", h->heap_base, h->heap_size);
 	print_completeness(out, s);
 	fmt_time(s->last_time - s->first_time, h->time_hz, t1, sizeof t1);
 	fprintf(out, "events: %" PRIu64 " over %s", s->events, t1);
@@ -174,34 +184,47 @@ static void print_text(FILE *out, const char *path, const struct trace_summary *
 	double pct = h->heap_size ? 100.0 * (double)s->peak_used / (double)h->heap_size : 0;
 	fmt_time(s->peak_used_time - s->first_time, h->time_hz, t2, sizeof t2);
 	fprintf(out, "memory:\n");
-	fprintf(out, "  peak used         %" PRIu64 " bytes (%.1f%% of the heap) at event %" PRIu64
-		     " (+%s)\n", s->peak_used, pct, s->peak_used_seq, t2);
+	fprintf(out,
+	        "  peak used         %" PRIu64 " bytes (%.1f%% of the heap) at event %" PRIu64
+	        " (+%s)\n",
+	        s->peak_used, pct, s->peak_used_seq, t2);
 	fprintf(out, "  peak live blocks  %" PRIu64 " at event %" PRIu64 "\n", s->peak_live_blocks,
-		s->peak_live_seq);
-	fprintf(out, "  requested         %" PRIu64 " bytes in %" PRIu64 " allocations, %" PRIu64
-		     " frees, %" PRIu64 " reallocs\n", s->requested_total, s->allocs, s->frees, s->reallocs);
-	fprintf(out, "  at end            %" PRIu64 " bytes used in %" PRIu64 " block%s; %" PRIu64
-		     " bytes free in %" PRIu64 " block%s\n", s->used_end, s->live_blocks_end,
-		pl(s->live_blocks_end), s->free_end, s->free_blocks_end, pl(s->free_blocks_end));
+	        s->peak_live_seq);
+	fprintf(out,
+	        "  requested         %" PRIu64 " bytes in %" PRIu64 " allocations, %" PRIu64
+	        " frees, %" PRIu64 " reallocs\n",
+	        s->requested_total, s->allocs, s->frees, s->reallocs);
+	fprintf(out,
+	        "  at end            %" PRIu64 " bytes used in %" PRIu64 " block%s; %" PRIu64
+	        " bytes free in %" PRIu64 " block%s\n",
+	        s->used_end, s->live_blocks_end, pl(s->live_blocks_end), s->free_end,
+	        s->free_blocks_end, pl(s->free_blocks_end));
 	fprintf(out, "fragmentation (1 - largest free / total free):\n");
-	fprintf(out, "  at peak %.3f   at end %.3f   max %.3f at event %" PRIu64 "\n", s->frag_at_peak,
-		s->frag_end, s->frag_max, s->frag_max_seq);
-	fprintf(out, "  sum of squares (1 - sum free_i^2 / free^2): at end %.3f, max %.3f\n", s->frag_sq_end,
-		s->frag_sq_max);
-	fprintf(out, "  largest free block: %" PRIu64 " bytes at end, smallest %" PRIu64 " at event %" PRIu64
-		     "\n", s->largest_free_end, s->largest_free_min, s->largest_free_min_seq);
+	fprintf(out, "  at peak %.3f   at end %.3f   max %.3f at event %" PRIu64 "\n",
+	        s->frag_at_peak, s->frag_end, s->frag_max, s->frag_max_seq);
+	fprintf(out, "  sum of squares (1 - sum free_i^2 / free^2): at end %.3f, max %.3f\n",
+	        s->frag_sq_end, s->frag_sq_max);
+	fprintf(out,
+	        "  largest free block: %" PRIu64 " bytes at end, smallest %" PRIu64
+	        " at event %" PRIu64 "\n",
+	        s->largest_free_end, s->largest_free_min, s->largest_free_min_seq);
 	print_hist(out, "free blocks by size at peak:", s->free_hist_peak);
 	print_hist(out, "free blocks by size at end: ", s->free_hist_end);
-	fprintf(out, "allocation search: %.2f free blocks examined per allocation, worst %" PRIu64
-		     " at event %" PRIu64 "\n", s->examined_avg, s->examined_worst, s->examined_worst_seq);
+	fprintf(out,
+	        "allocation search: %.2f free blocks examined per allocation, worst %" PRIu64
+	        " at event %" PRIu64 "\n",
+	        s->examined_avg, s->examined_worst, s->examined_worst_seq);
 	if (s->alloc_failures)
-		fprintf(out, "alloc failures: %" PRIu64 " (first at event %" PRIu64 ")\n", s->alloc_failures,
-			s->first_failure_seq);
+		fprintf(out, "alloc failures: %" PRIu64 " (first at event %" PRIu64 ")\n",
+		        s->alloc_failures, s->first_failure_seq);
 	else
 		fprintf(out, "alloc failures: 0\n");
-	fprintf(out, "leaks: %" PRIu64 " block%s, %" PRIu64 " bytes never freed%s, from %" PRIu64
-		     " call site%s\n", s->leaked_blocks, pl(s->leaked_blocks), s->leaked_bytes,
-		s->complete ? "" : " (live when the trace was cut)", s->leak_sites, pl(s->leak_sites));
+	fprintf(out,
+	        "leaks: %" PRIu64 " block%s, %" PRIu64 " bytes never freed%s, from %" PRIu64
+	        " call site%s\n",
+	        s->leaked_blocks, pl(s->leaked_blocks), s->leaked_bytes,
+	        s->complete ? "" : " (live when the trace was cut)", s->leak_sites,
+	        pl(s->leak_sites));
 	size_t nl = s->n_leak_sites < top ? s->n_leak_sites : top;
 	if (nl)
 		print_sites_table(out, s->leak_sites_top, nl, true);
@@ -210,8 +233,8 @@ static void print_text(FILE *out, const char *path, const struct trace_summary *
 	print_sites_table(out, s->top_sites, nt, false);
 	if (s->impossible)
 		fprintf(out, "WARNING: %" PRIu64 " events contradict the heap state%s; first: %s\n",
-			s->impossible, s->dropped ? " (expected after dropped events)" : "",
-			s->first_impossible);
+		        s->impossible, s->dropped ? " (expected after dropped events)" : "",
+		        s->first_impossible);
 }
 
 static void json_u64(cJSON *o, const char *key, uint64_t v)
@@ -304,8 +327,11 @@ static cJSON *summary_json(const char *path, const struct trace_summary *s, size
 	json_u64(o, "leaked_bytes", s->leaked_bytes);
 	json_u64(o, "sites", s->sites);
 	json_u64(o, "leak_sites", s->leak_sites);
-	cJSON_AddItemToObject(o, "leaks", json_sites(s->leak_sites_top, s->n_leak_sites < top ? s->n_leak_sites : top));
-	cJSON_AddItemToObject(o, "top_sites", json_sites(s->top_sites, s->n_top_sites < top ? s->n_top_sites : top));
+	cJSON_AddItemToObject(
+	    o, "leaks",
+	    json_sites(s->leak_sites_top, s->n_leak_sites < top ? s->n_leak_sites : top));
+	cJSON_AddItemToObject(
+	    o, "top_sites", json_sites(s->top_sites, s->n_top_sites < top ? s->n_top_sites : top));
 	json_u64(o, "impossible_events", s->impossible);
 	if (s->impossible)
 		cJSON_AddStringToObject(o, "first_impossible", s->first_impossible);
@@ -340,8 +366,10 @@ static int contradiction(const char *cmd, const char *path, const struct trace_s
 {
 	if (!s->impossible || s->dropped)
 		return HT_EXIT_OK;
-	fprintf(stderr, "heaptrace %s: %s: %s (%" PRIu64 " such events; `heaptrace check` finds the first "
-			"departure from the allocator)\n", cmd, path, s->first_impossible, s->impossible);
+	fprintf(stderr,
+	        "heaptrace %s: %s: %s (%" PRIu64 " such events; `heaptrace check` finds the first "
+	        "departure from the allocator)\n",
+	        cmd, path, s->first_impossible, s->impossible);
 	return HT_EXIT_BAD_INPUT;
 }
 
@@ -360,8 +388,10 @@ static int run_stats(int argc, char **argv)
 			char *end;
 			top = strtol(argv[++i], &end, 10);
 			if (*end || top < 1 || top > SUMMARY_SITES_MAX) {
-				fprintf(stderr, "heaptrace stats: --top: '%s' is not a number from 1 to %d\n",
-					argv[i], SUMMARY_SITES_MAX);
+				fprintf(
+				    stderr,
+				    "heaptrace stats: --top: '%s' is not a number from 1 to %d\n",
+				    argv[i], SUMMARY_SITES_MAX);
 				return HT_EXIT_BAD_INPUT;
 			}
 		} else if (argv[i][0] == '-' && argv[i][1]) {
@@ -439,20 +469,23 @@ static int run_leaks(int argc, char **argv)
 			json_u64(o, "leaked_blocks", s.leaked_blocks);
 			json_u64(o, "leaked_bytes", s.leaked_bytes);
 			json_u64(o, "leak_sites", s.leak_sites);
-			cJSON_AddItemToObject(o, "sites", json_sites(s.leak_sites_top, s.n_leak_sites));
+			cJSON_AddItemToObject(o, "sites",
+			                      json_sites(s.leak_sites_top, s.n_leak_sites));
 		}
 		rc = print_json(o);
 		if (rc)
 			return rc;
 	} else {
-		printf("%s: %" PRIu64 " block%s, %" PRIu64 " bytes never freed, from %" PRIu64 " call site%s%s\n",
-		       path, s.leaked_blocks, pl(s.leaked_blocks), s.leaked_bytes, s.leak_sites, pl(s.leak_sites),
+		printf("%s: %" PRIu64 " block%s, %" PRIu64 " bytes never freed, from %" PRIu64
+		       " call site%s%s\n",
+		       path, s.leaked_blocks, pl(s.leaked_blocks), s.leaked_bytes, s.leak_sites,
+		       pl(s.leak_sites),
 		       s.complete ? "" : " (no end event: what was live when the trace was cut)");
 		if (s.n_leak_sites)
 			print_sites_table(stdout, s.leak_sites_top, s.n_leak_sites, true);
 		if (s.leak_sites > s.n_leak_sites)
-			printf("  ... and %" PRIu64 " more call site%s\n", s.leak_sites - s.n_leak_sites,
-			       pl(s.leak_sites - s.n_leak_sites));
+			printf("  ... and %" PRIu64 " more call site%s\n",
+			       s.leak_sites - s.n_leak_sites, pl(s.leak_sites - s.n_leak_sites));
 	}
 	rc = finish_output("leaks");
 	if (!rc)
@@ -462,6 +495,7 @@ static int run_leaks(int argc, char **argv)
 	return fail && s.leaked_blocks ? HT_EXIT_VERDICT : HT_EXIT_OK;
 }
 
-HEAPTRACE_COMMAND(stats, "[--json] [--top N] TRACE", "summary: peaks, fragmentation, failures, leaks, sites",
-		  run_stats);
-HEAPTRACE_COMMAND(leaks, "[--json] [--fail] TRACE", "allocations never freed, by call site", run_leaks);
+HEAPTRACE_COMMAND(stats, "[--json] [--top N] TRACE",
+                  "summary: peaks, fragmentation, failures, leaks, sites", run_stats);
+HEAPTRACE_COMMAND(leaks, "[--json] [--fail] TRACE", "allocations never freed, by call site",
+                  run_leaks);

@@ -42,7 +42,7 @@ struct gap {
 struct umap {
 	uint64_t *key;
 	uint32_t *val;
-	size_t cap;  /* a power of two */
+	size_t cap; /* a power of two */
 	size_t count;
 };
 
@@ -54,24 +54,24 @@ struct bmap {
 };
 
 struct heap_model {
-	struct bmap blocks;        /* live blocks */
-	struct gap *gp;            /* gap pool */
-	uint32_t gcap, gused;      /* slots allocated, slots ever used */
-	uint32_t gfree;            /* first recycled slot, NOGAP if none */
-	uint32_t *hp;              /* max-heap of gap indices by size (hn of them) */
+	struct bmap blocks;   /* live blocks */
+	struct gap *gp;       /* gap pool */
+	uint32_t gcap, gused; /* slots allocated, slots ever used */
+	uint32_t gfree;       /* first recycled slot, NOGAP if none */
+	uint32_t *hp;         /* max-heap of gap indices by size (hn of them) */
 	uint32_t hn;
-	struct umap by_start;      /* gap start -> gap */
-	struct umap by_end;        /* gap end -> gap */
-	uint64_t base, size;       /* the heap */
-	bool started;              /* INIT seen (or created from a header) */
-	bool lossy;                /* a DROP was applied */
-	unsigned __int128 sumsq;   /* sum of the squares of the free block sizes */
+	struct umap by_start;    /* gap start -> gap */
+	struct umap by_end;      /* gap end -> gap */
+	uint64_t base, size;     /* the heap */
+	bool started;            /* INIT seen (or created from a header) */
+	bool lossy;              /* a DROP was applied */
+	unsigned __int128 sumsq; /* sum of the squares of the free block sizes */
 	/* the SPLIT waiting for its ALLOC, and the FREE that a COALESCE may follow */
 	bool split_pending;
 	uint64_t split_addr, split_size, split_rem_addr, split_rem_size, split_seq;
-	bool free_last;            /* the previous event was a FREE that applied */
+	bool free_last; /* the previous event was a FREE that applied */
 	uint64_t free_addr, free_size;
-	unsigned free_merged;      /* HEAP_MERGED_* it did */
+	unsigned free_merged; /* HEAP_MERGED_* it did */
 	struct heap_model_stats st;
 };
 
@@ -500,12 +500,30 @@ void heap_model_init(heap_model *m, uint64_t base, uint64_t size)
 	stats_refresh(m);
 }
 
-bool heap_model_started(const heap_model *m) { return m->started; }
-uint64_t heap_model_base(const heap_model *m) { return m->base; }
-uint64_t heap_model_size(const heap_model *m) { return m->size; }
-bool heap_model_lossy(const heap_model *m) { return m->lossy; }
-const struct heap_model_stats *heap_model_peek(const heap_model *m) { return &m->st; }
-void heap_model_stats(const heap_model *m, struct heap_model_stats *out) { *out = m->st; }
+bool heap_model_started(const heap_model *m)
+{
+	return m->started;
+}
+uint64_t heap_model_base(const heap_model *m)
+{
+	return m->base;
+}
+uint64_t heap_model_size(const heap_model *m)
+{
+	return m->size;
+}
+bool heap_model_lossy(const heap_model *m)
+{
+	return m->lossy;
+}
+const struct heap_model_stats *heap_model_peek(const heap_model *m)
+{
+	return &m->st;
+}
+void heap_model_stats(const heap_model *m, struct heap_model_stats *out)
+{
+	*out = m->st;
+}
 
 const struct heap_model_block *heap_model_find(const heap_model *m, uint64_t addr)
 {
@@ -548,7 +566,7 @@ bool heap_model_span_at(const heap_model *m, uint64_t addr, struct heap_model_sp
 }
 
 void heap_model_each_span(const heap_model *m, uint64_t lo, uint64_t hi, heap_model_span_fn fn,
-			  void *ctx)
+                          void *ctx)
 {
 	if (!m->started)
 		return;
@@ -577,7 +595,7 @@ static bool block_of_span(void *ctx, const struct heap_model_span *sp)
 }
 
 void heap_model_each_block(const heap_model *m, uint64_t lo, uint64_t hi, heap_model_block_fn fn,
-			   void *ctx)
+                           void *ctx)
 {
 	struct block_walk w = {fn, ctx};
 	heap_model_each_span(m, lo, hi, block_of_span, &w);
@@ -585,9 +603,8 @@ void heap_model_each_block(const heap_model *m, uint64_t lo, uint64_t hi, heap_m
 
 /* ---- applying events --------------------------------------------------------------- */
 
-__attribute__((format(printf, 4, 5))) static bool impossible(char *err, size_t errlen,
-							      const struct heap_event *ev, const char *fmt,
-							      ...)
+__attribute__((format(printf, 4, 5))) static bool
+impossible(char *err, size_t errlen, const struct heap_event *ev, const char *fmt, ...)
 {
 	if (err && errlen) {
 		int n = snprintf(err, errlen, "event %" PRIu64 ": ", ev->seq);
@@ -610,53 +627,64 @@ static void describe(const heap_model *m, uint64_t addr, char *buf, size_t n)
 	else if (sp.is_free)
 		snprintf(buf, n, "inside free block 0x%" PRIx64 "+%" PRIu64, sp.addr, sp.size);
 	else
-		snprintf(buf, n, "inside live block 0x%" PRIx64 "+%" PRIu64 " (allocated at event %" PRIu64 ")",
-			 sp.addr, sp.size, sp.block->seq);
+		snprintf(buf, n,
+		         "inside live block 0x%" PRIx64 "+%" PRIu64 " (allocated at event %" PRIu64
+		         ")",
+		         sp.addr, sp.size, sp.block->seq);
 }
 
 static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, size_t errlen)
 {
 	uint64_t p = ev->addr, b = ev->block;
 	if (b == 0 || p + b < p)
-		return impossible(err, errlen, ev, "alloc of a block of %" PRIu64 " bytes at 0x%" PRIx64, b, p);
+		return impossible(err, errlen, ev,
+		                  "alloc of a block of %" PRIu64 " bytes at 0x%" PRIx64, b, p);
 	/* the gap it comes from: the split's, or (no split) one starting at p */
 	uint32_t gi = gap_at(m, m->split_pending ? m->split_addr : p);
 	if (gi == NOGAP || p < m->gp[gi].addr || p + b > m->gp[gi].addr + m->gp[gi].size) {
 		uint32_t ci = gap_pred(m, p);
 		if (ci != NOGAP && p + b <= m->gp[ci].addr + m->gp[ci].size)
 			return impossible(err, errlen, ev,
-					  "alloc 0x%" PRIx64 "+%" PRIu64 " cuts free block 0x%" PRIx64 "+%" PRIu64
-					  " but no split of that block precedes it",
-					  p, b, m->gp[ci].addr, m->gp[ci].size);
+			                  "alloc 0x%" PRIx64 "+%" PRIu64
+			                  " cuts free block 0x%" PRIx64 "+%" PRIu64
+			                  " but no split of that block precedes it",
+			                  p, b, m->gp[ci].addr, m->gp[ci].size);
 		char what[160];
 		struct heap_model_span sp;
 		bool in_heap = heap_model_span_at(m, p, &sp);
 		if (in_heap && sp.is_free) /* starts in a gap, runs into the block after it */
 			in_heap = span_starting(m, sp.addr + sp.size, &sp);
 		if (in_heap && !sp.is_free)
-			snprintf(what, sizeof what, "overlaps live block 0x%" PRIx64 "+%" PRIu64
-				 " (allocated at event %" PRIu64 ")", sp.addr, sp.size, sp.block->seq);
+			snprintf(what, sizeof what,
+			         "overlaps live block 0x%" PRIx64 "+%" PRIu64
+			         " (allocated at event %" PRIu64 ")",
+			         sp.addr, sp.size, sp.block->seq);
 		else
 			describe(m, p, what, sizeof what);
-		return impossible(err, errlen, ev, "alloc 0x%" PRIx64 "+%" PRIu64 " %s", p, b, what);
+		return impossible(err, errlen, ev, "alloc 0x%" PRIx64 "+%" PRIu64 " %s", p, b,
+		                  what);
 	}
 	struct gap g = m->gp[gi];
 	uint64_t front = p - g.addr, back = g.addr + g.size - (p + b);
 	if (front || back) {
 		if (!m->split_pending)
 			return impossible(err, errlen, ev,
-					  "alloc 0x%" PRIx64 "+%" PRIu64 " cuts free block 0x%" PRIx64 "+%" PRIu64
-					  " but no split of that block precedes it",
-					  p, b, g.addr, g.size);
+			                  "alloc 0x%" PRIx64 "+%" PRIu64
+			                  " cuts free block 0x%" PRIx64 "+%" PRIu64
+			                  " but no split of that block precedes it",
+			                  p, b, g.addr, g.size);
 		uint64_t rem_addr = back ? p + b : 0;
 		if (m->split_rem_size != back || (back && m->split_rem_addr != rem_addr))
-			return impossible(err, errlen, ev,
-					  "alloc 0x%" PRIx64 "+%" PRIu64 " leaves remainder 0x%" PRIx64 "+%" PRIu64
-					  " but the split said 0x%" PRIx64 "+%" PRIu64,
-					  p, b, rem_addr, back, m->split_rem_addr, m->split_rem_size);
+			return impossible(
+			    err, errlen, ev,
+			    "alloc 0x%" PRIx64 "+%" PRIu64 " leaves remainder 0x%" PRIx64
+			    "+%" PRIu64 " but the split said 0x%" PRIx64 "+%" PRIu64,
+			    p, b, rem_addr, back, m->split_rem_addr, m->split_rem_size);
 	} else if (m->split_pending) {
 		return impossible(err, errlen, ev,
-				  "alloc takes all of free block 0x%" PRIx64 " but a split of it preceded", g.addr);
+		                  "alloc takes all of free block 0x%" PRIx64
+		                  " but a split of it preceded",
+		                  g.addr);
 	}
 	if (!gap_reserve(m) || !bmap_reserve(&m->blocks))
 		return impossible(err, errlen, ev, "out of memory");
@@ -669,9 +697,13 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 	if (front && back)
 		gap_add(m, p + b, back);
 	struct heap_model_block nb = {
-		.addr = p, .size = b, .req_size = ev->size,
-		.align = (uint64_t)1 << (ev->align_log2 & 63), .seq = ev->seq, .time = ev->time,
-		.caller = ev->caller,
+	    .addr = p,
+	    .size = b,
+	    .req_size = ev->size,
+	    .align = (uint64_t)1 << (ev->align_log2 & 63),
+	    .seq = ev->seq,
+	    .time = ev->time,
+	    .caller = ev->caller,
 	};
 	bmap_add(&m->blocks, &nb);
 	m->st.used_bytes += b;
@@ -686,15 +718,16 @@ static bool apply_free(heap_model *m, const struct heap_event *ev, char *err, si
 	if (!bp) {
 		char what[160];
 		describe(m, a, what, sizeof what);
-		return impossible(err, errlen, ev, "free of 0x%" PRIx64 ", which is not a live block: %s", a,
-				  what);
+		return impossible(err, errlen, ev,
+		                  "free of 0x%" PRIx64 ", which is not a live block: %s", a, what);
 	}
 	struct heap_model_block blk = *bp;
 	if (ev->block != blk.size)
 		return impossible(err, errlen, ev,
-				  "free of 0x%" PRIx64 " releases %" PRIu64 " bytes but the block allocated at event %" PRIu64
-				  " has %" PRIu64,
-				  a, ev->block, blk.seq, blk.size);
+		                  "free of 0x%" PRIx64 " releases %" PRIu64
+		                  " bytes but the block allocated at event %" PRIu64
+		                  " has %" PRIu64,
+		                  a, ev->block, blk.seq, blk.size);
 	if (!gap_reserve(m))
 		return impossible(err, errlen, ev, "out of memory");
 	bmap_remove(&m->blocks, bp);
@@ -727,18 +760,22 @@ static bool apply_coalesce(heap_model *m, const struct heap_event *ev, char *err
 {
 	if (!m->free_last || m->free_addr != ev->addr2 || m->free_size != ev->size2)
 		return impossible(err, errlen, ev,
-				  "coalesce of freed block 0x%" PRIx64 "+%" PRIu64 " does not follow its free",
-				  ev->addr2, ev->size2);
+		                  "coalesce of freed block 0x%" PRIx64 "+%" PRIu64
+		                  " does not follow its free",
+		                  ev->addr2, ev->size2);
 	if (m->free_merged != (ev->flags & (HEAP_MERGED_PREV | HEAP_MERGED_NEXT))) {
 		static const char *const names[] = {"nothing", "prev", "next", "both"};
-		return impossible(err, errlen, ev, "coalesce says it merged %s; the neighbours give %s",
-				  names[ev->flags & 3], names[m->free_merged & 3]);
+		return impossible(err, errlen, ev,
+		                  "coalesce says it merged %s; the neighbours give %s",
+		                  names[ev->flags & 3], names[m->free_merged & 3]);
 	}
 	uint32_t gi = gap_at(m, ev->addr);
 	if (gi == NOGAP || m->gp[gi].size != ev->size)
 		return impossible(err, errlen, ev,
-				  "coalesce gives free block 0x%" PRIx64 "+%" PRIu64 "; the model has %s", ev->addr,
-				  ev->size, gi != NOGAP ? "a different size there" : "no free block there");
+		                  "coalesce gives free block 0x%" PRIx64 "+%" PRIu64
+		                  "; the model has %s",
+		                  ev->addr, ev->size,
+		                  gi != NOGAP ? "a different size there" : "no free block there");
 	return true;
 }
 
@@ -754,7 +791,7 @@ bool heap_model_apply(heap_model *m, const struct heap_event *ev, char *err, siz
 	if (!m->started && ev->kind != HEAP_EV_INIT && ev->kind != HEAP_EV_MARKER &&
 	    ev->kind != HEAP_EV_DROP && ev->kind != HEAP_EV_END)
 		return impossible(err, errlen, ev, "%s before the heap's init event",
-				  heap_event_kind_name(ev->kind));
+		                  heap_event_kind_name(ev->kind));
 	switch (ev->kind) {
 	case HEAP_EV_INIT:
 		heap_model_init(m, ev->addr, ev->size);
@@ -772,8 +809,9 @@ bool heap_model_apply(heap_model *m, const struct heap_event *ev, char *err, siz
 			char what[160];
 			describe(m, ev->addr, what, sizeof what);
 			ok = impossible(err, errlen, ev,
-					"split of 0x%" PRIx64 "+%" PRIu64 ", which is not a free block: %s",
-					ev->addr, ev->size, what);
+			                "split of 0x%" PRIx64 "+%" PRIu64
+			                ", which is not a free block: %s",
+			                ev->addr, ev->size, what);
 			break;
 		}
 		m->split_pending = true;
@@ -791,10 +829,11 @@ bool heap_model_apply(heap_model *m, const struct heap_event *ev, char *err, siz
 		break;
 	case HEAP_EV_ALLOC_FAIL:
 		if (ev->block != s->free_bytes || ev->size2 != s->largest_free)
-			ok = impossible(err, errlen, ev,
-					"alloc_fail reports %" PRIu64 " bytes free, largest %" PRIu64
-					"; the model has %" PRIu64 ", largest %" PRIu64,
-					ev->block, ev->size2, s->free_bytes, s->largest_free);
+			ok =
+			    impossible(err, errlen, ev,
+			               "alloc_fail reports %" PRIu64 " bytes free, largest %" PRIu64
+			               "; the model has %" PRIu64 ", largest %" PRIu64,
+			               ev->block, ev->size2, s->free_bytes, s->largest_free);
 		break;
 	case HEAP_EV_DROP:
 		m->lossy = true;
@@ -802,8 +841,9 @@ bool heap_model_apply(heap_model *m, const struct heap_event *ev, char *err, siz
 	case HEAP_EV_END:
 		if (ev->block != s->used_bytes)
 			ok = impossible(err, errlen, ev,
-					"end reports %" PRIu64 " bytes in use; the model has %" PRIu64, ev->block,
-					s->used_bytes);
+			                "end reports %" PRIu64
+			                " bytes in use; the model has %" PRIu64,
+			                ev->block, s->used_bytes);
 		break;
 	default: /* realloc (a summary of its own alloc and free), marker */
 		break;

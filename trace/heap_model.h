@@ -105,13 +105,13 @@ bool heap_model_span_at(const heap_model *m, uint64_t addr, struct heap_model_sp
  * first span (found as heap_model_span_at does) each step is O(1). */
 typedef bool (*heap_model_span_fn)(void *ctx, const struct heap_model_span *span);
 void heap_model_each_span(const heap_model *m, uint64_t lo, uint64_t hi, heap_model_span_fn fn,
-			  void *ctx);
+                          void *ctx);
 
 /* Calls fn for every live block that intersects [lo, hi), in address order.
  * fn returns false to stop early. */
 typedef bool (*heap_model_block_fn)(void *ctx, const struct heap_model_block *block);
 void heap_model_each_block(const heap_model *m, uint64_t lo, uint64_t hi, heap_model_block_fn fn,
-			   void *ctx);
+                           void *ctx);
 
 /* Serialises the whole state (live blocks and metrics) compactly into buf.
  * Returns the bytes needed; writes only if cap >= that (call with cap 0 to

@@ -1,4 +1,5 @@
-/* summary.c - one pass over a trace: counts, peaks, fragmentation, failures, leaks and call sites. */
+/* summary.c - one pass over a trace: counts, peaks, fragmentation, failures, leaks and call sites.
+ */
 #include "summary.h"
 
 #include <inttypes.h>
@@ -263,7 +264,8 @@ static int by_leaks(const void *x, const void *y)
 
 static void name_site(const summary_acc *a, struct summary_site *site)
 {
-	const struct trace_symbol *sym = a->syms ? trace_reader_symbol(a->syms, site->caller) : NULL;
+	const struct trace_symbol *sym =
+	    a->syms ? trace_reader_symbol(a->syms, site->caller) : NULL;
 	snprintf(site->fn, sizeof site->fn, "%s", sym ? sym->fn : "");
 	snprintf(site->src, sizeof site->src, "%s", sym ? sym->src : "");
 }
@@ -315,7 +317,8 @@ bool summary_acc_finish(summary_acc *a, struct trace_summary *out, char *err, si
 	}
 	qsort(all, n, sizeof *all, by_leaks);
 	s->n_leak_sites = 0;
-	for (size_t i = 0; i < n && s->n_leak_sites < SUMMARY_SITES_MAX && all[i].leaked_blocks; i++) {
+	for (size_t i = 0; i < n && s->n_leak_sites < SUMMARY_SITES_MAX && all[i].leaked_blocks;
+	     i++) {
 		s->leak_sites_top[s->n_leak_sites] = all[i];
 		name_site(a, &s->leak_sites_top[s->n_leak_sites++]);
 	}

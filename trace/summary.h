@@ -19,8 +19,10 @@
 #include "heap_event.h"
 #include "trace_reader.h"
 
-#define SUMMARY_SITES_MAX 16    /* call sites kept in each top list */
-#define SUMMARY_HIST_BUCKETS 64 /* free-block histogram: bucket b counts sizes in [2^b, 2^(b+1)) */
+#define SUMMARY_SITES_MAX 16 /* call sites kept in each top list */
+#define SUMMARY_HIST_BUCKETS                                                                       \
+	64 /* free-block histogram: bucket b counts sizes in [2^b, 2^(b+1))                        \
+	    */
 
 /* One call site (caller address) of the allocator. */
 struct summary_site {
@@ -41,56 +43,58 @@ struct trace_summary {
 	uint64_t by_kind[HEAP_EV_COUNT]; /* events per kind (enum heap_event_kind) */
 	uint64_t first_seq, last_seq;    /* sequence numbers of the first and last events */
 	uint64_t first_time, last_time;  /* their timestamps (ticks of header.time_hz) */
-	uint64_t first_instret, last_instret; /* their retired-instruction counts (header.has_instret) */
+	uint64_t first_instret,
+	    last_instret; /* their retired-instruction counts (header.has_instret) */
 
 	/* completeness */
-	bool complete;          /* the last event is END */
-	bool panic;             /* END says the run ended in a panic */
-	bool truncated;         /* an incomplete last line was ignored */
-	uint64_t dropped;       /* events lost: the sum of DROP counts (or END's, if larger) */
-	uint64_t end_events;    /* END: events the kernel emitted */
-	uint64_t end_used;      /* END: bytes in use at the end, by the kernel's count */
-	uint64_t impossible;    /* events that contradicted the heap model */
+	bool complete;       /* the last event is END */
+	bool panic;          /* END says the run ended in a panic */
+	bool truncated;      /* an incomplete last line was ignored */
+	uint64_t dropped;    /* events lost: the sum of DROP counts (or END's, if larger) */
+	uint64_t end_events; /* END: events the kernel emitted */
+	uint64_t end_used;   /* END: bytes in use at the end, by the kernel's count */
+	uint64_t impossible; /* events that contradicted the heap model */
 	uint64_t first_impossible_seq;
 	char first_impossible[160]; /* the first such problem, "" if none */
 
 	/* memory over time */
 	uint64_t allocs, frees, reallocs, markers;
 	uint64_t alloc_failures;
-	uint64_t first_failure_seq;     /* event number of the first ALLOC_FAIL */
-	uint64_t requested_total;       /* bytes requested by successful allocations */
-	uint64_t peak_used;             /* largest bytes in use */
-	uint64_t peak_used_seq;         /* first event at which it was reached */
+	uint64_t first_failure_seq; /* event number of the first ALLOC_FAIL */
+	uint64_t requested_total;   /* bytes requested by successful allocations */
+	uint64_t peak_used;         /* largest bytes in use */
+	uint64_t peak_used_seq;     /* first event at which it was reached */
 	uint64_t peak_used_time;
-	uint64_t peak_live_blocks;      /* most live blocks at once */
+	uint64_t peak_live_blocks; /* most live blocks at once */
 	uint64_t peak_live_seq;
-	double frag_at_peak;            /* fragmentation when peak_used was reached */
-	double frag_end;                /* at the last event */
-	double frag_max;                /* highest over the run */
+	double frag_at_peak; /* fragmentation when peak_used was reached */
+	double frag_end;     /* at the last event */
+	double frag_max;     /* highest over the run */
 	uint64_t frag_max_seq;
-	double frag_sq_end;             /* the sum-of-squares figure at the end */
-	double frag_sq_max;             /* and its highest */
-	uint64_t used_end, free_end;    /* bytes at the end */
+	double frag_sq_end;          /* the sum-of-squares figure at the end */
+	double frag_sq_max;          /* and its highest */
+	uint64_t used_end, free_end; /* bytes at the end */
 	uint64_t live_blocks_end, free_blocks_end;
-	uint64_t largest_free_end;      /* largest free block at the end */
-	uint64_t largest_free_min;      /* its smallest value after INIT */
+	uint64_t largest_free_end; /* largest free block at the end */
+	uint64_t largest_free_min; /* its smallest value after INIT */
 	uint64_t largest_free_min_seq;
-	uint64_t free_hist_peak[SUMMARY_HIST_BUCKETS]; /* free blocks by log2 size when peak_used was reached */
+	uint64_t free_hist_peak[SUMMARY_HIST_BUCKETS]; /* free blocks by log2 size when peak_used
+	                                                  was reached */
 	uint64_t free_hist_end[SUMMARY_HIST_BUCKETS];  /* and after the last event */
 
 	/* search cost: free blocks examined per allocation attempt (alloc + alloc_fail) */
 	uint64_t examined_total;
 	uint64_t examined_worst;
 	uint64_t examined_worst_seq;
-	double examined_avg;            /* examined_total / attempts, 0 if none */
+	double examined_avg; /* examined_total / attempts, 0 if none */
 
 	/* leaks: blocks still live at the end (a trace cut short counts what is live) */
 	uint64_t leaked_blocks;
-	uint64_t leaked_bytes;          /* requested bytes */
-	uint64_t sites;                 /* distinct call sites seen */
-	uint64_t leak_sites;            /* distinct call sites with leaks */
-	size_t n_top_sites;             /* entries used in top_sites */
-	struct summary_site top_sites[SUMMARY_SITES_MAX];   /* by allocations, then bytes */
+	uint64_t leaked_bytes;                            /* requested bytes */
+	uint64_t sites;                                   /* distinct call sites seen */
+	uint64_t leak_sites;                              /* distinct call sites with leaks */
+	size_t n_top_sites;                               /* entries used in top_sites */
+	struct summary_site top_sites[SUMMARY_SITES_MAX]; /* by allocations, then bytes */
 	size_t n_leak_sites;
 	struct summary_site leak_sites_top[SUMMARY_SITES_MAX]; /* by leaked bytes, then blocks */
 };

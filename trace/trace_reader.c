@@ -32,21 +32,21 @@ struct sym_entry {
 };
 
 struct trace_reader {
-	int fd;                 /* input, -1 once closed */
-	bool own_fd;            /* close fd at the end (not stdin) */
-	bool follow;            /* a live file: AGAIN instead of EOF until END */
-	char *name;             /* file name for messages ("stdin" for "-") */
-	char *buf;              /* read buffer */
-	size_t cap;             /* its size */
-	size_t start, end;      /* unconsumed bytes are buf[start, end) */
-	bool at_eof;            /* read(2) returned 0 at the last attempt */
-	bool truncated;         /* an incomplete last line was ignored */
-	bool failed;            /* a TRACE_READ_ERROR was returned */
-	bool complete;          /* END has been read */
-	bool have_seq;          /* prev_seq is valid */
-	uint64_t prev_seq;      /* sequence number of the last event */
-	uint64_t line;          /* line number of the line last read */
-	uint64_t events;        /* events returned */
+	int fd;            /* input, -1 once closed */
+	bool own_fd;       /* close fd at the end (not stdin) */
+	bool follow;       /* a live file: AGAIN instead of EOF until END */
+	char *name;        /* file name for messages ("stdin" for "-") */
+	char *buf;         /* read buffer */
+	size_t cap;        /* its size */
+	size_t start, end; /* unconsumed bytes are buf[start, end) */
+	bool at_eof;       /* read(2) returned 0 at the last attempt */
+	bool truncated;    /* an incomplete last line was ignored */
+	bool failed;       /* a TRACE_READ_ERROR was returned */
+	bool complete;     /* END has been read */
+	bool have_seq;     /* prev_seq is valid */
+	uint64_t prev_seq; /* sequence number of the last event */
+	uint64_t line;     /* line number of the line last read */
+	uint64_t events;   /* events returned */
 	struct trace_header hdr;
 	struct sym_entry *syms; /* open-addressing hash table by address */
 	size_t sym_cap;         /* slots, a power of two */
@@ -129,7 +129,7 @@ const struct trace_symbol *trace_reader_symbol(const trace_reader *r, uint64_t a
 }
 
 void trace_reader_each_symbol(const trace_reader *r,
-			      void (*fn)(void *ctx, const struct trace_symbol *sym), void *ctx)
+                              void (*fn)(void *ctx, const struct trace_symbol *sym), void *ctx)
 {
 	for (size_t i = 0; i < r->sym_cap; i++)
 		if (r->syms[i].used)
@@ -212,11 +212,13 @@ static bool is_blank(const char *p, size_t len)
 /* ---- header ---------------------------------------------------------------- */
 
 /* Value of each hex digit character, 0xff for the others. */
+/* clang-format off */
 static const uint8_t hex_value[256] = {
 	['0'] = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, [':' ... '@'] = 0xff,
 	['A'] = 10, 11, 12, 13, 14, 15, ['G' ... '`'] = 0xff,
 	['a'] = 10, 11, 12, 13, 14, 15, ['g' ... 0xff] = 0xff, [0 ... '/'] = 0xff,
 };
+/* clang-format on */
 
 static bool hex_parse(const char *s, size_t n, uint64_t *out)
 {
@@ -237,7 +239,7 @@ static bool hex_parse(const char *s, size_t n, uint64_t *out)
 
 /* A non-negative integral JSON number below 2^53 (exact in a double). */
 static bool header_uint(trace_reader *r, const cJSON *o, const char *key, bool required,
-			uint64_t *out)
+                        uint64_t *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	if (!v) {
@@ -278,7 +280,7 @@ static bool parse_header(trace_reader *r, const char *p, size_t len)
 	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(o, "format");
 	if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, TRACE_FORMAT_NAME) != 0) {
 		set_error(r, "header: not a heapscope trace (\"format\" is not \"%s\")",
-			  TRACE_FORMAT_NAME);
+		          TRACE_FORMAT_NAME);
 		goto out;
 	}
 	uint64_t version = 0;
@@ -286,7 +288,7 @@ static bool parse_header(trace_reader *r, const char *p, size_t len)
 		goto out;
 	if (version != TRACE_FORMAT_VERSION) {
 		set_error(r, "header: unsupported trace version %" PRIu64 " (this reader knows %d)",
-			  version, TRACE_FORMAT_VERSION);
+		          version, TRACE_FORMAT_VERSION);
 		goto out;
 	}
 	struct trace_header *h = &r->hdr;
@@ -375,7 +377,7 @@ static bool reader_header(trace_reader *r, bool *again)
 		if (st == LINE_EOF) {
 			r->line = r->line ? r->line : 1;
 			set_error(r, r->truncated ? "header: incomplete first line"
-						  : "empty file: no trace header");
+			                          : "empty file: no trace header");
 			return false;
 		}
 		if (!is_blank(p, len))
@@ -442,7 +444,7 @@ trace_reader *trace_reader_open_follow(const char *path, int timeout_ms, char *e
 			goto fail;
 		if (waited >= timeout_ms) {
 			snprintf(r->err, sizeof r->err, "%s:1: no complete header line after %d ms",
-				 r->name, timeout_ms);
+			         r->name, timeout_ms);
 			goto fail;
 		}
 		sleep_ms(step);
@@ -472,22 +474,66 @@ void trace_reader_close(trace_reader *r)
 	free(r);
 }
 
-const struct trace_header *trace_reader_header(const trace_reader *r) { return &r->hdr; }
-const char *trace_reader_error(const trace_reader *r) { return r->err; }
-uint64_t trace_reader_line(const trace_reader *r) { return r->line; }
-bool trace_reader_complete(const trace_reader *r) { return r->complete; }
-bool trace_reader_truncated(const trace_reader *r) { return r->truncated; }
-uint64_t trace_reader_events(const trace_reader *r) { return r->events; }
+const struct trace_header *trace_reader_header(const trace_reader *r)
+{
+	return &r->hdr;
+}
+const char *trace_reader_error(const trace_reader *r)
+{
+	return r->err;
+}
+uint64_t trace_reader_line(const trace_reader *r)
+{
+	return r->line;
+}
+bool trace_reader_complete(const trace_reader *r)
+{
+	return r->complete;
+}
+bool trace_reader_truncated(const trace_reader *r)
+{
+	return r->truncated;
+}
+uint64_t trace_reader_events(const trace_reader *r)
+{
+	return r->events;
+}
 
 /* ---- the event line scanner -------------------------------------------------- */
 
 /* Fields an event or symbol line may carry; the bit of each in `seen`. */
 enum field {
-	F_I, F_K, F_T, F_N, F_ADDR, F_SIZE, F_ALIGN, F_BLOCK, F_CALLER, F_EX,
-	F_REM_ADDR, F_REM_SIZE, F_FREED_ADDR, F_FREED_SIZE, F_MERGED, F_FREE, F_LARGEST,
-	F_OLD_ADDR, F_OLD_SIZE, F_NAME, F_COUNT, F_EVENTS, F_DROPPED, F_USED, F_PANIC,
-	F_MIN_BLOCK, F_MIN_ALIGN, F_FN, F_SRC,
-	F_COUNT_, F_UNKNOWN = F_COUNT_
+	F_I,
+	F_K,
+	F_T,
+	F_N,
+	F_ADDR,
+	F_SIZE,
+	F_ALIGN,
+	F_BLOCK,
+	F_CALLER,
+	F_EX,
+	F_REM_ADDR,
+	F_REM_SIZE,
+	F_FREED_ADDR,
+	F_FREED_SIZE,
+	F_MERGED,
+	F_FREE,
+	F_LARGEST,
+	F_OLD_ADDR,
+	F_OLD_SIZE,
+	F_NAME,
+	F_COUNT,
+	F_EVENTS,
+	F_DROPPED,
+	F_USED,
+	F_PANIC,
+	F_MIN_BLOCK,
+	F_MIN_ALIGN,
+	F_FN,
+	F_SRC,
+	F_COUNT_,
+	F_UNKNOWN = F_COUNT_
 };
 
 enum ftype { T_UINT, T_HEX, T_STR, T_BOOL };
@@ -496,41 +542,55 @@ static const struct {
 	const char *name;
 	enum ftype type;
 } fields[F_COUNT_] = {
-	[F_I] = {"i", T_UINT},           [F_K] = {"k", T_STR},
-	[F_T] = {"t", T_UINT},           [F_N] = {"n", T_UINT},
-	[F_ADDR] = {"addr", T_HEX},      [F_SIZE] = {"size", T_UINT},
-	[F_ALIGN] = {"align", T_UINT},   [F_BLOCK] = {"block", T_UINT},
-	[F_CALLER] = {"caller", T_HEX},  [F_EX] = {"ex", T_UINT},
-	[F_REM_ADDR] = {"rem_addr", T_HEX}, [F_REM_SIZE] = {"rem_size", T_UINT},
-	[F_FREED_ADDR] = {"freed_addr", T_HEX}, [F_FREED_SIZE] = {"freed_size", T_UINT},
-	[F_MERGED] = {"merged", T_STR},  [F_FREE] = {"free", T_UINT},
-	[F_LARGEST] = {"largest", T_UINT}, [F_OLD_ADDR] = {"old_addr", T_HEX},
-	[F_OLD_SIZE] = {"old_size", T_UINT}, [F_NAME] = {"name", T_STR},
-	[F_COUNT] = {"count", T_UINT},   [F_EVENTS] = {"events", T_UINT},
-	[F_DROPPED] = {"dropped", T_UINT}, [F_USED] = {"used", T_UINT},
-	[F_PANIC] = {"panic", T_BOOL},   [F_MIN_BLOCK] = {"min_block", T_UINT},
-	[F_MIN_ALIGN] = {"min_align", T_UINT}, [F_FN] = {"fn", T_STR},
-	[F_SRC] = {"src", T_STR},
+    [F_I] = {"i", T_UINT},
+    [F_K] = {"k", T_STR},
+    [F_T] = {"t", T_UINT},
+    [F_N] = {"n", T_UINT},
+    [F_ADDR] = {"addr", T_HEX},
+    [F_SIZE] = {"size", T_UINT},
+    [F_ALIGN] = {"align", T_UINT},
+    [F_BLOCK] = {"block", T_UINT},
+    [F_CALLER] = {"caller", T_HEX},
+    [F_EX] = {"ex", T_UINT},
+    [F_REM_ADDR] = {"rem_addr", T_HEX},
+    [F_REM_SIZE] = {"rem_size", T_UINT},
+    [F_FREED_ADDR] = {"freed_addr", T_HEX},
+    [F_FREED_SIZE] = {"freed_size", T_UINT},
+    [F_MERGED] = {"merged", T_STR},
+    [F_FREE] = {"free", T_UINT},
+    [F_LARGEST] = {"largest", T_UINT},
+    [F_OLD_ADDR] = {"old_addr", T_HEX},
+    [F_OLD_SIZE] = {"old_size", T_UINT},
+    [F_NAME] = {"name", T_STR},
+    [F_COUNT] = {"count", T_UINT},
+    [F_EVENTS] = {"events", T_UINT},
+    [F_DROPPED] = {"dropped", T_UINT},
+    [F_USED] = {"used", T_UINT},
+    [F_PANIC] = {"panic", T_BOOL},
+    [F_MIN_BLOCK] = {"min_block", T_UINT},
+    [F_MIN_ALIGN] = {"min_align", T_UINT},
+    [F_FN] = {"fn", T_STR},
+    [F_SRC] = {"src", T_STR},
 };
 
 #define BIT(f) (1u << (f))
 
 /* Fields each kind requires besides i, k, t (docs/trace-format.md). */
 static const uint32_t kind_required[HEAP_EV_COUNT] = {
-	[HEAP_EV_INIT] = BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_MIN_BLOCK) | BIT(F_MIN_ALIGN),
-	[HEAP_EV_ALLOC] = BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_ALIGN) | BIT(F_BLOCK) | BIT(F_CALLER) |
-			  BIT(F_EX),
-	[HEAP_EV_FREE] = BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_ALIGN) | BIT(F_BLOCK) | BIT(F_CALLER),
-	[HEAP_EV_SPLIT] = BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_REM_ADDR) | BIT(F_REM_SIZE),
-	[HEAP_EV_COALESCE] = BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_FREED_ADDR) | BIT(F_FREED_SIZE) |
-			     BIT(F_MERGED),
-	[HEAP_EV_ALLOC_FAIL] = BIT(F_SIZE) | BIT(F_ALIGN) | BIT(F_CALLER) | BIT(F_EX) | BIT(F_FREE) |
-			       BIT(F_LARGEST),
-	[HEAP_EV_REALLOC] = BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_OLD_ADDR) | BIT(F_OLD_SIZE) |
-			    BIT(F_CALLER),
-	[HEAP_EV_MARKER] = BIT(F_NAME),
-	[HEAP_EV_DROP] = BIT(F_COUNT),
-	[HEAP_EV_END] = BIT(F_EVENTS) | BIT(F_DROPPED) | BIT(F_USED) | BIT(F_PANIC),
+    [HEAP_EV_INIT] = BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_MIN_BLOCK) | BIT(F_MIN_ALIGN),
+    [HEAP_EV_ALLOC] =
+        BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_ALIGN) | BIT(F_BLOCK) | BIT(F_CALLER) | BIT(F_EX),
+    [HEAP_EV_FREE] = BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_ALIGN) | BIT(F_BLOCK) | BIT(F_CALLER),
+    [HEAP_EV_SPLIT] = BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_REM_ADDR) | BIT(F_REM_SIZE),
+    [HEAP_EV_COALESCE] =
+        BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_FREED_ADDR) | BIT(F_FREED_SIZE) | BIT(F_MERGED),
+    [HEAP_EV_ALLOC_FAIL] =
+        BIT(F_SIZE) | BIT(F_ALIGN) | BIT(F_CALLER) | BIT(F_EX) | BIT(F_FREE) | BIT(F_LARGEST),
+    [HEAP_EV_REALLOC] =
+        BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_OLD_ADDR) | BIT(F_OLD_SIZE) | BIT(F_CALLER),
+    [HEAP_EV_MARKER] = BIT(F_NAME),
+    [HEAP_EV_DROP] = BIT(F_COUNT),
+    [HEAP_EV_END] = BIT(F_EVENTS) | BIT(F_DROPPED) | BIT(F_USED) | BIT(F_PANIC),
 };
 
 static enum field field_lookup(const char *k, size_t n)
@@ -538,34 +598,51 @@ static enum field field_lookup(const char *k, size_t n)
 #define KEY_IS(lit) (n == sizeof(lit) - 1 && memcmp(k, lit, sizeof(lit) - 1) == 0)
 	/* by first letter, then exact compares of constant length (inlined) */
 	switch (k[0]) {
-	case 'i': return n == 1 ? F_I : F_UNKNOWN;
-	case 'k': return n == 1 ? F_K : F_UNKNOWN;
-	case 't': return n == 1 ? F_T : F_UNKNOWN;
+	case 'i':
+		return n == 1 ? F_I : F_UNKNOWN;
+	case 'k':
+		return n == 1 ? F_K : F_UNKNOWN;
+	case 't':
+		return n == 1 ? F_T : F_UNKNOWN;
 	case 'n':
 		return n == 1 ? F_N : KEY_IS("name") ? F_NAME : F_UNKNOWN;
 	case 'a':
 		return KEY_IS("addr") ? F_ADDR : KEY_IS("align") ? F_ALIGN : F_UNKNOWN;
-	case 'b': return KEY_IS("block") ? F_BLOCK : F_UNKNOWN;
+	case 'b':
+		return KEY_IS("block") ? F_BLOCK : F_UNKNOWN;
 	case 'c':
 		return KEY_IS("caller") ? F_CALLER : KEY_IS("count") ? F_COUNT : F_UNKNOWN;
-	case 'd': return KEY_IS("dropped") ? F_DROPPED : F_UNKNOWN;
+	case 'd':
+		return KEY_IS("dropped") ? F_DROPPED : F_UNKNOWN;
 	case 'e':
 		return KEY_IS("ex") ? F_EX : KEY_IS("events") ? F_EVENTS : F_UNKNOWN;
 	case 'f':
-		return KEY_IS("free") ? F_FREE : KEY_IS("freed_addr") ? F_FREED_ADDR
-		       : KEY_IS("freed_size") ? F_FREED_SIZE : KEY_IS("fn") ? F_FN : F_UNKNOWN;
-	case 'l': return KEY_IS("largest") ? F_LARGEST : F_UNKNOWN;
+		return KEY_IS("free")         ? F_FREE
+		       : KEY_IS("freed_addr") ? F_FREED_ADDR
+		       : KEY_IS("freed_size") ? F_FREED_SIZE
+		       : KEY_IS("fn")         ? F_FN
+		                              : F_UNKNOWN;
+	case 'l':
+		return KEY_IS("largest") ? F_LARGEST : F_UNKNOWN;
 	case 'm':
-		return KEY_IS("merged") ? F_MERGED : KEY_IS("min_block") ? F_MIN_BLOCK
-		       : KEY_IS("min_align") ? F_MIN_ALIGN : F_UNKNOWN;
+		return KEY_IS("merged")      ? F_MERGED
+		       : KEY_IS("min_block") ? F_MIN_BLOCK
+		       : KEY_IS("min_align") ? F_MIN_ALIGN
+		                             : F_UNKNOWN;
 	case 'o':
-		return KEY_IS("old_addr") ? F_OLD_ADDR : KEY_IS("old_size") ? F_OLD_SIZE : F_UNKNOWN;
-	case 'p': return KEY_IS("panic") ? F_PANIC : F_UNKNOWN;
+		return KEY_IS("old_addr")   ? F_OLD_ADDR
+		       : KEY_IS("old_size") ? F_OLD_SIZE
+		                            : F_UNKNOWN;
+	case 'p':
+		return KEY_IS("panic") ? F_PANIC : F_UNKNOWN;
 	case 'r':
-		return KEY_IS("rem_addr") ? F_REM_ADDR : KEY_IS("rem_size") ? F_REM_SIZE : F_UNKNOWN;
+		return KEY_IS("rem_addr")   ? F_REM_ADDR
+		       : KEY_IS("rem_size") ? F_REM_SIZE
+		                            : F_UNKNOWN;
 	case 's':
 		return KEY_IS("size") ? F_SIZE : KEY_IS("src") ? F_SRC : F_UNKNOWN;
-	case 'u': return KEY_IS("used") ? F_USED : F_UNKNOWN;
+	case 'u':
+		return KEY_IS("used") ? F_USED : F_UNKNOWN;
 	}
 	return F_UNKNOWN;
 }
@@ -579,27 +656,33 @@ static int kind_lookup(const char *k, size_t n)
 	case 3:
 		return KEY_IS("sym") ? KIND_SYM : KEY_IS("end") ? HEAP_EV_END : -1;
 	case 4:
-		return KEY_IS("free") ? HEAP_EV_FREE : KEY_IS("init") ? HEAP_EV_INIT
-		       : KEY_IS("drop") ? HEAP_EV_DROP : -1;
+		return KEY_IS("free")   ? HEAP_EV_FREE
+		       : KEY_IS("init") ? HEAP_EV_INIT
+		       : KEY_IS("drop") ? HEAP_EV_DROP
+		                        : -1;
 	case 5:
 		return KEY_IS("alloc") ? HEAP_EV_ALLOC : KEY_IS("split") ? HEAP_EV_SPLIT : -1;
-	case 6: return KEY_IS("marker") ? HEAP_EV_MARKER : -1;
-	case 7: return KEY_IS("realloc") ? HEAP_EV_REALLOC : -1;
-	case 8: return KEY_IS("coalesce") ? HEAP_EV_COALESCE : -1;
-	case 10: return KEY_IS("alloc_fail") ? HEAP_EV_ALLOC_FAIL : -1;
+	case 6:
+		return KEY_IS("marker") ? HEAP_EV_MARKER : -1;
+	case 7:
+		return KEY_IS("realloc") ? HEAP_EV_REALLOC : -1;
+	case 8:
+		return KEY_IS("coalesce") ? HEAP_EV_COALESCE : -1;
+	case 10:
+		return KEY_IS("alloc_fail") ? HEAP_EV_ALLOC_FAIL : -1;
 	}
 	return -1;
 #undef KEY_IS
 }
 
 struct scan {
-	const char *b;      /* start of the line (for columns in messages) */
-	const char *p, *e;  /* cursor and end of the line */
-	uint32_t seen;      /* BIT(field) for each field present */
-	uint64_t u[F_COUNT_]; /* T_UINT, T_HEX, T_BOOL values */
+	const char *b;           /* start of the line (for columns in messages) */
+	const char *p, *e;       /* cursor and end of the line */
+	uint32_t seen;           /* BIT(field) for each field present */
+	uint64_t u[F_COUNT_];    /* T_UINT, T_HEX, T_BOOL values */
 	const char *s[F_COUNT_]; /* T_STR: raw contents (between the quotes) */
 	size_t slen[F_COUNT_];
-	bool sesc[F_COUNT_];  /* the raw string contains escapes */
+	bool sesc[F_COUNT_]; /* the raw string contains escapes */
 };
 
 /* Skips blanks; one compare in the common case (the next byte is above ' '). */
@@ -615,7 +698,7 @@ static inline __attribute__((always_inline)) void skip_ws(struct scan *s)
 
 /* scan_string's slow path: the string has an escape at p (or is invalid). */
 static __attribute__((noinline)) bool scan_string_slow(struct scan *s, const char *p,
-							const char **body, size_t *len, bool *esc)
+                                                       const char **body, size_t *len, bool *esc)
 {
 	*esc = true;
 	while (p < s->e && *p != '"') {
@@ -651,7 +734,9 @@ static __attribute__((noinline)) bool scan_string_slow(struct scan *s, const cha
  * The common case (no escapes) is one tight loop. */
 /* Bytes that end the fast scan of a string: '"' (1), '\\' and control bytes (2). */
 static const uint8_t str_stop[256] = {
-	[0 ... 0x1f] = 2, ['"'] = 1, ['\\'] = 2,
+    [0 ... 0x1f] = 2,
+    ['"'] = 1,
+    ['\\'] = 2,
 };
 
 /* Scans a JSON string at s->p (at the opening quote); returns its raw body.
@@ -659,7 +744,7 @@ static const uint8_t str_stop[256] = {
  * line handed to the scanner is followed by its '\n' (a control byte) in the
  * read buffer, so the loop always stops by the line's end. */
 static inline __attribute__((always_inline)) bool scan_string(struct scan *s, const char **body,
-							      size_t *len, bool *esc)
+                                                              size_t *len, bool *esc)
 {
 	const char *p = s->p + 1;
 	while (!str_stop[(unsigned char)*p])
@@ -695,9 +780,12 @@ static bool skip_value(struct scan *s, int depth)
 	switch (*s->p) {
 	case '"':
 		return scan_string(s, &b, &n, &esc);
-	case 't': return scan_literal(s, "true");
-	case 'f': return scan_literal(s, "false");
-	case 'n': return scan_literal(s, "null");
+	case 't':
+		return scan_literal(s, "true");
+	case 'f':
+		return scan_literal(s, "false");
+	case 'n':
+		return scan_literal(s, "null");
 	case '{':
 	case '[': {
 		char close = *s->p == '{' ? '}' : ']';
@@ -738,8 +826,8 @@ static bool skip_value(struct scan *s, int depth)
 		if (q < s->e && *q == '-')
 			q++;
 		const char *digits = q;
-		while (q < s->e && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' ||
-				    *q == '+' || *q == '-'))
+		while (q < s->e && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' ||
+		                    *q == 'E' || *q == '+' || *q == '-'))
 			q++;
 		if (q == digits || !(*digits >= '0' && *digits <= '9'))
 			return false;
@@ -767,23 +855,35 @@ static void unescape(const char *b, size_t len, bool esc, char *dst, size_t n)
 		}
 		c = b[++i];
 		switch (c) {
-		case 'b': dst[o++] = '\b'; break;
-		case 'f': dst[o++] = '\f'; break;
-		case 'n': dst[o++] = '\n'; break;
-		case 'r': dst[o++] = '\r'; break;
-		case 't': dst[o++] = '\t'; break;
+		case 'b':
+			dst[o++] = '\b';
+			break;
+		case 'f':
+			dst[o++] = '\f';
+			break;
+		case 'n':
+			dst[o++] = '\n';
+			break;
+		case 'r':
+			dst[o++] = '\r';
+			break;
+		case 't':
+			dst[o++] = '\t';
+			break;
 		case 'u': {
-			unsigned cp = (unsigned)strtoul((char[5]){b[i + 1], b[i + 2], b[i + 3], b[i + 4], 0},
-							NULL, 16);
+			unsigned cp = (unsigned)strtoul(
+			    (char[5]){b[i + 1], b[i + 2], b[i + 3], b[i + 4], 0}, NULL, 16);
 			i += 4;
 			char u8[4];
 			size_t k;
 			if (cp < 0x80) {
 				u8[0] = (char)cp, k = 1;
 			} else if (cp < 0x800) {
-				u8[0] = (char)(0xc0 | cp >> 6), u8[1] = (char)(0x80 | (cp & 0x3f)), k = 2;
+				u8[0] = (char)(0xc0 | cp >> 6), u8[1] = (char)(0x80 | (cp & 0x3f)),
+				k = 2;
 			} else {
-				u8[0] = (char)(0xe0 | cp >> 12), u8[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				u8[0] = (char)(0xe0 | cp >> 12),
+				u8[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
 				u8[2] = (char)(0x80 | (cp & 0x3f)), k = 3;
 			}
 			if (o + k >= n)
@@ -792,7 +892,9 @@ static void unescape(const char *b, size_t len, bool esc, char *dst, size_t n)
 			o += k;
 			break;
 		}
-		default: dst[o++] = c; break;
+		default:
+			dst[o++] = c;
+			break;
 		}
 	}
 done:
@@ -820,13 +922,13 @@ static bool scan_object(trace_reader *r, struct scan *s)
 		bool kesc;
 		if (s->p >= s->e || *s->p != '"' || !scan_string(s, &key, &klen, &kesc)) {
 			set_error(r, "bad JSON: expected a field name in quotes at column %zu",
-				  (size_t)(s->p - s->b) + 1);
+			          (size_t)(s->p - s->b) + 1);
 			return false;
 		}
 		skip_ws(s);
 		if (s->p >= s->e || *s->p != ':') {
-			set_error(r, "bad JSON: expected ':' after \"%.*s\"", (int)(klen > 40 ? 40 : klen),
-				  key);
+			set_error(r, "bad JSON: expected ':' after \"%.*s\"",
+			          (int)(klen > 40 ? 40 : klen), key);
 			return false;
 		}
 		s->p++;
@@ -835,7 +937,7 @@ static bool scan_object(trace_reader *r, struct scan *s)
 		if (f == F_UNKNOWN) {
 			if (!skip_value(s, 0)) {
 				set_error(r, "bad JSON value for field \"%.*s\"",
-					  (int)(klen > 40 ? 40 : klen), key);
+				          (int)(klen > 40 ? 40 : klen), key);
 				return false;
 			}
 		} else {
@@ -852,8 +954,8 @@ static bool scan_object(trace_reader *r, struct scan *s)
 					}
 					q++;
 				}
-				if (!what && (q == s->p || (q < s->e && (*q == '.' || *q == 'e' ||
-									 *q == 'E'))))
+				if (!what && (q == s->p ||
+				              (q < s->e && (*q == '.' || *q == 'e' || *q == 'E'))))
 					what = "a non-negative integer";
 				s->p = q;
 				s->u[f] = v;
@@ -863,8 +965,8 @@ static bool scan_object(trace_reader *r, struct scan *s)
 				const char *b;
 				size_t n;
 				bool esc;
-				if (s->p >= s->e || *s->p != '"' || !scan_string(s, &b, &n, &esc) || esc ||
-				    !hex_parse(b, n, &s->u[f]))
+				if (s->p >= s->e || *s->p != '"' || !scan_string(s, &b, &n, &esc) ||
+				    esc || !hex_parse(b, n, &s->u[f]))
 					what = "a hex address string like \"0x80400010\"";
 				break;
 			}
@@ -898,7 +1000,7 @@ static bool scan_object(trace_reader *r, struct scan *s)
 			break;
 		}
 		set_error(r, "bad JSON: expected ',' or '}' at column %zu",
-			  (size_t)(s->p - s->b) + 1);
+		          (size_t)(s->p - s->b) + 1);
 		return false;
 	}
 tail:
@@ -933,7 +1035,7 @@ static bool build_event(trace_reader *r, struct scan *s, int kind, struct heap_e
 		need |= BIT(F_N);
 	if ((s->seen & need) != need) {
 		set_error(r, "%s event lacks field '%s'", heap_event_kind_name((unsigned)kind),
-			  missing_field(need & ~s->seen));
+		          missing_field(need & ~s->seen));
 		return false;
 	}
 	memset(ev, 0, sizeof *ev);
@@ -951,7 +1053,8 @@ static bool build_event(trace_reader *r, struct scan *s, int kind, struct heap_e
 	if (s->seen & BIT(F_ALIGN)) {
 		int l = log2_exact(s->u[F_ALIGN]);
 		if (l < 0) {
-			set_error(r, "field 'align': %" PRIu64 " is not a power of two", s->u[F_ALIGN]);
+			set_error(r, "field 'align': %" PRIu64 " is not a power of two",
+			          s->u[F_ALIGN]);
 			return false;
 		}
 		ev->align_log2 = (uint8_t)l;
@@ -961,7 +1064,7 @@ static bool build_event(trace_reader *r, struct scan *s, int kind, struct heap_e
 		int l = log2_exact(s->u[F_MIN_ALIGN]);
 		if (l < 0) {
 			set_error(r, "field 'min_align': %" PRIu64 " is not a power of two",
-				  s->u[F_MIN_ALIGN]);
+			          s->u[F_MIN_ALIGN]);
 			return false;
 		}
 		ev->align_log2 = (uint8_t)l;
@@ -1080,7 +1183,8 @@ enum trace_read_status trace_reader_next(trace_reader *r, struct heap_event *ev)
 		} else { /* an escaped kind name: decode it first */
 			char kname[24];
 			unescape(k, klen, true, kname, sizeof kname);
-			kind = strlen(kname) < sizeof kname - 1 ? kind_lookup(kname, strlen(kname)) : -1;
+			kind = strlen(kname) < sizeof kname - 1 ? kind_lookup(kname, strlen(kname))
+			                                        : -1;
 		}
 		if (kind == KIND_SYM) {
 			if (!absorb_symbol(r, &s))
@@ -1088,7 +1192,8 @@ enum trace_read_status trace_reader_next(trace_reader *r, struct heap_event *ev)
 			continue;
 		}
 		if (kind < 0) {
-			set_error(r, "unknown event kind \"%.*s\"", (int)(klen > 32 ? 32 : klen), k);
+			set_error(r, "unknown event kind \"%.*s\"", (int)(klen > 32 ? 32 : klen),
+			          k);
 			goto fail;
 		}
 		if (!build_event(r, &s, kind, ev))
@@ -1098,8 +1203,8 @@ enum trace_read_status trace_reader_next(trace_reader *r, struct heap_event *ev)
 			goto fail;
 		}
 		if (r->have_seq && ev->seq <= r->prev_seq) {
-			set_error(r, "sequence number %" PRIu64 " does not follow %" PRIu64, ev->seq,
-				  r->prev_seq);
+			set_error(r, "sequence number %" PRIu64 " does not follow %" PRIu64,
+			          ev->seq, r->prev_seq);
 			goto fail;
 		}
 		r->have_seq = true;
@@ -1134,15 +1239,15 @@ static void write_json_string(FILE *out, const char *s)
 bool trace_write_header(FILE *out, const struct trace_header *h)
 {
 	fprintf(out, "{\"format\":\"%s\",\"version\":%d,\"channel\":", TRACE_FORMAT_NAME,
-		TRACE_FORMAT_VERSION);
+	        TRACE_FORMAT_VERSION);
 	write_json_string(out, h->channel);
 	fputs(",\"workload\":", out);
 	write_json_string(out, h->workload);
 	fprintf(out,
-		",\"heap_base\":\"0x%" PRIx64 "\",\"heap_size\":%" PRIu64 ",\"min_block\":%" PRIu64
-		",\"min_align\":%" PRIu64 ",\"time_hz\":%" PRIu64 ",\"instret\":%s,\"elf\":",
-		h->heap_base, h->heap_size, h->min_block, h->min_align, h->time_hz,
-		h->has_instret ? "true" : "false");
+	        ",\"heap_base\":\"0x%" PRIx64 "\",\"heap_size\":%" PRIu64 ",\"min_block\":%" PRIu64
+	        ",\"min_align\":%" PRIu64 ",\"time_hz\":%" PRIu64 ",\"instret\":%s,\"elf\":",
+	        h->heap_base, h->heap_size, h->min_block, h->min_align, h->time_hz,
+	        h->has_instret ? "true" : "false");
 	write_json_string(out, h->elf);
 	fputs("}\n", out);
 	return !ferror(out);
@@ -1153,50 +1258,58 @@ bool trace_write_event(FILE *out, const struct heap_event *ev, bool with_instret
 	if (ev->kind >= HEAP_EV_COUNT)
 		return false;
 	fprintf(out, "{\"i\":%" PRIu64 ",\"k\":\"%s\",\"t\":%" PRIu64, ev->seq,
-		heap_event_kind_name(ev->kind), ev->time);
+	        heap_event_kind_name(ev->kind), ev->time);
 	if (with_instret)
 		fprintf(out, ",\"n\":%" PRIu64, ev->instret);
 	uint64_t align = (uint64_t)1 << (ev->align_log2 & 63);
 	switch (ev->kind) {
 	case HEAP_EV_INIT:
-		fprintf(out, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"min_block\":%" PRIu64
-			     ",\"min_align\":%" PRIu64,
-			ev->addr, ev->size, ev->block, align);
+		fprintf(out,
+		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"min_block\":%" PRIu64
+		        ",\"min_align\":%" PRIu64,
+		        ev->addr, ev->size, ev->block, align);
 		break;
 	case HEAP_EV_ALLOC:
-		fprintf(out, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"align\":%" PRIu64
-			     ",\"block\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\",\"ex\":%u",
-			ev->addr, ev->size, align, ev->block, ev->caller, (unsigned)ev->examined);
+		fprintf(out,
+		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"align\":%" PRIu64
+		        ",\"block\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\",\"ex\":%u",
+		        ev->addr, ev->size, align, ev->block, ev->caller, (unsigned)ev->examined);
 		break;
 	case HEAP_EV_FREE:
-		fprintf(out, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"align\":%" PRIu64
-			     ",\"block\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
-			ev->addr, ev->size, align, ev->block, ev->caller);
+		fprintf(out,
+		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"align\":%" PRIu64
+		        ",\"block\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
+		        ev->addr, ev->size, align, ev->block, ev->caller);
 		break;
 	case HEAP_EV_SPLIT:
-		fprintf(out, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"rem_addr\":\"0x%" PRIx64
-			     "\",\"rem_size\":%" PRIu64,
-			ev->addr, ev->size, ev->addr2, ev->size2);
+		fprintf(out,
+		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"rem_addr\":\"0x%" PRIx64
+		        "\",\"rem_size\":%" PRIu64,
+		        ev->addr, ev->size, ev->addr2, ev->size2);
 		break;
 	case HEAP_EV_COALESCE: {
 		unsigned m = ev->flags & (HEAP_MERGED_PREV | HEAP_MERGED_NEXT);
 		const char *merged = m == (HEAP_MERGED_PREV | HEAP_MERGED_NEXT) ? "both"
-				     : m == HEAP_MERGED_PREV			? "prev"
-										: "next";
-		fprintf(out, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"freed_addr\":\"0x%" PRIx64
-			     "\",\"freed_size\":%" PRIu64 ",\"merged\":\"%s\"",
-			ev->addr, ev->size, ev->addr2, ev->size2, merged);
+		                     : m == HEAP_MERGED_PREV                    ? "prev"
+		                                                                : "next";
+		fprintf(out,
+		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
+		        ",\"freed_addr\":\"0x%" PRIx64 "\",\"freed_size\":%" PRIu64
+		        ",\"merged\":\"%s\"",
+		        ev->addr, ev->size, ev->addr2, ev->size2, merged);
 		break;
 	}
 	case HEAP_EV_ALLOC_FAIL:
-		fprintf(out, ",\"size\":%" PRIu64 ",\"align\":%" PRIu64 ",\"caller\":\"0x%" PRIx64
-			     "\",\"ex\":%u,\"free\":%" PRIu64 ",\"largest\":%" PRIu64,
-			ev->size, align, ev->caller, (unsigned)ev->examined, ev->block, ev->size2);
+		fprintf(out,
+		        ",\"size\":%" PRIu64 ",\"align\":%" PRIu64 ",\"caller\":\"0x%" PRIx64
+		        "\",\"ex\":%u,\"free\":%" PRIu64 ",\"largest\":%" PRIu64,
+		        ev->size, align, ev->caller, (unsigned)ev->examined, ev->block, ev->size2);
 		break;
 	case HEAP_EV_REALLOC:
-		fprintf(out, ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"old_addr\":\"0x%" PRIx64
-			     "\",\"old_size\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
-			ev->addr, ev->size, ev->addr2, ev->size2, ev->caller);
+		fprintf(out,
+		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"old_addr\":\"0x%" PRIx64
+		        "\",\"old_size\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
+		        ev->addr, ev->size, ev->addr2, ev->size2, ev->caller);
 		break;
 	case HEAP_EV_MARKER: {
 		char name[HEAP_MARKER_NAME_MAX + 1];
@@ -1210,9 +1323,11 @@ bool trace_write_event(FILE *out, const struct heap_event *ev, bool with_instret
 		fprintf(out, ",\"count\":%" PRIu64, ev->size);
 		break;
 	case HEAP_EV_END:
-		fprintf(out, ",\"events\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"used\":%" PRIu64
-			     ",\"panic\":%s",
-			ev->size, ev->size2, ev->block, (ev->flags & HEAP_END_PANIC) ? "true" : "false");
+		fprintf(out,
+		        ",\"events\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"used\":%" PRIu64
+		        ",\"panic\":%s",
+		        ev->size, ev->size2, ev->block,
+		        (ev->flags & HEAP_END_PANIC) ? "true" : "false");
 		break;
 	}
 	fputs("}\n", out);

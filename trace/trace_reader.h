@@ -23,21 +23,21 @@
 
 #include "heap_event.h"
 
-#define TRACE_FORMAT_NAME "heapscope-trace"
-#define TRACE_FORMAT_VERSION 1  /* the version this reader understands */
-#define TRACE_LINE_MAX (1u << 20) /* longest line accepted, bytes */
+#define TRACE_FORMAT_NAME    "heapscope-trace"
+#define TRACE_FORMAT_VERSION 1          /* the version this reader understands */
+#define TRACE_LINE_MAX       (1u << 20) /* longest line accepted, bytes */
 
 struct trace_header {
-	int version;          /* format version (1) */
-	char channel[16];     /* "semihosting" or "uart" */
-	char workload[32];    /* workload name, "" if unknown */
-	char elf[64];         /* kernel image name, "" if unknown */
-	uint64_t heap_base;   /* first byte of the heap */
-	uint64_t heap_size;   /* bytes */
-	uint64_t min_block;   /* smallest block */
-	uint64_t min_align;   /* alignment of every block */
-	uint64_t time_hz;     /* ticks per second of event times */
-	bool has_instret;     /* events carry instret */
+	int version;        /* format version (1) */
+	char channel[16];   /* "semihosting" or "uart" */
+	char workload[32];  /* workload name, "" if unknown */
+	char elf[64];       /* kernel image name, "" if unknown */
+	uint64_t heap_base; /* first byte of the heap */
+	uint64_t heap_size; /* bytes */
+	uint64_t min_block; /* smallest block */
+	uint64_t min_align; /* alignment of every block */
+	uint64_t time_hz;   /* ticks per second of event times */
+	bool has_instret;   /* events carry instret */
 };
 
 struct trace_symbol {
@@ -92,7 +92,7 @@ const struct trace_symbol *trace_reader_symbol(const trace_reader *r, uint64_t a
 
 /* Calls fn for every symbol record read so far (in no particular order). */
 void trace_reader_each_symbol(const trace_reader *r,
-			      void (*fn)(void *ctx, const struct trace_symbol *sym), void *ctx);
+                              void (*fn)(void *ctx, const struct trace_symbol *sym), void *ctx);
 
 void trace_reader_close(trace_reader *r);
 

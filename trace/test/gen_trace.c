@@ -12,8 +12,9 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: gen_trace [--workload churn|frag] [--ops N] [--seed S] [--heap BYTES]\n"
-			"                 [--leak K] [--panic] [--no-end] OUT\n");
+	fprintf(stderr,
+	        "usage: gen_trace [--workload churn|frag] [--ops N] [--seed S] [--heap BYTES]\n"
+	        "                 [--leak K] [--panic] [--no-end] OUT\n");
 	return 2;
 }
 

@@ -8,7 +8,7 @@
 #include "tracegen.h"
 
 static struct heap_event ev_make(unsigned kind, uint64_t seq, uint64_t addr, uint64_t size,
-				 uint64_t block, uint64_t addr2, uint64_t size2)
+                                 uint64_t block, uint64_t addr2, uint64_t size2)
 {
 	struct heap_event e;
 	memset(&e, 0, sizeof e);
@@ -25,11 +25,11 @@ static struct heap_event ev_make(unsigned kind, uint64_t seq, uint64_t addr, uin
 }
 
 /* Applies and asserts success. */
-#define APPLY(m, ...)                                                                   \
-	do {                                                                            \
-		struct heap_event e_ = ev_make(__VA_ARGS__);                            \
-		char err_[256] = "";                                                    \
-		ASSERT_MSG(heap_model_apply((m), &e_, err_, sizeof err_), "%s", err_); \
+#define APPLY(m, ...)                                                                              \
+	do {                                                                                       \
+		struct heap_event e_ = ev_make(__VA_ARGS__);                                       \
+		char err_[256] = "";                                                               \
+		ASSERT_MSG(heap_model_apply((m), &e_, err_, sizeof err_), "%s", err_);             \
 	} while (0)
 
 /* Applies and asserts an impossible event whose message contains `what`. */
@@ -124,16 +124,20 @@ TEST_CASE(impossible_events_are_reported_with_their_number)
 {
 	heap_model *m = small_heap();
 	expect_impossible(m, ev_make(HEAP_EV_FREE, 9, 0x1000, 50, 64, 0, 0), "not a live block");
-	expect_impossible(m, ev_make(HEAP_EV_FREE, 10, 0x1050, 16, 16, 0, 0), "inside live block 0x1040");
-	expect_impossible(m, ev_make(HEAP_EV_FREE, 11, 0x1040, 64, 128, 0, 0), "releases 128 bytes");
-	expect_impossible(m, ev_make(HEAP_EV_ALLOC, 12, 0x1030, 64, 64, 0, 0), "overlaps live block 0x1040");
+	expect_impossible(m, ev_make(HEAP_EV_FREE, 10, 0x1050, 16, 16, 0, 0),
+	                  "inside live block 0x1040");
+	expect_impossible(m, ev_make(HEAP_EV_FREE, 11, 0x1040, 64, 128, 0, 0),
+	                  "releases 128 bytes");
+	expect_impossible(m, ev_make(HEAP_EV_ALLOC, 12, 0x1030, 64, 64, 0, 0),
+	                  "overlaps live block 0x1040");
 	expect_impossible(m, ev_make(HEAP_EV_ALLOC, 13, 0x1000, 32, 32, 0, 0), "no split");
 	expect_impossible(m, ev_make(HEAP_EV_SPLIT, 14, 0x1040, 64, 0, 0, 0), "not a free block");
 	expect_impossible(m, ev_make(HEAP_EV_ALLOC_FAIL, 15, 0, 4096, 1, 0, 896), "960");
 	expect_impossible(m, ev_make(HEAP_EV_END, 16, 0, 20, 0, 0, 0), "the model has 64");
 	heap_model_destroy(m);
 	m = heap_model_create(NULL);
-	expect_impossible(m, ev_make(HEAP_EV_ALLOC, 3, 0x1000, 64, 64, 0, 0), "before the heap's init");
+	expect_impossible(m, ev_make(HEAP_EV_ALLOC, 3, 0x1000, 64, 64, 0, 0),
+	                  "before the heap's init");
 	heap_model_destroy(m);
 }
 
@@ -179,7 +183,8 @@ static void walk_check(void *ctx, uintptr_t addr, size_t size, bool is_free)
 	struct heap_model_span sp;
 	uint64_t a = (uint64_t)addr; /* addresses are already in trace space */
 	if (is_free) {
-		if (!heap_model_span_at(w->m, a, &sp) || !sp.is_free || sp.addr != a || sp.size != size)
+		if (!heap_model_span_at(w->m, a, &sp) || !sp.is_free || sp.addr != a ||
+		    sp.size != size)
 			w->bad++;
 		return;
 	}
@@ -209,7 +214,10 @@ TEST_CASE(model_matches_the_real_allocator_after_every_operation)
 	ASSERT_NOT_NULL(m);
 	size_t done = 0;
 	uint32_t seed = 12345;
-	struct { uint64_t addr; uint32_t size, align; } live[400];
+	struct {
+		uint64_t addr;
+		uint32_t size, align;
+	} live[400];
 	size_t n = 0;
 	for (int op = 0; op < 20000; op++) {
 		seed ^= seed << 13, seed ^= seed >> 17, seed ^= seed << 5;
@@ -238,7 +246,7 @@ TEST_CASE(model_matches_the_real_allocator_after_every_operation)
 		ASSERT_EQ(s->live_blocks, (uint64_t)n);
 		double d = s->frag_sq * 1000 - hs.frag_sq_permille; /* permille is rounded */
 		ASSERT_MSG(d > -1.0 && d < 1.0, "frag_sq %f vs %u permille", s->frag_sq,
-			   hs.frag_sq_permille);
+		           hs.frag_sq_permille);
 		if (op % 997 == 0) {
 			struct walk_cmp w = {m, 0, 0};
 			struct walk_shift ws = {&w, TRACEGEN_BASE - (uint64_t)(uintptr_t)g.mem};
@@ -377,7 +385,8 @@ TEST_CASE(random_events_never_break_the_tiling)
 		int n = 1;
 		struct heap_model_span sp;
 		if (seed % 3 && heap_model_span_at(m, addr, &sp)) {
-			/* plausible: carve from a free span (front pad, block, rest) or free a live one */
+			/* plausible: carve from a free span (front pad, block, rest) or free a live
+			 * one */
 			if (sp.is_free) {
 				uint64_t front = 16 * ((seed >> 4) % 3), b = blk;
 				if (front + b > sp.size)
@@ -385,8 +394,9 @@ TEST_CASE(random_events_never_break_the_tiling)
 				uint64_t rest = sp.size - front - b;
 				if (front || rest) {
 					evs[0] = ev_make(HEAP_EV_SPLIT, i, sp.addr, sp.size, 0,
-							 rest ? sp.addr + front + b : 0, rest);
-					evs[1] = ev_make(HEAP_EV_ALLOC, i + 1, sp.addr + front, b, b, 0, 0);
+					                 rest ? sp.addr + front + b : 0, rest);
+					evs[1] = ev_make(HEAP_EV_ALLOC, i + 1, sp.addr + front, b,
+					                 b, 0, 0);
 					n = 2;
 				} else {
 					evs[0] = ev_make(HEAP_EV_ALLOC, i, sp.addr, b, b, 0, 0);
@@ -395,8 +405,10 @@ TEST_CASE(random_events_never_break_the_tiling)
 				evs[0] = ev_make(HEAP_EV_FREE, i, sp.addr, sp.size, sp.size, 0, 0);
 			}
 		} else { /* garbage */
-			unsigned kind = seed % 5 == 0 ? HEAP_EV_SPLIT : seed % 5 < 3 ? HEAP_EV_ALLOC
-					: seed % 5 < 4 ? HEAP_EV_FREE : HEAP_EV_COALESCE;
+			unsigned kind = seed % 5 == 0  ? HEAP_EV_SPLIT
+			                : seed % 5 < 3 ? HEAP_EV_ALLOC
+			                : seed % 5 < 4 ? HEAP_EV_FREE
+			                               : HEAP_EV_COALESCE;
 			evs[0] = ev_make(kind, i, addr, blk, blk, addr + blk, (seed >> 3) % 64);
 		}
 		for (int k = 0; k < n; k++) {
@@ -426,4 +438,7 @@ TEST_CASE(random_events_never_break_the_tiling)
 	heap_model_destroy(m);
 }
 
-int main(void) { return test_main(); }
+int main(void)
+{
+	return test_main();
+}

@@ -10,11 +10,13 @@
 #include "test/test.h"
 #include "trace_reader.h"
 
-#define HDR                                                                                     \
+#define HDR                                                                                        \
 	"{\"format\":\"heapscope-trace\",\"version\":1,\"channel\":\"uart\",\"workload\":\"w\","   \
-	"\"heap_base\":\"0x80400000\",\"heap_size\":1048576,\"min_block\":16,\"min_align\":16,"   \
+	"\"heap_base\":\"0x80400000\",\"heap_size\":1048576,\"min_block\":16,\"min_align\":16,"    \
 	"\"time_hz\":10000000,\"instret\":false,\"elf\":\"k.elf\"}\n"
-#define INIT "{\"i\":0,\"k\":\"init\",\"t\":5,\"addr\":\"0x80400000\",\"size\":1048576,\"min_block\":16,\"min_align\":16}\n"
+#define INIT                                                                                       \
+	"{\"i\":0,\"k\":\"init\",\"t\":5,\"addr\":\"0x80400000\",\"size\":1048576,\"min_block\":"  \
+	"16,\"min_align\":16}\n"
 
 /* Compares read statuses (enums) as ints. */
 #define ASSERT_ST(a, b) ASSERT_EQ((int)(a), (int)(b))
@@ -104,21 +106,67 @@ TEST_CASE(every_kind_round_trips_through_writer_and_reader)
 		e->time = 1000 + k;
 		e->instret = 77 + k;
 		switch (k) {
-		case HEAP_EV_INIT: e->addr = 0x80400000; e->size = 1 << 20; e->block = 16; e->align_log2 = 4; break;
-		case HEAP_EV_ALLOC: e->addr = 0x80400040; e->size = 20; e->block = 32; e->align_log2 = 6;
-			e->caller = 0x80201a3c; e->examined = 3; break;
-		case HEAP_EV_FREE: e->addr = 0x80400040; e->size = 20; e->block = 32; e->align_log2 = 6;
-			e->caller = 0x80201a40; break;
-		case HEAP_EV_SPLIT: e->addr = 0x80400000; e->size = 4096; e->addr2 = 0x80400060; e->size2 = 3998; break;
-		case HEAP_EV_COALESCE: e->addr = 0x80400000; e->size = 512; e->addr2 = 0x80400100;
-			e->size2 = 64; e->flags = HEAP_MERGED_PREV | HEAP_MERGED_NEXT; break;
-		case HEAP_EV_ALLOC_FAIL: e->size = 9000; e->align_log2 = 4; e->caller = 0x1234;
-			e->examined = 9; e->block = 8000; e->size2 = 4000; break;
-		case HEAP_EV_REALLOC: e->addr = 0x80400200; e->size = 99; e->addr2 = 0x80400040;
-			e->size2 = 20; e->caller = 0x55; break;
-		case HEAP_EV_MARKER: strcpy(e->name, "phase \"2\"\\x"); break;
-		case HEAP_EV_DROP: e->size = 12; break;
-		case HEAP_EV_END: e->size = 123; e->block = 456; e->size2 = 12; e->flags = HEAP_END_PANIC; break;
+		case HEAP_EV_INIT:
+			e->addr = 0x80400000;
+			e->size = 1 << 20;
+			e->block = 16;
+			e->align_log2 = 4;
+			break;
+		case HEAP_EV_ALLOC:
+			e->addr = 0x80400040;
+			e->size = 20;
+			e->block = 32;
+			e->align_log2 = 6;
+			e->caller = 0x80201a3c;
+			e->examined = 3;
+			break;
+		case HEAP_EV_FREE:
+			e->addr = 0x80400040;
+			e->size = 20;
+			e->block = 32;
+			e->align_log2 = 6;
+			e->caller = 0x80201a40;
+			break;
+		case HEAP_EV_SPLIT:
+			e->addr = 0x80400000;
+			e->size = 4096;
+			e->addr2 = 0x80400060;
+			e->size2 = 3998;
+			break;
+		case HEAP_EV_COALESCE:
+			e->addr = 0x80400000;
+			e->size = 512;
+			e->addr2 = 0x80400100;
+			e->size2 = 64;
+			e->flags = HEAP_MERGED_PREV | HEAP_MERGED_NEXT;
+			break;
+		case HEAP_EV_ALLOC_FAIL:
+			e->size = 9000;
+			e->align_log2 = 4;
+			e->caller = 0x1234;
+			e->examined = 9;
+			e->block = 8000;
+			e->size2 = 4000;
+			break;
+		case HEAP_EV_REALLOC:
+			e->addr = 0x80400200;
+			e->size = 99;
+			e->addr2 = 0x80400040;
+			e->size2 = 20;
+			e->caller = 0x55;
+			break;
+		case HEAP_EV_MARKER:
+			strcpy(e->name, "phase \"2\"\\x");
+			break;
+		case HEAP_EV_DROP:
+			e->size = 12;
+			break;
+		case HEAP_EV_END:
+			e->size = 123;
+			e->block = 456;
+			e->size2 = 12;
+			e->flags = HEAP_END_PANIC;
+			break;
 		}
 	}
 	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
@@ -127,9 +175,13 @@ TEST_CASE(every_kind_round_trips_through_writer_and_reader)
 	int fd = mkstemp(path);
 	ASSERT(fd >= 0);
 	FILE *f = fdopen(fd, "w");
-	struct trace_header h = {.version = 1, .heap_base = 0x80400000, .heap_size = 1 << 20,
-				 .min_block = 16, .min_align = 16, .time_hz = 10000000,
-				 .has_instret = true};
+	struct trace_header h = {.version = 1,
+	                         .heap_base = 0x80400000,
+	                         .heap_size = 1 << 20,
+	                         .min_block = 16,
+	                         .min_align = 16,
+	                         .time_hz = 10000000,
+	                         .has_instret = true};
 	strcpy(h.channel, "semihosting");
 	ASSERT(trace_write_header(f, &h));
 	ASSERT(trace_write_symbol(f, 0x80201a3c, "vec_grow", "kernel/vec.c:57"));
@@ -161,10 +213,10 @@ TEST_CASE(every_kind_round_trips_through_writer_and_reader)
 TEST_CASE(addresses_keep_all_64_bits)
 {
 	char err[256];
-	trace_reader *r = open_text(HDR INIT
-				    "{\"i\":1,\"k\":\"alloc\",\"t\":6,\"addr\":\"0xfffffffffffffff0\",\"size\":1,"
-				    "\"align\":16,\"block\":16,\"caller\":\"0x8000000000000001\",\"ex\":0}\n",
-				    err, sizeof err);
+	trace_reader *r = open_text(
+	    HDR INIT "{\"i\":1,\"k\":\"alloc\",\"t\":6,\"addr\":\"0xfffffffffffffff0\",\"size\":1,"
+	             "\"align\":16,\"block\":16,\"caller\":\"0x8000000000000001\",\"ex\":0}\n",
+	    err, sizeof err);
 	ASSERT_NOT_NULL(r);
 	struct heap_event ev;
 	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
@@ -180,21 +232,24 @@ TEST_CASE(unknown_fields_of_any_type_are_skipped)
 {
 	char err[256];
 	trace_reader *r = open_text(
-		HDR "{\"x\":{\"a\":[1,2,{\"b\":\"}\"}],\"c\":null},\"i\":0,\"y\":-1.5e3,\"k\":\"marker\","
-		    "\"z\":true,\"t\":1,\"name\":\"a\\u00e9b\" , \"w\" : \"\\\"\" }\n",
-		err, sizeof err);
+	    HDR
+	    "{\"x\":{\"a\":[1,2,{\"b\":\"}\"}],\"c\":null},\"i\":0,\"y\":-1.5e3,\"k\":\"marker\","
+	    "\"z\":true,\"t\":1,\"name\":\"a\\u00e9b\" , \"w\" : \"\\\"\" }\n",
+	    err, sizeof err);
 	ASSERT_NOT_NULL(r);
 	struct heap_event ev;
 	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
 	ASSERT_EQ(ev.kind, HEAP_EV_MARKER);
-	ASSERT_STR_EQ(ev.name, "a\xc3\xa9" "b");
+	ASSERT_STR_EQ(ev.name, "a\xc3\xa9"
+	                       "b");
 	trace_reader_close(r);
 }
 
 TEST_CASE(truncated_last_line_is_ignored_at_eof)
 {
 	char err[256];
-	trace_reader *r = open_text(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":7,\"na", err, sizeof err);
+	trace_reader *r =
+	    open_text(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":7,\"na", err, sizeof err);
 	ASSERT_NOT_NULL(r);
 	int n;
 	ASSERT_ST(read_all(r, &n), TRACE_READ_EOF);
@@ -209,35 +264,52 @@ TEST_CASE(errors_name_the_file_line_and_problem)
 	expect_error("", 1, "no trace header");
 	expect_error("{\"format\":\"other\"}\n", 1, "not a heapscope trace");
 	expect_error("[1]\n", 1, "not a JSON object");
-	expect_error("{\"format\":\"heapscope-trace\",\"version\":2,\"heap_base\":\"0x0\",\"heap_size\":1}\n",
-		     1, "unsupported trace version 2");
-	expect_error("{\"format\":\"heapscope-trace\",\"version\":1,\"heap_size\":1}\n", 1, "heap_base");
+	expect_error("{\"format\":\"heapscope-trace\",\"version\":2,\"heap_base\":\"0x0\",\"heap_"
+	             "size\":1}\n",
+	             1, "unsupported trace version 2");
+	expect_error("{\"format\":\"heapscope-trace\",\"version\":1,\"heap_size\":1}\n", 1,
+	             "heap_base");
 	expect_error(HDR INIT "nonsense\n", 3, "not a JSON object");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"x\"\n", 3, "expected ',' or '}'");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"x\"} x\n", 3, "text after");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"bogus\",\"t\":1}\n", 3, "unknown event kind \"bogus\"");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"x\"\n", 3,
+	             "expected ',' or '}'");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"x\"} x\n", 3,
+	             "text after");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"bogus\",\"t\":1}\n", 3,
+	             "unknown event kind \"bogus\"");
 	expect_error(HDR INIT "{\"i\":1,\"t\":1}\n", 3, "no kind");
 	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1}\n", 3, "lacks field 'count'");
 	expect_error(HDR INIT "{\"k\":\"drop\",\"t\":1,\"count\":1}\n", 3, "lacks field 'i'");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":-1}\n", 3, "'count': expected a non-negative");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":1.5}\n", 3, "'count': expected a non-negative");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":99999999999999999999}\n", 3, "below 2^64");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"free\",\"t\":1,\"addr\":12,\"size\":1,\"align\":16,\"block\":16,\"caller\":\"0x0\"}\n",
-		     3, "'addr': expected a hex address");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"free\",\"t\":1,\"addr\":\"0xzz\",\"size\":1,\"align\":16,\"block\":16,\"caller\":\"0x0\"}\n",
-		     3, "'addr': expected a hex address");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"free\",\"t\":1,\"addr\":\"0x10\",\"size\":1,\"align\":24,\"block\":16,\"caller\":\"0x0\"}\n",
-		     3, "not a power of two");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"coalesce\",\"t\":1,\"addr\":\"0x10\",\"size\":1,\"freed_addr\":\"0x10\",\"freed_size\":1,\"merged\":\"up\"}\n",
-		     3, "'merged'");
-	expect_error(HDR INIT "{\"i\":0,\"k\":\"marker\",\"t\":1,\"name\":\"x\"}\n", 3, "sequence number 0 does not follow 0");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"end\",\"t\":1,\"events\":2,\"dropped\":0,\"used\":0,\"panic\":false}\n"
-			      "{\"i\":2,\"k\":\"marker\",\"t\":1,\"name\":\"x\"}\n",
-		     4, "after the end event");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"end\",\"t\":1,\"events\":2,\"dropped\":0,\"used\":0,\"panic\":1}\n",
-		     3, "'panic': expected true or false");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":-1}\n", 3,
+	             "'count': expected a non-negative");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":1.5}\n", 3,
+	             "'count': expected a non-negative");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":99999999999999999999}\n",
+	             3, "below 2^64");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"free\",\"t\":1,\"addr\":12,\"size\":1,\"align\":16,"
+	                      "\"block\":16,\"caller\":\"0x0\"}\n",
+	             3, "'addr': expected a hex address");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"free\",\"t\":1,\"addr\":\"0xzz\",\"size\":1,"
+	                      "\"align\":16,\"block\":16,\"caller\":\"0x0\"}\n",
+	             3, "'addr': expected a hex address");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"free\",\"t\":1,\"addr\":\"0x10\",\"size\":1,"
+	                      "\"align\":24,\"block\":16,\"caller\":\"0x0\"}\n",
+	             3, "not a power of two");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"coalesce\",\"t\":1,\"addr\":\"0x10\",\"size\":1,"
+	                      "\"freed_addr\":\"0x10\",\"freed_size\":1,\"merged\":\"up\"}\n",
+	             3, "'merged'");
+	expect_error(HDR INIT "{\"i\":0,\"k\":\"marker\",\"t\":1,\"name\":\"x\"}\n", 3,
+	             "sequence number 0 does not follow 0");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"end\",\"t\":1,\"events\":2,\"dropped\":0,\"used\":"
+	                      "0,\"panic\":false}\n"
+	                      "{\"i\":2,\"k\":\"marker\",\"t\":1,\"name\":\"x\"}\n",
+	             4, "after the end event");
+	expect_error(
+	    HDR INIT
+	    "{\"i\":1,\"k\":\"end\",\"t\":1,\"events\":2,\"dropped\":0,\"used\":0,\"panic\":1}\n",
+	    3, "'panic': expected true or false");
 	expect_error(HDR INIT "{\"k\":\"sym\",\"fn\":\"f\"}\n", 3, "lacks field 'addr'");
-	expect_error(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"a\tb\"}\n", 3, "'name': expected a string");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"a\tb\"}\n", 3,
+	             "'name': expected a string");
 }
 
 TEST_CASE(errors_stay_sticky)
@@ -305,8 +377,10 @@ TEST_CASE(following_a_file_another_process_creates_and_writes)
 		FILE *f = fopen(path, "w");
 		if (!f)
 			_exit(1);
-		const char *pieces[] = {HDR, INIT "{\"i\":1,\"k\":\"mar", "ker\",\"t\":6,\"name\":\"x\"}\n",
-					"{\"i\":2,\"k\":\"end\",\"t\":7,\"events\":3,\"dropped\":0,\"used\":0,\"panic\":false}\n"};
+		const char *pieces[] = {HDR, INIT "{\"i\":1,\"k\":\"mar",
+		                        "ker\",\"t\":6,\"name\":\"x\"}\n",
+		                        "{\"i\":2,\"k\":\"end\",\"t\":7,\"events\":3,\"dropped\":0,"
+		                        "\"used\":0,\"panic\":false}\n"};
 		for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
 			fputs(pieces[i], f);
 			fflush(f);
@@ -360,8 +434,12 @@ TEST_CASE(following_waits_for_the_header)
 static size_t sample_text(char *buf, size_t cap)
 {
 	FILE *f = fmemopen(buf, cap, "w");
-	struct trace_header h = {.version = 1, .heap_base = 0x80400000, .heap_size = 1 << 20,
-				 .min_block = 16, .min_align = 16, .time_hz = 10000000};
+	struct trace_header h = {.version = 1,
+	                         .heap_base = 0x80400000,
+	                         .heap_size = 1 << 20,
+	                         .min_block = 16,
+	                         .min_align = 16,
+	                         .time_hz = 10000000};
 	trace_write_header(f, &h);
 	trace_write_symbol(f, 0x80201a3c, "vec_grow", "kernel/vec.c:57");
 	for (unsigned k = 0; k < HEAP_EV_COUNT; k++) {
@@ -425,4 +503,7 @@ TEST_CASE(random_corruption_is_reported_never_crashed_on)
 	ASSERT_GT(errors, 500); /* most corruptions are caught, none crashes */
 }
 
-int main(void) { return test_main(); }
+int main(void)
+{
+	return test_main();
+}

@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char *const site_fn[TRACEGEN_SITES] = {
-	"churn_small", "churn_medium", "churn_large", "frag_fill", "frag_big", "leaky_init",
+    "churn_small", "churn_medium", "churn_large", "frag_fill", "frag_big", "leaky_init",
 };
 
 uint64_t tracegen_site(unsigned i)
@@ -60,7 +60,7 @@ static void sink(void *ctx, struct heap_event *ev)
 }
 
 bool tracegen_open(struct tracegen *g, uint64_t heap_size, FILE *out, bool collect,
-		   const char *workload)
+                   const char *workload)
 {
 	memset(g, 0, sizeof *g);
 	g->ok = true;
@@ -71,9 +71,12 @@ bool tracegen_open(struct tracegen *g, uint64_t heap_size, FILE *out, bool colle
 	if (!g->mem)
 		return false;
 	if (out) {
-		struct trace_header h = {.version = 1, .heap_base = TRACEGEN_BASE, .heap_size = heap_size,
-					 .min_block = HEAP_MIN_BLOCK, .min_align = HEAP_MIN_ALIGN,
-					 .time_hz = 10000000};
+		struct trace_header h = {.version = 1,
+		                         .heap_base = TRACEGEN_BASE,
+		                         .heap_size = heap_size,
+		                         .min_block = HEAP_MIN_BLOCK,
+		                         .min_align = HEAP_MIN_ALIGN,
+		                         .time_hz = 10000000};
 		strcpy(h.channel, "semihosting");
 		snprintf(h.workload, sizeof h.workload, "%s", workload ? workload : "");
 		strcpy(h.elf, "tracegen");
@@ -133,11 +136,13 @@ void tracegen_churn(struct tracegen *g, uint64_t ops, uint32_t seed, unsigned le
 	for (uint64_t op = 0; op < ops; op++) {
 		if (ops >= 4 && op % (ops / 4) == 0) {
 			char name[32];
-			snprintf(name, sizeof name, "phase %llu", (unsigned long long)(op / (ops / 4)));
+			snprintf(name, sizeof name, "phase %llu",
+			         (unsigned long long)(op / (ops / 4)));
 			tracegen_mark(g, name);
 		}
 		uint32_t r = xorshift(&s);
-		bool do_alloc = n == 0 || (n < LIVE_MAX && (r % 100) < (n < LIVE_MAX / 2 ? 60u : 45u));
+		bool do_alloc =
+		    n == 0 || (n < LIVE_MAX && (r % 100) < (n < LIVE_MAX / 2 ? 60u : 45u));
 		if (do_alloc) {
 			uint32_t kind = xorshift(&s) % 100, size, align;
 			unsigned site;

@@ -18,26 +18,26 @@
 #include "heap_event.h"
 #include "trace_reader.h"
 
-#define TRACEGEN_BASE 0x80400000ull /* the heap base written into generated traces */
-#define TRACEGEN_SITES 6            /* distinct fake call sites the workloads use */
+#define TRACEGEN_BASE  0x80400000ull /* the heap base written into generated traces */
+#define TRACEGEN_SITES 6             /* distinct fake call sites the workloads use */
 
 struct tracegen {
-	struct heap heap;          /* the real allocator */
-	void *mem;                 /* its 4096-aligned buffer */
+	struct heap heap; /* the real allocator */
+	void *mem;        /* its 4096-aligned buffer */
 	uint64_t heap_size;
-	uint64_t seq, time;        /* sink stamps */
-	uint64_t emitted;          /* events emitted */
-	FILE *out;                 /* JSON-lines destination, or NULL */
-	struct heap_event *evs;    /* collected events (when collecting) */
+	uint64_t seq, time;     /* sink stamps */
+	uint64_t emitted;       /* events emitted */
+	FILE *out;              /* JSON-lines destination, or NULL */
+	struct heap_event *evs; /* collected events (when collecting) */
 	size_t n, cap;
 	bool collect;
-	bool ok;                   /* no write or memory error so far */
+	bool ok; /* no write or memory error so far */
 };
 
 /* Sets up a heap of heap_size bytes that writes events to out (JSON lines,
  * header first) and/or collects them in g->evs. Returns false on failure. */
 bool tracegen_open(struct tracegen *g, uint64_t heap_size, FILE *out, bool collect,
-		   const char *workload);
+                   const char *workload);
 
 /* The fake caller address of call site i (0 .. TRACEGEN_SITES-1). */
 uint64_t tracegen_site(unsigned i);
