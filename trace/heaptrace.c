@@ -14,8 +14,13 @@ static void usage(FILE *out)
 	fprintf(out, "usage: heaptrace COMMAND [ARGS...]\n\n"
 		     "Capture, decode, check and compare heapscope heap traces.\n\ncommands:\n");
 	for (const struct heaptrace_command *c = __start_heaptrace_commands;
-	     c < __stop_heaptrace_commands; c++)
-		fprintf(out, "  %-8s %-32s %s\n", c->name, c->args, c->summary);
+	     c < __stop_heaptrace_commands; c++) {
+		int width = fprintf(out, "  %-8s %s", c->name, c->args);
+		if (width > 44)
+			fprintf(out, "\n%46s%s\n", "", c->summary); /* long synopsis: summary below */
+		else
+			fprintf(out, "%*s%s\n", 46 - width, "", c->summary);
+	}
 	fprintf(out, "\n`heaptrace COMMAND --help` describes a command. Exit status: 0 ok, 1 negative\n"
 		     "verdict (check mismatch, regression), 2 bad input or usage, 3 I/O failure.\n"
 		     "Formats: docs/trace-format.md, docs/heaptrace.md.\n");
