@@ -516,6 +516,16 @@ bool heap_model_lossy(const heap_model *m)
 {
 	return m->lossy;
 }
+bool heap_model_settled(const heap_model *m)
+{
+	return !m->split_pending && !m->free_last;
+}
+size_t heap_model_bytes(const heap_model *m)
+{
+	return sizeof *m + m->blocks.cap * sizeof *m->blocks.slot +
+	       (size_t)m->gcap * (sizeof *m->gp + sizeof *m->hp) +
+	       (m->by_start.cap + m->by_end.cap) * (sizeof *m->by_start.key + sizeof *m->by_start.val);
+}
 const struct heap_model_stats *heap_model_peek(const heap_model *m)
 {
 	return &m->st;

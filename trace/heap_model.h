@@ -92,6 +92,15 @@ uint64_t heap_model_base(const heap_model *m);
 uint64_t heap_model_size(const heap_model *m);
 bool heap_model_lossy(const heap_model *m); /* a DROP was applied: state may be inexact */
 
+/* True when heap_model_save captures everything later events depend on: no
+ * SPLIT waits for its ALLOC and no FREE for its COALESCE. A state saved at
+ * such a point and restored replays the events after it exactly as the
+ * original did (the viewer takes its keyframes there). */
+bool heap_model_settled(const heap_model *m);
+
+/* Bytes of memory the model holds for its tables (for memory budgets). */
+size_t heap_model_bytes(const heap_model *m);
+
 /* The live block that starts at addr, or NULL. */
 const struct heap_model_block *heap_model_find(const heap_model *m, uint64_t addr);
 

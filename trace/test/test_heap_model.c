@@ -322,6 +322,72 @@ TEST_CASE(save_and_restore_reproduce_the_state)
 	heap_model_destroy(m);
 }
 
+TEST_CASE(settled_only_when_no_split_or_free_waits_for_its_partner)
+{
+	heap_model *m = heap_model_create(NULL);
+	ASSERT_NOT_NULL(m);
+	APPLY(m, HEAP_EV_INIT, 0, 0x1000, 1024, 16, 0, 0);
+	ASSERT(heap_model_settled(m));
+	APPLY(m, HEAP_EV_SPLIT, 1, 0x1000, 1024, 0, 0x1040, 960);
+	ASSERT(!heap_model_settled(m));
+	APPLY(m, HEAP_EV_ALLOC, 2, 0x1000, 50, 64, 0, 0);
+	ASSERT(heap_model_settled(m));
+	APPLY(m, HEAP_EV_FREE, 3, 0x1000, 50, 64, 0, 0);
+	ASSERT(!heap_model_settled(m));
+	struct heap_event c = ev_make(HEAP_EV_COALESCE, 4, 0x1000, 1024, 0, 0x1000, 64);
+	c.flags = HEAP_MERGED_NEXT;
+	char err[256] = "";
+	ASSERT_MSG(heap_model_apply(m, &c, err, sizeof err), "%s", err);
+	ASSERT(heap_model_settled(m));
+	heap_model_destroy(m);
+}
+
+/* Every event applies the same way (accepted or not) and ends in the same state,
+ * whether replayed from a save taken at a settled point or without one. */
+TEST_CASE(a_save_at_any_settled_point_replays_the_rest_exactly)
+{
+	struct tracegen g;
+	ASSERT(tracegen_open(&g, 1 << 18, NULL, true, "churn"));
+	tracegen_churn(&g, 3000, 11, 2);
+	ASSERT(tracegen_close(&g, false));
+	heap_model *m = heap_model_create(NULL), *r = heap_model_create(NULL);
+	ASSERT_NOT_NULL(m);
+	ASSERT_NOT_NULL(r);
+	size_t bytes0 = heap_model_bytes(m), saves = 0;
+	for (size_t i = 0; i < g.n; i++) {
+		ASSERT(heap_model_apply(m, &g.evs[i], NULL, 0));
+		if (i % 97 != 0 || !heap_model_settled(m))
+			continue;
+		saves++;
+		size_t need = heap_model_save(m, NULL, 0);
+		uint8_t *buf = malloc(need);
+		ASSERT_NOT_NULL(buf);
+		heap_model_save(m, buf, need);
+		ASSERT(heap_model_restore(r, buf, need));
+		free(buf);
+		heap_model *ref = heap_model_create(NULL);
+		for (size_t k = 0; k <= i; k++)
+			heap_model_apply(ref, &g.evs[k], NULL, 0);
+		for (size_t k = i + 1; k < g.n; k++) {
+			bool a = heap_model_apply(ref, &g.evs[k], NULL, 0);
+			ASSERT_EQ(heap_model_apply(r, &g.evs[k], NULL, 0), a);
+		}
+		struct heap_model_stats x, y;
+		heap_model_stats(ref, &x);
+		heap_model_stats(r, &y);
+		ASSERT_MEM_EQ(&x, &y, sizeof x);
+		heap_model_destroy(ref);
+		if (saves == 8)
+			break;
+	}
+	ASSERT_EQ(saves, (size_t)8);
+	ASSERT_GE(heap_model_bytes(m), bytes0);
+	ASSERT_GT(bytes0, (size_t)0);
+	free(g.evs);
+	heap_model_destroy(m);
+	heap_model_destroy(r);
+}
+
 static bool count_block(void *ctx, const struct heap_model_block *b)
 {
 	(void)b;
