@@ -3,8 +3,23 @@
 
 kobj = $(patsubst %,$(BUILD)/kernel/%.o,$(basename $(1)))
 
-KLIB_OBJS  := $(call kobj,$(KLIB_SRCS))
+# Every image links the entry object first, then its own objects, then the
+# libraries: libktest.a (the test runner, test images only) and libkernel.a
+# (console, traps, panic, QEMU exit, semihosting, heap, trace sink...), whose
+# members are pulled in as referenced.
+KAR        := $(CROSS)ar
+KENTRY_OBJ := $(call kobj,kernel/entry.S)
+KLIB_OBJS  := $(filter-out $(KENTRY_OBJ),$(call kobj,$(KLIB_SRCS)))
 KTEST_OBJS := $(call kobj,kernel/test/runner.c)
+KLIB_A     := $(BUILD)/kernel/libkernel.a
+KTEST_A    := $(BUILD)/kernel/libktest.a
+
+$(KLIB_A): $(KLIB_OBJS)
+	@echo "  KAR     $@"
+	$(Q)rm -f $@ && $(KAR) rcs $@ $^
+$(KTEST_A): $(KTEST_OBJS)
+	@echo "  KAR     $@"
+	$(Q)rm -f $@ && $(KAR) rcs $@ $^
 
 # HEAP_SIZE is a link-time setting: relink when it changes.
 KCONFIG_STAMP := $(BUILD)/kernel/config-$(HEAP_SIZE).stamp
@@ -20,19 +35,20 @@ $(BUILD)/kernel/%.o: %.S | $(SETUP_STAMP)
 	@echo "  KAS     $<"
 	$(Q)$(KCC) $(KASFLAGS) -MMD -MP -c -o $@ $<
 
-# kernel_image(NAME, OBJECTS): build/NAME.elf with NAME.asm (listing) and NAME.sym beside it
+# kernel_image(NAME, OBJECTS, LIBRARIES): build/NAME.elf with NAME.asm (listing)
+# and NAME.sym beside it
 define kernel_image
-$(BUILD)/$(1).elf: $(2) linker.ld $(KCONFIG_STAMP)
+$(BUILD)/$(1).elf: $(KENTRY_OBJ) $(2) $(3) linker.ld $(KCONFIG_STAMP)
 	@echo "  KLD     $$@"
-	$$(Q)$$(KCC) $$(KCFLAGS) $$(KLDFLAGS) -o $$@ $(2) $$(KLIBGCC)
+	$$(Q)$$(KCC) $$(KCFLAGS) $$(KLDFLAGS) -o $$@ $(KENTRY_OBJ) $(2) $(3) $$(KLIBGCC)
 	$$(Q)$$(KOBJDUMP) -d -S $$@ > $(BUILD)/$(1).asm
 	$$(Q)$$(KNM) -n $$@ > $(BUILD)/$(1).sym
 endef
 
 KERNEL_ELF := $(BUILD)/kernel.elf
-$(eval $(call kernel_image,kernel,$(KLIB_OBJS) $(call kobj,$(KERNEL_MAIN_SRCS))))
-$(foreach s,$(KERNEL_SUITES),$(eval $(call kernel_image,test-$(s),$(KLIB_OBJS) $(KTEST_OBJS) $(call kobj,$(KSUITE_$(s)_SRCS)))))
-$(foreach s,$(KERNEL_SELFTESTS),$(eval $(call kernel_image,selftest-$(s),$(KLIB_OBJS) $(KTEST_OBJS) $(call kobj,kernel/test/selftest/$(s).c))))
+$(eval $(call kernel_image,kernel,$(call kobj,$(KERNEL_MAIN_SRCS)),$(KLIB_A)))
+$(foreach s,$(KERNEL_SUITES),$(eval $(call kernel_image,test-$(s),$(call kobj,$(KSUITE_$(s)_SRCS)),$(KTEST_A) $(KLIB_A))))
+$(foreach s,$(KERNEL_SELFTESTS),$(eval $(call kernel_image,selftest-$(s),$(call kobj,kernel/test/selftest/$(s).c),$(KTEST_A) $(KLIB_A))))
 
 KERNEL_TESTS := $(KERNEL_SUITES)
 KERNEL_TEST_ELFS := $(foreach s,$(KERNEL_SUITES),$(BUILD)/test-$(s).elf) \
