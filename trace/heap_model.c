@@ -524,7 +524,8 @@ size_t heap_model_bytes(const heap_model *m)
 {
 	return sizeof *m + m->blocks.cap * sizeof *m->blocks.slot +
 	       (size_t)m->gcap * (sizeof *m->gp + sizeof *m->hp) +
-	       (m->by_start.cap + m->by_end.cap) * (sizeof *m->by_start.key + sizeof *m->by_start.val);
+	       (m->by_start.cap + m->by_end.cap) *
+	           (sizeof *m->by_start.key + sizeof *m->by_start.val);
 }
 const struct heap_model_stats *heap_model_peek(const heap_model *m)
 {

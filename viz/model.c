@@ -1,43 +1,32 @@
-/* model.c - heapviz replay model: compact events, bitmap+hash heap state, keyframes, series.
+/* model.c - heapviz replay model: compact events, keyframes and series around trace/heap_model.
  *
- * State layout (struct vstate): the heap is cut into slots of `gran` bytes. A
- * bitmap has one bit per slot, set where an allocated block starts, with a
- * summary bitmap of non-zero words for fast next/previous searches. The
- * blocks themselves live in an open-addressing hash table keyed by offset.
- * Free blocks are never stored: they are the gaps between allocated blocks.
+ * Two heap models (trace/heap_model.h) hold the states: `tip` after every
+ * appended event (which decides whether an event fits, and feeds the peak,
+ * series and keyframes), `cur` at the cursor. Nothing here applies events or
+ * computes metrics itself.
  *
- *   slot:  0    1    2    3    4    5    6    7
- *   bits:  1    0    0    1    0    0    0    1      block A [0,3), B [3,4), gap [4,7), C [7,..)
- *
- * Applying an ALLOC or FREE is O(1) expected plus the neighbour search; a
- * keyframe is the sorted block list, restored in O(live blocks).
+ * Events are stored compactly (struct viz_event, addresses as heap offsets,
+ * the caller as an index) and expanded back into the same struct heap_event
+ * whenever they are applied: at append time and when a seek replays them, so
+ * a seek applies exactly what the tip applied. A keyframe is a heap_model_save
+ * taken at a settled point (no SPLIT or FREE waiting for its partner event) at
+ * least VIZ_KF_MIN_INTERVAL events after the previous one, once the events
+ * since pay for its bytes at VIZ_KF_BYTES_PER_EVENT. A seek restores the last
+ * keyframe at or before the target (or goes on from the cursor when that is
+ * nearer) and replays the events between.
  */
 #include "model.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct vstate {
-	size_t pos;            /* events applied */
-	unsigned shift;        /* log2(gran) */
-	uint32_t nslots;       /* heap_size >> shift */
-	uint32_t nwords;       /* words in bits */
-	uint32_t nsum;         /* words in sum */
-	uint64_t *bits;        /* one bit per slot: an allocated block starts here */
-	uint64_t *sum;         /* one bit per word of bits: the word is non-zero */
-	struct viz_block *tab; /* hash table, empty entries have off == VIZ_NO_ADDR */
-	uint32_t tabcap;       /* power of two */
-	uint32_t live;         /* allocated blocks */
-	uint64_t used;         /* bytes in allocated blocks */
-};
-
 #define EV_CHUNK (1u << 16) /* events per chunk: no realloc copies, little slack */
 #define EV(m, i) (&(m)->chunks[(i) / EV_CHUNK][(i) % EV_CHUNK])
 
 struct keyframe {
-	size_t pos;               /* position it describes */
-	struct viz_block *blocks; /* its blocks by address (own allocation: no slack) */
-	uint32_t n;               /* blocks */
+	size_t pos;     /* position it describes */
+	uint8_t *state; /* heap_model_save output (own allocation: no slack) */
+	size_t len;     /* its bytes */
 };
 
 struct viz_model {
@@ -45,14 +34,18 @@ struct viz_model {
 	struct viz_event **chunks; /* all events, EV_CHUNK per chunk */
 	size_t nchunks, capchunks;
 	size_t count;
-	struct vstate tip;            /* state at position count */
-	struct vstate cur;            /* state at the cursor */
+	heap_model *tip;              /* state at position count */
+	heap_model *cur;              /* state at the cursor */
+	size_t cur_pos;               /* the cursor */
 	struct viz_block *cur_sorted; /* blocks at the cursor, by address (cache) */
-	size_t cur_capsorted;
+	size_t cur_n, cur_capsorted;
 	bool cur_sorted_ok;
 	struct keyframe *kf;
 	size_t nkf, capkf;
-	size_t kf_bytes;           /* bytes in keyframe block arrays */
+	size_t kf_bytes;     /* bytes in keyframe states */
+	size_t kf_per_block; /* bytes a block took in the last keyframe, x16 (estimate) */
+	uint8_t *scratch;    /* where keyframes are saved first */
+	size_t capscratch;
 	size_t max_replay;         /* longest distance between keyframes */
 	struct viz_sample *series; /* VIZ_SERIES_MAX + 1 slots (the last for the tip) */
 	size_t nseries;
@@ -91,335 +84,12 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
 	return true;
 }
 
-/* ---- replay state ---------------------------------------------------------- */
-
-static bool st_init(struct vstate *s, uint64_t size, unsigned shift)
+static uint32_t sat32(uint64_t v)
 {
-	memset(s, 0, sizeof *s);
-	s->shift = shift;
-	s->nslots = (uint32_t)(size >> shift);
-	s->nwords = (s->nslots + 63) / 64;
-	s->nsum = (s->nwords + 63) / 64;
-	s->bits = calloc(s->nwords ? s->nwords : 1, sizeof *s->bits);
-	s->sum = calloc(s->nsum ? s->nsum : 1, sizeof *s->sum);
-	s->tabcap = 64;
-	s->tab = malloc(s->tabcap * sizeof *s->tab);
-	if (!s->bits || !s->sum || !s->tab)
-		return false;
-	for (uint32_t i = 0; i < s->tabcap; i++)
-		s->tab[i].off = VIZ_NO_ADDR;
-	return true;
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-static void st_fini(struct vstate *s)
-{
-	free(s->bits);
-	free(s->sum);
-	free(s->tab);
-}
-
-static uint32_t st_hash(uint32_t off)
-{
-	return (off * 2654435761u) ^ (off >> 15);
-}
-
-static struct viz_block *st_find(const struct vstate *s, uint32_t off)
-{
-	uint32_t mask = s->tabcap - 1;
-	for (uint32_t i = st_hash(off) & mask;; i = (i + 1) & mask) {
-		if (s->tab[i].off == off)
-			return &s->tab[i];
-		if (s->tab[i].off == VIZ_NO_ADDR)
-			return NULL;
-	}
-}
-
-static void st_put(struct vstate *s, const struct viz_block *b)
-{
-	uint32_t mask = s->tabcap - 1;
-	uint32_t i = st_hash(b->off) & mask;
-	while (s->tab[i].off != VIZ_NO_ADDR)
-		i = (i + 1) & mask;
-	s->tab[i] = *b;
-}
-
-static bool st_rehash(struct vstate *s, uint32_t cap)
-{
-	struct viz_block *old = s->tab;
-	uint32_t oldcap = s->tabcap;
-	struct viz_block *t = malloc((size_t)cap * sizeof *t);
-	if (!t)
-		return false;
-	for (uint32_t i = 0; i < cap; i++)
-		t[i].off = VIZ_NO_ADDR;
-	s->tab = t;
-	s->tabcap = cap;
-	for (uint32_t i = 0; i < oldcap; i++)
-		if (old[i].off != VIZ_NO_ADDR)
-			st_put(s, &old[i]);
-	free(old);
-	return true;
-}
-
-/* Removes the entry at table slot i (backward-shift deletion). */
-static void st_del_at(struct vstate *s, uint32_t i)
-{
-	uint32_t mask = s->tabcap - 1;
-	uint32_t j = i;
-	for (;;) {
-		j = (j + 1) & mask;
-		if (s->tab[j].off == VIZ_NO_ADDR)
-			break;
-		uint32_t k = st_hash(s->tab[j].off) & mask;
-		/* move j to i unless k lies cyclically in (i, j] */
-		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
-			s->tab[i] = s->tab[j];
-			i = j;
-		}
-	}
-	s->tab[i].off = VIZ_NO_ADDR;
-}
-
-static void bit_set(struct vstate *s, uint32_t slot)
-{
-	uint32_t w = slot / 64;
-	s->bits[w] |= 1ull << (slot % 64);
-	s->sum[w / 64] |= 1ull << (w % 64);
-}
-
-static void bit_clear(struct vstate *s, uint32_t slot)
-{
-	uint32_t w = slot / 64;
-	s->bits[w] &= ~(1ull << (slot % 64));
-	if (!s->bits[w])
-		s->sum[w / 64] &= ~(1ull << (w % 64));
-}
-
-/* First set slot >= slot, or UINT32_MAX. */
-static uint32_t bit_next(const struct vstate *s, uint32_t slot)
-{
-	if (slot >= s->nslots)
-		return UINT32_MAX;
-	uint32_t w = slot / 64;
-	uint64_t x = s->bits[w] & (~0ull << (slot % 64));
-	if (x)
-		return w * 64 + (uint32_t)__builtin_ctzll(x);
-	/* next non-zero word after w, through the summary */
-	uint32_t nw = w + 1;
-	if (nw >= s->nwords)
-		return UINT32_MAX;
-	uint32_t sw = nw / 64;
-	uint64_t y = s->sum[sw] & (~0ull << (nw % 64));
-	while (!y) {
-		if (++sw >= s->nsum)
-			return UINT32_MAX;
-		y = s->sum[sw];
-	}
-	w = sw * 64 + (uint32_t)__builtin_ctzll(y);
-	return w * 64 + (uint32_t)__builtin_ctzll(s->bits[w]);
-}
-
-/* Last set slot <= slot, or UINT32_MAX. */
-static uint32_t bit_prev(const struct vstate *s, uint32_t slot)
-{
-	if (slot >= s->nslots)
-		slot = s->nslots - 1;
-	uint32_t w = slot / 64;
-	uint64_t x = s->bits[w] & (~0ull >> (63 - slot % 64));
-	if (x)
-		return w * 64 + 63 - (uint32_t)__builtin_clzll(x);
-	if (w == 0)
-		return UINT32_MAX;
-	uint32_t pw = w - 1;
-	uint32_t sw = pw / 64;
-	uint64_t y = s->sum[sw] & (~0ull >> (63 - pw % 64));
-	while (!y) {
-		if (sw == 0)
-			return UINT32_MAX;
-		y = s->sum[--sw];
-	}
-	w = sw * 64 + 63 - (uint32_t)__builtin_clzll(y);
-	return w * 64 + 63 - (uint32_t)__builtin_clzll(s->bits[w]);
-}
-
-/* Inserts a block known not to overlap. */
-static bool st_insert(struct vstate *s, const struct viz_block *b)
-{
-	if ((s->live + 1) * 2 > s->tabcap && !st_rehash(s, s->tabcap * 2))
-		return false;
-	st_put(s, b);
-	bit_set(s, b->off >> s->shift);
-	s->live++;
-	s->used += b->bytes;
-	return true;
-}
-
-/* Applies event e (number idx) to s. Returns false if it does not fit the
- * state (the state is then unchanged). */
-static bool st_apply(struct vstate *s, const struct viz_event *e, uint32_t idx)
-{
-	uint64_t gmask = (1ull << s->shift) - 1;
-	if (e->kind == HEAP_EV_ALLOC) {
-		if (e->addr == VIZ_NO_ADDR || (e->addr & gmask) || e->block == 0)
-			return false;
-		uint64_t end = (uint64_t)e->addr + e->block;
-		if (end > ((uint64_t)s->nslots << s->shift))
-			return false;
-		uint32_t slot = e->addr >> s->shift;
-		uint32_t nx = bit_next(s, slot);
-		if (nx != UINT32_MAX && ((uint64_t)nx << s->shift) < end)
-			return false;
-		if (slot > 0) {
-			uint32_t pv = bit_prev(s, slot - 1);
-			if (pv != UINT32_MAX) {
-				const struct viz_block *p = st_find(s, pv << s->shift);
-				if (p && (uint64_t)p->off + p->bytes > e->addr)
-					return false;
-			}
-		}
-		struct viz_block b = {
-		    .off = e->addr,
-		    .bytes = e->block,
-		    .req = e->size > UINT32_MAX ? UINT32_MAX : (uint32_t)e->size,
-		    .born = idx,
-		    .caller = e->aux,
-		    .align_log2 = e->align_log2,
-		};
-		return st_insert(s, &b);
-	}
-	if (e->kind == HEAP_EV_FREE) {
-		if (e->addr == VIZ_NO_ADDR)
-			return false;
-		struct viz_block *b = st_find(s, e->addr);
-		if (!b)
-			return false;
-		s->used -= b->bytes;
-		s->live--;
-		bit_clear(s, e->addr >> s->shift);
-		st_del_at(s, (uint32_t)(b - s->tab));
-		return true;
-	}
-	return true;
-}
-
-/* Fills out (if non-NULL, room for s->live) with the blocks by address;
- * computes metrics into mt (if non-NULL). */
-static void st_walk(const struct vstate *s, struct viz_block *out, struct viz_metrics *mt,
-                    uint64_t heap_size)
-{
-	struct viz_metrics m;
-	memset(&m, 0, sizeof m);
-	double sumsq = 0;
-	uint64_t at = 0; /* end of the previous block */
-	size_t n = 0;
-	uint32_t slot = 0;
-	for (;;) {
-		slot = bit_next(s, slot);
-		uint64_t start = slot == UINT32_MAX ? heap_size : (uint64_t)slot << s->shift;
-		if (start > at) {
-			uint64_t g = start - at;
-			m.free_bytes += g;
-			m.free_blocks++;
-			if (g > m.largest_free)
-				m.largest_free = g;
-			sumsq += (double)g * (double)g;
-			unsigned b = 0;
-			while (b + 1 < VIZ_HIST_BUCKETS && (g >> (b + 5)) != 0)
-				b++;
-			m.hist[b]++;
-		}
-		if (slot == UINT32_MAX)
-			break;
-		const struct viz_block *blk = st_find(s, slot << s->shift);
-		if (!blk)
-			break; /* cannot happen: bits and table agree */
-		if (out)
-			out[n] = *blk;
-		n++;
-		m.used_bytes += blk->bytes;
-		at = start + blk->bytes;
-		slot++;
-	}
-	m.live_blocks = n;
-	if (m.free_bytes) {
-		m.frag_permille = (uint32_t)(1000 - (m.largest_free * 1000) / m.free_bytes);
-		double f = (double)m.free_bytes;
-		m.frag_sq_permille = (uint32_t)(1000.0 * (1.0 - sumsq / (f * f)) + 0.5);
-	}
-	if (mt)
-		*mt = m;
-}
-
-/* Makes s empty. */
-static void st_clear(struct vstate *s)
-{
-	for (uint32_t i = 0; i < s->tabcap; i++) {
-		if (s->tab[i].off != VIZ_NO_ADDR) {
-			uint32_t slot = s->tab[i].off >> s->shift;
-			s->bits[slot / 64] = 0;
-			s->sum[slot / 64 / 64] = 0;
-			s->tab[i].off = VIZ_NO_ADDR;
-		}
-	}
-	s->live = 0;
-	s->used = 0;
-	s->pos = 0;
-}
-
-/* ---- the model ------------------------------------------------------------ */
-
-viz_model *viz_model_new(uint64_t heap_base, uint64_t heap_size, uint64_t gran)
-{
-	if (gran == 0 || (gran & (gran - 1)) || heap_size == 0 || heap_size >= (1ull << 32) ||
-	    heap_size < gran)
-		return NULL;
-	viz_model *m = calloc(1, sizeof *m);
-	if (!m)
-		return NULL;
-	unsigned shift = (unsigned)__builtin_ctzll(gran);
-	m->base = heap_base;
-	m->size = heap_size;
-	m->gran = gran;
-	m->series_step = 1;
-	m->series = malloc((VIZ_SERIES_MAX + 1) * sizeof *m->series);
-	m->kf = malloc(16 * sizeof *m->kf);
-	m->capkf = 16;
-	if (!m->series || !m->kf || !st_init(&m->tip, heap_size, shift) ||
-	    !st_init(&m->cur, heap_size, shift)) {
-		viz_model_free(m);
-		return NULL;
-	}
-	m->kf[0] = (struct keyframe){.pos = 0, .blocks = NULL, .n = 0};
-	m->nkf = 1;
-	return m;
-}
-
-void viz_model_free(viz_model *m)
-{
-	if (!m)
-		return;
-	for (size_t i = 0; i < m->nchunks; i++)
-		free(m->chunks[i]);
-	free(m->chunks);
-	st_fini(&m->tip);
-	st_fini(&m->cur);
-	free(m->cur_sorted);
-	for (size_t i = 0; i < m->nkf; i++)
-		free(m->kf[i].blocks);
-	free(m->kf);
-	free(m->series);
-	free(m->fails);
-	for (size_t i = 0; i < m->ncallers; i++) {
-		free(m->callers[i].fn);
-		free(m->callers[i].src);
-	}
-	free(m->callers);
-	free(m->caller_hash);
-	for (size_t i = 0; i < m->nnames; i++)
-		free(m->names[i]);
-	free(m->names);
-	free(m);
-}
+/* ---- callers ---------------------------------------------------------------- */
 
 static char *dup_or(const char *s, const char *dflt)
 {
@@ -500,6 +170,8 @@ const struct viz_caller *viz_model_caller(const viz_model *m, uint32_t index)
 	return index < m->ncallers ? &m->callers[index] : NULL;
 }
 
+/* ---- events <-> the heap model ---------------------------------------------- */
+
 static uint32_t to_off(const viz_model *m, uint64_t addr)
 {
 	if (addr < m->base || addr - m->base >= m->size)
@@ -507,15 +179,141 @@ static uint32_t to_off(const viz_model *m, uint64_t addr)
 	return (uint32_t)(addr - m->base);
 }
 
-static uint32_t sat32(uint64_t v)
+/* An address from an offset; VIZ_NO_ADDR (none, or outside the heap) becomes the
+ * heap's end, where no block or free block starts: the heap model refuses an
+ * event that needs it as it refused the original address. */
+static uint64_t from_off(const viz_model *m, uint32_t off)
 {
-	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	return off == VIZ_NO_ADDR ? m->base + m->size : m->base + off;
 }
 
-static void series_push(viz_model *m, const struct vstate *s)
+static bool has_caller(unsigned kind)
 {
-	struct viz_metrics mt;
-	st_walk(s, NULL, &mt, m->size);
+	return kind == HEAP_EV_ALLOC || kind == HEAP_EV_FREE || kind == HEAP_EV_ALLOC_FAIL ||
+	       kind == HEAP_EV_REALLOC;
+}
+
+/* Event number idx back as the heap model takes it (its seq is idx). */
+static void expand(const viz_model *m, const struct viz_event *e, size_t idx,
+                   struct heap_event *out)
+{
+	out->kind = e->kind;
+	out->flags = e->flags;
+	out->align_log2 = e->align_log2;
+	out->examined = 0;
+	out->seq = idx;
+	out->time = e->time;
+	out->instret = 0;
+	out->addr = from_off(m, e->addr);
+	out->size = e->size;
+	out->block = e->block;
+	out->addr2 = from_off(m, e->addr2);
+	out->size2 = e->size2;
+	out->caller = has_caller(e->kind) && e->aux < m->ncallers ? m->callers[e->aux].addr : 0;
+	out->name[0] = 0;
+}
+
+/* False for an event the viewer keeps from the heap model: an INIT of another
+ * heap than the one the model was made for (offsets would be meaningless). */
+static bool applicable(const viz_model *m, const struct viz_event *e)
+{
+	return e->kind != HEAP_EV_INIT || (e->addr == 0 && e->size == m->size);
+}
+
+/* Applies events [from, to) to h (the tip or the cursor's state). Returns
+ * whether the last one fitted. */
+static bool replay(const viz_model *m, heap_model *h, size_t from, size_t to)
+{
+	bool ok = true;
+	struct heap_event ev;
+	for (size_t i = from; i < to; i++) {
+		const struct viz_event *e = EV(m, i);
+		if (!applicable(m, e)) {
+			ok = false;
+			continue;
+		}
+		expand(m, e, i, &ev);
+		ok = heap_model_apply(h, &ev, NULL, 0);
+	}
+	return ok;
+}
+
+static void block_from(const viz_model *m, const struct heap_model_block *b, struct viz_block *out)
+{
+	*out = (struct viz_block){
+	    .off = (uint32_t)(b->addr - m->base),
+	    .bytes = sat32(b->size),
+	    .req = sat32(b->req_size),
+	    .born = sat32(b->seq),
+	    .caller = b->caller ? caller_lookup(m, b->caller) : VIZ_NO_CALLER,
+	    .align_log2 = b->align ? (uint32_t)__builtin_ctzll(b->align) : 0,
+	};
+}
+
+/* ---- the model ------------------------------------------------------------ */
+
+static bool keyframe_take(viz_model *m);
+
+viz_model *viz_model_new(uint64_t heap_base, uint64_t heap_size, uint64_t gran)
+{
+	if (gran == 0 || (gran & (gran - 1)) || heap_size == 0 || heap_size >= (1ull << 32) ||
+	    heap_size < gran || heap_base + heap_size < heap_base)
+		return NULL;
+	viz_model *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->base = heap_base;
+	m->size = heap_size;
+	m->gran = gran;
+	m->series_step = 1;
+	m->kf_per_block = 16 * 16;
+	m->series = malloc((VIZ_SERIES_MAX + 1) * sizeof *m->series);
+	m->tip = heap_model_create(NULL);
+	m->cur = heap_model_create(NULL);
+	if (!m->series || !m->tip || !m->cur) {
+		viz_model_free(m);
+		return NULL;
+	}
+	heap_model_init(m->tip, heap_base, heap_size);
+	heap_model_init(m->cur, heap_base, heap_size);
+	if (!keyframe_take(m)) { /* position 0 */
+		viz_model_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void viz_model_free(viz_model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nchunks; i++)
+		free(m->chunks[i]);
+	free(m->chunks);
+	heap_model_destroy(m->tip);
+	heap_model_destroy(m->cur);
+	free(m->cur_sorted);
+	for (size_t i = 0; i < m->nkf; i++)
+		free(m->kf[i].state);
+	free(m->kf);
+	free(m->scratch);
+	free(m->series);
+	free(m->fails);
+	for (size_t i = 0; i < m->ncallers; i++) {
+		free(m->callers[i].fn);
+		free(m->callers[i].src);
+	}
+	free(m->callers);
+	free(m->caller_hash);
+	for (size_t i = 0; i < m->nnames; i++)
+		free(m->names[i]);
+	free(m->names);
+	free(m);
+}
+
+static void series_push(viz_model *m)
+{
+	const struct heap_model_stats *st = heap_model_peek(m->tip);
 	if (m->nseries == VIZ_SERIES_MAX) {
 		/* halve the resolution: keep every second sample */
 		for (size_t k = 0; k < VIZ_SERIES_MAX / 2; k++) {
@@ -526,34 +324,52 @@ static void series_push(viz_model *m, const struct vstate *s)
 		}
 		m->nseries = VIZ_SERIES_MAX / 2;
 		m->series_step *= 2;
-		if (s->pos % m->series_step != 0)
-			return; /* this position is no longer a sample point; fold its max in later
-			         */
+		if (m->count % m->series_step != 0)
+			return; /* no longer a sample point; its max is folded in later */
 	}
-	uint32_t used = sat32(s->used);
+	uint32_t used = sat32(st->used_bytes);
 	m->series[m->nseries++] = (struct viz_sample){
-	    .pos = (uint32_t)s->pos,
+	    .pos = (uint32_t)m->count,
 	    .used = used,
 	    .used_max = m->used_max_since > used ? m->used_max_since : used,
-	    .largest_free = sat32(mt.largest_free),
-	    .free_bytes = sat32(mt.free_bytes),
-	    .free_blocks = sat32(mt.free_blocks),
+	    .largest_free = sat32(st->largest_free),
+	    .free_bytes = sat32(st->free_bytes),
+	    .free_blocks = sat32(st->free_blocks),
 	};
 	m->used_max_since = 0;
 }
 
+/* Saves the tip's state as the keyframe of position count. */
 static bool keyframe_take(viz_model *m)
 {
-	const struct vstate *s = &m->tip;
 	if (!grow((void **)&m->kf, &m->capkf, m->nkf + 1, sizeof *m->kf))
 		return false;
-	struct viz_block *b = malloc(((size_t)s->live + 1) * sizeof *b);
-	if (!b)
+	size_t len = heap_model_save(m->tip, m->scratch, m->capscratch);
+	if (len > m->capscratch) {
+		if (!grow((void **)&m->scratch, &m->capscratch, len + len / 2, 1))
+			return false;
+		heap_model_save(m->tip, m->scratch, m->capscratch);
+	}
+	uint8_t *state = malloc(len);
+	if (!state)
 		return false;
-	st_walk(s, b, NULL, m->size);
-	m->kf[m->nkf++] = (struct keyframe){.pos = s->pos, .blocks = b, .n = s->live};
-	m->kf_bytes += ((size_t)s->live + 1) * sizeof *b;
+	memcpy(state, m->scratch, len);
+	m->kf[m->nkf++] = (struct keyframe){.pos = m->count, .state = state, .len = len};
+	m->kf_bytes += len;
+	uint64_t live = heap_model_peek(m->tip)->live_blocks;
+	if (live >= 16)
+		m->kf_per_block = (size_t)(16 * len / live);
 	return true;
+}
+
+/* Whether the tip is due a keyframe. */
+static bool keyframe_due(const viz_model *m)
+{
+	size_t since = m->count - m->kf[m->nkf - 1].pos;
+	if (since < VIZ_KF_MIN_INTERVAL || !heap_model_settled(m->tip))
+		return false;
+	uint64_t live = heap_model_peek(m->tip)->live_blocks;
+	return since * VIZ_KF_BYTES_PER_EVENT * 16 >= live * m->kf_per_block;
 }
 
 bool viz_model_append(viz_model *m, const struct heap_event *ev)
@@ -579,37 +395,25 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 	    .flags = ev->flags,
 	    .align_log2 = ev->align_log2,
 	};
-	switch (ev->kind) {
-	case HEAP_EV_ALLOC:
-	case HEAP_EV_FREE:
-	case HEAP_EV_ALLOC_FAIL:
-	case HEAP_EV_REALLOC:
-		if (ev->caller)
-			e.aux = viz_model_add_caller(m, ev->caller, NULL, NULL);
-		break;
-	case HEAP_EV_MARKER:
+	if (has_caller(ev->kind) && ev->caller)
+		e.aux = viz_model_add_caller(m, ev->caller, NULL, NULL);
+	if (ev->kind == HEAP_EV_MARKER) {
 		if (!grow((void **)&m->names, &m->capnames, m->nnames + 1, sizeof *m->names))
 			return false;
 		m->names[m->nnames] = strndup(ev->name, HEAP_MARKER_NAME_MAX);
 		if (!m->names[m->nnames])
 			return false;
 		e.aux = (uint32_t)m->nnames++;
-		break;
-	case HEAP_EV_INIT:
-		e.addr = to_off(m, ev->addr);
-		break;
-	default:
-		break;
-	}
-	if (!st_apply(&m->tip, &e, (uint32_t)m->count)) {
-		e.bad = 1;
-		m->bad++;
 	}
 	*EV(m, m->count) = e;
+	if (!replay(m, m->tip, m->count, m->count + 1)) {
+		EV(m, m->count)->bad = 1;
+		m->bad++;
+	}
 	m->count++;
-	m->tip.pos = m->count;
-	if (m->tip.used > m->peak_used) {
-		m->peak_used = m->tip.used;
+	const struct heap_model_stats *st = heap_model_peek(m->tip);
+	if (st->used_bytes > m->peak_used) {
+		m->peak_used = st->used_bytes;
 		m->peak_pos = m->count;
 	}
 	if (e.kind == HEAP_EV_DROP)
@@ -619,14 +423,13 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 			return false;
 		m->fails[m->nfails++] = (uint32_t)m->count;
 	}
-	uint32_t used = sat32(m->tip.used);
+	uint32_t used = sat32(st->used_bytes);
 	if (used > m->used_max_since)
 		m->used_max_since = used;
 	if (m->count % m->series_step == 0)
-		series_push(m, &m->tip);
-	size_t since = m->count - m->kf[m->nkf - 1].pos;
-	size_t need = (size_t)m->tip.live * sizeof(struct viz_block) / VIZ_KF_BYTES_PER_EVENT;
-	if (since >= VIZ_KF_MIN_INTERVAL && since >= need) {
+		series_push(m);
+	if (keyframe_due(m)) {
+		size_t since = m->count - m->kf[m->nkf - 1].pos;
 		if (since > m->max_replay)
 			m->max_replay = since;
 		if (!keyframe_take(m))
@@ -661,7 +464,7 @@ uint64_t viz_model_dropped(const viz_model *m)
 }
 size_t viz_model_pos(const viz_model *m)
 {
-	return m->cur.pos;
+	return m->cur_pos;
 }
 size_t viz_model_keyframes(const viz_model *m)
 {
@@ -686,23 +489,11 @@ size_t viz_model_max_replay(const viz_model *m)
 	return tail > m->max_replay ? tail : m->max_replay;
 }
 
-/* Replays events [s->pos, pos) onto s. */
-static void replay(viz_model *m, struct vstate *s, size_t pos)
-{
-	for (size_t i = s->pos; i < pos; i++) {
-		const struct viz_event *e = EV(m, i);
-		if (!e->bad && (e->kind == HEAP_EV_ALLOC || e->kind == HEAP_EV_FREE))
-			st_apply(s, e, (uint32_t)i);
-	}
-	s->pos = pos;
-}
-
 size_t viz_model_seek(viz_model *m, size_t pos)
 {
 	if (pos > m->count)
 		pos = m->count;
-	struct vstate *s = &m->cur;
-	if (pos == s->pos)
+	if (pos == m->cur_pos)
 		return pos;
 	m->cur_sorted_ok = false;
 	/* the last keyframe at or before pos */
@@ -715,69 +506,70 @@ size_t viz_model_seek(viz_model *m, size_t pos)
 			hi = mid;
 	}
 	const struct keyframe *k = &m->kf[lo];
-	if (!(s->pos < pos && s->pos >= k->pos)) {
-		st_clear(s);
-		if (k->n * 2 > s->tabcap) {
-			uint32_t cap = s->tabcap;
-			while (k->n * 2 > cap)
-				cap *= 2;
-			st_rehash(s, cap); /* on failure, st_insert grows step by step */
+	if (!(m->cur_pos < pos && m->cur_pos >= k->pos)) {
+		if (heap_model_restore(m->cur, k->state, k->len)) {
+			m->cur_pos = k->pos;
+		} else { /* out of memory: start over from the beginning */
+			heap_model_init(m->cur, m->base, m->size);
+			m->cur_pos = 0;
 		}
-		for (uint32_t i = 0; i < k->n; i++)
-			st_insert(s, &k->blocks[i]);
-		s->pos = k->pos;
 	}
-	replay(m, s, pos);
+	replay(m, m->cur, m->cur_pos, pos);
+	m->cur_pos = pos;
 	return pos;
+}
+
+struct collect {
+	viz_model *m;
+	size_t n;
+};
+
+static bool collect_block(void *ctx, const struct heap_model_block *b)
+{
+	struct collect *c = ctx;
+	block_from(c->m, b, &c->m->cur_sorted[c->n++]);
+	return true;
 }
 
 const struct viz_block *viz_model_blocks(viz_model *m, size_t *n)
 {
 	if (!m->cur_sorted_ok) {
-		if (!grow((void **)&m->cur_sorted, &m->cur_capsorted, (size_t)m->cur.live + 1,
+		uint64_t live = heap_model_peek(m->cur)->live_blocks;
+		if (!grow((void **)&m->cur_sorted, &m->cur_capsorted, (size_t)live + 1,
 		          sizeof *m->cur_sorted)) {
 			*n = 0;
 			return NULL;
 		}
-		st_walk(&m->cur, m->cur_sorted, NULL, m->size);
+		struct collect c = {m, 0};
+		heap_model_each_block(m->cur, 0, UINT64_MAX, collect_block, &c);
+		m->cur_n = c.n;
 		m->cur_sorted_ok = true;
 	}
-	*n = m->cur.live;
+	*n = m->cur_n;
 	return m->cur_sorted;
 }
 
-void viz_model_metrics(viz_model *m, struct viz_metrics *out)
+const struct heap_model_stats *viz_model_stats(const viz_model *m)
 {
-	st_walk(&m->cur, NULL, out, m->size);
+	return heap_model_peek(m->cur);
 }
 
 bool viz_model_hit(viz_model *m, uint64_t off, struct viz_block *blk, bool *is_free)
 {
-	if (off >= m->size)
+	struct heap_model_span sp;
+	if (off >= m->size || !heap_model_span_at(m->cur, m->base + off, &sp))
 		return false;
-	const struct vstate *s = &m->cur;
-	uint32_t slot = (uint32_t)(off >> s->shift);
-	uint32_t pv = bit_prev(s, slot);
-	uint64_t gap_start = 0;
-	if (pv != UINT32_MAX) {
-		const struct viz_block *b = st_find(s, pv << s->shift);
-		if (b && off < (uint64_t)b->off + b->bytes) {
-			*blk = *b;
-			*is_free = false;
-			return true;
-		}
-		if (b)
-			gap_start = (uint64_t)b->off + b->bytes;
+	*is_free = sp.is_free;
+	if (!sp.is_free) {
+		block_from(m, sp.block, blk);
+		return true;
 	}
-	uint32_t nx = bit_next(s, slot + 1);
-	uint64_t gap_end = nx == UINT32_MAX ? m->size : (uint64_t)nx << s->shift;
 	*blk = (struct viz_block){
-	    .off = (uint32_t)gap_start,
-	    .bytes = (uint32_t)(gap_end - gap_start),
+	    .off = (uint32_t)(sp.addr - m->base),
+	    .bytes = sat32(sp.size),
 	    .born = VIZ_NO_CALLER,
 	    .caller = VIZ_NO_CALLER,
 	};
-	*is_free = true;
 	return true;
 }
 
@@ -820,16 +612,15 @@ const struct viz_sample *viz_model_series(viz_model *m, size_t *n)
 	if (m->nseries && m->series[m->nseries - 1].pos == m->count)
 		return m->series;
 	if (m->tip_sample_count != m->count) {
-		struct viz_metrics mt;
-		st_walk(&m->tip, NULL, &mt, m->size);
-		uint32_t used = sat32(m->tip.used);
+		const struct heap_model_stats *st = heap_model_peek(m->tip);
+		uint32_t used = sat32(st->used_bytes);
 		m->tip_sample = (struct viz_sample){
 		    .pos = (uint32_t)m->count,
 		    .used = used,
 		    .used_max = m->used_max_since > used ? m->used_max_since : used,
-		    .largest_free = sat32(mt.largest_free),
-		    .free_bytes = sat32(mt.free_bytes),
-		    .free_blocks = sat32(mt.free_blocks),
+		    .largest_free = sat32(st->largest_free),
+		    .free_bytes = sat32(st->free_bytes),
+		    .free_blocks = sat32(st->free_blocks),
 		};
 		m->tip_sample_count = m->count;
 	}
@@ -842,15 +633,12 @@ size_t viz_model_bytes(const viz_model *m)
 {
 	size_t b = sizeof *m;
 	b += m->nchunks * EV_CHUNK * sizeof(struct viz_event) + m->capchunks * sizeof *m->chunks;
-	b += m->capkf * sizeof *m->kf + m->kf_bytes;
+	b += m->capkf * sizeof *m->kf + m->kf_bytes + m->capscratch;
 	b += (VIZ_SERIES_MAX + 1) * sizeof *m->series;
 	b += m->capfails * sizeof *m->fails;
 	b += m->capcallers * sizeof *m->callers + m->caller_hashcap * sizeof *m->caller_hash;
 	b += m->capnames * sizeof *m->names;
-	for (int i = 0; i < 2; i++) {
-		const struct vstate *s = i ? &m->cur : &m->tip;
-		b += (size_t)s->nwords * 8 + (size_t)s->nsum * 8 +
-		     (size_t)s->tabcap * sizeof *s->tab;
-	}
+	b += m->cur_capsorted * sizeof *m->cur_sorted;
+	b += heap_model_bytes(m->tip) + heap_model_bytes(m->cur);
 	return b;
 }

@@ -1,15 +1,22 @@
-/* model.h - heapviz replay model: compact event store, heap state at any event
- * index, keyframes, metrics, timeline series and hit-testing. Knows no SDL.
+/* model.h - heapviz replay model: compact event store, keyframes, the heap state at
+ * any event index, timeline series and hit-testing. Knows no SDL.
+ *
+ * The heap state and its metrics are trace/heap_model.h's (the same model as
+ * heaptrace stats/check/diff/export): this model keeps what only the viewer
+ * needs around it: the events, compactly, keyframes (heap_model_save at
+ * settled points) to seek fast, the timeline, peak and failure positions, and
+ * the callers' symbols.
  *
  * Positions: a model holding n events has positions 0..n; position p is the
  * heap state after the first p events were applied, and event p-1 is "the
  * current event" (the one the viewer highlights). Event numbers are indices
  * into the stored event array (equal to the trace's `i` unless events were
- * dropped).
+ * dropped); the heap model sees them as the events' seq, so a block's seq is
+ * the index of the event that allocated it.
  *
  * Memory: every event is held in a 40-byte struct viz_event; keyframes are
- * taken so that their blocks cost at most VIZ_KF_BYTES_PER_EVENT bytes per
- * event on average; the timeline keeps at most VIZ_SERIES_MAX samples.
+ * taken so that they cost about VIZ_KF_BYTES_PER_EVENT bytes per event on
+ * average; the timeline keeps at most VIZ_SERIES_MAX samples.
  *
  * Ownership: viz_model_new returns a model freed with viz_model_free. Pointers
  * returned by viz_model_* accessors stay valid until the next call that
@@ -23,13 +30,13 @@
 #include <stdint.h>
 
 #include "heap_event.h"
+#include "heap_model.h"
 
 #define VIZ_NO_ADDR            0xffffffffu /* viz_event.addr/addr2: none, or outside the heap */
 #define VIZ_NO_CALLER          0xffffffffu /* viz_event.aux / viz_block.caller: unknown */
 #define VIZ_KF_MIN_INTERVAL    512         /* fewest events between two keyframes */
 #define VIZ_KF_BYTES_PER_EVENT 8           /* keyframe bytes allowed per event, on average */
 #define VIZ_SERIES_MAX         4096        /* most timeline samples kept */
-#define VIZ_HIST_BUCKETS       24 /* free-size histogram: bucket b holds sizes in [2^(b+4), 2^(b+5)) */
 
 /* One event, compactly (40 bytes). Addresses are offsets from the heap base. */
 struct viz_event {
@@ -43,10 +50,11 @@ struct viz_event {
 	uint8_t kind;       /* enum heap_event_kind */
 	uint8_t flags;      /* HEAP_MERGED_* / HEAP_END_* */
 	uint8_t align_log2; /* requested alignment, log2 */
-	uint8_t bad;        /* 1 if the event did not fit the replayed state (ignored) */
+	uint8_t bad;        /* 1 if the heap model refused it (ignored) */
 };
 
-/* One allocated block of the replayed heap (free blocks are the gaps). */
+/* One allocated block of the replayed heap, as the map draws it: a
+ * heap_model_block in heap offsets, with the caller as an index. */
 struct viz_block {
 	uint32_t off;        /* offset of the block from the heap base */
 	uint32_t bytes;      /* block bytes taken */
@@ -54,17 +62,6 @@ struct viz_block {
 	uint32_t born;       /* index of the ALLOC event that made it */
 	uint32_t caller;     /* caller index, VIZ_NO_CALLER if unknown */
 	uint32_t align_log2; /* requested alignment, log2 */
-};
-
-struct viz_metrics {
-	uint64_t used_bytes;       /* bytes in allocated blocks */
-	uint64_t free_bytes;       /* bytes in free blocks (gaps) */
-	uint64_t largest_free;     /* biggest free block */
-	uint64_t free_blocks;      /* number of free blocks */
-	uint64_t live_blocks;      /* number of allocated blocks */
-	uint32_t frag_permille;    /* 1000 * (1 - largest_free / free_bytes), 0 if nothing free */
-	uint32_t frag_sq_permille; /* 1000 * (1 - sum(free_i^2) / free_bytes^2) */
-	uint32_t hist[VIZ_HIST_BUCKETS]; /* free blocks by size class */
 };
 
 /* One timeline sample: the state at position `pos`, and the highest used
@@ -93,8 +90,9 @@ viz_model *viz_model_new(uint64_t heap_base, uint64_t heap_size, uint64_t gran);
 void viz_model_free(viz_model *m);
 
 /* Appends one event and applies it to the model's tip state (keyframes, series,
- * peak). An event that does not fit (alloc over a live block, free of an
- * unknown block, address outside the heap) is stored with bad=1, counted and
+ * peak). An event the heap model refuses (alloc over a live block, free of an
+ * unknown block, a split or coalesce that does not match, an address outside
+ * the heap, an INIT of another heap) is stored with bad=1, counted and
  * otherwise ignored. Returns false only if memory ran out. */
 bool viz_model_append(viz_model *m, const struct heap_event *ev);
 
@@ -121,8 +119,8 @@ size_t viz_model_pos(const viz_model *m);
 /* The allocated blocks at the cursor, sorted by address; *n gets their number. */
 const struct viz_block *viz_model_blocks(viz_model *m, size_t *n);
 
-/* Metrics of the state at the cursor. */
-void viz_model_metrics(viz_model *m, struct viz_metrics *out);
+/* Metrics of the state at the cursor (the heap model's; changes with every seek). */
+const struct heap_model_stats *viz_model_stats(const viz_model *m);
 
 /* Hit-test at the cursor: the block containing heap offset off. Returns true if
  * off is inside the heap; *blk gets the allocated block, or for a free byte a
@@ -144,7 +142,7 @@ size_t viz_model_find(const viz_model *m, size_t from, int direction, unsigned k
 /* The last sample is the tip (position count) whenever count > 0. */
 const struct viz_sample *viz_model_series(viz_model *m, size_t *n);
 
-/* Bytes the model holds for its events, keyframes and series (for benches). */
+/* Bytes the model holds for its events, keyframes, series and heap states (for benches). */
 size_t viz_model_bytes(const viz_model *m);
 size_t viz_model_keyframes(const viz_model *m);
 /* Most events any seek must replay after restoring a keyframe. */

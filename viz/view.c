@@ -478,14 +478,28 @@ static void draw_status(struct view *v, render *r, uint32_t now)
 	}
 }
 
+/* The free-block histogram as the panel shows it: row b counts sizes in
+ * [16 << b, 32 << b), the first row everything smaller, the last everything
+ * bigger (the heap model counts by log2 of the size). */
+#define VIEW_HIST_ROWS 24
+static void hist_rows(const struct heap_model_stats *st, uint32_t rows[VIEW_HIST_ROWS])
+{
+	memset(rows, 0, VIEW_HIST_ROWS * sizeof rows[0]);
+	for (int k = 0; k < HEAP_MODEL_HIST_BUCKETS; k++) {
+		int b = k - 4 < 0 ? 0 : k - 4 >= VIEW_HIST_ROWS ? VIEW_HIST_ROWS - 1 : k - 4;
+		rows[b] += (uint32_t)(st->hist[k] > UINT32_MAX ? UINT32_MAX : st->hist[k]);
+	}
+}
+
 static void draw_panel(struct view *v, render *r)
 {
 	int th = render_text_height(r);
 	const struct view_rect *p = &v->panel;
 	render_rect(r, p->x, p->y, p->w, p->h, (struct rcolor){32, 32, 38, 255});
 	render_clip(r, p->x, p->y, p->w, p->h);
-	struct viz_metrics mt;
-	viz_model_metrics(v->m, &mt);
+	const struct heap_model_stats mt = *viz_model_stats(v->m);
+	uint32_t hist[VIEW_HIST_ROWS];
+	hist_rows(&mt, hist);
 	uint64_t size = viz_model_heap_size(v->m);
 	char b1[32];
 	int x = p->x + 8, y = p->y + 6, lh = th + 1;
@@ -503,9 +517,9 @@ static void draw_panel(struct view *v, render *r)
 	y += lh;
 	textf(r, x, y, VIZ_COL_TEXT, "live blocks  %14s", commas(b1, mt.live_blocks));
 	y += lh;
-	textf(r, x, y, VIZ_COL_FRAG, "frag 1-largest/free %6.1f%%", mt.frag_permille / 10.0);
+	textf(r, x, y, VIZ_COL_FRAG, "frag 1-largest/free %6.1f%%", mt.frag * 100);
 	y += lh;
-	textf(r, x, y, VIZ_COL_FRAG, "frag 1-sum(f^2)/F^2 %6.1f%%", mt.frag_sq_permille / 10.0);
+	textf(r, x, y, VIZ_COL_FRAG, "frag 1-sum(f^2)/F^2 %6.1f%%", mt.frag_sq * 100);
 	y += lh;
 	uint64_t peak;
 	size_t pp = viz_model_peak_pos(v->m, &peak);
@@ -523,10 +537,9 @@ static void draw_panel(struct view *v, render *r)
 		y += lh;
 	}
 	if (v->other) {
-		struct viz_metrics om;
-		viz_model_metrics(v->other, &om);
+		const struct heap_model_stats *om = viz_model_stats(v->other);
 		textf(r, x, y, VIZ_COL_MERGE, "other: used %s B, largest %" PRIu64,
-		      commas(b1, om.used_bytes), om.largest_free);
+		      commas(b1, om->used_bytes), om->largest_free);
 		y += lh;
 	}
 	/* histogram */
@@ -535,14 +548,14 @@ static void draw_panel(struct view *v, render *r)
 	y += lh;
 	uint32_t maxh = 1;
 	int last = 0;
-	for (int b = 0; b < VIZ_HIST_BUCKETS; b++) {
-		if (mt.hist[b] > maxh)
-			maxh = mt.hist[b];
-		if (mt.hist[b])
+	for (int b = 0; b < VIEW_HIST_ROWS; b++) {
+		if (hist[b] > maxh)
+			maxh = hist[b];
+		if (hist[b])
 			last = b;
 	}
 	int barx = x + 8 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7), barw = p->x + p->w - barx - 50;
-	for (int b = 0; b <= last && b < VIZ_HIST_BUCKETS; b++) {
+	for (int b = 0; b <= last && b < VIEW_HIST_ROWS; b++) {
 		uint64_t lo = 16ull << b;
 		if (lo >= 1 << 20)
 			textf(r, x, y, VIZ_COL_DIM, ">=%" PRIu64 "M", lo >> 20);
@@ -550,12 +563,12 @@ static void draw_panel(struct view *v, render *r)
 			textf(r, x, y, VIZ_COL_DIM, ">=%" PRIu64 "K", lo >> 10);
 		else
 			textf(r, x, y, VIZ_COL_DIM, ">=%" PRIu64, lo);
-		int w = mt.hist[b] ? (int)((double)barw * mt.hist[b] / maxh) : 0;
-		if (mt.hist[b] && w < 1)
+		int w = hist[b] ? (int)((double)barw * hist[b] / maxh) : 0;
+		if (hist[b] && w < 1)
 			w = 1;
 		render_rect(r, barx, y + 2, w, th - 4, VIZ_COL_LARGEST);
-		if (mt.hist[b])
-			textf(r, barx + w + 4, y, VIZ_COL_DIM, "%u", mt.hist[b]);
+		if (hist[b])
+			textf(r, barx + w + 4, y, VIZ_COL_DIM, "%u", hist[b]);
 		y += th;
 	}
 	/* legend */

@@ -1,14 +1,15 @@
 # viz/viz.mk - heapviz (the SDL2 heap map viewer), its tests, bench and `make live`.
 # Only viz/render_sdl.c calls SDL; the model, view logic and PNG writer are plain C.
 
-VIZ_MODEL_SRCS := viz/model.c
+# the replay model keeps its heap states in the shared model (trace/heap_model.h)
+VIZ_MODEL_SRCS := viz/model.c trace/heap_model.c
 VIZ_WL_SRCS    := viz/test/workload.c kernel/heap.c
 VIZ_RUNNER     := kernel/test/host/host_runner.c
 
 # ---- the viewer -------------------------------------------------------------
-# --compare reuses heaptrace diff's comparison (trace/diff.h), which needs the summary and model
+# --compare reuses heaptrace diff's comparison (trace/diff.h), which needs the summary
 VIZ_SRCS := viz/heapviz.c viz/view.c viz/load.c viz/png.c viz/render_sdl.c $(VIZ_MODEL_SRCS) \
-            trace/trace_reader.c trace/diff.c trace/summary.c trace/heap_model.c
+            trace/trace_reader.c trace/diff.c trace/summary.c
 $(eval $(call host_program,heapviz,$(VIZ_SRCS),$(SDL_LIBS) -lz $(CJSON_LIBS)))
 
 # ---- tests ------------------------------------------------------------------
@@ -16,7 +17,7 @@ $(eval $(call host_program,heapviz,$(VIZ_SRCS),$(SDL_LIBS) -lz $(CJSON_LIBS)))
 $(eval $(call host_program,viz-gentrace,viz/test/gentrace.c trace/trace_reader.c $(VIZ_WL_SRCS),$(CJSON_LIBS)))
 
 # the replay model against the real allocator and the shared heap model
-$(eval $(call host_program,viz-test-model,viz/test/test_model.c $(VIZ_MODEL_SRCS) $(VIZ_WL_SRCS) trace/heap_model.c $(VIZ_RUNNER),))
+$(eval $(call host_program,viz-test-model,viz/test/test_model.c $(VIZ_MODEL_SRCS) $(VIZ_WL_SRCS) $(VIZ_RUNNER),))
 # key handling and playback, without drawing (render_sdl.c links but is not called)
 $(eval $(call host_program,viz-test-view,viz/test/test_view.c viz/view.c viz/render_sdl.c $(VIZ_MODEL_SRCS) $(VIZ_RUNNER),$(SDL_LIBS)))
 HOST_TESTS += viz-test-model viz-test-view

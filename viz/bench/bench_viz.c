@@ -96,11 +96,13 @@ int main(int argc, char **argv)
 		wl_step(&w);
 	double build = now_s() - t0;
 	size_t n = viz_model_count(m);
-	struct viz_metrics mt;
 	viz_model_seek(m, viz_model_peak_pos(m, NULL));
-	viz_model_metrics(m, &mt);
 	printf("events %zu events (heap %zu B, %llu live blocks at peak)\n", n, heap,
-	       (unsigned long long)mt.live_blocks);
+	       (unsigned long long)viz_model_stats(m)->live_blocks);
+	printf("bad_events %llu (events the heap model refused: must be 0)\n",
+	       (unsigned long long)viz_model_bad_events(m));
+	if (viz_model_bad_events(m))
+		rc = 1;
 	printf("build_rate %.0f events/s\n", n / build);
 	double bpe = (double)viz_model_bytes(m) / n;
 	printf("bytes_per_event %.1f B\n", bpe);

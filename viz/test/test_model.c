@@ -31,82 +31,107 @@ static struct heap_event ev_free(uint64_t off, uint64_t block)
 	return e;
 }
 
-static struct heap_event ev_kind(unsigned kind)
+/* The split of free block [off, off+size) that leaves [rem, off+size) free. */
+static struct heap_event ev_split(uint64_t off, uint64_t size, uint64_t rem)
+{
+	struct heap_event e;
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_SPLIT;
+	e.addr = BASE + off;
+	e.size = size;
+	e.addr2 = BASE + rem;
+	e.size2 = off + size - rem;
+	return e;
+}
+
+static struct heap_event ev_kind(unsigned kind, uint64_t size, uint64_t block, uint64_t size2)
 {
 	struct heap_event e;
 	memset(&e, 0, sizeof e);
 	e.kind = (uint8_t)kind;
+	e.size = size;
+	e.block = block;
+	e.size2 = size2;
+	if (kind == HEAP_EV_INIT)
+		e.addr = BASE;
 	return e;
 }
 
-/* A 4 KiB heap: alloc A [0,64) B [64,192) C [192,256), free B, alloc D [64,96), fail, free A. */
+/* A 4 KiB heap: alloc A [0,64) B [64,192) C [192,256), free B, alloc D [64,96),
+ * a failure, free A; each alloc cut from a free block by a split, as the
+ * allocator traces it. */
 static viz_model *small_model(void)
 {
 	viz_model *m = viz_model_new(BASE, 4096, 16);
 	ASSERT_NOT_NULL(m);
 	struct heap_event evs[] = {
-	    ev_kind(HEAP_EV_INIT),
-	    ev_alloc(0, 64, 0x80201000),
-	    ev_alloc(64, 128, 0x80201040),
-	    ev_alloc(192, 64, 0x80201000),
-	    ev_free(64, 128),
-	    ev_alloc(64, 32, 0x80201080),
-	    ev_kind(HEAP_EV_ALLOC_FAIL),
-	    ev_free(0, 64),
-	    ev_kind(HEAP_EV_END),
+	    ev_kind(HEAP_EV_INIT, 4096, 0, 0),             /* 0 */
+	    ev_split(0, 4096, 64),                         /* 1 */
+	    ev_alloc(0, 64, 0x80201000),                   /* 2 A */
+	    ev_split(64, 4032, 192),                       /* 3 */
+	    ev_alloc(64, 128, 0x80201040),                 /* 4 B */
+	    ev_split(192, 3904, 256),                      /* 5 */
+	    ev_alloc(192, 64, 0x80201000),                 /* 6 C */
+	    ev_free(64, 128),                              /* 7 */
+	    ev_split(64, 128, 96),                         /* 8 */
+	    ev_alloc(64, 32, 0x80201080),                  /* 9 D */
+	    ev_kind(HEAP_EV_ALLOC_FAIL, 8000, 3936, 3840), /* 10: free 96 + 3840 */
+	    ev_free(0, 64),                                /* 11 */
+	    ev_kind(HEAP_EV_END, 13, 96, 0),               /* 12: C and D in use */
 	};
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
 		ASSERT(viz_model_append(m, &evs[i]));
+	ASSERT_EQ(viz_model_bad_events(m), (uint64_t)0);
 	return m;
 }
 
 TEST_CASE(state_after_three_allocs_holds_three_blocks_in_address_order)
 {
 	viz_model *m = small_model();
-	ASSERT_EQ(viz_model_seek(m, 4), (size_t)4);
+	ASSERT_EQ(viz_model_seek(m, 7), (size_t)7);
 	size_t n;
 	const struct viz_block *b = viz_model_blocks(m, &n);
 	ASSERT_EQ(n, (size_t)3);
 	ASSERT_EQ(b[0].off, 0u);
 	ASSERT_EQ(b[1].off, 64u);
 	ASSERT_EQ(b[1].bytes, 128u);
-	ASSERT_EQ(b[1].born, 2u);
+	ASSERT_EQ(b[1].req, 125u);
+	ASSERT_EQ(b[1].align_log2, 4u);
+	ASSERT_EQ(b[1].born, 4u);
 	ASSERT_EQ(b[2].off, 192u);
-	struct viz_metrics mt;
-	viz_model_metrics(m, &mt);
-	ASSERT_EQ(mt.used_bytes, (uint64_t)256);
-	ASSERT_EQ(mt.free_bytes, (uint64_t)(4096 - 256));
-	ASSERT_EQ(mt.free_blocks, (uint64_t)1);
-	ASSERT_EQ(mt.frag_permille, 0u);
+	const struct heap_model_stats *st = viz_model_stats(m);
+	ASSERT_EQ(st->used_bytes, (uint64_t)256);
+	ASSERT_EQ(st->free_bytes, (uint64_t)(4096 - 256));
+	ASSERT_EQ(st->free_blocks, (uint64_t)1);
+	ASSERT(st->frag == 0);
 	viz_model_free(m);
 }
 
 TEST_CASE(free_in_the_middle_makes_a_second_free_block_and_fragmentation)
 {
 	viz_model *m = small_model();
-	viz_model_seek(m, 5);
-	struct viz_metrics mt;
-	viz_model_metrics(m, &mt);
-	ASSERT_EQ(mt.live_blocks, (uint64_t)2);
-	ASSERT_EQ(mt.free_blocks, (uint64_t)2);
-	ASSERT_EQ(mt.largest_free, (uint64_t)(4096 - 256));
-	ASSERT_EQ(mt.free_bytes, (uint64_t)(4096 - 128));
-	ASSERT_EQ(mt.frag_permille, (uint32_t)(1000 - (3840 * 1000) / 3968));
-	ASSERT_EQ(mt.hist[3], 1u); /* 128 bytes: [128, 256) */
+	viz_model_seek(m, 8);
+	const struct heap_model_stats *st = viz_model_stats(m);
+	ASSERT_EQ(st->live_blocks, (uint64_t)2);
+	ASSERT_EQ(st->free_blocks, (uint64_t)2);
+	ASSERT_EQ(st->largest_free, (uint64_t)(4096 - 256));
+	ASSERT_EQ(st->free_bytes, (uint64_t)(4096 - 128));
+	ASSERT(st->frag > 1 - 3840.0 / 3968 - 1e-9 && st->frag < 1 - 3840.0 / 3968 + 1e-9);
+	ASSERT_EQ(st->hist[7], (uint64_t)1); /* 128 bytes: [128, 256) */
 	viz_model_free(m);
 }
 
 TEST_CASE(seeking_backwards_restores_the_earlier_state)
 {
 	viz_model *m = small_model();
-	viz_model_seek(m, 9);
+	viz_model_seek(m, 13);
 	size_t n;
 	viz_model_blocks(m, &n);
-	ASSERT_EQ(n, (size_t)2); /* B' and C */
+	ASSERT_EQ(n, (size_t)2); /* D and C */
 	viz_model_seek(m, 1);
 	viz_model_blocks(m, &n);
 	ASSERT_EQ(n, (size_t)0);
-	viz_model_seek(m, 6);
+	viz_model_seek(m, 10);
 	const struct viz_block *b = viz_model_blocks(m, &n);
 	ASSERT_EQ(n, (size_t)3);
 	ASSERT_EQ(b[1].bytes, 32u);
@@ -117,13 +142,14 @@ TEST_CASE(seeking_backwards_restores_the_earlier_state)
 TEST_CASE(hit_test_finds_blocks_and_free_gaps)
 {
 	viz_model *m = small_model();
-	viz_model_seek(m, 6);
+	viz_model_seek(m, 10);
 	struct viz_block b;
 	bool is_free;
 	ASSERT(viz_model_hit(m, 70, &b, &is_free));
 	ASSERT(!is_free);
 	ASSERT_EQ(b.off, 64u);
-	ASSERT_EQ(b.born, 5u);
+	ASSERT_EQ(b.born, 9u);
+	ASSERT_EQ(viz_model_caller(m, b.caller)->addr, (uint64_t)0x80201080);
 	ASSERT(viz_model_hit(m, 100, &b, &is_free));
 	ASSERT(is_free);
 	ASSERT_EQ(b.off, 96u);
@@ -139,39 +165,47 @@ TEST_CASE(peak_and_failures_are_found_at_their_positions)
 {
 	viz_model *m = small_model();
 	uint64_t peak;
-	ASSERT_EQ(viz_model_peak_pos(m, &peak), (size_t)4);
+	ASSERT_EQ(viz_model_peak_pos(m, &peak), (size_t)7);
 	ASSERT_EQ(peak, (uint64_t)256);
 	size_t n;
 	const uint32_t *f = viz_model_fails(m, &n);
 	ASSERT_EQ(n, (size_t)1);
-	ASSERT_EQ(f[0], 7u);
-	ASSERT_EQ(viz_model_find(m, 0, 1, HEAP_EV_ALLOC_FAIL), (size_t)6);
-	ASSERT_EQ(viz_model_find(m, 8, -1, HEAP_EV_FREE), (size_t)7);
-	ASSERT_EQ(viz_model_find(m, 8, 1, HEAP_EV_MARKER), SIZE_MAX);
+	ASSERT_EQ(f[0], 11u);
+	ASSERT_EQ(viz_model_find(m, 0, 1, HEAP_EV_ALLOC_FAIL), (size_t)10);
+	ASSERT_EQ(viz_model_find(m, 12, -1, HEAP_EV_FREE), (size_t)11);
+	ASSERT_EQ(viz_model_find(m, 12, 1, HEAP_EV_MARKER), SIZE_MAX);
 	viz_model_free(m);
 }
 
 TEST_CASE(events_that_do_not_fit_are_marked_bad_and_ignored_and_drops_counted)
 {
 	viz_model *m = viz_model_new(BASE, 4096, 16);
-	struct heap_event a = ev_alloc(0, 64, 0), overlap = ev_alloc(32, 64, 0),
-	                  unknown = ev_free(512, 16);
-	struct heap_event outside = ev_alloc(8192, 16, 0), misaligned = ev_alloc(72, 16, 0);
-	ASSERT(viz_model_append(m, &a));
-	ASSERT(viz_model_append(m, &overlap));
-	ASSERT(viz_model_append(m, &unknown));
-	ASSERT(viz_model_append(m, &outside));
-	ASSERT(viz_model_append(m, &misaligned));
-	struct heap_event drop = ev_kind(HEAP_EV_DROP);
-	drop.size = 7;
+	struct heap_event evs[] = {
+	    ev_split(0, 4096, 64),
+	    ev_alloc(0, 64, 0),                        /* fits */
+	    ev_alloc(32, 64, 0),                       /* overlaps A */
+	    ev_free(512, 16),                          /* no such block */
+	    ev_alloc(8192, 16, 0),                     /* outside the heap */
+	    ev_alloc(72, 16, 0),                       /* inside a free block, no split */
+	    ev_kind(HEAP_EV_INIT, 8192, 0, 0),         /* another heap */
+	    ev_kind(HEAP_EV_COALESCE, 4032, 0, 64),    /* follows no free */
+	    ev_kind(HEAP_EV_ALLOC_FAIL, 100000, 7, 7), /* wrong free figures */
+	};
+	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+		ASSERT(viz_model_append(m, &evs[i]));
+	struct heap_event drop = ev_kind(HEAP_EV_DROP, 7, 0, 0);
 	ASSERT(viz_model_append(m, &drop));
 	ASSERT_EQ(viz_model_dropped(m), (uint64_t)7);
-	ASSERT_EQ(viz_model_bad_events(m), (uint64_t)4);
-	ASSERT_EQ(viz_model_event(m, 1)->bad, 1);
-	viz_model_seek(m, 6);
+	ASSERT_EQ(viz_model_bad_events(m), (uint64_t)7);
+	ASSERT_EQ(viz_model_event(m, 1)->bad, 0);
+	ASSERT_EQ(viz_model_event(m, 2)->bad, 1);
+	ASSERT_EQ(viz_model_event(m, 9)->bad, 0);
+	viz_model_seek(m, 10);
 	size_t n;
-	viz_model_blocks(m, &n);
+	const struct viz_block *b = viz_model_blocks(m, &n);
 	ASSERT_EQ(n, (size_t)1);
+	ASSERT_EQ(b[0].off, 0u);
+	ASSERT_EQ(viz_model_stats(m)->free_bytes, (uint64_t)4032);
 	viz_model_free(m);
 }
 
@@ -224,13 +258,13 @@ TEST_CASE(seek_equals_the_real_allocator_state_at_random_positions)
 		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 		const struct checkpoint *c = &cp[(rng >> 33) % CHECKS];
 		ASSERT_EQ(viz_model_seek(r.m, c->pos), c->pos);
-		struct viz_metrics mt;
-		viz_model_metrics(r.m, &mt);
-		ASSERT_EQ(mt.used_bytes, (uint64_t)c->st.used_bytes);
-		ASSERT_EQ(mt.free_bytes, (uint64_t)c->st.free_bytes);
-		ASSERT_EQ(mt.free_blocks, (uint64_t)c->st.free_blocks);
-		ASSERT_EQ(mt.largest_free, (uint64_t)c->st.largest_free);
-		ASSERT_EQ(mt.frag_permille, c->st.frag_permille);
+		const struct heap_model_stats *st = viz_model_stats(r.m);
+		ASSERT_EQ(st->used_bytes, (uint64_t)c->st.used_bytes);
+		ASSERT_EQ(st->free_bytes, (uint64_t)c->st.free_bytes);
+		ASSERT_EQ(st->free_blocks, (uint64_t)c->st.free_blocks);
+		ASSERT_EQ(st->largest_free, (uint64_t)c->st.largest_free);
+		ASSERT_EQ(st->free_bytes ? 1000 - st->largest_free * 1000 / st->free_bytes : 0,
+		          (uint64_t)c->st.frag_permille);
 	}
 	viz_model_free(r.m);
 }
@@ -334,12 +368,12 @@ TEST_CASE(every_seek_shows_the_blocks_and_metrics_of_the_shared_heap_model)
 		}
 		ASSERT_EQ(d.n, cp[c].d.n);
 		ASSERT_EQ(d.h, cp[c].d.h);
-		struct viz_metrics mt;
-		viz_model_metrics(b.m, &mt);
-		ASSERT_EQ(mt.used_bytes, cp[c].st.used_bytes);
-		ASSERT_EQ(mt.free_blocks, cp[c].st.free_blocks);
-		ASSERT_EQ(mt.largest_free, cp[c].st.largest_free);
-		ASSERT_EQ(mt.frag_sq_permille, (uint32_t)(cp[c].st.frag_sq * 1000 + 0.5));
+		const struct heap_model_stats *st = viz_model_stats(b.m);
+		ASSERT_EQ(st->used_bytes, cp[c].st.used_bytes);
+		ASSERT_EQ(st->free_blocks, cp[c].st.free_blocks);
+		ASSERT_EQ(st->largest_free, cp[c].st.largest_free);
+		ASSERT_MEM_EQ(st->hist, cp[c].st.hist, sizeof st->hist);
+		ASSERT(st->frag_sq == cp[c].st.frag_sq);
 	}
 	wl_finish(&w);
 	heap_model_destroy(b.ref);

@@ -13,7 +13,7 @@ static struct heap_event ev(unsigned kind, uint64_t off, uint64_t block)
 	struct heap_event e;
 	memset(&e, 0, sizeof e);
 	e.kind = (uint8_t)kind;
-	if (kind != HEAP_EV_ALLOC_FAIL && kind != HEAP_EV_MARKER)
+	if (kind != HEAP_EV_ALLOC_FAIL && kind != HEAP_EV_MARKER && kind != HEAP_EV_END)
 		e.addr = BASE + off;
 	e.size = block;
 	e.block = block;
@@ -22,22 +22,56 @@ static struct heap_event ev(unsigned kind, uint64_t off, uint64_t block)
 	return e;
 }
 
-/* 0 init, 1 alloc A, 2 alloc B, 3 marker, 4 free A, 5 alloc_fail, 6 free B,
- * 7 coalesce, 8 alloc C, 9 alloc_fail, 10 end */
+/* The split of free block [off, off+size) that leaves [rem, off+size) free. */
+static struct heap_event split(uint64_t off, uint64_t size, uint64_t rem)
+{
+	struct heap_event e = ev(HEAP_EV_SPLIT, off, 0);
+	e.size = size;
+	e.addr2 = BASE + rem;
+	e.size2 = off + size - rem;
+	return e;
+}
+
+/* An alloc_fail with the heap's free bytes and largest free block then. */
+static struct heap_event fail(uint64_t size, uint64_t free_bytes, uint64_t largest)
+{
+	struct heap_event e = ev(HEAP_EV_ALLOC_FAIL, 0, free_bytes);
+	e.size = size;
+	e.size2 = largest;
+	return e;
+}
+
+/* 0 init, 1 split, 2 alloc A, 3 split, 4 alloc B, 5 marker, 6 free A, 7 alloc_fail,
+ * 8 free B, 9 coalesce, 10 split, 11 alloc C, 12 alloc_fail, 13 end */
 static viz_model *model(void)
 {
 	viz_model *m = viz_model_new(BASE, 4096, 16);
 	ASSERT_NOT_NULL(m);
+	struct heap_event coalesce = ev(HEAP_EV_COALESCE, 0, 0);
+	coalesce.size = 4096;
+	coalesce.addr2 = BASE + 1024;
+	coalesce.size2 = 2048;
+	coalesce.flags = HEAP_MERGED_PREV | HEAP_MERGED_NEXT;
 	struct heap_event evs[] = {
-	    ev(HEAP_EV_INIT, 0, 0),        ev(HEAP_EV_ALLOC, 0, 1024),
-	    ev(HEAP_EV_ALLOC, 1024, 2048), ev(HEAP_EV_MARKER, 0, 0),
-	    ev(HEAP_EV_FREE, 0, 1024),     ev(HEAP_EV_ALLOC_FAIL, 0, 3000),
-	    ev(HEAP_EV_FREE, 1024, 2048),  ev(HEAP_EV_COALESCE, 0, 4096),
-	    ev(HEAP_EV_ALLOC, 0, 64),      ev(HEAP_EV_ALLOC_FAIL, 0, 5000),
-	    ev(HEAP_EV_END, 0, 0),
+	    ev(HEAP_EV_INIT, 0, 0),
+	    split(0, 4096, 1024),
+	    ev(HEAP_EV_ALLOC, 0, 1024),
+	    split(1024, 3072, 3072),
+	    ev(HEAP_EV_ALLOC, 1024, 2048),
+	    ev(HEAP_EV_MARKER, 0, 0),
+	    ev(HEAP_EV_FREE, 0, 1024),
+	    fail(3000, 2048, 1024),
+	    ev(HEAP_EV_FREE, 1024, 2048),
+	    coalesce,
+	    split(0, 4096, 64),
+	    ev(HEAP_EV_ALLOC, 0, 64),
+	    fail(5000, 4032, 4032),
+	    ev(HEAP_EV_END, 0, 64),
 	};
+	evs[0].size = 4096;
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
 		ASSERT(viz_model_append(m, &evs[i]));
+	ASSERT_EQ(viz_model_bad_events(m), (uint64_t)0);
 	return m;
 }
 
@@ -53,15 +87,15 @@ TEST_CASE(arrows_step_and_home_end_jump)
 	struct view v;
 	view_init(&v, m, "t");
 	key(&v, RK_END, 0);
-	ASSERT_EQ(viz_model_pos(m), (size_t)11);
+	ASSERT_EQ(viz_model_pos(m), (size_t)14);
 	key(&v, RK_LEFT, 0);
-	ASSERT_EQ(viz_model_pos(m), (size_t)10);
+	ASSERT_EQ(viz_model_pos(m), (size_t)13);
 	key(&v, RK_HOME, 0);
 	key(&v, RK_RIGHT, 0);
 	key(&v, RK_RIGHT, 0);
 	ASSERT_EQ(viz_model_pos(m), (size_t)2);
 	key(&v, RK_RIGHT, RMOD_SHIFT);
-	ASSERT_EQ(viz_model_pos(m), (size_t)11); /* clamped at the end */
+	ASSERT_EQ(viz_model_pos(m), (size_t)14); /* clamped at the end */
 	view_fini(&v);
 	viz_model_free(m);
 }
@@ -72,14 +106,14 @@ TEST_CASE(f_and_shift_f_visit_alloc_failures_in_order)
 	struct view v;
 	view_init(&v, m, "t");
 	key(&v, 'f', 0);
-	ASSERT_EQ(viz_model_pos(m), (size_t)6); /* just after event 5 */
+	ASSERT_EQ(viz_model_pos(m), (size_t)8); /* just after event 7 */
 	key(&v, 'f', 0);
-	ASSERT_EQ(viz_model_pos(m), (size_t)10);
+	ASSERT_EQ(viz_model_pos(m), (size_t)13);
 	key(&v, 'f', 0);
-	ASSERT_EQ(viz_model_pos(m), (size_t)10); /* no further one: stays, says so */
+	ASSERT_EQ(viz_model_pos(m), (size_t)13); /* no further one: stays, says so */
 	ASSERT(v.message[0] != 0);
 	key(&v, 'f', RMOD_SHIFT);
-	ASSERT_EQ(viz_model_pos(m), (size_t)6);
+	ASSERT_EQ(viz_model_pos(m), (size_t)8);
 	view_fini(&v);
 	viz_model_free(m);
 }
@@ -90,11 +124,12 @@ TEST_CASE(p_c_and_m_jump_to_peak_coalesce_and_marker)
 	struct view v;
 	view_init(&v, m, "t");
 	key(&v, 'c', 0);
-	ASSERT_EQ(viz_model_pos(m), (size_t)8);
+	ASSERT_EQ(viz_model_pos(m), (size_t)10);
 	key(&v, 'm', RMOD_SHIFT);
-	ASSERT_EQ(viz_model_pos(m), (size_t)4);
+	ASSERT_EQ(viz_model_pos(m), (size_t)6);
 	key(&v, 'p', 0);
-	ASSERT_EQ(viz_model_pos(m), (size_t)3); /* A and B live: 3072 bytes */
+	ASSERT_EQ(viz_model_pos(m), (size_t)5); /* A and B live: 3072 bytes */
+	ASSERT_EQ(viz_model_stats(m)->used_bytes, (uint64_t)3072);
 	view_fini(&v);
 	viz_model_free(m);
 }
@@ -117,7 +152,7 @@ TEST_CASE(space_plays_at_the_set_speed_and_pauses)
 	ASSERT_EQ(viz_model_pos(m), (size_t)4);
 	key(&v, ' ', 0);
 	view_tick(&v, 10000); /* runs into the end and stops */
-	ASSERT_EQ(viz_model_pos(m), (size_t)11);
+	ASSERT_EQ(viz_model_pos(m), (size_t)14);
 	ASSERT(!v.playing);
 	view_fini(&v);
 	viz_model_free(m);
@@ -130,7 +165,7 @@ TEST_CASE(following_stays_live_until_the_user_scrubs_back)
 	view_init(&v, m, "t");
 	v.follow = v.live = true;
 	view_tick(&v, 16);
-	ASSERT_EQ(viz_model_pos(m), (size_t)11);
+	ASSERT_EQ(viz_model_pos(m), (size_t)14);
 	key(&v, RK_HOME, 0);
 	ASSERT(!v.live);
 	struct heap_event more = ev(HEAP_EV_MARKER, 0, 0);
@@ -141,7 +176,7 @@ TEST_CASE(following_stays_live_until_the_user_scrubs_back)
 	ASSERT(v.live);
 	ASSERT(viz_model_append(m, &more));
 	view_tick(&v, 16);
-	ASSERT_EQ(viz_model_pos(m), (size_t)13);
+	ASSERT_EQ(viz_model_pos(m), (size_t)16);
 	view_fini(&v);
 	viz_model_free(m);
 }
