@@ -56,8 +56,17 @@
  * there is front padding or a back rest) then ALLOC; FREE then COALESCE (only
  * if a neighbour merged); ALLOC_FAIL when no block fits or the size overflows;
  * MARKER from heap_mark. Every event hook is one `if (h->trace)` test.
+ * Built with HEAP_BOUND_SINK (the kernel), the alloc/free events first try
+ * the kernel sink's inline encoder, which takes the fields as arguments; it
+ * declines (and the struct heap_event path runs) for any other hook.
  */
 #include "heap.h"
+
+#ifdef HEAP_BOUND_SINK
+/* Kernel build only (trace/capture.mk): the kernel sink's inline encoder,
+ * used when the heap's hook is trace_hook; see kernel/trace_emit.h. */
+#include "trace_emit.h"
+#endif
 
 _Static_assert(sizeof(struct heap_free_block) <= HEAP_MIN_BLOCK, "a free block header must fit the smallest block");
 _Static_assert((HEAP_MIN_ALIGN & (HEAP_MIN_ALIGN - 1)) == 0, "HEAP_MIN_ALIGN must be a power of two");
@@ -188,6 +197,33 @@ static __attribute__((noinline)) void trace_free(struct heap *h, uintptr_t p, si
 	}
 }
 
+/* The per-kind entry points the allocator calls (only when h->trace is set). */
+static inline __attribute__((always_inline)) void
+emit_alloc(struct heap *h, uintptr_t s, size_t old_size, uintptr_t rem_addr, size_t rem_size,
+           uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller, uint32_t examined)
+{
+#ifdef HEAP_BOUND_SINK
+	if (trace_emit_ready(h)) {
+		trace_fast_alloc(s, old_size, p, size, bsize, align, caller, examined);
+		return;
+	}
+#endif
+	trace_alloc(h, s, old_size, rem_addr, rem_size, p, size, bsize, align, caller, examined);
+}
+
+static inline __attribute__((always_inline)) void
+emit_free(struct heap *h, uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller,
+          unsigned merged, uintptr_t merged_addr, size_t merged_size)
+{
+#ifdef HEAP_BOUND_SINK
+	if (trace_emit_ready(h)) {
+		trace_fast_free(p, size, bsize, align, caller, merged, merged_addr, merged_size);
+		return;
+	}
+#endif
+	trace_free(h, p, size, bsize, align, caller, merged, merged_addr, merged_size);
+}
+
 /* ---- public API ---------------------------------------------------------- */
 
 const char *heap_error_name(enum heap_error err)
@@ -308,7 +344,7 @@ void *heap_alloc(struct heap *h, size_t size, size_t align, uintptr_t caller)
 		if (h->used > h->peak_used)
 			h->peak_used = h->used;
 		if (h->trace)
-			trace_alloc(h, s, old_size, p + bsize, rest, p, size, bsize, align, caller, examined);
+			emit_alloc(h, s, old_size, p + bsize, rest, p, size, bsize, align, caller, examined);
 		return (void *)p;
 	}
 	if (h->trace)
@@ -368,7 +404,7 @@ enum heap_error heap_free(struct heap *h, void *ptr, size_t size, size_t align, 
 	}
 	h->used -= bsize;
 	if (h->trace)
-		trace_free(h, p, size, bsize, align, caller, merged, (uintptr_t)blk, blk->size);
+		emit_free(h, p, size, bsize, align, caller, merged, (uintptr_t)blk, blk->size);
 	return HEAP_OK;
 }
 

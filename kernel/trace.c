@@ -1,7 +1,11 @@
 /* trace.c - the kernel's heap-event sink (see trace.h, docs/capture.md).
  *
  * One static sink: the buffer of encoded events, the encoder state mirrored
- * by the host decoder, and the counters END reports. Single hart, no
+ * by the host decoder, and the counters END reports. The hot part (buffer
+ * position, fast-path limit, encoder state) is trace_fast, which heap.c's
+ * inline path (kernel/trace_emit.h) writes directly; trace_hook is the
+ * general path for every other event and for the cases the fast path
+ * declines. Single hart, no
  * interrupts: nothing here needs a lock, and a flush writes whole UART lines,
  * so kprintf output never lands inside a frame.
  */
@@ -11,6 +15,7 @@
 #include "exit.h"
 #include "riscv.h"
 #include "semihost.h"
+#include "trace_emit.h"
 #include "trace_wire.h"
 #include "uart.h"
 
@@ -24,15 +29,29 @@ static struct trace_sink {
 	bool active;             /* events are recorded: a real channel, END not yet written */
 	long handle;             /* semihosting file */
 	size_t cap;              /* usable buffer bytes */
-	size_t len;              /* bytes buffered */
-	uint64_t seq;            /* next sequence number */
-	uint64_t pending_drops;  /* dropped since the last DROP event */
+	uint64_t pending_drops;  /* dropped since the last DROP event (their seqs are skipped) */
 	uint64_t chunk;          /* next UART frame number */
 	const struct heap *heap; /* for END's bytes in use */
 	struct trace_stats stats;
-	struct wire_state wire;
 	uint8_t buf[TRACE_BUF_MAX];
 } sink;
+
+/* Position, fast-path limit and encoder state; the next sequence number is
+ * wire.next_seq + sink.pending_drops. */
+struct trace_fast trace_fast = {.pos = sink.buf, .limit = 0};
+
+#define BUF_LEN() ((size_t)(trace_fast.pos - sink.buf))
+
+/* Re-arms (or disarms) the fast path: it runs only while recording without
+ * instret and without a pending drop, with the unit and min_block it assumes,
+ * and while WIRE_FAST_MAX bytes fit. */
+static void fast_refresh(void)
+{
+	const struct wire_state *w = &trace_fast.wire;
+	bool on = sink.active && !sink.instret && !sink.pending_drops &&
+	          w->unit_log2 == TRACE_EMIT_U && w->min_block == TRACE_EMIT_MINBLOCK;
+	trace_fast.limit = on ? (uintptr_t)(sink.buf + sink.cap - WIRE_FAST_MAX) : 0;
+}
 
 const char *trace_channel_name(enum trace_channel ch)
 {
@@ -111,16 +130,16 @@ static void ship(const uint8_t *buf, size_t n)
 
 static void flush_buffer(void)
 {
-	ship(sink.buf, sink.len);
-	sink.stats.bytes += sink.len; /* bytes shipped; trace_get_stats adds the buffered ones */
-	sink.len = 0;
+	ship(sink.buf, BUF_LEN());
+	sink.stats.bytes += BUF_LEN(); /* bytes shipped; trace_get_stats adds the buffered ones */
+	trace_fast.pos = sink.buf;
 }
 
 /* ---- events ------------------------------------------------------------------- */
 
 static void stamp(struct heap_event *ev)
 {
-	ev->seq = sink.seq++;
+	ev->seq = trace_fast.wire.next_seq + sink.pending_drops;
 	ev->time = rdtime();
 	ev->instret = sink.instret ? rdinstret() : 0;
 }
@@ -128,7 +147,7 @@ static void stamp(struct heap_event *ev)
 /* Appends an already stamped event; the caller made room. */
 static void append(const struct heap_event *ev)
 {
-	sink.len += wire_encode(&sink.wire, ev, sink.buf + sink.len);
+	trace_fast.pos += wire_encode(&trace_fast.wire, ev, trace_fast.pos);
 }
 
 /* Writes the DROP event for events lost since the last one. Needs room. */
@@ -139,8 +158,8 @@ static void write_drop(void)
 	struct heap_event ev = {0};
 	ev.kind = HEAP_EV_DROP;
 	ev.size = sink.pending_drops;
+	stamp(&ev); /* seq = next_seq + count: the DROP covers the skipped ones */
 	sink.pending_drops = 0;
-	stamp(&ev);
 	append(&ev);
 }
 
@@ -151,6 +170,7 @@ static __attribute__((noinline)) bool make_room(void)
 	if (sink.deferred) {
 		sink.pending_drops++;
 		sink.stats.dropped++;
+		trace_fast.limit = 0; /* seqs are skipped now: the fast path must not run */
 		return false;
 	}
 	flush_buffer();
@@ -162,10 +182,71 @@ void trace_hook(void *ctx, struct heap_event *ev)
 	(void)ctx;
 	if (!sink.active)
 		return;
-	stamp(ev);
-	if (sink.cap - sink.len < WIRE_EVENT_MAX && !make_room())
+	if (sink.cap - BUF_LEN() < WIRE_EVENT_MAX && !make_room())
 		return;
-	sink.len += wire_encode(&sink.wire, ev, sink.buf + sink.len);
+	stamp(ev);
+	append(ev);
+	if (ev->kind == HEAP_EV_INIT)
+		fast_refresh(); /* the unit and min_block the fast path assumes */
+}
+
+/* Returns dt since the previous event and advances the stream time. */
+static inline __attribute__((always_inline)) uint64_t fast_dt(void)
+{
+	uint64_t t = rdtime(), dt = t - trace_fast.wire.time;
+	trace_fast.wire.time = t;
+	return dt;
+}
+
+/* The shapes the pair records do not cover: out of line, so that the hot
+ * functions below stay small enough to need no saved registers. */
+static __attribute__((noinline)) void fast_alloc_events(uintptr_t s, size_t old_size, uintptr_t p,
+                                                        size_t size, size_t bsize, size_t align,
+                                                        uintptr_t caller, uint32_t examined)
+{
+	trace_fast.pos = wire_fast_alloc_events(&trace_fast.wire, trace_fast.pos, fast_dt(),
+	                                        TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, s, old_size, p,
+	                                        size, bsize, align, caller, examined);
+}
+
+static __attribute__((noinline)) void fast_free_events(uintptr_t p, size_t size, size_t bsize,
+                                                       size_t align, uintptr_t caller,
+                                                       unsigned merged, uintptr_t merged_addr,
+                                                       size_t merged_size)
+{
+	trace_fast.pos = wire_fast_free_events(&trace_fast.wire, trace_fast.pos, fast_dt(),
+	                                       TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, p, size, bsize,
+	                                       align, caller, merged, merged_addr, merged_size);
+}
+
+void trace_fast_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize,
+                      size_t align, uintptr_t caller, uint32_t examined)
+{
+	uint64_t t = rdtime();
+	uint8_t *o = wire_fast_alloc_pair(&trace_fast.wire, trace_fast.pos, t - trace_fast.wire.time,
+	                                  TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, s, old_size, p, size,
+	                                  bsize, align, caller, examined);
+	if (__builtin_expect(!o, 0)) {
+		fast_alloc_events(s, old_size, p, size, bsize, align, caller, examined);
+		return;
+	}
+	trace_fast.wire.time = t;
+	trace_fast.pos = o;
+}
+
+void trace_fast_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller,
+                     unsigned merged, uintptr_t merged_addr, size_t merged_size)
+{
+	uint64_t t = rdtime();
+	uint8_t *o = wire_fast_free_pair(&trace_fast.wire, trace_fast.pos, t - trace_fast.wire.time,
+	                                 TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, p, size, bsize, align,
+	                                 caller, merged, merged_addr, merged_size);
+	if (__builtin_expect(!o, 0)) {
+		fast_free_events(p, size, bsize, align, caller, merged, merged_addr, merged_size);
+		return;
+	}
+	trace_fast.wire.time = t;
+	trace_fast.pos = o;
 }
 
 /* Ships the buffer and writes the DROP event owed, whatever the mode. */
@@ -175,6 +256,7 @@ static void flush_now(void)
 		return;
 	flush_buffer();
 	write_drop();
+	fast_refresh();
 }
 
 void trace_flush(void)
@@ -197,12 +279,13 @@ void trace_finish(bool panicking)
 	ev.kind = HEAP_EV_END;
 	ev.flags = panicking ? HEAP_END_PANIC : 0;
 	stamp(&ev);
-	ev.size = sink.seq; /* every sequence number handed out, END included */
+	ev.size = ev.seq + 1; /* every sequence number handed out, END included */
 	ev.size2 = sink.stats.dropped;
 	ev.block = sink.heap ? sink.heap->used : 0;
 	append(&ev);
 	flush_buffer();
 	sink.active = false;
+	fast_refresh();
 	if (sink.channel == TRACE_SEMIHOSTING)
 		semihost_close(sink.handle);
 }
@@ -216,8 +299,8 @@ static void trace_exit_hook(int status, bool panicking)
 void trace_get_stats(struct trace_stats *out)
 {
 	*out = sink.stats;
-	out->events = sink.seq;
-	out->bytes += sink.len;
+	out->events = trace_fast.wire.next_seq + sink.pending_drops;
+	out->bytes += BUF_LEN();
 }
 
 void *trace_ctx(void)
@@ -250,10 +333,12 @@ enum trace_channel trace_start(const struct trace_config *cfg)
 			sink.channel = TRACE_UART;
 		}
 	}
-	wire_state_init(&sink.wire, sink.instret);
-	sink.len = wire_encode_header(sink.buf, TIMEBASE_HZ, sink.instret ? WIRE_FLAG_INSTRET : 0,
-	                              cfg->workload);
+	wire_state_init(&trace_fast.wire, sink.instret);
+	trace_fast.pos = sink.buf + wire_encode_header(sink.buf, TIMEBASE_HZ,
+	                                               sink.instret ? WIRE_FLAG_INSTRET : 0,
+	                                               cfg->workload);
 	sink.active = true;
+	fast_refresh();
 	if (sink.channel == TRACE_SEMIHOSTING)
 		kprintf("trace: semihosting -> %s, buffer %lu bytes%s%s\n", file,
 		        (unsigned long)sink.cap, sink.deferred ? ", deferred" : "",

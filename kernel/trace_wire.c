@@ -82,6 +82,7 @@ void wire_state_init(struct wire_state *st, bool instret)
 	st->instret_on = instret;
 	for (unsigned i = 0; i < WIRE_CACHE_SIZE; i++)
 		st->cache[i] = 0;
+	st->has_pending = false;
 }
 
 /* The state change an event of kind `kind` causes; identical on both sides.
@@ -475,9 +476,18 @@ enum wire_status wire_decode_header(const uint8_t *in, size_t len, struct wire_s
 enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t len,
                              struct heap_event *ev, size_t *used, const char **why)
 {
+	if (st->has_pending) { /* the second event of a pair record */
+		st->has_pending = false;
+		*ev = st->pending;
+		wire_advance(st, ev);
+		*used = 0;
+		*why = 0;
+		return WIRE_OK;
+	}
 	struct rd r = {in, in + len, WIRE_OK, 0};
 	const unsigned u = st->unit_log2;
-	struct heap_event e = {0};
+	struct heap_event e = {0}, e2 = {0};
+	bool pair = false;
 	uint8_t tag = get_u8(&r);
 	unsigned kind = tag & 0x0f, f = tag & 0xf0;
 
@@ -507,7 +517,7 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 			corrupt(&r, "examined count out of range");
 		goto out;
 	}
-	if (kind >= HEAP_EV_COUNT) {
+	if (kind >= HEAP_EV_COUNT && kind != WIRE_TAG_SPLIT_ALLOC && kind != WIRE_TAG_FREE_MERGE) {
 		corrupt(&r, "unknown event tag");
 		goto out;
 	}
@@ -516,6 +526,69 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 	if (st->instret_on)
 		e.instret = st->instret + get_varint(&r);
 	e.seq = st->next_seq;
+
+	if (kind == WIRE_TAG_SPLIT_ALLOC) {
+		uint8_t al = (uint8_t)u;
+		uint64_t pad = 0;
+		if (f & F3) {
+			al = get_u8(&r);
+			pad = get_varint(&r) << u;
+		}
+		uint64_t s0 = st->pred + ((uint64_t)unzigzag(get_varint(&r)) << u);
+		uint64_t size = get_varint(&r), old = get_varint(&r) << u;
+		uint8_t slot = get_u8(&r);
+		uint64_t ex = (f >> 4) & 7;
+		if (ex == 7)
+			ex += get_varint(&r);
+		uint64_t block = expected_block(st, size);
+		if (slot >= WIRE_CACHE_SIZE)
+			corrupt(&r, "caller cache index out of range");
+		else if (ex > 0xffffffffu)
+			corrupt(&r, "examined count out of range");
+		else if (old == block || old < block || old - block < pad)
+			corrupt(&r, "split block does not hold its allocation");
+		uint64_t rest = old - block - pad;
+		e.kind = HEAP_EV_SPLIT;
+		e.addr = s0;
+		e.size = old;
+		e.addr2 = rest ? s0 + pad + block : 0;
+		e.size2 = rest;
+		e2 = (struct heap_event){.kind = HEAP_EV_ALLOC, .seq = e.seq + 1, .time = e.time,
+		                         .instret = e.instret, .addr = s0 + pad, .size = size,
+		                         .block = block, .align_log2 = al,
+		                         .caller = st->cache[slot & (WIRE_CACHE_SIZE - 1)],
+		                         .examined = (uint32_t)ex};
+		pair = true;
+		goto out;
+	}
+	if (kind == WIRE_TAG_FREE_MERGE) {
+		unsigned merged = (f >> 4) & 3;
+		if (f & F3)
+			corrupt(&r, "unknown flags on a free record");
+		uint8_t al = (f & F2) ? get_u8(&r) : (uint8_t)u;
+		uint64_t addr = st->pred + ((uint64_t)unzigzag(get_varint(&r)) << u);
+		uint64_t size = get_varint(&r);
+		uint8_t slot = get_u8(&r);
+		uint64_t back = (merged & HEAP_MERGED_PREV) ? get_varint(&r) << u : 0;
+		uint64_t rest = (merged & HEAP_MERGED_NEXT) ? get_varint(&r) << u : 0;
+		if (slot >= WIRE_CACHE_SIZE)
+			corrupt(&r, "caller cache index out of range");
+		e.kind = HEAP_EV_FREE;
+		e.addr = addr;
+		e.size = size;
+		e.block = expected_block(st, size);
+		e.align_log2 = al;
+		e.caller = st->cache[slot & (WIRE_CACHE_SIZE - 1)];
+		if (merged) {
+			e2 = (struct heap_event){.kind = HEAP_EV_COALESCE, .seq = e.seq + 1,
+			                         .time = e.time, .instret = e.instret,
+			                         .flags = (uint8_t)merged, .addr = addr - back,
+			                         .size = back + e.block + rest, .addr2 = addr,
+			                         .size2 = e.block};
+			pair = true;
+		}
+		goto out;
+	}
 
 	switch (kind) {
 	case HEAP_EV_INIT:
@@ -615,6 +688,10 @@ out:
 		*used = (size_t)(r.p - in);
 		*ev = e;
 		wire_advance(st, &e);
+		if (pair) {
+			st->pending = e2;
+			st->has_pending = true;
+		}
 	}
 	return r.st;
 }

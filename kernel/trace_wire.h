@@ -32,6 +32,8 @@
 #define WIRE_EVENT_MAX    160   /* upper bound on one encoded event, bytes */
 #define WIRE_CACHE_SIZE   64    /* caller cache entries (direct-mapped) */
 #define WIRE_TAG_RAW      0x0fu /* kind nibble of the escape form: every field in full */
+#define WIRE_TAG_SPLIT_ALLOC 0x0au /* pair record: SPLIT + ALLOC of the split block's start */
+#define WIRE_TAG_FREE_MERGE  0x0bu /* FREE [+ COALESCE], the common shape */
 
 /* State shared, field for field, by encoder and decoder. */
 struct wire_state {
@@ -46,6 +48,10 @@ struct wire_state {
 	uint64_t min_block;              /* smallest block (from INIT; 16 before) */
 	bool instret_on;                 /* stream carries instret */
 	uint64_t cache[WIRE_CACHE_SIZE]; /* caller cache */
+	/* decoder only: the second event of a pair record (tags 10, 11), handed
+	 * out by the next wire_decode call without consuming input */
+	bool has_pending;
+	struct heap_event pending;
 };
 
 struct wire_stream_info {
@@ -83,7 +89,304 @@ enum wire_status wire_decode_header(const uint8_t *in, size_t len, struct wire_s
 enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t len,
                              struct heap_event *ev, size_t *used, const char **why);
 
+/* Whether a pair record left its second event to hand out: decode loops run
+ * while there is input OR a pending event (wire_decode then uses no bytes). */
+static inline bool wire_pending(const struct wire_state *st)
+{
+	return st->has_pending;
+}
+
 /* Fletcher-16 of buf, used by the UART framing to check each line. */
 uint16_t wire_fletcher16(const uint8_t *buf, size_t len);
+
+/* ---- fast encoders (the kernel's hot path) ---------------------------------
+ *
+ * Straight-line encoders of the four frequent kinds that take the fields as
+ * arguments instead of a struct heap_event. They write exactly the bytes
+ * wire_encode would write for the same events (compact form) and advance st
+ * the same way, so the decoder needs nothing new. Preconditions (the caller,
+ * kernel/trace_emit.h, checks them once or they hold by the allocator's
+ * invariants): st->instret_on is false; each event's seq is st->next_seq;
+ * addresses and sizes are multiples of (1 << u) where u == st->unit_log2 and
+ * min_block == st->min_block (passed as constants so they fold); a split's
+ * remainder lies inside the block; merge flags <= 3. dt is the time delta from
+ * st->time, which the caller advances itself (one rdtime per pair).
+ * Each returns the end of what it wrote; WIRE_FAST_MAX bounds a pair. */
+
+#define WIRE_F0       0x10u
+#define WIRE_F1       0x20u
+#define WIRE_F2       0x40u
+#define WIRE_F3       0x80u
+#define WIRE_FAST_MAX 96 /* bytes a split+alloc or free+coalesce pair can take */
+
+static inline __attribute__((always_inline)) uint8_t *wire_put_varint(uint8_t *p, uint64_t v)
+{
+	if (__builtin_expect(v < 0x80, 1)) {
+		*p = (uint8_t)v;
+		return p + 1;
+	}
+	if (v < 0x4000) {
+		p[0] = (uint8_t)(v | 0x80);
+		p[1] = (uint8_t)(v >> 7);
+		return p + 2;
+	}
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static inline uint64_t wire_zigzag(int64_t d)
+{
+	return ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);
+}
+
+static inline unsigned wire_cache_slot(uint64_t caller)
+{
+	return (unsigned)((caller >> 1) ^ (caller >> 7)) & (WIRE_CACHE_SIZE - 1);
+}
+
+/* The caller field: a cache slot (sets F2 in *f) or a zigzag delta; updates the cache. */
+static inline __attribute__((always_inline)) uint8_t *
+wire_fast_caller(struct wire_state *st, uint8_t *p, uint64_t caller, unsigned *f)
+{
+	unsigned s = wire_cache_slot(caller);
+	if (__builtin_expect(st->cache[s] == caller, 1)) {
+		*f |= WIRE_F2;
+		*p = (uint8_t)s;
+		return p + 1;
+	}
+	p = wire_put_varint(p, wire_zigzag((int64_t)(caller - st->prev_caller)));
+	st->cache[s] = caller;
+	st->prev_caller = caller;
+	return p;
+}
+
+/* SPLIT of [addr, addr + size); remainder (rem_addr, rem_size), both 0 if none. */
+static inline __attribute__((always_inline)) uint8_t *
+wire_fast_split(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u, uint64_t addr,
+                uint64_t size, uint64_t rem_addr, uint64_t rem_size)
+{
+	uint8_t *tag = p++;
+	unsigned f = 0;
+	p = wire_put_varint(p, dt);
+	uint64_t da = addr - st->pred;
+	if (da == 0)
+		f |= WIRE_F3;
+	else
+		p = wire_put_varint(p, wire_zigzag((int64_t)da >> u));
+	p = wire_put_varint(p, size >> u);
+	if (rem_size == 0 && rem_addr == 0) {
+		f |= WIRE_F1;
+	} else {
+		uint64_t off = rem_addr - addr;
+		p = wire_put_varint(p, off >> u);
+		if (rem_size == size - off)
+			f |= WIRE_F0;
+		else
+			p = wire_put_varint(p, rem_size >> u);
+	}
+	*tag = (uint8_t)(HEAP_EV_SPLIT | f);
+	st->next_seq++;
+	st->pred = addr;
+	return p;
+}
+
+/* ALLOC or FREE (kind) of block [addr, addr + block) for a request of size
+ * aligned to align (a power of two, in bytes). */
+static inline __attribute__((always_inline)) uint8_t *
+wire_fast_block(struct wire_state *st, uint8_t *p, unsigned kind, uint64_t dt, unsigned u,
+                uint64_t min_block, uint64_t addr, uint64_t size, uint64_t block, uint64_t align,
+                uint64_t caller, uint32_t examined)
+{
+	uint8_t *tag = p++;
+	unsigned f = 0;
+	p = wire_put_varint(p, dt);
+	if (align == (uint64_t)1 << u) {
+		f |= WIRE_F0;
+	} else {
+		unsigned l = 0;
+		while (align > 1)
+			align >>= 1, l++;
+		*p++ = (uint8_t)l;
+	}
+	uint64_t da = addr - st->pred;
+	if (da == 0)
+		f |= WIRE_F3;
+	else
+		p = wire_put_varint(p, wire_zigzag((int64_t)da >> u));
+	p = wire_put_varint(p, size);
+	uint64_t mask = ((uint64_t)1 << u) - 1, exp = (size + mask) & ~mask;
+	if (exp < min_block)
+		exp = min_block;
+	uint64_t db = block - exp;
+	if (db == 0)
+		f |= WIRE_F1;
+	else
+		p = wire_put_varint(p, wire_zigzag((int64_t)db >> u));
+	p = wire_fast_caller(st, p, caller, &f);
+	if (kind == HEAP_EV_ALLOC) {
+		p = wire_put_varint(p, examined);
+		st->pred = addr + block;
+	} else {
+		st->pred = addr;
+		st->last_free = addr;
+		st->last_block = block;
+	}
+	*tag = (uint8_t)(kind | f);
+	st->next_seq++;
+	return p;
+}
+
+/* COALESCE right after the FREE of (st->last_free, st->last_block): the merged
+ * block [addr, addr + size), merged = HEAP_MERGED_* (<= 3). */
+static inline __attribute__((always_inline)) uint8_t *
+wire_fast_coalesce_after_free(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
+                              unsigned merged, uint64_t addr, uint64_t size)
+{
+	uint8_t *tag = p++;
+	unsigned f = merged << 4 | WIRE_F2;
+	p = wire_put_varint(p, dt);
+	uint64_t back = st->last_free - addr;
+	if (back == 0)
+		f |= WIRE_F3;
+	else
+		p = wire_put_varint(p, back >> u);
+	p = wire_put_varint(p, (size - back - st->last_block) >> u);
+	*tag = (uint8_t)(HEAP_EV_COALESCE | f);
+	st->next_seq++;
+	st->pred = addr;
+	return p;
+}
+
+/* log2 of a power of two (de Bruijn multiply, no loop). */
+static inline unsigned wire_log2_pow2(uint64_t x)
+{
+	static const uint8_t tab[64] = {
+	    0,  1,  2,  53, 3,  7,  54, 27, 4,  38, 41, 8,  34, 55, 48, 28, 62, 5,  39, 46, 44, 42,
+	    22, 9,  24, 35, 59, 56, 49, 18, 29, 11, 63, 52, 6,  26, 37, 40, 33, 47, 61, 45, 43, 21,
+	    23, 58, 17, 10, 51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12};
+	return tab[(x * 0x022fdd63cc95386dull) >> 58];
+}
+
+/* SPLIT (if old_size != block) of the free block (s, old_size) and ALLOC of
+ * [addr, addr + block) inside it for (size, align): the allocator's cut. The
+ * common shape (a real split, block = expected(size), everything a multiple
+ * of the unit, the caller cached) takes one pair record (WIRE_TAG_SPLIT_ALLOC)
+ * and returns its end; for any other shape it writes nothing, changes nothing
+ * and returns NULL: use wire_fast_alloc_events. */
+static inline __attribute__((always_inline)) uint8_t *
+wire_fast_alloc_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
+                     uint64_t min_block, uint64_t s, uint64_t old_size, uint64_t addr,
+                     uint64_t size, uint64_t block, uint64_t align, uint64_t caller,
+                     uint32_t examined)
+{
+	const uint64_t mask = ((uint64_t)1 << u) - 1;
+	unsigned slot = wire_cache_slot(caller);
+	uint64_t exp = (size + mask) & ~mask;
+	if (exp < min_block)
+		exp = min_block;
+	uint64_t ds = s - st->pred, pad = addr - s;
+	if (!(old_size != block && block == exp && !((old_size | ds | pad) & mask) && addr >= s &&
+	      st->cache[slot] == caller))
+		return 0;
+	unsigned n = examined < 7 ? examined : 7;
+	uint8_t *tag = p++;
+	unsigned f = n << 4;
+	p = wire_put_varint(p, dt);
+	if (align != mask + 1 || pad) {
+		f |= WIRE_F3;
+		*p++ = (uint8_t)wire_log2_pow2(align);
+		p = wire_put_varint(p, pad >> u);
+	}
+	p = wire_put_varint(p, wire_zigzag((int64_t)ds >> u));
+	p = wire_put_varint(p, size);
+	p = wire_put_varint(p, old_size >> u);
+	*p++ = (uint8_t)slot;
+	if (n == 7)
+		p = wire_put_varint(p, examined - 7);
+	*tag = (uint8_t)(WIRE_TAG_SPLIT_ALLOC | f);
+	st->next_seq += 2;
+	st->pred = addr + block;
+	return p;
+}
+
+/* The same events as two compact records (any shape). */
+static inline __attribute__((always_inline)) uint8_t *
+wire_fast_alloc_events(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
+                       uint64_t min_block, uint64_t s, uint64_t old_size, uint64_t addr,
+                       uint64_t size, uint64_t block, uint64_t align, uint64_t caller,
+                       uint32_t examined)
+{
+	if (old_size != block) {
+		uint64_t rem = addr + block, rest = s + old_size - rem;
+		p = wire_fast_split(st, p, dt, u, s, old_size, rest ? rem : 0, rest);
+		dt = 0;
+	}
+	return wire_fast_block(st, p, HEAP_EV_ALLOC, dt, u, min_block, addr, size, block, align,
+	                       caller, examined);
+}
+
+/* FREE of [addr, addr + block) for (size, align), then, if merged (HEAP_MERGED_*),
+ * the COALESCE into [merged_addr, merged_addr + merged_size). The common shape
+ * (block = expected(size), multiples of the unit, the caller cached) takes one
+ * WIRE_TAG_FREE_MERGE record;
+ * other shapes write nothing and return NULL: use wire_fast_free_events. */
+static inline __attribute__((always_inline)) uint8_t *
+wire_fast_free_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
+                    uint64_t min_block, uint64_t addr, uint64_t size, uint64_t block,
+                    uint64_t align, uint64_t caller, unsigned merged, uint64_t merged_addr,
+                    uint64_t merged_size)
+{
+	const uint64_t mask = ((uint64_t)1 << u) - 1;
+	unsigned slot = wire_cache_slot(caller);
+	uint64_t exp = (size + mask) & ~mask;
+	if (exp < min_block)
+		exp = min_block;
+	uint64_t da = addr - st->pred, back = addr - merged_addr, rest = 0;
+	if (merged)
+		rest = merged_size - back - block;
+	if (!(block == exp && !((da | back | rest) & mask) &&
+	      (unsigned)((back != 0) | (rest != 0) << 1) == merged && merged_addr <= addr &&
+	      st->cache[slot] == caller))
+		return 0;
+	{
+		uint8_t *tag = p++;
+		unsigned f = merged << 4;
+		p = wire_put_varint(p, dt);
+		if (align != mask + 1) {
+			f |= WIRE_F2;
+			*p++ = (uint8_t)wire_log2_pow2(align);
+		}
+		p = wire_put_varint(p, wire_zigzag((int64_t)da >> u));
+		p = wire_put_varint(p, size);
+		*p++ = (uint8_t)slot;
+		if (back)
+			p = wire_put_varint(p, back >> u);
+		if (rest)
+			p = wire_put_varint(p, rest >> u);
+		*tag = (uint8_t)(WIRE_TAG_FREE_MERGE | f);
+		st->next_seq += merged ? 2 : 1;
+		st->last_free = addr;
+		st->last_block = block;
+		st->pred = merged ? merged_addr : addr;
+		return p;
+	}
+}
+
+/* The same events as compact records (any shape). */
+static inline __attribute__((always_inline)) uint8_t *
+wire_fast_free_events(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
+                      uint64_t min_block, uint64_t addr, uint64_t size, uint64_t block,
+                      uint64_t align, uint64_t caller, unsigned merged, uint64_t merged_addr,
+                      uint64_t merged_size)
+{
+	p = wire_fast_block(st, p, HEAP_EV_FREE, dt, u, min_block, addr, size, block, align, caller, 0);
+	if (merged)
+		p = wire_fast_coalesce_after_free(st, p, 0, u, merged, merged_addr, merged_size);
+	return p;
+}
 
 #endif /* TRACE_WIRE_H */

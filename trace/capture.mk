@@ -7,6 +7,9 @@ CAPTURE_TEST_RUNNER := kernel/test/host/host_runner.c
 # every kernel image traces; only the main kernel has the workloads
 KLIB_SRCS += kernel/trace.c kernel/trace_wire.c
 KERNEL_MAIN_SRCS += kernel/bootargs.c $(sort $(wildcard samples/*.c))
+# the kernel's heap.c binds the sink's inline encoder (kernel/trace_emit.h);
+# host builds of heap.c keep the struct heap_event hook only
+$(BUILD)/kernel/kernel/heap.o: KCFLAGS += -DHEAP_BOUND_SINK
 
 $(eval $(call host_program,test_wire,trace/test/test_wire.c kernel/trace_wire.c $(CAPTURE_TEST_RUNNER),))
 HOST_TESTS += test_wire

@@ -114,7 +114,7 @@ static int stream_pump(struct stream *s, event_fn fn, void *ctx)
 		s->have_header = true;
 		wire_state_init(&s->st, s->info.flags & WIRE_FLAG_INSTRET);
 	}
-	while (!s->ended && s->pos < s->b.len) {
+	while (!s->ended && (s->pos < s->b.len || wire_pending(&s->st))) {
 		struct heap_event ev;
 		enum wire_status r =
 		    wire_decode(&s->st, s->b.p + s->pos, s->b.len - s->pos, &ev, &used, &s->why);
@@ -230,6 +230,43 @@ static uint64_t align_of(const struct heap_event *ev)
 	return ev->align_log2 < 64 ? (uint64_t)1 << ev->align_log2 : 0;
 }
 
+/* ---- line formatting without printf (the decoder's hot loop) ---- */
+
+static char *put_lit(char *p, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* "0x..." in lowercase hex without leading zeros, in quotes, like "\"0x%" PRIx64 "\"". */
+static char *put_hex(char *p, uint64_t v)
+{
+	*p++ = '"', *p++ = '0', *p++ = 'x';
+	int shift = 60;
+	while (shift > 0 && !(v >> shift))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = "0123456789abcdef"[v >> shift & 15];
+	*p++ = '"';
+	return p;
+}
+
+#define FIELD_U(p, name, v) put_u64(put_lit((p), ",\"" name "\":"), (v))
+#define FIELD_X(p, name, v) put_hex(put_lit((p), ",\"" name "\":"), (v))
+
 static int write_event(void *ctx, const struct heap_event *ev)
 {
 	struct writer *w = ctx;
@@ -243,71 +280,79 @@ static int write_event(void *ctx, const struct heap_event *ev)
 	w->events++;
 	if (ev->kind < HEAP_EV_COUNT)
 		w->counts[ev->kind]++;
-	fprintf(f, "{\"i\":%" PRIu64 ",\"k\":\"%s\",\"t\":%" PRIu64, ev->seq,
-	        heap_event_kind_name(ev->kind), ev->time);
+	char line[512], *p = line;
+	p = put_u64(put_lit(p, "{\"i\":"), ev->seq);
+	p = put_lit(put_lit(put_lit(p, ",\"k\":\""), heap_event_kind_name(ev->kind)), "\"");
+	p = FIELD_U(p, "t", ev->time);
 	if (w->info->flags & WIRE_FLAG_INSTRET)
-		fprintf(f, ",\"n\":%" PRIu64, ev->instret);
+		p = FIELD_U(p, "n", ev->instret);
 	switch (ev->kind) {
 	case HEAP_EV_INIT:
-		fprintf(f,
-		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"min_block\":%" PRIu64
-		        ",\"min_align\":%" PRIu64,
-		        ev->addr, ev->size, ev->block, align_of(ev));
+		p = FIELD_X(p, "addr", ev->addr);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_U(p, "min_block", ev->block);
+		p = FIELD_U(p, "min_align", align_of(ev));
 		break;
 	case HEAP_EV_ALLOC:
 	case HEAP_EV_FREE:
-		fprintf(f,
-		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"align\":%" PRIu64
-		        ",\"block\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
-		        ev->addr, ev->size, align_of(ev), ev->block, ev->caller);
+		p = FIELD_X(p, "addr", ev->addr);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_U(p, "align", align_of(ev));
+		p = FIELD_U(p, "block", ev->block);
+		p = FIELD_X(p, "caller", ev->caller);
 		if (ev->kind == HEAP_EV_ALLOC)
-			fprintf(f, ",\"ex\":%" PRIu32, ev->examined);
+			p = FIELD_U(p, "ex", ev->examined);
 		break;
 	case HEAP_EV_SPLIT:
-		fprintf(f,
-		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"rem_addr\":\"0x%" PRIx64
-		        "\",\"rem_size\":%" PRIu64,
-		        ev->addr, ev->size, ev->addr2, ev->size2);
+		p = FIELD_X(p, "addr", ev->addr);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_X(p, "rem_addr", ev->addr2);
+		p = FIELD_U(p, "rem_size", ev->size2);
 		break;
 	case HEAP_EV_COALESCE: {
 		static const char *const merged[] = {"none", "prev", "next", "both"};
-		fprintf(f,
-		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
-		        ",\"freed_addr\":\"0x%" PRIx64 "\",\"freed_size\":%" PRIu64
-		        ",\"merged\":\"%s\"",
-		        ev->addr, ev->size, ev->addr2, ev->size2, merged[ev->flags & 3]);
+		p = FIELD_X(p, "addr", ev->addr);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_X(p, "freed_addr", ev->addr2);
+		p = FIELD_U(p, "freed_size", ev->size2);
+		p = put_lit(put_lit(put_lit(p, ",\"merged\":\""), merged[ev->flags & 3]), "\"");
 		break;
 	}
 	case HEAP_EV_ALLOC_FAIL:
-		fprintf(f,
-		        ",\"size\":%" PRIu64 ",\"align\":%" PRIu64 ",\"caller\":\"0x%" PRIx64
-		        "\",\"ex\":%" PRIu32 ",\"free\":%" PRIu64 ",\"largest\":%" PRIu64,
-		        ev->size, align_of(ev), ev->caller, ev->examined, ev->block, ev->size2);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_U(p, "align", align_of(ev));
+		p = FIELD_X(p, "caller", ev->caller);
+		p = FIELD_U(p, "ex", ev->examined);
+		p = FIELD_U(p, "free", ev->block);
+		p = FIELD_U(p, "largest", ev->size2);
 		break;
 	case HEAP_EV_REALLOC:
-		fprintf(f,
-		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"old_addr\":\"0x%" PRIx64
-		        "\",\"old_size\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
-		        ev->addr, ev->size, ev->addr2, ev->size2, ev->caller);
+		p = FIELD_X(p, "addr", ev->addr);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_X(p, "old_addr", ev->addr2);
+		p = FIELD_U(p, "old_size", ev->size2);
+		p = FIELD_X(p, "caller", ev->caller);
 		break;
-	case HEAP_EV_MARKER:
+	case HEAP_EV_MARKER: /* rare: the name needs escaping */
+		fwrite(line, 1, (size_t)(p - line), f);
+		p = line;
 		fputs(",\"name\":", f);
 		json_string(f, ev->name);
 		break;
 	case HEAP_EV_DROP:
-		fprintf(f, ",\"count\":%" PRIu64, ev->size);
+		p = FIELD_U(p, "count", ev->size);
 		w->dropped += ev->size;
 		break;
 	case HEAP_EV_END:
-		fprintf(f,
-		        ",\"events\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"used\":%" PRIu64
-		        ",\"panic\":%s",
-		        ev->size, ev->size2, ev->block,
-		        (ev->flags & HEAP_END_PANIC) ? "true" : "false");
+		p = FIELD_U(p, "events", ev->size);
+		p = FIELD_U(p, "dropped", ev->size2);
+		p = FIELD_U(p, "used", ev->block);
+		p = put_lit(p, (ev->flags & HEAP_END_PANIC) ? ",\"panic\":true" : ",\"panic\":false");
 		w->panic = ev->flags & HEAP_END_PANIC;
 		break;
 	}
-	fputs("}\n", f);
+	*p++ = '}', *p++ = '\n';
+	fwrite(line, 1, (size_t)(p - line), f);
 	if (w->o->follow)
 		fflush(f);
 	return 0;
@@ -546,7 +591,10 @@ static FILE *open_out(const struct options *o, char *tmp, size_t tmplen)
 	if (o->follow)
 		return fopen(o->out, "w");
 	snprintf(tmp, tmplen, "%s.tmp.%d", o->out, (int)getpid());
-	return fopen(tmp, "w");
+	FILE *f = fopen(tmp, "w");
+	if (f)
+		setvbuf(f, NULL, _IOFBF, 1 << 20);
+	return f;
 }
 
 static int close_out(const struct options *o, FILE *f, const char *tmp)

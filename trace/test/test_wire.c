@@ -115,7 +115,7 @@ static long decode_all(const uint8_t *buf, size_t len, struct heap_event *out, s
 	struct wire_state st;
 	wire_state_init(&st, info.flags & WIRE_FLAG_INSTRET);
 	size_t pos = used, n = 0;
-	while (pos < len) {
+	while (pos < len || wire_pending(&st)) {
 		struct heap_event ev;
 		if (wire_decode(&st, buf + pos, len - pos, &ev, &used, &why) != WIRE_OK)
 			return -1;
