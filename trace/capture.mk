@@ -11,7 +11,7 @@ KERNEL_MAIN_SRCS += kernel/bootargs.c $(sort $(wildcard samples/*.c))
 # host builds of heap.c keep the struct heap_event hook only
 $(BUILD)/kernel/kernel/heap.o: KCFLAGS += -DHEAP_BOUND_SINK
 
-$(eval $(call host_program,test_wire,trace/test/test_wire.c kernel/trace_wire.c $(CAPTURE_TEST_RUNNER),))
+$(eval $(call host_program,test_wire,trace/test/test_wire.c kernel/trace_wire.c kernel/heap.c $(CAPTURE_TEST_RUNNER),))
 HOST_TESTS += test_wire
 
 HEAPTRACE_SRCS += trace/cmd_decode.c trace/symbolize.c trace/uart_frames.c kernel/trace_wire.c

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap.h"
 #include "test/test.h"
 #include "trace_wire.h"
 
@@ -398,6 +399,153 @@ TEST_CASE(fletcher16_detects_a_swapped_pair)
 	const uint8_t a[] = {1, 2, 3, 4}, b[] = {1, 3, 2, 4};
 	ASSERT_NE(wire_fletcher16(a, 4), wire_fletcher16(b, 4));
 	ASSERT_EQ(wire_fletcher16((const uint8_t *)"abcde", 5), 0xC8F0);
+}
+
+/* ---- the kernel's fast path: pair records, fed from a real allocator run ---- */
+
+#define FAST_MAX_EVENTS 20000
+static struct heap_event fast_evs[FAST_MAX_EVENTS];
+static size_t fast_n;
+
+static void fast_record(void *ctx, struct heap_event *ev)
+{
+	(void)ctx;
+	if (fast_n < FAST_MAX_EVENTS) {
+		ev->seq = fast_n;
+		ev->time = 1000 + fast_n * 7 / 2; /* pairs share a time below */
+		fast_evs[fast_n++] = *ev;
+	}
+}
+
+/* Runs seeded churn (mixed sizes and alignments) through heap.c, then encodes
+ * its events the way kernel/trace.c does: allocator cuts and frees through the
+ * fast pair encoders, everything else through wire_encode. Decoding must give
+ * back every event exactly. Returns the encoded length. */
+static size_t fast_roundtrip(unsigned seed, uint8_t *buf, size_t *pairs)
+{
+	static uint8_t arena[1 << 18] __attribute__((aligned(4096)));
+	struct heap h;
+	fast_n = 0;
+	ASSERT(heap_init(&h, arena, sizeof arena, fast_record, NULL));
+	struct {
+		void *p;
+		size_t size, align;
+	} slot[64] = {{0}};
+	uint32_t r = seed;
+	for (int i = 0; i < 3000; i++) {
+		r = r * 1103515245u + 12345u;
+		unsigned k = (r >> 8) % 64;
+		if (slot[k].p) {
+			ASSERT_EQ((int)heap_free(&h, slot[k].p, slot[k].size, slot[k].align,
+			                         0x80200000 + (r >> 20) % 8 * 4),
+			          (int)HEAP_OK);
+			slot[k].p = NULL;
+		} else {
+			slot[k].size = (r >> 14) % 3 ? (r >> 16) % 300 : (r >> 16) % 5000;
+			slot[k].align = (size_t)1 << ((r >> 24) % 4 ? 4 : 3 + (r >> 26) % 8);
+			slot[k].p = heap_alloc(&h, slot[k].size, slot[k].align,
+			                       0x80200000 + (r >> 12) % 8 * 4);
+		}
+	}
+	/* events of one allocator call share a time, as the sink stamps them */
+	for (size_t i = 1; i < fast_n; i++)
+		if ((fast_evs[i].kind == HEAP_EV_ALLOC && fast_evs[i - 1].kind == HEAP_EV_SPLIT) ||
+		    fast_evs[i].kind == HEAP_EV_COALESCE)
+			fast_evs[i].time = fast_evs[i - 1].time;
+
+	struct wire_state st;
+	wire_state_init(&st, false);
+	size_t len = wire_encode_header(buf, 10000000, 0, "fast");
+	*pairs = 0;
+	for (size_t i = 0; i < fast_n; i++) {
+		const struct heap_event *e = &fast_evs[i], *n = i + 1 < fast_n ? e + 1 : NULL;
+		uint8_t *o = buf + len, *end = NULL;
+		uint64_t dt = e->time - st.time;
+		if (e->kind == HEAP_EV_SPLIT && n && n->kind == HEAP_EV_ALLOC) {
+			end = wire_fast_alloc_pair(&st, o, dt, 4, 16, e->addr, e->size, n->addr, n->size,
+			                           n->block, (uint64_t)1 << n->align_log2, n->caller,
+			                           n->examined);
+			if (!end)
+				end = wire_fast_alloc_events(&st, o, dt, 4, 16, e->addr, e->size,
+				                             n->addr, n->size, n->block,
+				                             (uint64_t)1 << n->align_log2, n->caller,
+				                             n->examined);
+			else
+				++*pairs;
+			i++;
+		} else if (e->kind == HEAP_EV_FREE) {
+			bool m = n && n->kind == HEAP_EV_COALESCE;
+			unsigned merged = m ? n->flags : 0;
+			uint64_t ma = m ? n->addr : e->addr, ms = m ? n->size : e->block;
+			end = wire_fast_free_pair(&st, o, dt, 4, 16, e->addr, e->size, e->block,
+			                          (uint64_t)1 << e->align_log2, e->caller, merged, ma, ms);
+			if (!end)
+				end = wire_fast_free_events(&st, o, dt, 4, 16, e->addr, e->size,
+				                            e->block, (uint64_t)1 << e->align_log2,
+				                            e->caller, merged, ma, ms);
+			else
+				++*pairs;
+			i += m;
+		}
+		if (end) {
+			st.time = e->time;
+			len = (size_t)(end - buf);
+		} else {
+			len += wire_encode(&st, e, o);
+		}
+	}
+	static struct heap_event back[FAST_MAX_EVENTS];
+	long got = decode_all(buf, len, back, FAST_MAX_EVENTS);
+	ASSERT_EQ(got, (long)fast_n);
+	for (size_t i = 0; i < fast_n; i++)
+		assert_same_event(&fast_evs[i], &back[i]);
+	return len;
+}
+
+TEST_CASE(fast_pair_records_round_trip_a_real_allocator_run)
+{
+	static uint8_t buf[FAST_MAX_EVENTS * 24];
+	for (unsigned seed = 1; seed <= 5; seed++) {
+		size_t pairs;
+		size_t len = fast_roundtrip(seed, buf, &pairs);
+		ASSERT(pairs > fast_n / 4); /* the common shapes do take the pair records */
+		ASSERT(len < fast_n * 8);
+	}
+}
+
+TEST_CASE(every_truncation_of_a_pair_record_needs_more)
+{
+	static uint8_t buf[FAST_MAX_EVENTS * 24];
+	size_t pairs;
+	size_t len = fast_roundtrip(9, buf, &pairs);
+	struct wire_stream_info info;
+	size_t used, pos;
+	const char *why;
+	ASSERT_EQ((int)wire_decode_header(buf, len, &info, &used, &why), (int)WIRE_OK);
+	struct wire_state st;
+	wire_state_init(&st, false);
+	pos = used;
+	int checked = 0;
+	while (pos < len && checked < 200) {
+		struct heap_event ev;
+		uint8_t tag = buf[pos] & 15;
+		if (!wire_pending(&st) &&
+		    (tag == WIRE_TAG_SPLIT_ALLOC || tag == WIRE_TAG_FREE_MERGE)) {
+			struct wire_state copy = st;
+			ASSERT_EQ((int)wire_decode(&copy, buf + pos, len - pos, &ev, &used, &why),
+			          (int)WIRE_OK);
+			for (size_t cut = 0; cut < used; cut++) {
+				struct wire_state c2 = st;
+				ASSERT_EQ((int)wire_decode(&c2, buf + pos, cut, &ev, &used, &why),
+				          (int)WIRE_NEED_MORE);
+				ASSERT(!memcmp(&c2, &st, sizeof st));
+			}
+			checked++;
+		}
+		ASSERT_EQ((int)wire_decode(&st, buf + pos, len - pos, &ev, &used, &why), (int)WIRE_OK);
+		pos += used;
+	}
+	ASSERT(checked > 50);
 }
 
 int main(void)
