@@ -13,7 +13,8 @@ HOST_TESTS += test_trace_reader
 $(eval $(call host_program,test_heap_model,trace/test/test_heap_model.c trace/heap_model.c $(ANALYSIS_TRACEGEN) $(ANALYSIS_TEST_RUNNER),$(CJSON_LIBS)))
 HOST_TESTS += test_heap_model
 
-# gen_trace: JSON traces from the real allocator core, for script tests and the benchmark
+# gen_trace: JSON traces from the real allocator core, for the script tests (stats, check,
+# diff, export) and the benchmark
 $(eval $(call host_program,gen_trace,trace/test/gen_trace.c $(ANALYSIS_TRACEGEN),$(CJSON_LIBS)))
 
 SCRIPT_TESTS += trace/test/test_stats.sh trace/test/test_check.sh

@@ -8,8 +8,7 @@ HEAPTRACE_SRCS += trace/diff.c trace/cmd_diff.c trace/cmd_export.c \
 
 DIFF_TEST_RUNNER := kernel/test/host/host_runner.c
 
-# diffgen: deterministic traces from the real allocator core, for the tests below
-$(eval $(call host_program,diffgen,trace/test/diffgen.c kernel/heap.c trace/trace_reader.c,$(CJSON_LIBS)))
+# the script tests below make their traces with gen_trace (trace/analysis.mk)
 $(eval $(call host_program,test_diff,trace/test/test_diff.c trace/diff.c trace/summary.c \
 	trace/heap_model.c trace/trace_reader.c kernel/heap.c $(DIFF_TEST_RUNNER),$(CJSON_LIBS)))
 HOST_TESTS   += test_diff

@@ -4,83 +4,77 @@
 # be killed by the host-side timeout, and a passing suite must give 0.
 # Uses the images built from kernel/test/selftest/*.c and build/test-basic.elf.
 set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../../scripts/testlib.sh"
 QEMU=${QEMU:-qemu-system-riscv64}
 QEMU_FLAGS=${QEMU_FLAGS:--machine virt -m 128M -nographic -bios default -no-reboot}
-pass=0 fail=0
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 
-# run IMAGE TIMEOUT: runs it, leaves output in $out/IMAGE.log and status in $status
+# run IMAGE TIMEOUT: runs it, leaves output in $T/IMAGE.log and status in $status
 run() {
 	timeout --kill-after=5 "$2" $QEMU $QEMU_FLAGS -semihosting-config enable=on,target=native \
-		-kernel "$BUILD/$1.elf" </dev/null >"$out/$1.log" 2>&1
+		-kernel "$BUILD/$1.elf" </dev/null >"$T/$1.log" 2>&1
 	status=$?
 }
 
-# expect NAME IMAGE STATUS PATTERN...: the image exits with STATUS and its output
-# contains every PATTERN (fixed strings)
-expect() {
+# expect_image NAME IMAGE STATUS PATTERN...: the image exited with STATUS and its output
+# ($T/IMAGE.log) contains every PATTERN (fixed strings)
+expect_image() {
 	local name=$1 image=$2 want=$3
 	shift 3
 	local why=""
 	[ "$status" -eq "$want" ] || why="exit status $status, want $want"
 	for p in "$@"; do
-		grep -qF -- "$p" "$out/$image.log" || why="${why:+$why; }output lacks '$p'"
+		grep -qF -- "$p" "$T/$image.log" || why="${why:+$why; }output lacks '$p'"
 	done
 	if [ -z "$why" ]; then
-		echo "test $name ... ok"
-		pass=$((pass + 1))
+		ok "$name"
 	else
-		echo "test $name ... FAILED: $why"
-		sed 's/^/    | /' "$out/$image.log" | tail -15
-		fail=$((fail + 1))
+		no "$name" "$why"
+		sed 's/^/    | /' "$T/$image.log" | tail -15
 	fi
 }
 
 run test-basic 60
-expect passing_suite_exits_0 test-basic 0 "0 failed"
+expect_image passing_suite_exits_0 test-basic 0 "0 failed"
 
 run selftest-assert 60
-expect failed_assertion_exits_1_and_prints_both_values selftest-assert 1 \
+expect_image failed_assertion_exits_1_and_prints_both_values selftest-assert 1 \
 	"in selftest_failing_assertion: ASSERT_EQ(answer, 42): 41 (0x29) vs 42 (0x2a)" \
 	"kernel/test/selftest/assert.c:" "1 passed, 1 failed"
 
 run selftest-panic 60
-expect unexpected_panic_exits_2_with_message_and_location selftest-panic 2 \
+expect_image unexpected_panic_exits_2_with_message_and_location selftest-panic 2 \
 	"panic: selftest_unexpected_panic: deliberate" "at kernel/test/selftest/panic.c:" \
 	"FAILED: panic" "0 passed, 1 failed"
 
 run selftest-trap 60
-expect unexpected_trap_exits_3_with_decoded_cause selftest-trap 3 \
+expect_image unexpected_trap_exits_3_with_decoded_cause selftest-trap 3 \
 	"unexpected trap: store/AMO access fault (scause 0x7)" "stval 0x10" \
 	"FAILED: unexpected trap" "0 passed, 1 failed"
 
 run selftest-nopanic 60
-expect missing_expected_panic_exits_4 selftest-nopanic 4 \
+expect_image missing_expected_panic_exits_4 selftest-nopanic 4 \
 	"FAILED: expected panic did not happen" "0 passed, 1 failed"
 
 run selftest-overflow 60
-expect stack_overflow_is_reported_and_exits_5 selftest-overflow 5 \
+expect_image stack_overflow_is_reported_and_exits_5 selftest-overflow 5 \
 	"stack overflow: boot stack canary" "FAILED: stack overflow"
 
 run selftest-hang 3
-expect hanging_image_is_killed_by_the_host_timeout selftest-hang 124 "test selftest_hangs ..."
+expect_image hanging_image_is_killed_by_the_host_timeout selftest-hang 124 "test selftest_hangs ..."
 
 # The top-level driver must count a hang as a failure and name the image.
-mkdir -p "$out/logs"
+mkdir -p "$T/logs"
 BUILD_SAVE=$BUILD
-TEST_TIMEOUT=3 BUILD=$BUILD bash scripts/run-tests.sh qemu:basic >"$out/driver-pass.log" 2>&1
+TEST_TIMEOUT=3 BUILD=$BUILD bash scripts/run-tests.sh qemu:basic >"$T/driver-pass.log" 2>&1
 status=$?
-mv "$out/driver-pass.log" "$out/driver-pass.log.log"
-expect driver_counts_a_passing_suite driver-pass.log 0 "PASS  qemu:basic" "0 failed"
+mv "$T/driver-pass.log" "$T/driver-pass.log.log"
+expect_image driver_counts_a_passing_suite driver-pass.log 0 "PASS  qemu:basic" "0 failed"
 # run-tests.sh names images test-NAME.elf: point it at the hang image through a temporary link
 ln -sf "$(cd "$BUILD_SAVE" && pwd)/selftest-hang.elf" "$BUILD_SAVE/test-selftest-hang-link.elf"
-TEST_TIMEOUT=3 bash scripts/run-tests.sh qemu:selftest-hang-link >"$out/driver-hang.log.log" 2>&1
+TEST_TIMEOUT=3 bash scripts/run-tests.sh qemu:selftest-hang-link >"$T/driver-hang.log.log" 2>&1
 status=$?
 rm -f "$BUILD_SAVE/test-selftest-hang-link.elf" "$BUILD_SAVE/test-logs/qemu-selftest-hang-link.log"
-expect driver_counts_a_hang_as_failed_and_names_it driver-hang.log 1 \
+expect_image driver_counts_a_hang_as_failed_and_names_it driver-hang.log 1 \
 	"FAIL  qemu:selftest-hang-link" "TIMEOUT after 3s" "0 passed, 1 failed"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+test_finish

@@ -2,27 +2,13 @@
 # diff_test.sh - `heaptrace diff` from the command line: in step, first divergence, thresholds,
 # exit codes 0/1/2, and --json read by python3's json (not ours).
 set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../../scripts/testlib.sh"
 HT=$BUILD/asan/bin/heaptrace
-GEN=$BUILD/asan/bin/diffgen
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
+GEN=$BUILD/asan/bin/gen_trace
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-no() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-# expect NAME STATUS CMD...: the command exits with STATUS
-expect() {
-	local name=$1 want=$2
-	shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	local got=$?
-	if [ "$got" = "$want" ]; then ok "$name"; else no "$name" "exit $got, expected $want; $(head -3 "$T/err")"; fi
-}
-
-"$GEN" --seed 7 --ops 1500 -o "$T/base.jsonl" || { echo "diffgen failed"; exit 1; }
-"$GEN" --seed 7 --ops 1500 --time-scale 37 -o "$T/same.jsonl"
+# the base workload: at most 64 blocks live at once
+"$GEN" --seed 7 --ops 1500 --live 64 -o "$T/base.jsonl" || { no gen_trace_makes_the_base_trace; test_finish; }
+"$GEN" --seed 7 --ops 1500 --live 64 --time-scale 37 -o "$T/same.jsonl"
 events=$(grep -c '"i":' "$T/base.jsonl")
 
 expect identical_traces_exit_0 0 "$HT" diff --fail-on-divergence --max-peak-growth 0% "$T/base.jsonl" "$T/same.jsonl"
@@ -78,7 +64,7 @@ EOF
 then ok $name; else no $name; fi
 
 # a higher peak: more allocations live at once
-"$GEN" --seed 7 --ops 1500 --live 140 -o "$T/grown.jsonl"
+"$GEN" --seed 7 --ops 1500 --live 400 -o "$T/grown.jsonl"
 read -r pb pn < <(python3 -c '
 import json, subprocess, sys
 d = json.loads(subprocess.run(sys.argv[1:], capture_output=True, text=True).stdout)
@@ -122,22 +108,22 @@ else
 	no $name "maximum fragmentation barely differs; the test needs another workload pair"
 fi
 
-"$GEN" --seed 7 --ops 1500 --big 2 -o "$T/fails.jsonl"
+"$GEN" --seed 7 --ops 1500 --live 64 --big 2 -o "$T/fails.jsonl"
 expect new_failures_ignored_unless_asked 0 "$HT" diff "$T/base.jsonl" "$T/fails.jsonl"
 expect new_failures_exit_1 1 "$HT" diff --fail-on-new-failures "$T/base.jsonl" "$T/fails.jsonl"
-"$GEN" --seed 7 --ops 1500 --leak 3 -o "$T/leaks.jsonl"
+"$GEN" --seed 7 --ops 1500 --live 64 --leak 3 -o "$T/leaks.jsonl"
 expect new_leaks_exit_1 1 "$HT" diff --fail-on-new-leaks "$T/base.jsonl" "$T/leaks.jsonl"
 expect fewer_leaks_exit_0 0 "$HT" diff --fail-on-new-leaks "$T/leaks.jsonl" "$T/base.jsonl"
-"$GEN" --seed 7 --ops 1500 --no-end -o "$T/cut.jsonl"
+"$GEN" --seed 7 --ops 1500 --live 64 --no-end -o "$T/cut.jsonl"
 expect incomplete_new_exits_1 1 "$HT" diff --fail-on-incomplete "$T/base.jsonl" "$T/cut.jsonl"
 name=incomplete_new_is_reported_where_it_ends
 if grep -q "(NEW ended)" "$T/out" && grep -q "INCOMPLETE" "$T/out"; then ok $name; else no $name; fi
 
 # a rebuilt kernel: callers moved but resolve to the same functions -> still in step;
 # a caller that resolves to another function -> a caller difference
-sed 's/0x80201a3c/0x80201a48/g' "$T/base.jsonl" >"$T/moved.jsonl"
+sed 's/0x8020100c/0x80201018/g' "$T/base.jsonl" >"$T/moved.jsonl"
 expect moved_callers_of_the_same_function_stay_in_step 0 "$HT" diff --fail-on-divergence "$T/base.jsonl" "$T/moved.jsonl"
-sed 's/"fn":"vec_grow"/"fn":"vec_push"/' "$T/moved.jsonl" >"$T/renamed.jsonl"
+sed 's/"fn":"churn_small"/"fn":"churn_tiny"/' "$T/moved.jsonl" >"$T/renamed.jsonl"
 expect callers_of_another_function_diverge 1 "$HT" diff --fail-on-divergence "$T/base.jsonl" "$T/renamed.jsonl"
 name=caller_difference_is_named
 if grep -q "(caller differs)" "$T/out"; then ok $name; else no $name "$(grep -m1 divergence "$T/out")"; fi
@@ -209,5 +195,4 @@ EOF
 done
 if [ $crashes = 0 ]; then ok $name; else no $name "$crashes crashes"; fi
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+test_finish

@@ -11,15 +11,13 @@
 # GATE_TRACE_ARGS (boot arguments of every gate run, e.g. "ops=300" to keep the baselines small);
 # see trace/diffexport.mk. Exit status: 0 ok, 1 regression or failed test, 2 usage, 3 capture failed.
 set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../../scripts/testlib.sh"
 MAKE=${MAKE:-make}
 GATE_FLAGS=${GATE_FLAGS:---max-peak-growth 0% --max-frag-growth 0 --max-examined-growth 0% --fail-on-new-failures --fail-on-new-leaks --fail-on-divergence --fail-on-incomplete --ignore-callers}
 GATE_TRACE_ARGS=${GATE_TRACE_ARGS-ops=300}
 BASELINE_DIR=samples/baseline
 HT=${HEAPTRACE:-$BUILD/asan/bin/heaptrace}
 [ -x "$HT" ] || HT=$BUILD/host/bin/heaptrace
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 
 # capture WORKLOAD OUT [BOOTARGS]: a fresh trace of WORKLOAD, through the capture pipeline
 capture() {
@@ -68,13 +66,8 @@ if [ "${1:-}" = --rewrite ]; then
 	exit $status
 fi
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-no() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-
 baselines=("$BASELINE_DIR"/*.jsonl)
-[ -e "${baselines[0]}" ] || { echo "gate: no baselines in $BASELINE_DIR"; echo "0 passed, 1 failed"; exit 1; }
+[ -e "${baselines[0]}" ] || { no baselines_exist "none in $BASELINE_DIR"; test_finish; }
 
 for base in "${baselines[@]}"; do
 	w=$(basename "$base" .jsonl)
@@ -136,5 +129,4 @@ if [ ${#baselines[@]} -ge 2 ]; then
 	if [ $rc = 1 ]; then ok gate_fails_on_another_workload; else no gate_fails_on_another_workload "exit $rc"; fi
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+test_finish

@@ -3,19 +3,13 @@
 # a trace with one altered address, split, search count or a missing event fails at
 # exactly that event number; drops, cut-short and corrupt traces give their exit codes.
 set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../../scripts/testlib.sh"
 HT=$BUILD/asan/bin/heaptrace
 GEN=$BUILD/asan/bin/gen_trace
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 
 # edit.py IN OUT KIND NTH FIELD DELTA: adds DELTA to FIELD of the NTH event of KIND
 # (hex addresses stay hex); prints the event number it changed. DELTA "drop" deletes the line.
-cat >"$tmp/edit.py" <<'PY'
+cat >"$T/edit.py" <<'PY'
 import json, sys
 src, dst, kind, nth, field, delta = sys.argv[1:7]
 nth = int(nth); seen = 0; out = []; changed = None
@@ -34,55 +28,55 @@ open(dst, "w").writelines(out)
 print(changed)
 PY
 
-"$GEN" --ops 3000 --seed 5 "$tmp/churn.jsonl" || { echo "gen_trace failed"; echo "0 passed, 1 failed"; exit 1; }
-"$GEN" --workload frag --heap 65536 "$tmp/frag.jsonl"
+"$GEN" --ops 3000 --seed 5 "$T/churn.jsonl" || { no "gen_trace makes the churn trace"; test_finish; }
+"$GEN" --workload frag --heap 65536 "$T/frag.jsonl"
 
 for t in churn frag; do
-	"$HT" check "$tmp/$t.jsonl" >"$tmp/out.txt"
+	"$HT" check "$T/$t.jsonl" >"$T/out.txt"
 	check "a faithful $t trace passes (exit 0)" [ $? -eq 0 ]
-	check "... and says faithful" grep -q 'faithful' "$tmp/out.txt"
+	check "... and says faithful" grep -q 'faithful' "$T/out.txt"
 done
-check "--quiet prints nothing on success" [ -z "$("$HT" check --quiet "$tmp/churn.jsonl")" ]
+check "--quiet prints nothing on success" [ -z "$("$HT" check --quiet "$T/churn.jsonl")" ]
 
 # expect_mismatch NAME KIND NTH FIELD DELTA WANT: the edit must fail at its own event
 expect_mismatch() {
 	local name=$1 kind=$2 nth=$3 field=$4 delta=$5 want=$6
 	local ev
-	ev=$(python3 "$tmp/edit.py" "$tmp/churn.jsonl" "$tmp/bad.jsonl" "$kind" "$nth" "$field" "$delta")
-	"$HT" check "$tmp/bad.jsonl" >"$tmp/out.txt" 2>&1
+	ev=$(python3 "$T/edit.py" "$T/churn.jsonl" "$T/bad.jsonl" "$kind" "$nth" "$field" "$delta")
+	"$HT" check "$T/bad.jsonl" >"$T/out.txt" 2>&1
 	local rc=$?
 	check "$name: exit 1" [ $rc -eq 1 ]
-	check "$name: reported at event $ev" grep -q "MISMATCH at event $ev: $want" "$tmp/out.txt"
+	check "$name: reported at event $ev" grep -q "MISMATCH at event $ev: $want" "$T/out.txt"
 }
 expect_mismatch "altered alloc address" alloc 700 addr 16 "alloc addr: trace 0x"
 expect_mismatch "altered split remainder" split 300 rem_size 16 "split rem_size: trace"
 expect_mismatch "altered search count" alloc 1000 ex 1 "alloc ex (free blocks examined)"
 expect_mismatch "altered coalesce merge size" coalesce 50 size 32 "coalesce size: trace"
 # a coalesce missing: the shadow's coalesce meets the next trace event
-ev=$(python3 "$tmp/edit.py" "$tmp/churn.jsonl" "$tmp/bad.jsonl" coalesce 20 size drop)
-"$HT" check "$tmp/bad.jsonl" >"$tmp/out.txt"
+ev=$(python3 "$T/edit.py" "$T/churn.jsonl" "$T/bad.jsonl" coalesce 20 size drop)
+"$HT" check "$T/bad.jsonl" >"$T/out.txt"
 check "a missing coalesce fails (exit 1)" [ $? -eq 1 ]
-check "... at the event after it" grep -q "MISMATCH at event $((ev + 1)): the trace has .* where the allocator core emits coalesce" "$tmp/out.txt"
-check "both events are shown" [ "$(grep -c -E '^  (trace|allocator core): +\{' "$tmp/out.txt")" = 2 ]
+check "... at the event after it" grep -q "MISMATCH at event $((ev + 1)): the trace has .* where the allocator core emits coalesce" "$T/out.txt"
+check "both events are shown" [ "$(grep -c -E '^  (trace|allocator core): +\{' "$T/out.txt")" = 2 ]
 
 # a free the allocator core rejects (double free) is a mismatch (frag's first free merges
 # with nothing, so no coalesce follows it)
-first_free=$(grep -m1 '"k":"free"' "$tmp/frag.jsonl")
-{ head -n "$(grep -n -m1 '"k":"free"' "$tmp/frag.jsonl" | cut -d: -f1)" "$tmp/frag.jsonl"
-  echo "$first_free" | sed 's/"i":[0-9]*/"i":999999/'; } >"$tmp/double.jsonl"
-"$HT" check "$tmp/double.jsonl" >"$tmp/out.txt"
+first_free=$(grep -m1 '"k":"free"' "$T/frag.jsonl")
+{ head -n "$(grep -n -m1 '"k":"free"' "$T/frag.jsonl" | cut -d: -f1)" "$T/frag.jsonl"
+  echo "$first_free" | sed 's/"i":[0-9]*/"i":999999/'; } >"$T/double.jsonl"
+"$HT" check "$T/double.jsonl" >"$T/out.txt"
 check "a double free fails (exit 1)" [ $? -eq 1 ]
-check "... naming the allocator's verdict" grep -q "MISMATCH at event 999999: the allocator core rejects this free: double free" "$tmp/out.txt"
+check "... naming the allocator's verdict" grep -q "MISMATCH at event 999999: the allocator core rejects this free: double free" "$T/out.txt"
 
 # drops make a trace unverifiable; a cut-short trace is checked as far as it goes
-{ head -100 "$tmp/churn.jsonl"; echo '{"i":5000000,"k":"drop","t":1,"count":7}'; } >"$tmp/drop.jsonl"
-"$HT" check "$tmp/drop.jsonl" >"$tmp/out.txt"
+{ head -100 "$T/churn.jsonl"; echo '{"i":5000000,"k":"drop","t":1,"count":7}'; } >"$T/drop.jsonl"
+"$HT" check "$T/drop.jsonl" >"$T/out.txt"
 check "a trace with dropped events fails (exit 1)" [ $? -eq 1 ]
-check "... saying it cannot be verified" grep -q "7 events were dropped here" "$tmp/out.txt"
-"$GEN" --ops 400 --no-end "$tmp/cut.jsonl"
-"$HT" check "$tmp/cut.jsonl" >"$tmp/out.txt"
+check "... saying it cannot be verified" grep -q "7 events were dropped here" "$T/out.txt"
+"$GEN" --ops 400 --no-end "$T/cut.jsonl"
+"$HT" check "$T/cut.jsonl" >"$T/out.txt"
 check "a cut-short faithful trace passes (exit 0)" [ $? -eq 0 ]
-check "... and says it was cut short" grep -q "cut short" "$tmp/out.txt"
+check "... and says it was cut short" grep -q "cut short" "$T/out.txt"
 
 # every recorded trace in samples/ (captured from the kernel in QEMU) is faithful and
 # self-consistent
@@ -90,9 +84,9 @@ shopt -s nullglob
 for f in samples/*.jsonl samples/*/*.jsonl; do
 	if [ "$("$HT" stats --json "$f" | jq .dropped)" != 0 ]; then
 		# events were lost: unverifiable past the drop, and check must say so
-		"$HT" check "$f" >"$tmp/out.txt"
+		"$HT" check "$f" >"$T/out.txt"
 		check "recorded $f has drops: check refuses it (exit 1)" [ $? -eq 1 ]
-		check "... at the drop" grep -q 'events were dropped here' "$tmp/out.txt"
+		check "... at the drop" grep -q 'events were dropped here' "$T/out.txt"
 		continue
 	fi
 	"$HT" check --quiet "$f"
@@ -103,7 +97,7 @@ done
 
 # mutated traces (numbers, addresses, kinds, bytes) never crash stats or check:
 # every run ends with a documented status and no sanitizer report
-cat >"$tmp/mutate.py" <<'PY'
+cat >"$T/mutate.py" <<'PY'
 import random, sys
 src, outdir, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 lines = open(src).read().split("\n")
@@ -132,28 +126,27 @@ for n in range(count):
         ls[i] = l
     open("%s/m%02d.jsonl" % (outdir, n), "w").write("\n".join(x for x in ls if x) + "\n")
 PY
-mkdir -p "$tmp/mut"
-python3 "$tmp/mutate.py" "$tmp/frag.jsonl" "$tmp/mut" 40
+mkdir -p "$T/mut"
+python3 "$T/mutate.py" "$T/frag.jsonl" "$T/mut" 40
 bad_status=0
-for f in "$tmp"/mut/*.jsonl; do
+for f in "$T"/mut/*.jsonl; do
 	for cmd in stats check; do
-		"$HT" $cmd "$f" >/dev/null 2>"$tmp/err.txt"
+		"$HT" $cmd "$f" >/dev/null 2>"$T/err.txt"
 		rc=$?
-		if [ $rc -gt 2 ] || grep -q -E 'Sanitizer|runtime error' "$tmp/err.txt"; then
+		if [ $rc -gt 2 ] || grep -q -E 'Sanitizer|runtime error' "$T/err.txt"; then
 			bad_status=$((bad_status + 1))
-			echo "  $cmd $(basename "$f"): status $rc"; head -3 "$tmp/err.txt"
+			echo "  $cmd $(basename "$f"): status $rc"; head -3 "$T/err.txt"
 		fi
 	done
 done
 check "40 mutated traces: stats and check end with 0, 1 or 2, no sanitizer report" [ $bad_status -eq 0 ]
 
 # bad input
-printf '{"format":"heapscope-trace","version":1,"heap_base":"0x80400000","heap_size":65536}\nnot json\n' >"$tmp/corrupt.jsonl"
-"$HT" check "$tmp/corrupt.jsonl" 2>"$tmp/err.txt" >/dev/null
+printf '{"format":"heapscope-trace","version":1,"heap_base":"0x80400000","heap_size":65536}\nnot json\n' >"$T/corrupt.jsonl"
+"$HT" check "$T/corrupt.jsonl" 2>"$T/err.txt" >/dev/null
 check "a corrupt trace exits 2" [ $? -eq 2 ]
-check "... with file:line" grep -q "corrupt.jsonl:2: not a JSON object" "$tmp/err.txt"
+check "... with file:line" grep -q "corrupt.jsonl:2: not a JSON object" "$T/err.txt"
 "$HT" check 2>/dev/null
 check "no trace argument exits 2" [ $? -eq 2 ]
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+test_finish

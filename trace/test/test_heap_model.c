@@ -209,7 +209,8 @@ static void walk_shifted(void *ctx, uintptr_t addr, size_t size, bool is_free)
 TEST_CASE(model_matches_the_real_allocator_after_every_operation)
 {
 	struct tracegen g;
-	ASSERT(tracegen_open(&g, 256 * 1024, NULL, true, "churn"));
+	struct tracegen_opts o = {.heap_size = 256 * 1024, .collect = true, .workload = "churn"};
+	ASSERT(tracegen_open(&g, &o));
 	heap_model *m = heap_model_create(NULL);
 	ASSERT_NOT_NULL(m);
 	size_t done = 0;
@@ -281,8 +282,9 @@ static bool span_collect(void *ctx, const struct heap_model_span *sp)
 TEST_CASE(save_and_restore_reproduce_the_state)
 {
 	struct tracegen g;
-	ASSERT(tracegen_open(&g, 1 << 20, NULL, true, "churn"));
-	tracegen_churn(&g, 20000, 7, 3);
+	struct tracegen_opts o = {.heap_size = 1 << 20, .collect = true, .workload = "churn"};
+	ASSERT(tracegen_open(&g, &o));
+	tracegen_churn(&g, &(struct tracegen_churn){.ops = 20000, .seed = 7, .leak = 3});
 	ASSERT(tracegen_close(&g, false));
 	heap_model *m = heap_model_create(NULL);
 	size_t half = g.n / 2;
@@ -347,8 +349,9 @@ TEST_CASE(settled_only_when_no_split_or_free_waits_for_its_partner)
 TEST_CASE(a_save_at_any_settled_point_replays_the_rest_exactly)
 {
 	struct tracegen g;
-	ASSERT(tracegen_open(&g, 1 << 18, NULL, true, "churn"));
-	tracegen_churn(&g, 3000, 11, 2);
+	struct tracegen_opts o = {.heap_size = 1 << 18, .collect = true, .workload = "churn"};
+	ASSERT(tracegen_open(&g, &o));
+	tracegen_churn(&g, &(struct tracegen_churn){.ops = 3000, .seed = 11, .leak = 2});
 	ASSERT(tracegen_close(&g, false));
 	heap_model *m = heap_model_create(NULL), *r = heap_model_create(NULL);
 	ASSERT_NOT_NULL(m);

@@ -5,7 +5,8 @@
 #include <string.h>
 
 static const char *const site_fn[TRACEGEN_SITES] = {
-    "churn_small", "churn_medium", "churn_large", "frag_fill", "frag_big", "leaky_init",
+    "churn_small", "churn_medium", "churn_large", "frag_fill",
+    "frag_big",    "leaky_init",   "big_buffer",
 };
 
 uint64_t tracegen_site(unsigned i)
@@ -24,8 +25,9 @@ static void sink(void *ctx, struct heap_event *ev)
 	struct tracegen *g = ctx;
 	struct heap_event e = *ev;
 	e.seq = g->seq++;
-	g->time += 3 + (e.seq % 7);
+	g->time += (3 + (e.seq % 7)) * g->time_scale;
 	e.time = g->time;
+	e.instret = g->instret ? e.seq * 1000 + 17 : 0;
 	switch (e.kind) {
 	case HEAP_EV_INIT:
 	case HEAP_EV_ALLOC:
@@ -42,7 +44,7 @@ static void sink(void *ctx, struct heap_event *ev)
 		break;
 	}
 	g->emitted++;
-	if (g->out && !trace_write_event(g->out, &e, false))
+	if (g->out && !trace_write_event(g->out, &e, g->instret))
 		g->ok = false;
 	if (g->collect) {
 		if (g->n == g->cap) {
@@ -59,14 +61,17 @@ static void sink(void *ctx, struct heap_event *ev)
 	}
 }
 
-bool tracegen_open(struct tracegen *g, uint64_t heap_size, FILE *out, bool collect,
-                   const char *workload)
+bool tracegen_open(struct tracegen *g, const struct tracegen_opts *o)
 {
+	uint64_t heap_size = o->heap_size;
+	FILE *out = o->out;
 	memset(g, 0, sizeof *g);
 	g->ok = true;
 	g->out = out;
-	g->collect = collect;
+	g->collect = o->collect;
 	g->heap_size = heap_size;
+	g->time_scale = o->time_scale ? o->time_scale : 1;
+	g->instret = o->instret;
 	g->mem = aligned_alloc(4096, (size_t)((heap_size + 4095) & ~4095ull));
 	if (!g->mem)
 		return false;
@@ -76,9 +81,10 @@ bool tracegen_open(struct tracegen *g, uint64_t heap_size, FILE *out, bool colle
 		                         .heap_size = heap_size,
 		                         .min_block = HEAP_MIN_BLOCK,
 		                         .min_align = HEAP_MIN_ALIGN,
-		                         .time_hz = 10000000};
+		                         .time_hz = 10000000,
+		                         .has_instret = o->instret};
 		strcpy(h.channel, "semihosting");
-		snprintf(h.workload, sizeof h.workload, "%s", workload ? workload : "");
+		snprintf(h.workload, sizeof h.workload, "%s", o->workload ? o->workload : "");
 		strcpy(h.elf, "tracegen");
 		g->ok = trace_write_header(out, &h);
 		for (unsigned i = 0; i < TRACEGEN_SITES; i++) {
@@ -123,12 +129,13 @@ struct live {
 	unsigned site;
 };
 
-void tracegen_churn(struct tracegen *g, uint64_t ops, uint32_t seed, unsigned leak)
+void tracegen_churn(struct tracegen *g, const struct tracegen_churn *c)
 {
-	enum { LIVE_MAX = 1500 };
-	struct live *live = malloc(LIVE_MAX * sizeof *live);
+	const uint64_t ops = c->ops;
+	const size_t live_max = c->live_max ? c->live_max : TRACEGEN_LIVE_MAX;
+	struct live *live = malloc(live_max * sizeof *live);
 	size_t n = 0;
-	uint32_t s = seed ? seed : 1;
+	uint32_t s = c->seed ? c->seed : 1;
 	if (!live) {
 		g->ok = false;
 		return;
@@ -142,7 +149,7 @@ void tracegen_churn(struct tracegen *g, uint64_t ops, uint32_t seed, unsigned le
 		}
 		uint32_t r = xorshift(&s);
 		bool do_alloc =
-		    n == 0 || (n < LIVE_MAX && (r % 100) < (n < LIVE_MAX / 2 ? 60u : 45u));
+		    n == 0 || (n < live_max && (r % 100) < (n < live_max / 2 ? 60u : 45u));
 		if (do_alloc) {
 			uint32_t kind = xorshift(&s) % 100, size, align;
 			unsigned site;
@@ -163,12 +170,17 @@ void tracegen_churn(struct tracegen *g, uint64_t ops, uint32_t seed, unsigned le
 			live[i] = live[--n];
 		}
 	}
+	if (c->big > 0) {
+		tracegen_mark(g, "big");
+		for (unsigned i = 0; i < c->big; i++) /* more than the heap holds: fails */
+			(void)tracegen_alloc(g, (size_t)g->heap_size, 16, 6);
+	}
 	tracegen_mark(g, "cleanup");
 	while (n > 0) {
 		n--;
 		tracegen_free(g, live[n].addr, live[n].size, live[n].align, live[n].site);
 	}
-	for (unsigned i = 0; i < leak; i++)
+	for (unsigned i = 0; i < c->leak; i++)
 		tracegen_alloc(g, 24 + 8 * i, 16, 5);
 	free(live);
 }

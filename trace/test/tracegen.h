@@ -18,14 +18,27 @@
 #include "heap_event.h"
 #include "trace_reader.h"
 
-#define TRACEGEN_BASE  0x80400000ull /* the heap base written into generated traces */
-#define TRACEGEN_SITES 6             /* distinct fake call sites the workloads use */
+#define TRACEGEN_BASE     0x80400000ull /* the heap base written into generated traces */
+#define TRACEGEN_SITES    7             /* distinct fake call sites the workloads use */
+#define TRACEGEN_LIVE_MAX 1500          /* churn's default cap on live blocks */
+
+/* How a generated trace is made and stamped. */
+struct tracegen_opts {
+	uint64_t heap_size;   /* bytes of heap */
+	FILE *out;            /* JSON-lines destination (header first), or NULL */
+	bool collect;         /* also collect the events in g->evs */
+	const char *workload; /* the header's workload name, or NULL */
+	uint64_t time_scale;  /* multiplies every clock step (timestamps only); 0 means 1 */
+	bool instret;         /* events carry retired-instruction counts */
+};
 
 struct tracegen {
 	struct heap heap; /* the real allocator */
 	void *mem;        /* its 4096-aligned buffer */
 	uint64_t heap_size;
 	uint64_t seq, time;     /* sink stamps */
+	uint64_t time_scale;    /* clock step multiplier */
+	bool instret;           /* stamp and write instret */
 	uint64_t emitted;       /* events emitted */
 	FILE *out;              /* JSON-lines destination, or NULL */
 	struct heap_event *evs; /* collected events (when collecting) */
@@ -34,10 +47,10 @@ struct tracegen {
 	bool ok; /* no write or memory error so far */
 };
 
-/* Sets up a heap of heap_size bytes that writes events to out (JSON lines,
- * header first) and/or collects them in g->evs. Returns false on failure. */
-bool tracegen_open(struct tracegen *g, uint64_t heap_size, FILE *out, bool collect,
-                   const char *workload);
+/* Sets up a heap of o->heap_size bytes that writes events to o->out (JSON
+ * lines, header first) and/or collects them in g->evs. Returns false on
+ * failure. The same options and workload give the same events. */
+bool tracegen_open(struct tracegen *g, const struct tracegen_opts *o);
 
 /* The fake caller address of call site i (0 .. TRACEGEN_SITES-1). */
 uint64_t tracegen_site(unsigned i);
@@ -47,9 +60,19 @@ uint64_t tracegen_alloc(struct tracegen *g, size_t size, size_t align, unsigned 
 void tracegen_free(struct tracegen *g, uint64_t addr, size_t size, size_t align, unsigned site);
 void tracegen_mark(struct tracegen *g, const char *name);
 
-/* Random churn: ops allocs/frees with mixed sizes and alignments, leaving
- * `leak` blocks allocated at the end (from site 5). Deterministic for a seed. */
-void tracegen_churn(struct tracegen *g, uint64_t ops, uint32_t seed, unsigned leak);
+/* The churn workload's parameters. */
+struct tracegen_churn {
+	uint64_t ops;      /* allocs and frees */
+	uint32_t seed;     /* of the operation sequence (0 means 1) */
+	unsigned live_max; /* at most this many blocks live at once; 0: TRACEGEN_LIVE_MAX */
+	unsigned big;      /* requests larger than the heap after the churn (failures, site 6) */
+	unsigned leak;     /* blocks left allocated at the end (site 5) */
+};
+
+/* Random churn: c->ops allocs/frees with mixed sizes and alignments and a
+ * marker at each quarter, then c->big failing requests, every block freed,
+ * and c->leak blocks allocated and never freed. Deterministic for a seed. */
+void tracegen_churn(struct tracegen *g, const struct tracegen_churn *c);
 
 /* Fragmentation pathology: fill with small blocks, free every other one, then
  * ask for a block bigger than any hole (an alloc failure). */
