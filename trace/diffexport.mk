@@ -8,9 +8,10 @@ HEAPTRACE_SRCS += trace/diff.c trace/cmd_diff.c trace/cmd_export.c \
 
 DIFF_TEST_RUNNER := kernel/test/host/host_runner.c
 
-# the script tests below make their traces with gen_trace (trace/analysis.mk)
-$(eval $(call host_program,test_diff,trace/test/test_diff.c trace/diff.c trace/summary.c \
-	trace/heap_model.c trace/trace_reader.c kernel/heap.c $(DIFF_TEST_RUNNER),$(CJSON_LIBS)))
+# the tests make their traces with tracegen (the script tests through gen_trace,
+# trace/analysis.mk)
+$(eval $(call host_program,test_diff,trace/test/test_diff.c trace/test/tracegen.c trace/diff.c \
+	trace/summary.c trace/heap_model.c trace/trace_reader.c kernel/heap.c $(DIFF_TEST_RUNNER),$(CJSON_LIBS)))
 HOST_TESTS   += test_diff
 SCRIPT_TESTS += trace/test/diff_test.sh trace/test/export_test.sh
 

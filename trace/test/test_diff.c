@@ -7,52 +7,40 @@
 #include <unistd.h>
 
 #include "diff.h"
-#include "heap.h"
 #include "test/test.h"
+#include "tracegen.h"
 
-#define EV_MAX   512
-#define GEN_BASE 0x80400000u
+#define EV_MAX 512
 
 /* Events captured from a heap run, to be written out (maybe altered). */
 struct capture {
 	struct heap_event ev[EV_MAX];
 	size_t n;
-	uintptr_t host_base;
 };
 
-static void capture_sink(void *ctx, struct heap_event *ev)
-{
-	struct capture *c = ctx;
-	ASSERT_LT(c->n, (size_t)EV_MAX);
-	/* trace addresses independent of where the host buffer landed */
-	if (ev->addr >= c->host_base)
-		ev->addr = ev->addr - c->host_base + GEN_BASE;
-	if (ev->addr2 >= c->host_base)
-		ev->addr2 = ev->addr2 - c->host_base + GEN_BASE;
-	ev->seq = c->n;
-	ev->time = 100 * c->n;
-	c->ev[c->n++] = *ev;
-}
+/* The generator's options: a small heap, events collected, not written. */
+static const struct tracegen_opts capture_opts = {
+    .heap_size = 16384, .collect = true, .workload = "unit"};
 
 /* Runs a small deterministic workload: `rounds` allocations of growing sizes,
  * every other one freed, `fails` allocations too big to fit, then END. */
 static void capture_run(struct capture *c, int rounds, int fails)
 {
-	static _Alignas(4096) unsigned char mem[16384];
-	struct heap h;
-	memset(c, 0, sizeof *c);
-	c->host_base = (uintptr_t)mem;
-	ASSERT(heap_init(&h, mem, sizeof mem, capture_sink, c));
-	void *p[64];
+	struct tracegen g;
+	ASSERT(tracegen_open(&g, &capture_opts));
+	uint64_t p[64];
+	ASSERT_LE(rounds, 64);
 	for (int i = 0; i < rounds; i++)
-		p[i] = heap_alloc(&h, 24 + 40 * (size_t)i, 16, 0x80201000 + 4 * (uintptr_t)i);
+		p[i] = tracegen_alloc(&g, 24 + 40 * (size_t)i, 16, (unsigned)i % TRACEGEN_SITES);
 	for (int i = 0; i < rounds; i += 2)
-		ASSERT_EQ((int)heap_free(&h, p[i], 24 + 40 * (size_t)i, 16, 0x80202000),
-		          (int)HEAP_OK);
+		tracegen_free(&g, p[i], 24 + 40 * (size_t)i, 16, 3);
 	for (int i = 0; i < fails; i++)
-		ASSERT_NULL(heap_alloc(&h, sizeof mem, 16, 0x80203000));
-	struct heap_event end = {.kind = HEAP_EV_END, .size = c->n + 1, .block = h.used};
-	capture_sink(c, &end);
+		ASSERT_EQ(tracegen_alloc(&g, (size_t)capture_opts.heap_size, 16, 6), 0u);
+	ASSERT(tracegen_close(&g, false));
+	ASSERT_LE(g.n, (size_t)EV_MAX);
+	memcpy(c->ev, g.evs, g.n * sizeof *g.evs);
+	c->n = g.n;
+	free(g.evs);
 }
 
 static char tmp_dir[64];
@@ -66,15 +54,7 @@ static const char *capture_write(const struct capture *c, const char *name, uint
 	snprintf(path, 128, "%s/%s", tmp_dir, name);
 	FILE *f = fopen(path, "w");
 	ASSERT_NOT_NULL(f);
-	struct trace_header h = {.version = 1,
-	                         .heap_base = GEN_BASE,
-	                         .heap_size = 16384,
-	                         .min_block = HEAP_MIN_BLOCK,
-	                         .min_align = HEAP_MIN_ALIGN,
-	                         .time_hz = 10000000};
-	strcpy(h.channel, "semihosting");
-	strcpy(h.workload, "unit");
-	ASSERT(trace_write_header(f, &h));
+	ASSERT(tracegen_write_header(f, &capture_opts));
 	for (size_t i = 0; i < c->n; i++) {
 		struct heap_event ev = c->ev[i];
 		ev.time *= time_mul;

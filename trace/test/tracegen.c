@@ -61,39 +61,42 @@ static void sink(void *ctx, struct heap_event *ev)
 	}
 }
 
+bool tracegen_write_header(FILE *out, const struct tracegen_opts *o)
+{
+	struct trace_header h = {.version = 1,
+	                         .heap_base = TRACEGEN_BASE,
+	                         .heap_size = o->heap_size,
+	                         .min_block = HEAP_MIN_BLOCK,
+	                         .min_align = HEAP_MIN_ALIGN,
+	                         .time_hz = 10000000,
+	                         .has_instret = o->instret};
+	strcpy(h.channel, "semihosting");
+	snprintf(h.workload, sizeof h.workload, "%s", o->workload ? o->workload : "");
+	strcpy(h.elf, "tracegen");
+	bool ok = trace_write_header(out, &h);
+	for (unsigned i = 0; i < TRACEGEN_SITES; i++) {
+		char src[64];
+		snprintf(src, sizeof src, "trace/test/tracegen.c:%u", 100 + i);
+		ok = ok && trace_write_symbol(out, tracegen_site(i), site_fn[i], src);
+	}
+	return ok;
+}
+
 bool tracegen_open(struct tracegen *g, const struct tracegen_opts *o)
 {
-	uint64_t heap_size = o->heap_size;
-	FILE *out = o->out;
 	memset(g, 0, sizeof *g);
 	g->ok = true;
-	g->out = out;
+	g->out = o->out;
 	g->collect = o->collect;
-	g->heap_size = heap_size;
+	g->heap_size = o->heap_size;
 	g->time_scale = o->time_scale ? o->time_scale : 1;
 	g->instret = o->instret;
-	g->mem = aligned_alloc(4096, (size_t)((heap_size + 4095) & ~4095ull));
+	g->mem = aligned_alloc(4096, (size_t)((o->heap_size + 4095) & ~4095ull));
 	if (!g->mem)
 		return false;
-	if (out) {
-		struct trace_header h = {.version = 1,
-		                         .heap_base = TRACEGEN_BASE,
-		                         .heap_size = heap_size,
-		                         .min_block = HEAP_MIN_BLOCK,
-		                         .min_align = HEAP_MIN_ALIGN,
-		                         .time_hz = 10000000,
-		                         .has_instret = o->instret};
-		strcpy(h.channel, "semihosting");
-		snprintf(h.workload, sizeof h.workload, "%s", o->workload ? o->workload : "");
-		strcpy(h.elf, "tracegen");
-		g->ok = trace_write_header(out, &h);
-		for (unsigned i = 0; i < TRACEGEN_SITES; i++) {
-			char src[64];
-			snprintf(src, sizeof src, "trace/test/tracegen.c:%u", 100 + i);
-			g->ok = g->ok && trace_write_symbol(out, tracegen_site(i), site_fn[i], src);
-		}
-	}
-	return heap_init(&g->heap, g->mem, (size_t)heap_size, sink, g) && g->ok;
+	if (o->out)
+		g->ok = tracegen_write_header(o->out, o);
+	return heap_init(&g->heap, g->mem, (size_t)o->heap_size, sink, g) && g->ok;
 }
 
 uint64_t tracegen_alloc(struct tracegen *g, size_t size, size_t align, unsigned site)

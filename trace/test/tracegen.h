@@ -52,6 +52,10 @@ struct tracegen {
  * failure. The same options and workload give the same events. */
 bool tracegen_open(struct tracegen *g, const struct tracegen_opts *o);
 
+/* Writes the header and symbol records that open another trace with options o
+ * (tracegen_open writes them itself). Returns false on a write error. */
+bool tracegen_write_header(FILE *out, const struct tracegen_opts *o);
+
 /* The fake caller address of call site i (0 .. TRACEGEN_SITES-1). */
 uint64_t tracegen_site(unsigned i);
 
