@@ -2,7 +2,7 @@
 # model, the one-pass summary, `heaptrace stats`/`leaks`/`check`, their tests and
 # the stats benchmark.
 HEAPTRACE_SRCS += trace/trace_reader.c trace/heap_model.c trace/summary.c trace/cmd_stats.c \
-                  trace/cmd_check.c kernel/heap.c
+                  trace/cmd_check.c kernel/heap.c trace/event_pipe.c
 
 ANALYSIS_TEST_RUNNER := kernel/test/host/host_runner.c
 ANALYSIS_TRACEGEN    := trace/test/tracegen.c trace/trace_reader.c kernel/heap.c
@@ -19,3 +19,7 @@ $(eval $(call host_program,gen_trace,trace/test/gen_trace.c $(ANALYSIS_TRACEGEN)
 
 SCRIPT_TESTS += trace/test/test_stats.sh trace/test/test_check.sh
 BENCHES      += trace/test/bench_stats.sh
+
+# the threaded event pipe (trace/event_pipe.c) against the plain reader
+$(eval $(call host_program,test_event_pipe,trace/test/test_event_pipe.c trace/event_pipe.c $(ANALYSIS_TRACEGEN) $(ANALYSIS_TEST_RUNNER),$(CJSON_LIBS)))
+HOST_TESTS += test_event_pipe

@@ -4,14 +4,14 @@
 # diff and export are built on the analysis side's reader, model and summary
 # ($(sort) in trace/trace.mk removes the duplicates with trace/analysis.mk)
 HEAPTRACE_SRCS += trace/diff.c trace/cmd_diff.c trace/cmd_export.c \
-                  trace/summary.c trace/heap_model.c trace/trace_reader.c
+                  trace/summary.c trace/event_pipe.c trace/heap_model.c trace/trace_reader.c
 
 DIFF_TEST_RUNNER := kernel/test/host/host_runner.c
 
 # the tests make their traces with tracegen (the script tests through gen_trace,
 # trace/analysis.mk)
 $(eval $(call host_program,test_diff,trace/test/test_diff.c trace/test/tracegen.c trace/diff.c \
-	trace/summary.c trace/heap_model.c trace/trace_reader.c kernel/heap.c $(DIFF_TEST_RUNNER),$(CJSON_LIBS)))
+	trace/summary.c trace/event_pipe.c trace/heap_model.c trace/trace_reader.c kernel/heap.c $(DIFF_TEST_RUNNER),$(CJSON_LIBS)))
 HOST_TESTS   += test_diff
 SCRIPT_TESTS += trace/test/diff_test.sh trace/test/export_test.sh
 

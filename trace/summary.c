@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "event_pipe.h"
 #include "heap_model.h"
 
 _Static_assert(SUMMARY_HIST_BUCKETS == HEAP_MODEL_HIST_BUCKETS, "histograms must match");
@@ -334,17 +335,25 @@ int trace_summary_compute(const char *path, struct trace_summary *out, char *err
 	if (!r)
 		return HT_EXIT_BAD_INPUT;
 	int rc = HT_EXIT_BAD_INPUT;
+	event_pipe *pipe = NULL;
 	summary_acc *a = summary_acc_create(trace_reader_header(r));
 	if (!a) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	summary_acc_set_symbols(a, r);
+	/* Parse on a second thread while this one runs the heap model (falls back
+	 * to reading here if no thread can be had). Symbols are looked up only in
+	 * summary_acc_finish, after the pipe has ended. */
+	pipe = event_pipe_start(r);
 	struct heap_event ev;
 	enum trace_read_status st;
-	while ((st = trace_reader_next(r, &ev)) == TRACE_READ_EVENT)
+	while ((st = pipe ? event_pipe_next(pipe, &ev) : trace_reader_next(r, &ev)) ==
+	       TRACE_READ_EVENT)
 		if (!summary_add_event(a, &ev, err, errlen))
 			goto out;
+	event_pipe_stop(pipe);
+	pipe = NULL;
 	if (st == TRACE_READ_ERROR) {
 		snprintf(err, errlen, "%s", trace_reader_error(r));
 		goto out;
@@ -354,6 +363,7 @@ int trace_summary_compute(const char *path, struct trace_summary *out, char *err
 	out->truncated = trace_reader_truncated(r);
 	rc = HT_EXIT_OK;
 out:
+	event_pipe_stop(pipe); /* before the reader goes: the thread may still use it */
 	summary_acc_destroy(a);
 	trace_reader_close(r);
 	return rc;

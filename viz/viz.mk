@@ -9,7 +9,7 @@ VIZ_RUNNER     := kernel/test/host/host_runner.c
 # ---- the viewer -------------------------------------------------------------
 # --compare reuses heaptrace diff's comparison (trace/diff.h), which needs the summary
 VIZ_SRCS := viz/heapviz.c viz/view.c viz/load.c viz/png.c viz/render_sdl.c $(VIZ_MODEL_SRCS) \
-            trace/trace_reader.c trace/diff.c trace/summary.c
+            trace/trace_reader.c trace/diff.c trace/summary.c trace/event_pipe.c
 $(eval $(call host_program,heapviz,$(VIZ_SRCS),$(SDL_LIBS) -lz $(CJSON_LIBS)))
 
 # ---- tests ------------------------------------------------------------------
