@@ -1,8 +1,10 @@
 /* gen_trace.c - writes a JSON trace made by the real allocator core (tests, benchmark).
  *
- *   gen_trace [--workload churn|frag] [--ops N] [--seed S] [--heap BYTES] [--live N]
- *             [--big N] [--leak K] [--time-scale K] [--instret] [--panic] [--no-end]
- *             (-o OUT | OUT)
+ *   gen_trace [--workload churn|frag] [--ops N] [--events N] [--seed S] [--heap BYTES]
+ *             [--live N] [--big N] [--leak K] [--time-scale K] [--instret] [--panic]
+ *             [--no-end] (-o OUT | OUT)
+ *   --events N      churn stops its operations once N events are out (instead of
+ *                   after --ops; markers then fall at quarters of N operations)
  *   --live N        churn keeps at most N blocks live at once (more: a higher peak)
  *   --big N         churn ends with N requests larger than the heap (alloc failures)
  *   --leak K        K blocks allocated at the end and never freed
@@ -21,9 +23,9 @@
 static int usage(void)
 {
 	fprintf(stderr,
-	        "usage: gen_trace [--workload churn|frag] [--ops N] [--seed S] [--heap BYTES]\n"
-	        "                 [--live N] [--big N] [--leak K] [--time-scale K] [--instret]\n"
-	        "                 [--panic] [--no-end] (-o OUT | OUT)\n");
+	        "usage: gen_trace [--workload churn|frag] [--ops N] [--events N] [--seed S]\n"
+	        "                 [--heap BYTES] [--live N] [--big N] [--leak K] [--time-scale K]\n"
+	        "                 [--instret] [--panic] [--no-end] (-o OUT | OUT)\n");
 	return 2;
 }
 
@@ -41,12 +43,13 @@ static bool parse_u64(const char *s, uint64_t *v)
 int main(int argc, char **argv)
 {
 	const char *workload = "churn", *out_path = NULL;
-	uint64_t ops = 10000, heap = 1 << 20, seed = 1, leak = 0, live = 0, big = 0,
-	         time_scale = 1;
+	uint64_t ops = 10000, heap = 1 << 20, seed = 1, leak = 0, live = 0, big = 0, time_scale = 1,
+	         events = 0;
 	bool panic = false, no_end = false, instret = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		uint64_t *num = !strcmp(a, "--ops")          ? &ops
+		                : !strcmp(a, "--events")     ? &events
 		                : !strcmp(a, "--seed")       ? &seed
 		                : !strcmp(a, "--heap")       ? &heap
 		                : !strcmp(a, "--leak")       ? &leak
@@ -107,12 +110,20 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(workload, "frag"))
 		tracegen_frag(&g);
-	else
-		tracegen_churn(&g, &(struct tracegen_churn){.ops = ops,
-		                                            .seed = (uint32_t)seed,
-		                                            .live_max = (unsigned)live,
-		                                            .big = (unsigned)big,
-		                                            .leak = (unsigned)leak});
+	else {
+		/* every operation emits at least one event: N operations make N events */
+		struct tracegen_churn c = {.ops = events ? events : ops,
+		                           .seed = (uint32_t)seed,
+		                           .live_max = (unsigned)live,
+		                           .big = (unsigned)big,
+		                           .leak = (unsigned)leak};
+		struct tracegen_churn_run r;
+		if (tracegen_churn_start(&g, &r, &c)) {
+			while ((!events || g.emitted < events) && tracegen_churn_step(&g, &r))
+				;
+			tracegen_churn_finish(&g, &r);
+		}
+	}
 	bool ok = no_end ? (free(g.mem), g.ok) : tracegen_close(&g, panic);
 	if (fclose(f) != 0 || !ok || rename(tmp, out_path) != 0) {
 		fprintf(stderr, "gen_trace: writing %s failed\n", out_path);

@@ -59,6 +59,8 @@ static void sink(void *ctx, struct heap_event *ev)
 		}
 		g->evs[g->n++] = e;
 	}
+	if (g->on_event)
+		g->on_event(g->ctx, &e);
 }
 
 bool tracegen_write_header(FILE *out, const struct tracegen_opts *o)
@@ -91,6 +93,8 @@ bool tracegen_open(struct tracegen *g, const struct tracegen_opts *o)
 	g->heap_size = o->heap_size;
 	g->time_scale = o->time_scale ? o->time_scale : 1;
 	g->instret = o->instret;
+	g->on_event = o->on_event;
+	g->ctx = o->ctx;
 	g->mem = aligned_alloc(4096, (size_t)((o->heap_size + 4095) & ~4095ull));
 	if (!g->mem)
 		return false;
@@ -126,66 +130,92 @@ static uint32_t xorshift(uint32_t *s)
 	return *s = x;
 }
 
-struct live {
+struct tracegen_live {
 	uint64_t addr;
 	uint32_t size, align;
 	unsigned site;
 };
 
-void tracegen_churn(struct tracegen *g, const struct tracegen_churn *c)
+bool tracegen_churn_start(struct tracegen *g, struct tracegen_churn_run *r,
+                          const struct tracegen_churn *c)
 {
-	const uint64_t ops = c->ops;
-	const size_t live_max = c->live_max ? c->live_max : TRACEGEN_LIVE_MAX;
-	struct live *live = malloc(live_max * sizeof *live);
-	size_t n = 0;
-	uint32_t s = c->seed ? c->seed : 1;
-	if (!live) {
+	memset(r, 0, sizeof *r);
+	r->c = *c;
+	r->s = c->seed ? c->seed : 1;
+	r->max = c->live_max ? c->live_max : TRACEGEN_LIVE_MAX;
+	r->live = malloc(r->max * sizeof *r->live);
+	if (!r->live)
 		g->ok = false;
+	return r->live != NULL;
+}
+
+bool tracegen_churn_step(struct tracegen *g, struct tracegen_churn_run *r)
+{
+	const uint64_t ops = r->c.ops, op = r->op;
+	if (!r->live || op >= ops)
+		return false;
+	r->op++;
+	if (ops >= 4 && op % (ops / 4) == 0) {
+		char name[32];
+		snprintf(name, sizeof name, "phase %llu", (unsigned long long)(op / (ops / 4)));
+		tracegen_mark(g, name);
+	}
+	struct tracegen_live *live = r->live;
+	uint32_t rnd = xorshift(&r->s);
+	size_t n = r->n, live_max = r->max;
+	bool do_alloc = n == 0 || (n < live_max && (rnd % 100) < (n < live_max / 2 ? 60u : 45u));
+	if (do_alloc) {
+		uint32_t kind = xorshift(&r->s) % 100, size, align;
+		unsigned site;
+		if (kind < 70)
+			size = 1 + xorshift(&r->s) % 128, site = 0;
+		else if (kind < 95)
+			size = 128 + xorshift(&r->s) % 1920, site = 1;
+		else
+			size = 2048 + xorshift(&r->s) % 14336, site = 2;
+		uint32_t a = xorshift(&r->s) % 100;
+		align = a < 60 ? 16 : a < 75 ? 8 : a < 92 ? 64 : a < 98 ? 256 : 4096;
+		uint64_t p = tracegen_alloc(g, size, align, site);
+		if (p)
+			live[r->n++] = (struct tracegen_live){p, size, align, site};
+	} else {
+		size_t i = xorshift(&r->s) % n;
+		tracegen_free(g, live[i].addr, live[i].size, live[i].align, live[i].site);
+		live[i] = live[--r->n];
+	}
+	return true;
+}
+
+void tracegen_churn_finish(struct tracegen *g, struct tracegen_churn_run *r)
+{
+	struct tracegen_live *live = r->live;
+	if (!live)
 		return;
-	}
-	for (uint64_t op = 0; op < ops; op++) {
-		if (ops >= 4 && op % (ops / 4) == 0) {
-			char name[32];
-			snprintf(name, sizeof name, "phase %llu",
-			         (unsigned long long)(op / (ops / 4)));
-			tracegen_mark(g, name);
-		}
-		uint32_t r = xorshift(&s);
-		bool do_alloc =
-		    n == 0 || (n < live_max && (r % 100) < (n < live_max / 2 ? 60u : 45u));
-		if (do_alloc) {
-			uint32_t kind = xorshift(&s) % 100, size, align;
-			unsigned site;
-			if (kind < 70)
-				size = 1 + xorshift(&s) % 128, site = 0;
-			else if (kind < 95)
-				size = 128 + xorshift(&s) % 1920, site = 1;
-			else
-				size = 2048 + xorshift(&s) % 14336, site = 2;
-			uint32_t a = xorshift(&s) % 100;
-			align = a < 60 ? 16 : a < 75 ? 8 : a < 92 ? 64 : a < 98 ? 256 : 4096;
-			uint64_t p = tracegen_alloc(g, size, align, site);
-			if (p)
-				live[n++] = (struct live){p, size, align, site};
-		} else {
-			size_t i = xorshift(&s) % n;
-			tracegen_free(g, live[i].addr, live[i].size, live[i].align, live[i].site);
-			live[i] = live[--n];
-		}
-	}
-	if (c->big > 0) {
+	if (r->c.big > 0) {
 		tracegen_mark(g, "big");
-		for (unsigned i = 0; i < c->big; i++) /* more than the heap holds: fails */
+		for (unsigned i = 0; i < r->c.big; i++) /* more than the heap holds: fails */
 			(void)tracegen_alloc(g, (size_t)g->heap_size, 16, 6);
 	}
 	tracegen_mark(g, "cleanup");
-	while (n > 0) {
-		n--;
-		tracegen_free(g, live[n].addr, live[n].size, live[n].align, live[n].site);
+	while (r->n > 0) {
+		r->n--;
+		tracegen_free(g, live[r->n].addr, live[r->n].size, live[r->n].align,
+		              live[r->n].site);
 	}
-	for (unsigned i = 0; i < c->leak; i++)
+	for (unsigned i = 0; i < r->c.leak; i++)
 		tracegen_alloc(g, 24 + 8 * i, 16, 5);
 	free(live);
+	r->live = NULL;
+}
+
+void tracegen_churn(struct tracegen *g, const struct tracegen_churn *c)
+{
+	struct tracegen_churn_run r;
+	if (!tracegen_churn_start(g, &r, c))
+		return;
+	while (tracegen_churn_step(g, &r))
+		;
+	tracegen_churn_finish(g, &r);
 }
 
 void tracegen_frag(struct tracegen *g)

@@ -30,6 +30,9 @@ struct tracegen_opts {
 	const char *workload; /* the header's workload name, or NULL */
 	uint64_t time_scale;  /* multiplies every clock step (timestamps only); 0 means 1 */
 	bool instret;         /* events carry retired-instruction counts */
+	/* also called with every event as stamped (NULL: none); ctx is its argument */
+	void (*on_event)(void *ctx, const struct heap_event *ev);
+	void *ctx;
 };
 
 struct tracegen {
@@ -44,6 +47,8 @@ struct tracegen {
 	struct heap_event *evs; /* collected events (when collecting) */
 	size_t n, cap;
 	bool collect;
+	void (*on_event)(void *ctx, const struct heap_event *ev);
+	void *ctx;
 	bool ok; /* no write or memory error so far */
 };
 
@@ -77,6 +82,26 @@ struct tracegen_churn {
  * marker at each quarter, then c->big failing requests, every block freed,
  * and c->leak blocks allocated and never freed. Deterministic for a seed. */
 void tracegen_churn(struct tracegen *g, const struct tracegen_churn *c);
+
+/* The churn workload one operation at a time (for callers that look at the
+ * heap between operations or stop after so many events): tracegen_churn is
+ * tracegen_churn_start, tracegen_churn_step until it returns false, then
+ * tracegen_churn_finish. */
+struct tracegen_churn_run {
+	struct tracegen_churn c;
+	uint64_t op;   /* operations done */
+	uint32_t s;    /* random state */
+	size_t n, max; /* blocks live, at most max */
+	struct tracegen_live *live;
+};
+
+/* Sets r up for c (copied). Returns false if memory ran out. */
+bool tracegen_churn_start(struct tracegen *g, struct tracegen_churn_run *r,
+                          const struct tracegen_churn *c);
+/* One alloc or free (and the marker due before it). False once c->ops are done. */
+bool tracegen_churn_step(struct tracegen *g, struct tracegen_churn_run *r);
+/* The big failing requests, the cleanup and the leaks; releases r. */
+void tracegen_churn_finish(struct tracegen *g, struct tracegen_churn_run *r);
 
 /* Fragmentation pathology: fill with small blocks, free every other one, then
  * ask for a block bigger than any hole (an alloc failure). */

@@ -11,7 +11,7 @@
 
 #include "load.h"
 #include "model.h"
-#include "test/workload.h"
+#include "test/tracegen.h"
 
 static double now_s(void)
 {
@@ -45,7 +45,7 @@ static void sink(void *ctx, const struct heap_event *ev)
 
 int main(int argc, char **argv)
 {
-	size_t events = 10000000, heap = 1 << 20, live = 400, seeks = 2000;
+	size_t events = 10000000, heap = 1 << 20, live = 600, seeks = 2000;
 	const char *json = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 < argc && !strcmp(argv[i], "--events"))
@@ -84,16 +84,23 @@ int main(int argc, char **argv)
 	}
 	if (!events)
 		return rc;
-	viz_model *m = viz_model_new(WL_BASE, heap, 16);
-	struct workload w;
-	if (!m || !wl_init(&w, heap, 42, sink, m)) {
+	/* the churn workload on the real allocator (trace/test/tracegen.h): about
+	 * live / 2 blocks live, at most live */
+	viz_model *m = viz_model_new(TRACEGEN_BASE, heap, 16);
+	struct tracegen g;
+	struct tracegen_churn_run run;
+	struct tracegen_opts o = {.heap_size = heap, .on_event = sink, .ctx = m};
+	if (!m || !tracegen_open(&g, &o) ||
+	    !tracegen_churn_start(
+	        &g, &run,
+	        &(struct tracegen_churn){.ops = events, .seed = 42, .live_max = (unsigned)live})) {
 		fprintf(stderr, "viz-bench: out of memory\n");
 		return 3;
 	}
-	w.live_max = live;
 	double t0 = now_s();
-	while (viz_model_count(m) < events)
-		wl_step(&w);
+	/* every operation emits at least one event: events operations are enough */
+	while (viz_model_count(m) < events && tracegen_churn_step(&g, &run))
+		;
 	double build = now_s() - t0;
 	size_t n = viz_model_count(m);
 	viz_model_seek(m, viz_model_peak_pos(m, NULL));
@@ -143,7 +150,8 @@ int main(int argc, char **argv)
 	free(times);
 	if (bpe > 64 || worst_cpu > 0.016)
 		rc = 1;
-	wl_finish(&w);
+	tracegen_churn_finish(&g, &run);
+	tracegen_close(&g, false);
 	viz_model_free(m);
 	return rc;
 }

@@ -3,18 +3,13 @@
 # writes a valid PNG (checked by viz/test/pngcheck.py, an independent reader),
 # and fails cleanly with documented exit codes.
 set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/../../scripts/testlib.sh"
 HV=${HEAPVIZ:-$BUILD/asan/bin/heapviz}
 CHECK="python3 viz/test/pngcheck.py"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 export SDL_VIDEODRIVER=offscreen
 # SDL's video back ends are dlopen'ed and unloaded; what they leak at exit has no
 # module left to suppress by. Leaks in heapviz's own code: viz-test-model.
 export ASAN_OPTIONS=detect_leaks=0
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 
 # A 4 KiB heap: A [0,256) B [256,768) C [768,1024); B freed; an 8000-byte request fails.
 cat > "$T/t.jsonl" <<'J'
@@ -40,21 +35,21 @@ snap() {
 	loc=$("$HV" --snapshot "$out" --at "$1" --size 800x600 --locate $A --locate $B --locate $C --locate $F "$T/t.jsonl") || return 1
 	PIX=$($CHECK "$out" $(echo "$loc" | awk '/^locate/ {print $3, $4}' | tr '\n' ' ')) || return 1
 }
-expect() { # expect NAME "WxH colourA colourB colourC colourF"
-	if [ "$(echo $PIX)" = "$2" ]; then ok "$1"; else bad "$1: got '$(echo $PIX)' want '$2'"; fi
+pixels() { # pixels NAME "WxH colourA colourB colourC colourF": the last snap showed these
+	if [ "$(echo $PIX)" = "$2" ]; then ok "$1"; else no "$1" "got '$(echo $PIX)' want '$2'"; fi
 }
 
-snap 6 && expect "after alloc C: A, B used, C just allocated, rest free" "800x600 $GREEN $GREEN $NEW $FREE" ||
-	bad "snapshot at 6 failed"
-snap 7 && expect "after free B: B shown as just freed" "800x600 $GREEN $FREED $GREEN $FREE" ||
-	bad "snapshot at 7 failed"
-snap end && expect "at end: B's place is free" "800x600 $GREEN $FREE $GREEN $FREE" || bad "snapshot at end failed"
-snap peak && expect "at peak: the three blocks" "800x600 $GREEN $GREEN $NEW $FREE" || bad "snapshot at peak failed"
+snap 6 && pixels "after alloc C: A, B used, C just allocated, rest free" "800x600 $GREEN $GREEN $NEW $FREE" ||
+	no "snapshot at 6 failed"
+snap 7 && pixels "after free B: B shown as just freed" "800x600 $GREEN $FREED $GREEN $FREE" ||
+	no "snapshot at 7 failed"
+snap end && pixels "at end: B's place is free" "800x600 $GREEN $FREE $GREEN $FREE" || no "snapshot at end failed"
+snap peak && pixels "at peak: the three blocks" "800x600 $GREEN $GREEN $NEW $FREE" || no "snapshot at peak failed"
 if snap first-fail; then
 	# the largest free block is outlined in red; its inside stays free-coloured
-	expect "at first-fail: blocks as at the failure" "800x600 $GREEN $FREE $GREEN $FREE"
+	pixels "at first-fail: blocks as at the failure" "800x600 $GREEN $FREE $GREEN $FREE"
 else
-	bad "snapshot at first-fail failed"
+	no "snapshot at first-fail failed"
 fi
 
 # --compare: lock-step by event index, the first divergence found by heaptrace diff's logic
@@ -62,43 +57,42 @@ sed 's/"i":6,"k":"alloc","t":7,"addr":"0x80400300","size":256/"i":6,"k":"alloc",
 	"$T/t.jsonl" > "$T/u.jsonl"
 "$HV" --snapshot "$T/cmp.png" --at 7 --compare "$T/u.jsonl" "$T/t.jsonl" >/dev/null 2>"$T/err" &&
 	grep -q "first divergence at event 6" "$T/err" && [ "$($CHECK "$T/cmp.png")" = "1280x800" ] &&
-	ok "--compare finds the first divergence (event 6)" || bad "--compare: $(cat "$T/err")"
+	ok "--compare finds the first divergence (event 6)" || no "--compare: $(cat "$T/err")"
 "$HV" --snapshot "$T/cmp.png" --at 7 --compare "$T/t.jsonl" "$T/t.jsonl" >/dev/null 2>"$T/err" &&
 	grep -q "the same event for event" "$T/err" && ok "--compare of a trace with itself: no divergence" ||
-	bad "--compare same: $(cat "$T/err")"
+	no "--compare same: $(cat "$T/err")"
 
 # the PNG checker itself rejects a damaged file (so the checks above can fail)
 cp "$T/end.png" "$T/broken.png"
 printf 'X' | dd of="$T/broken.png" bs=1 seek=40 conv=notrunc 2>/dev/null
-if $CHECK "$T/broken.png" >/dev/null; then bad "a damaged PNG is rejected"; else ok "a damaged PNG is rejected"; fi
+if $CHECK "$T/broken.png" >/dev/null; then no "a damaged PNG is rejected"; else ok "a damaged PNG is rejected"; fi
 
 # exit codes, and no output file on failure
 "$HV" --snapshot "$T/x.png" --at 99 "$T/t.jsonl" 2>/dev/null; rc=$?
-[ $rc -eq 2 ] && [ ! -e "$T/x.png" ] && ok "--at past the end exits 2, writes nothing" || bad "--at 99: rc $rc"
+[ $rc -eq 2 ] && [ ! -e "$T/x.png" ] && ok "--at past the end exits 2, writes nothing" || no "--at 99: rc $rc"
 head -n 8 "$T/t.jsonl" > "$T/nofail.jsonl"
 "$HV" --snapshot "$T/x.png" --at first-fail "$T/nofail.jsonl" 2>/dev/null; rc=$?
-[ $rc -eq 1 ] && [ ! -e "$T/x.png" ] && ok "first-fail without a failure exits 1" || bad "first-fail no failure: rc $rc"
+[ $rc -eq 1 ] && [ ! -e "$T/x.png" ] && ok "first-fail without a failure exits 1" || no "first-fail no failure: rc $rc"
 echo '{"format":"nope"}' > "$T/bad.jsonl"
 "$HV" --snapshot "$T/x.png" --at end "$T/bad.jsonl" 2>"$T/err"; rc=$?
-[ $rc -eq 2 ] && grep -q "heapviz: " "$T/err" && ok "a bad trace exits 2 with a message" || bad "bad trace: rc $rc"
+[ $rc -eq 2 ] && grep -q "heapviz: " "$T/err" && ok "a bad trace exits 2 with a message" || no "bad trace: rc $rc"
 sed '5s/.*/{"i":3,"k":"split","t":4,"addr":/' "$T/t.jsonl" > "$T/corrupt.jsonl"
 "$HV" --snapshot "$T/x.png" --at end "$T/corrupt.jsonl" 2>"$T/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "corrupt.jsonl:5" "$T/err" && [ ! -e "$T/x.png" ] &&
-	ok "a corrupt line exits 2 naming file:line" || bad "corrupt line: rc $rc: $(cat "$T/err")"
+	ok "a corrupt line exits 2 naming file:line" || no "corrupt line: rc $rc: $(cat "$T/err")"
 head -c -30 "$T/t.jsonl" > "$T/cut.jsonl"
 "$HV" --snapshot "$T/x.png" --at end "$T/cut.jsonl" >/dev/null 2>"$T/err"; rc=$?
 [ $rc -eq 0 ] && grep -q "cut short" "$T/err" && ok "a trace cut mid-line loads up to its last line, with a warning" ||
-	bad "cut trace: rc $rc: $(cat "$T/err")"
+	no "cut trace: rc $rc: $(cat "$T/err")"
 rm -f "$T/x.png"
 "$HV" --snapshot "$T/nodir/x.png" --at end "$T/t.jsonl" 2>/dev/null; rc=$?
-[ $rc -eq 3 ] && [ -z "$(ls "$T" | grep tmp)" ] && ok "an unwritable output exits 3, no partial file" || bad "unwritable: rc $rc"
+[ $rc -eq 3 ] && [ -z "$(ls "$T" | grep tmp)" ] && ok "an unwritable output exits 3, no partial file" || no "unwritable: rc $rc"
 "$HV" --bogus "$T/t.jsonl" 2>/dev/null; rc=$?
-[ $rc -eq 2 ] && ok "an unknown option exits 2" || bad "unknown option: rc $rc"
-"$HV" --help | grep -q "exit status" && ok "--help documents exit codes" || bad "--help"
+[ $rc -eq 2 ] && ok "an unknown option exits 2" || no "unknown option: rc $rc"
+"$HV" --help | grep -q "exit status" && ok "--help documents exit codes" || no "--help"
 
 # compressed scale and colour modes render too
 "$HV" --snapshot "$T/c.png" --at end --compressed --colour age --size 640x480 "$T/t.jsonl" >/dev/null &&
-	[ "$($CHECK "$T/c.png")" = "640x480" ] && ok "compressed, age-coloured snapshot" || bad "compressed snapshot"
+	[ "$($CHECK "$T/c.png")" = "640x480" ] && ok "compressed, age-coloured snapshot" || no "compressed snapshot"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+test_finish

@@ -7,7 +7,7 @@
 #include "model.h"
 #include "trace_reader.h"
 #include "test/test.h"
-#include "workload.h"
+#include "test/tracegen.h"
 
 #define BASE 0x80400000ull
 
@@ -221,44 +221,62 @@ struct checkpoint {
 	struct heap_stats st;
 };
 
-struct rec {
-	viz_model *m;
-	struct workload *w;
-};
-
 static void rec_sink(void *ctx, const struct heap_event *ev)
 {
-	struct rec *r = ctx;
-	ASSERT(viz_model_append(r->m, ev));
+	ASSERT(viz_model_append(ctx, ev));
+}
+
+/* Runs the churn workload (trace/test/tracegen.h) on a real heap of heap_size
+ * bytes, at most live_max blocks live, its events going to sink(ctx); the
+ * caller steps it with tracegen_churn_step. */
+static bool churn_open(struct tracegen *g, struct tracegen_churn_run *r, uint64_t heap_size,
+                       uint32_t seed, unsigned live_max,
+                       void (*sink)(void *ctx, const struct heap_event *ev), void *ctx)
+{
+	struct tracegen_opts o = {.heap_size = heap_size, .on_event = sink, .ctx = ctx};
+	return tracegen_open(g, &o) &&
+	       tracegen_churn_start(
+	           g, r,
+	           &(struct tracegen_churn){.ops = 1000000, .seed = seed, .live_max = live_max});
+}
+
+static void churn_close(struct tracegen *g, struct tracegen_churn_run *r)
+{
+	tracegen_churn_finish(g, r);
+	ASSERT(tracegen_close(g, false));
 }
 
 TEST_CASE(seek_equals_the_real_allocator_state_at_random_positions)
 {
 	enum { CHECKS = 300 };
 	static struct checkpoint cp[CHECKS];
-	struct workload w;
-	struct rec r = {.m = viz_model_new(WL_BASE, 1 << 18, 16), .w = &w};
-	ASSERT_NOT_NULL(r.m);
-	ASSERT(wl_init(&w, 1 << 18, 12345, rec_sink, &r));
+	viz_model *m = viz_model_new(TRACEGEN_BASE, 1 << 18, 16);
+	ASSERT_NOT_NULL(m);
+	struct tracegen g;
+	struct tracegen_churn_run r;
+	ASSERT(churn_open(&g, &r, 1 << 18, 12345, 400, rec_sink, m));
 	size_t ncp = 0;
 	uint64_t rng = 99;
 	while (ncp < CHECKS) {
-		wl_step(&w);
+		ASSERT(tracegen_churn_step(&g, &r));
 		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 		if ((rng >> 33) % 40 == 0) {
-			cp[ncp].pos = viz_model_count(r.m);
-			heap_stats(&w.heap, &cp[ncp].st);
+			cp[ncp].pos = viz_model_count(m);
+			heap_stats(&g.heap, &cp[ncp].st);
 			ncp++;
 		}
 	}
-	wl_finish(&w);
-	ASSERT_EQ(viz_model_bad_events(r.m), (uint64_t)0);
-	ASSERT_GT(viz_model_keyframes(r.m), (size_t)3);
+	churn_close(&g, &r);
+	ASSERT_EQ(viz_model_bad_events(m), (uint64_t)0);
+	ASSERT_GT(viz_model_keyframes(m), (size_t)3);
+	size_t nfail;
+	viz_model_fails(m, &nfail); /* the heap got full at times: failures were replayed too */
+	ASSERT_GT(nfail, (size_t)0);
 	for (size_t k = 0; k < CHECKS; k++) {
 		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 		const struct checkpoint *c = &cp[(rng >> 33) % CHECKS];
-		ASSERT_EQ(viz_model_seek(r.m, c->pos), c->pos);
-		const struct heap_model_stats *st = viz_model_stats(r.m);
+		ASSERT_EQ(viz_model_seek(m, c->pos), c->pos);
+		const struct heap_model_stats *st = viz_model_stats(m);
 		ASSERT_EQ(st->used_bytes, (uint64_t)c->st.used_bytes);
 		ASSERT_EQ(st->free_bytes, (uint64_t)c->st.free_bytes);
 		ASSERT_EQ(st->free_blocks, (uint64_t)c->st.free_blocks);
@@ -266,26 +284,28 @@ TEST_CASE(seek_equals_the_real_allocator_state_at_random_positions)
 		ASSERT_EQ(st->free_bytes ? 1000 - st->largest_free * 1000 / st->free_bytes : 0,
 		          (uint64_t)c->st.frag_permille);
 	}
-	viz_model_free(r.m);
+	viz_model_free(m);
 }
 
 TEST_CASE(series_ends_at_the_tip_and_stays_bounded)
 {
-	struct workload w;
-	struct rec r = {.m = viz_model_new(WL_BASE, 1 << 16, 16), .w = &w};
-	ASSERT(wl_init(&w, 1 << 16, 7, rec_sink, &r));
-	while (viz_model_count(r.m) < 3 * VIZ_SERIES_MAX)
-		wl_step(&w);
+	viz_model *m = viz_model_new(TRACEGEN_BASE, 1 << 16, 16);
+	ASSERT_NOT_NULL(m);
+	struct tracegen g;
+	struct tracegen_churn_run r;
+	ASSERT(churn_open(&g, &r, 1 << 16, 7, 100, rec_sink, m));
+	while (viz_model_count(m) < 3 * VIZ_SERIES_MAX)
+		ASSERT(tracegen_churn_step(&g, &r));
 	size_t n;
-	const struct viz_sample *s = viz_model_series(r.m, &n);
+	const struct viz_sample *s = viz_model_series(m, &n);
 	ASSERT_LE(n, (size_t)VIZ_SERIES_MAX + 1);
 	ASSERT_GT(n, (size_t)VIZ_SERIES_MAX / 4);
-	ASSERT_EQ((size_t)s[n - 1].pos, viz_model_count(r.m));
-	ASSERT_EQ((uint64_t)s[n - 1].used, (uint64_t)w.heap.used);
+	ASSERT_EQ((size_t)s[n - 1].pos, viz_model_count(m));
+	ASSERT_EQ((uint64_t)s[n - 1].used, (uint64_t)g.heap.used);
 	for (size_t i = 1; i < n; i++)
 		ASSERT_LT(s[i - 1].pos, s[i].pos);
-	wl_finish(&w);
-	viz_model_free(r.m);
+	churn_close(&g, &r);
+	viz_model_free(m);
 }
 
 /* ---- against the shared model (trace/heap_model.h) ------------------------ */
@@ -318,7 +338,7 @@ static void digest_add(struct digest *d, uint64_t v)
 static bool ref_block(void *ctx, const struct heap_model_block *b)
 {
 	struct digest *d = ctx;
-	digest_add(d, b->addr - WL_BASE);
+	digest_add(d, b->addr - TRACEGEN_BASE);
 	digest_add(d, b->size);
 	digest_add(d, b->seq);
 	return true;
@@ -333,18 +353,20 @@ TEST_CASE(every_seek_shows_the_blocks_and_metrics_of_the_shared_heap_model)
 		struct heap_model_stats st;
 	} cp[CHECKS];
 	struct trace_header h = {.version = 1,
-	                         .heap_base = WL_BASE,
+	                         .heap_base = TRACEGEN_BASE,
 	                         .heap_size = 1 << 17,
 	                         .min_block = 16,
 	                         .min_align = 16};
-	struct both b = {.m = viz_model_new(WL_BASE, 1 << 17, 16), .ref = heap_model_create(&h)};
+	struct both b = {.m = viz_model_new(TRACEGEN_BASE, 1 << 17, 16),
+	                 .ref = heap_model_create(&h)};
 	ASSERT_NOT_NULL(b.m);
 	ASSERT_NOT_NULL(b.ref);
-	struct workload w;
-	ASSERT(wl_init(&w, 1 << 17, 777, both_sink, &b));
+	struct tracegen g;
+	struct tracegen_churn_run r;
+	ASSERT(churn_open(&g, &r, 1 << 17, 777, 200, both_sink, &b));
 	uint64_t rng = 5;
 	for (size_t k = 0; k < CHECKS;) {
-		wl_step(&w);
+		ASSERT(tracegen_churn_step(&g, &r));
 		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 		if ((rng >> 33) % 30 == 0) {
 			cp[k].pos = viz_model_count(b.m);
@@ -375,7 +397,7 @@ TEST_CASE(every_seek_shows_the_blocks_and_metrics_of_the_shared_heap_model)
 		ASSERT_MEM_EQ(st->hist, cp[c].st.hist, sizeof st->hist);
 		ASSERT(st->frag_sq == cp[c].st.frag_sq);
 	}
-	wl_finish(&w);
+	churn_close(&g, &r);
 	heap_model_destroy(b.ref);
 	viz_model_free(b.m);
 }

@@ -1,0 +1,68 @@
+# lib.sh - what heapviz's window tests (window.sh, follow.sh, live.sh) share; source it:
+#   . "$(dirname "$0")/lib.sh"
+#   viz_in_xvfb "$@"                                  # before scripts/testlib.sh
+#   . "$(dirname "$0")/../../scripts/testlib.sh"
+#   viz_kill_at_exit                                  # heapviz's pid in $PID
+# The checks count in testlib.sh's $pass and $fail.
+
+# viz_in_xvfb ARGS: runs the calling script again inside a fresh Xvfb display
+# (xvfb-run), once; fails the test if xvfb-run or xdotool is missing.
+viz_in_xvfb() {
+	[ -n "${IN_XVFB:-}" ] && return
+	if ! command -v xvfb-run >/dev/null || ! command -v xdotool >/dev/null; then
+		echo "FAIL xvfb-run/xdotool missing"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	IN_XVFB=1 BUILD=${BUILD:-build} exec xvfb-run -a -s "-screen 0 1280x1024x24" "$0" "$@"
+}
+
+# viz_kill_at_exit: at exit, stops the process $PID (if still set) and removes $T.
+# SDL's video back ends are dlopen'ed and unloaded; what they leak at exit has no
+# module left to suppress by, so leak checks are off (heapviz's own code: viz-test-model).
+viz_kill_at_exit() {
+	PID=
+	trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+	export ASAN_OPTIONS=detect_leaks=0
+}
+
+# viz_window NAME WAIT ERRFILE: waits up to WAIT s for heapviz's window; sets $WIN.
+# Without a window: fails NAME with ERRFILE's end and finishes the test.
+viz_window() {
+	WIN=$(timeout "$2" xdotool search --sync --name '^heapviz - ' | head -1)
+	if [ -n "$WIN" ]; then
+		ok "$1"
+	else
+		no "$1" "no window: $(tail -5 "$3")"
+		test_finish
+	fi
+}
+
+# viz_title: $WIN's title once it has stopped changing (heapviz refreshes it every 250 ms)
+viz_title() {
+	local a b
+	sleep 0.3
+	a=$(xdotool getwindowname "$WIN")
+	for _ in $(seq 10); do
+		sleep 0.3
+		b=$(xdotool getwindowname "$WIN")
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$a"
+}
+
+# viz_quits NAME ERRFILE: sends q to $WIN; passes if $PID then ends with status 0
+# within 5 s
+viz_quits() {
+	xdotool key --window "$WIN" q
+	for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$PID" 2>/dev/null; then
+		no "$1" "still running"
+		return
+	fi
+	wait "$PID"
+	local rc=$?
+	PID=
+	if [ $rc -eq 0 ]; then ok "$1"; else no "$1" "exit status $rc: $(tail -5 "$2")"; fi
+}
