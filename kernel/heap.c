@@ -56,9 +56,10 @@
  * there is front padding or a back rest) then ALLOC; FREE then COALESCE (only
  * if a neighbour merged); ALLOC_FAIL when no block fits or the size overflows;
  * MARKER from heap_mark. Every event hook is one `if (h->trace)` test.
- * Built with HEAP_BOUND_SINK (the kernel), the alloc/free events first try
- * the kernel sink's inline encoder, which takes the fields as arguments; it
- * declines (and the struct heap_event path runs) for any other hook.
+ * Built with HEAP_BOUND_SINK (the kernel), the alloc/free events of a heap
+ * whose hook is trace_hook go to the kernel sink's entry points, which take
+ * the fields as arguments (kernel/trace_emit.h); any other hook gets the
+ * struct heap_event path.
  */
 #include "heap.h"
 
@@ -197,31 +198,32 @@ static __attribute__((noinline)) void trace_free(struct heap *h, uintptr_t p, si
 	}
 }
 
-/* The per-kind entry points the allocator calls (only when h->trace is set). */
-static inline __attribute__((always_inline)) void
+/* The per-kind entry points the allocator calls (only when h->trace is set).
+ * Each returns what the allocator returns, so that the kernel build's calls of
+ * the bound sink are tail calls. */
+static inline __attribute__((always_inline)) void *
 emit_alloc(struct heap *h, uintptr_t s, size_t old_size, uintptr_t rem_addr, size_t rem_size,
            uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller, uint32_t examined)
 {
 #ifdef HEAP_BOUND_SINK
-	if (trace_emit_ready(h)) {
-		trace_fast_alloc(s, old_size, p, size, bsize, align, caller, examined);
-		return;
-	}
+	if (trace_emit_bound(h))
+		return trace_fast_alloc(s, old_size, p, size, bsize, align, caller, examined);
 #endif
 	trace_alloc(h, s, old_size, rem_addr, rem_size, p, size, bsize, align, caller, examined);
+	return (void *)p;
 }
 
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) enum heap_error
 emit_free(struct heap *h, uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller,
           unsigned merged, uintptr_t merged_addr, size_t merged_size)
 {
 #ifdef HEAP_BOUND_SINK
-	if (trace_emit_ready(h)) {
-		trace_fast_free(p, size, bsize, align, caller, merged, merged_addr, merged_size);
-		return;
-	}
+	if (trace_emit_bound(h))
+		return trace_fast_free(p, size, bsize, align, caller, merged, merged_addr,
+		                       merged_size);
 #endif
 	trace_free(h, p, size, bsize, align, caller, merged, merged_addr, merged_size);
+	return HEAP_OK;
 }
 
 /* ---- public API ---------------------------------------------------------- */
@@ -344,7 +346,8 @@ void *heap_alloc(struct heap *h, size_t size, size_t align, uintptr_t caller)
 		if (h->used > h->peak_used)
 			h->peak_used = h->used;
 		if (h->trace)
-			emit_alloc(h, s, old_size, p + bsize, rest, p, size, bsize, align, caller, examined);
+			return emit_alloc(h, s, old_size, p + bsize, rest, p, size, bsize, align, caller,
+			                  examined);
 		return (void *)p;
 	}
 	if (h->trace)
@@ -404,7 +407,7 @@ enum heap_error heap_free(struct heap *h, void *ptr, size_t size, size_t align, 
 	}
 	h->used -= bsize;
 	if (h->trace)
-		emit_free(h, p, size, bsize, align, caller, merged, (uintptr_t)blk, blk->size);
+		return emit_free(h, p, size, bsize, align, caller, merged, (uintptr_t)blk, blk->size);
 	return HEAP_OK;
 }
 

@@ -198,55 +198,122 @@ static inline __attribute__((always_inline)) uint64_t fast_dt(void)
 	return dt;
 }
 
-/* The shapes the pair records do not cover: out of line, so that the hot
- * functions below stay small enough to need no saved registers. */
-static __attribute__((noinline)) void fast_alloc_events(uintptr_t s, size_t old_size, uintptr_t p,
+/* The cases the pair records do not take, out of line (noinline, cold), so
+ * that the hot functions below need no callee-saved registers and no frame:
+ * the fast path is off (build the events heap.c's general path builds and
+ * hand them to trace_hook), or the shape does not fit a pair record (the
+ * per-event compact forms). */
+static __attribute__((noinline, cold)) void *slow_alloc(uintptr_t s, size_t old_size, uintptr_t p,
                                                         size_t size, size_t bsize, size_t align,
                                                         uintptr_t caller, uint32_t examined)
+{
+	struct heap_event ev = {0};
+	if (old_size != bsize) {
+		size_t rest = s + old_size - p - bsize;
+		ev.kind = HEAP_EV_SPLIT;
+		ev.addr = s;
+		ev.size = old_size;
+		ev.addr2 = rest ? p + bsize : 0;
+		ev.size2 = rest;
+		trace_hook(0, &ev);
+		ev = (struct heap_event){0};
+	}
+	ev.kind = HEAP_EV_ALLOC;
+	ev.addr = p;
+	ev.size = size;
+	ev.block = bsize;
+	ev.align_log2 = (uint8_t)wire_log2_pow2(align);
+	ev.caller = caller;
+	ev.examined = examined;
+	trace_hook(0, &ev);
+	return (void *)p;
+}
+
+static __attribute__((noinline, cold)) enum heap_error
+slow_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller, unsigned merged,
+          uintptr_t merged_addr, size_t merged_size)
+{
+	struct heap_event ev = {0};
+	ev.kind = HEAP_EV_FREE;
+	ev.addr = p;
+	ev.size = size;
+	ev.block = bsize;
+	ev.align_log2 = (uint8_t)wire_log2_pow2(align);
+	ev.caller = caller;
+	trace_hook(0, &ev);
+	if (merged) {
+		ev = (struct heap_event){0};
+		ev.kind = HEAP_EV_COALESCE;
+		ev.addr = merged_addr;
+		ev.size = merged_size;
+		ev.addr2 = p;
+		ev.size2 = bsize;
+		ev.flags = (uint8_t)merged;
+		trace_hook(0, &ev);
+	}
+	return HEAP_OK;
+}
+
+static __attribute__((noinline, cold)) void *
+fast_alloc_events(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize,
+                  size_t align, uintptr_t caller, uint32_t examined)
 {
 	trace_fast.pos = wire_fast_alloc_events(&trace_fast.wire, trace_fast.pos, fast_dt(),
 	                                        TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, s, old_size, p,
 	                                        size, bsize, align, caller, examined);
+	return (void *)p;
 }
 
-static __attribute__((noinline)) void fast_free_events(uintptr_t p, size_t size, size_t bsize,
-                                                       size_t align, uintptr_t caller,
-                                                       unsigned merged, uintptr_t merged_addr,
-                                                       size_t merged_size)
+static __attribute__((noinline, cold)) enum heap_error
+fast_free_events(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller,
+                 unsigned merged, uintptr_t merged_addr, size_t merged_size)
 {
 	trace_fast.pos = wire_fast_free_events(&trace_fast.wire, trace_fast.pos, fast_dt(),
 	                                       TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, p, size, bsize,
 	                                       align, caller, merged, merged_addr, merged_size);
+	return HEAP_OK;
 }
 
-void trace_fast_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize,
-                      size_t align, uintptr_t caller, uint32_t examined)
+/* The two hot functions are leaves (their only calls are tail calls), so a
+ * frame pointer would give a backtrace nothing: it is omitted for just these
+ * two, which saves its set-up and tear-down on every allocator call; the
+ * rest of the kernel keeps -fno-omit-frame-pointer (kernel/stack.c). */
+#define TRACE_HOT __attribute__((optimize("omit-frame-pointer")))
+
+TRACE_HOT void *trace_fast_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size,
+                                 size_t bsize, size_t align, uintptr_t caller, uint32_t examined)
 {
+	uint8_t *pos = trace_fast.pos;
+	if (__builtin_expect((uintptr_t)pos > trace_fast.limit, 0))
+		return slow_alloc(s, old_size, p, size, bsize, align, caller, examined);
 	uint64_t t = rdtime();
-	uint8_t *o = wire_fast_alloc_pair(&trace_fast.wire, trace_fast.pos, t - trace_fast.wire.time,
+	uint8_t *o = wire_fast_alloc_pair(&trace_fast.wire, pos, t - trace_fast.wire.time,
 	                                  TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, s, old_size, p, size,
 	                                  bsize, align, caller, examined);
-	if (__builtin_expect(!o, 0)) {
-		fast_alloc_events(s, old_size, p, size, bsize, align, caller, examined);
-		return;
-	}
+	if (__builtin_expect(!o, 0))
+		return fast_alloc_events(s, old_size, p, size, bsize, align, caller, examined);
 	trace_fast.wire.time = t;
 	trace_fast.pos = o;
+	return (void *)p;
 }
 
-void trace_fast_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller,
-                     unsigned merged, uintptr_t merged_addr, size_t merged_size)
+TRACE_HOT enum heap_error trace_fast_free(uintptr_t p, size_t size, size_t bsize, size_t align,
+                                          uintptr_t caller, unsigned merged,
+                                          uintptr_t merged_addr, size_t merged_size)
 {
+	uint8_t *pos = trace_fast.pos;
+	if (__builtin_expect((uintptr_t)pos > trace_fast.limit, 0))
+		return slow_free(p, size, bsize, align, caller, merged, merged_addr, merged_size);
 	uint64_t t = rdtime();
-	uint8_t *o = wire_fast_free_pair(&trace_fast.wire, trace_fast.pos, t - trace_fast.wire.time,
+	uint8_t *o = wire_fast_free_pair(&trace_fast.wire, pos, t - trace_fast.wire.time,
 	                                 TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, p, size, bsize, align,
 	                                 caller, merged, merged_addr, merged_size);
-	if (__builtin_expect(!o, 0)) {
-		fast_free_events(p, size, bsize, align, caller, merged, merged_addr, merged_size);
-		return;
-	}
+	if (__builtin_expect(!o, 0))
+		return fast_free_events(p, size, bsize, align, caller, merged, merged_addr,
+		                        merged_size);
 	trace_fast.wire.time = t;
 	trace_fast.pos = o;
+	return HEAP_OK;
 }
 
 /* Ships the buffer and writes the DROP event owed, whatever the mode. */

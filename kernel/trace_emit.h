@@ -2,18 +2,19 @@
  *
  * kernel/heap.c includes this header only when built for the kernel with
  * -DHEAP_BOUND_SINK (trace/capture.mk); host builds of heap.c never see it and
- * keep filling struct heap_event for their hook. The allocator asks
- * trace_emit_ready() and, if yes, calls trace_fast_alloc/trace_fast_free with
+ * keep filling struct heap_event for their hook. The allocator calls
+ * trace_fast_alloc/trace_fast_free with
  * the event fields as arguments: they stamp the time once per pair of events
  * (a split and its alloc, a free and its coalesce happen at one instant) and
  * encode straight into the sink's buffer with the fast encoders of
- * trace_wire.h. The answer is no whenever the fast path cannot take the
- * events: the heap's hook is not trace_hook, the sink is not recording, events
- * carry instret, the buffer is nearly full (flush or, in deferred mode, drop),
- * a drop is pending. The allocator then takes its ordinary path: struct
- * heap_event and a call of trace_hook, which handles every case. All of these
- * but the first are folded into one compare of the buffer position against
- * trace_fast.limit (kernel/trace.c keeps limit at 0 while the fast path is off).
+ * trace_wire.h. The allocator asks trace_emit_bound() (is the hook
+ * trace_hook?) and, if yes, calls them; they decline the fast path whenever
+ * it cannot take the events: the sink is not recording, events carry
+ * instret, the buffer is nearly full (flush or, in deferred mode, drop), a
+ * drop is pending. All of these are folded into one compare of the buffer
+ * position against trace_fast.limit (kernel/trace.c keeps limit at 0 while
+ * the fast path is off); they then build struct heap_event and call
+ * trace_hook, which handles every case.
  */
 #ifndef TRACE_EMIT_H
 #define TRACE_EMIT_H
@@ -38,23 +39,32 @@ extern struct trace_fast trace_fast;
 _Static_assert(HEAP_MIN_ALIGN == 1 << TRACE_EMIT_U, "the fast path's unit is the heap's alignment");
 _Static_assert(HEAP_MIN_BLOCK == TRACE_EMIT_MINBLOCK, "the fast path's min_block is the heap's");
 
-/* Whether the fast path may write up to WIRE_FAST_MAX bytes for heap h now. */
-static inline __attribute__((always_inline)) bool trace_emit_ready(const struct heap *h)
+/* Whether heap h's events go to the kernel sink, so that trace_fast_alloc and
+ * trace_fast_free may take them (they check the rest themselves). */
+static inline __attribute__((always_inline)) bool trace_emit_bound(const struct heap *h)
 {
-	return h->trace == trace_hook && (uintptr_t)trace_fast.pos <= trace_fast.limit;
+	return h->trace == trace_hook;
 }
 
-/* The fast path's encoders (kernel/trace.c), called only when
- * trace_emit_ready() said yes. Out of line, so that the allocator's untraced
- * path keeps its small frame; every argument travels in a register. */
+/* The sink's entry points for a bound heap (kernel/trace.c). Out of line, so
+ * that the allocator's untraced path keeps its small frame; every argument
+ * travels in a register, and each returns what the allocator returns, so the
+ * allocator calls them as tail calls (no frame of its own for the call).
+ * Each stamps the time once, and while the fast path is armed (one compare of
+ * the buffer position against trace_fast.limit) writes one pair record or,
+ * for rare shapes, the per-event compact forms; otherwise it builds the
+ * struct heap_event(s) heap.c would have built and calls trace_hook. */
 
 /* [SPLIT of the free block (s, old_size), if old_size != bsize] then ALLOC of
- * [p, p + bsize) for (size, align); the remainder is what follows the block. */
-void trace_fast_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize,
-                      size_t align, uintptr_t caller, uint32_t examined);
+ * [p, p + bsize) for (size, align); the remainder is what follows the block.
+ * Returns (void *)p. */
+void *trace_fast_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize,
+                       size_t align, uintptr_t caller, uint32_t examined);
 
-/* FREE of [p, p + bsize), then COALESCE into (merged_addr, merged_size) if merged. */
-void trace_fast_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller,
-                     unsigned merged, uintptr_t merged_addr, size_t merged_size);
+/* FREE of [p, p + bsize), then COALESCE into (merged_addr, merged_size) if
+ * merged (else merged_addr == p). Returns HEAP_OK. */
+enum heap_error trace_fast_free(uintptr_t p, size_t size, size_t bsize, size_t align,
+                                uintptr_t caller, unsigned merged, uintptr_t merged_addr,
+                                size_t merged_size);
 
 #endif /* TRACE_EMIT_H */

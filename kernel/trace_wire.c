@@ -415,6 +415,19 @@ static uint64_t get_varint(struct rd *r)
 	return 0;
 }
 
+/* Little-endian fixed-width fields (the pair records). */
+static uint64_t get_u16(struct rd *r)
+{
+	uint64_t lo = get_u8(r);
+	return lo | (uint64_t)get_u8(r) << 8;
+}
+
+static uint64_t get_u24(struct rd *r)
+{
+	uint64_t lo = get_u16(r);
+	return lo | (uint64_t)get_u8(r) << 16;
+}
+
 static void corrupt(struct rd *r, const char *why)
 {
 	if (r->st == WIRE_OK) {
@@ -522,7 +535,8 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 		goto out;
 	}
 	e.kind = (uint8_t)kind;
-	e.time = st->time + get_varint(&r);
+	bool fixed = kind == WIRE_TAG_SPLIT_ALLOC || kind == WIRE_TAG_FREE_MERGE;
+	e.time = st->time + (fixed ? get_u8(&r) : get_varint(&r));
 	if (st->instret_on)
 		e.instret = st->instret + get_varint(&r);
 	e.seq = st->next_seq;
@@ -530,34 +544,40 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 	if (kind == WIRE_TAG_SPLIT_ALLOC) {
 		uint8_t al = (uint8_t)u;
 		uint64_t pad = 0;
-		if (f & F3) {
+		if (f & (F1 | F2 | F3))
+			corrupt(&r, "unknown flags on a split+alloc record");
+		if (f & F0) {
 			al = get_u8(&r);
-			pad = get_varint(&r) << u;
+			pad = get_u16(&r) << u;
 		}
-		uint64_t s0 = st->pred + ((uint64_t)unzigzag(get_varint(&r)) << u);
-		uint64_t size = get_varint(&r), old = get_varint(&r) << u;
+		uint64_t s0 = st->pred + ((uint64_t)(int64_t)(int16_t)get_u16(&r) << u);
+		uint64_t size = get_u16(&r), old = get_u24(&r) << u;
 		uint8_t slot = get_u8(&r);
-		uint64_t ex = (f >> 4) & 7;
-		if (ex == 7)
-			ex += get_varint(&r);
+		uint32_t ex = get_u8(&r);
 		uint64_t block = expected_block(st, size);
 		if (slot >= WIRE_CACHE_SIZE)
 			corrupt(&r, "caller cache index out of range");
-		else if (ex > 0xffffffffu)
-			corrupt(&r, "examined count out of range");
-		else if (old == block || old < block || old - block < pad)
+		else if (old < block || old - block < pad)
 			corrupt(&r, "split block does not hold its allocation");
+		else if (al > 63)
+			corrupt(&r, "alignment out of range");
 		uint64_t rest = old - block - pad;
+		struct heap_event a = {.kind = HEAP_EV_ALLOC, .seq = e.seq, .time = e.time,
+		                       .instret = e.instret, .addr = s0 + pad, .size = size,
+		                       .block = block, .align_log2 = al,
+		                       .caller = st->cache[slot & (WIRE_CACHE_SIZE - 1)],
+		                       .examined = ex};
+		if (old == block) { /* an exact fit: no SPLIT */
+			e = a;
+			goto out;
+		}
 		e.kind = HEAP_EV_SPLIT;
 		e.addr = s0;
 		e.size = old;
 		e.addr2 = rest ? s0 + pad + block : 0;
 		e.size2 = rest;
-		e2 = (struct heap_event){.kind = HEAP_EV_ALLOC, .seq = e.seq + 1, .time = e.time,
-		                         .instret = e.instret, .addr = s0 + pad, .size = size,
-		                         .block = block, .align_log2 = al,
-		                         .caller = st->cache[slot & (WIRE_CACHE_SIZE - 1)],
-		                         .examined = (uint32_t)ex};
+		e2 = a;
+		e2.seq = e.seq + 1;
 		pair = true;
 		goto out;
 	}
@@ -566,13 +586,15 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 		if (f & F3)
 			corrupt(&r, "unknown flags on a free record");
 		uint8_t al = (f & F2) ? get_u8(&r) : (uint8_t)u;
-		uint64_t addr = st->pred + ((uint64_t)unzigzag(get_varint(&r)) << u);
-		uint64_t size = get_varint(&r);
+		uint64_t addr = st->pred + ((uint64_t)(int64_t)(int16_t)get_u16(&r) << u);
+		uint64_t size = get_u16(&r);
 		uint8_t slot = get_u8(&r);
-		uint64_t back = (merged & HEAP_MERGED_PREV) ? get_varint(&r) << u : 0;
-		uint64_t rest = (merged & HEAP_MERGED_NEXT) ? get_varint(&r) << u : 0;
+		uint64_t back = (merged & HEAP_MERGED_PREV) ? get_u24(&r) << u : 0;
+		uint64_t rest = (merged & HEAP_MERGED_NEXT) ? get_u24(&r) << u : 0;
 		if (slot >= WIRE_CACHE_SIZE)
 			corrupt(&r, "caller cache index out of range");
+		else if (al > 63)
+			corrupt(&r, "alignment out of range");
 		e.kind = HEAP_EV_FREE;
 		e.addr = addr;
 		e.size = size;

@@ -25,7 +25,7 @@
 #include "heap_event.h"
 
 #define WIRE_MAGIC        "HTRW"
-#define WIRE_VERSION      1
+#define WIRE_VERSION      2 /* 2: fixed-width pair records */
 #define WIRE_FLAG_INSTRET 0x1u /* header flag: events carry an instret delta */
 #define WIRE_NAME_MAX     31   /* longest workload name in the header */
 #define WIRE_HEADER_MAX   (4 + 1 + 1 + 10 + 1 + WIRE_NAME_MAX)
@@ -117,7 +117,7 @@ uint16_t wire_fletcher16(const uint8_t *buf, size_t len);
 #define WIRE_F1       0x20u
 #define WIRE_F2       0x40u
 #define WIRE_F3       0x80u
-#define WIRE_FAST_MAX 96 /* bytes a split+alloc or free+coalesce pair can take */
+#define WIRE_FAST_MAX 96 /* bytes the fast path writes per allocator call, at most */
 
 static inline __attribute__((always_inline)) uint8_t *wire_put_varint(uint8_t *p, uint64_t v)
 {
@@ -271,46 +271,69 @@ static inline unsigned wire_log2_pow2(uint64_t x)
 	return tab[(x * 0x022fdd63cc95386dull) >> 58];
 }
 
+/* Little-endian fixed-width fields of the pair records. */
+static inline __attribute__((always_inline)) uint8_t *wire_put_u16(uint8_t *p, uint64_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	return p + 2;
+}
+
+static inline __attribute__((always_inline)) uint8_t *wire_put_u24(uint8_t *p, uint64_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	return p + 3;
+}
+
+/* Nonzero unless d fits a signed 16-bit field. */
+static inline uint64_t wire_s16_over(int64_t d)
+{
+	return (uint64_t)((d >> 15) + 1) >> 1;
+}
+
 /* SPLIT (if old_size != block) of the free block (s, old_size) and ALLOC of
- * [addr, addr + block) inside it for (size, align): the allocator's cut. The
- * common shape (a real split, block = expected(size), everything a multiple
- * of the unit, the caller cached) takes one pair record (WIRE_TAG_SPLIT_ALLOC)
- * and returns its end; for any other shape it writes nothing, changes nothing
- * and returns NULL: use wire_fast_alloc_events. */
+ * [addr, addr + block) inside it for (size, align): the allocator's cut, as
+ * one WIRE_TAG_SPLIT_ALLOC record of fixed-width fields (no varint branches).
+ * Preconditions beyond the fast encoders' (true of every heap.c call by its
+ * invariants): block == expected(size); s <= addr and addr + block <= s +
+ * old_size; s, addr, old_size and st->pred are multiples of the unit. When a
+ * field does not fit its width or the caller is not cached, returns NULL
+ * having changed nothing but bytes at p (use wire_fast_alloc_events);
+ * else returns the record's end. */
 static inline __attribute__((always_inline)) uint8_t *
 wire_fast_alloc_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
                      uint64_t min_block, uint64_t s, uint64_t old_size, uint64_t addr,
                      uint64_t size, uint64_t block, uint64_t align, uint64_t caller,
                      uint32_t examined)
 {
-	const uint64_t mask = ((uint64_t)1 << u) - 1;
+	(void)min_block;
+	/* every check first, so that a decline needs nothing undone */
 	unsigned slot = wire_cache_slot(caller);
-	uint64_t exp = (size + mask) & ~mask;
-	if (exp < min_block)
-		exp = min_block;
-	uint64_t ds = s - st->pred, pad = addr - s;
-	if (!(old_size != block && block == exp && !((old_size | ds | pad) & mask) && addr >= s &&
-	      st->cache[slot] == caller))
+	int64_t ds = (int64_t)(s - st->pred) >> u;
+	uint64_t old = old_size >> u, pad = addr - s;
+	if ((dt >> 8) | (size >> 16) | (old >> 24) | (examined >> 8) | (pad >> u >> 16) |
+	        wire_s16_over(ds) ||
+	    st->cache[slot] != caller)
 		return 0;
-	unsigned n = examined < 7 ? examined : 7;
-	uint8_t *tag = p++;
-	unsigned f = n << 4;
-	p = wire_put_varint(p, dt);
-	if (align != mask + 1 || pad) {
-		f |= WIRE_F3;
-		*p++ = (uint8_t)wire_log2_pow2(align);
-		p = wire_put_varint(p, pad >> u);
+	uint8_t *q = p + 2;
+	unsigned tag = WIRE_TAG_SPLIT_ALLOC;
+	if (__builtin_expect(align != (uint64_t)1 << u || pad, 0)) {
+		tag |= WIRE_F0;
+		q[0] = (uint8_t)wire_log2_pow2(align);
+		q = wire_put_u16(q + 1, pad >> u);
 	}
-	p = wire_put_varint(p, wire_zigzag((int64_t)ds >> u));
-	p = wire_put_varint(p, size);
-	p = wire_put_varint(p, old_size >> u);
-	*p++ = (uint8_t)slot;
-	if (n == 7)
-		p = wire_put_varint(p, examined - 7);
-	*tag = (uint8_t)(WIRE_TAG_SPLIT_ALLOC | f);
-	st->next_seq += 2;
+	p[0] = (uint8_t)tag;
+	p[1] = (uint8_t)dt;
+	q = wire_put_u16(q, (uint64_t)ds);
+	q = wire_put_u16(q, size);
+	q = wire_put_u24(q, old);
+	q[0] = (uint8_t)slot;
+	q[1] = (uint8_t)examined;
+	st->next_seq += 1 + (old_size != block);
 	st->pred = addr + block;
-	return p;
+	return q + 2;
 }
 
 /* The same events as two compact records (any shape). */
@@ -330,50 +353,51 @@ wire_fast_alloc_events(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned 
 }
 
 /* FREE of [addr, addr + block) for (size, align), then, if merged (HEAP_MERGED_*),
- * the COALESCE into [merged_addr, merged_addr + merged_size). The common shape
- * (block = expected(size), multiples of the unit, the caller cached) takes one
- * WIRE_TAG_FREE_MERGE record;
- * other shapes write nothing and return NULL: use wire_fast_free_events. */
+ * the COALESCE into [merged_addr, merged_addr + merged_size): one
+ * WIRE_TAG_FREE_MERGE record of fixed-width fields. Preconditions beyond the
+ * fast encoders' (true of every heap.c call): block == expected(size);
+ * merged_addr <= addr, and back = addr - merged_addr is nonzero exactly when
+ * merged has HEAP_MERGED_PREV, rest = merged_size - back - block exactly
+ * when it has HEAP_MERGED_NEXT (so without a merge, merged_addr == addr and
+ * merged_size == block); addresses, st->pred and merged_size are
+ * multiples of the unit. Returns NULL having changed nothing but bytes at p
+ * when a field does not fit or the caller is not cached (use
+ * wire_fast_free_events), else the record's end. */
 static inline __attribute__((always_inline)) uint8_t *
 wire_fast_free_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
                     uint64_t min_block, uint64_t addr, uint64_t size, uint64_t block,
                     uint64_t align, uint64_t caller, unsigned merged, uint64_t merged_addr,
                     uint64_t merged_size)
 {
-	const uint64_t mask = ((uint64_t)1 << u) - 1;
+	(void)min_block;
+	/* every check first, so that a decline needs nothing undone; without a
+	 * merge back and rest are 0 (merged_addr == addr, merged_size == block) */
 	unsigned slot = wire_cache_slot(caller);
-	uint64_t exp = (size + mask) & ~mask;
-	if (exp < min_block)
-		exp = min_block;
-	uint64_t da = addr - st->pred, back = addr - merged_addr, rest = 0;
-	if (merged)
-		rest = merged_size - back - block;
-	if (!(block == exp && !((da | back | rest) & mask) &&
-	      (unsigned)((back != 0) | (rest != 0) << 1) == merged && merged_addr <= addr &&
-	      st->cache[slot] == caller))
+	int64_t da = (int64_t)(addr - st->pred) >> u;
+	uint64_t back = addr - merged_addr, rest = merged_size - back - block;
+	if ((dt >> 8) | (size >> 16) | ((back | rest) >> u >> 24) | wire_s16_over(da) ||
+	    st->cache[slot] != caller)
 		return 0;
-	{
-		uint8_t *tag = p++;
-		unsigned f = merged << 4;
-		p = wire_put_varint(p, dt);
-		if (align != mask + 1) {
-			f |= WIRE_F2;
-			*p++ = (uint8_t)wire_log2_pow2(align);
-		}
-		p = wire_put_varint(p, wire_zigzag((int64_t)da >> u));
-		p = wire_put_varint(p, size);
-		*p++ = (uint8_t)slot;
-		if (back)
-			p = wire_put_varint(p, back >> u);
-		if (rest)
-			p = wire_put_varint(p, rest >> u);
-		*tag = (uint8_t)(WIRE_TAG_FREE_MERGE | f);
-		st->next_seq += merged ? 2 : 1;
-		st->last_free = addr;
-		st->last_block = block;
-		st->pred = merged ? merged_addr : addr;
-		return p;
+	uint8_t *q = p + 2;
+	unsigned tag = WIRE_TAG_FREE_MERGE | merged << 4;
+	if (__builtin_expect(align != (uint64_t)1 << u, 0)) {
+		tag |= WIRE_F2;
+		*q++ = (uint8_t)wire_log2_pow2(align);
 	}
+	p[0] = (uint8_t)tag;
+	p[1] = (uint8_t)dt;
+	q = wire_put_u16(q, (uint64_t)da);
+	q = wire_put_u16(q, size);
+	*q++ = (uint8_t)slot;
+	if (merged & HEAP_MERGED_PREV)
+		q = wire_put_u24(q, back >> u);
+	if (merged & HEAP_MERGED_NEXT)
+		q = wire_put_u24(q, rest >> u);
+	st->next_seq += 1 + (merged != 0);
+	st->last_free = addr;
+	st->last_block = block;
+	st->pred = merged_addr;
+	return q;
 }
 
 /* The same events as compact records (any shape). */

@@ -23,7 +23,7 @@ instret() {
 
 printf "%-10s %12s %12s %12s %9s %7s %7s %8s %8s\n" workload untraced "hook-only" traced events \
 	"hook" "traced" "slow/ev" "fast/ev"
-for w in churn vector lifetimes frag million; do
+for w in ${WORKLOADS:-churn vector lifetimes frag million}; do
 	off=$(instret "$w" "trace=off")
 	null=$(instret "$w" "trace=null")
 	on=$(instret "$w" "trace=semihosting")

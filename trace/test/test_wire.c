@@ -473,6 +473,17 @@ static size_t fast_roundtrip(unsigned seed, uint8_t *buf, size_t *pairs)
 			else
 				++*pairs;
 			i++;
+		} else if (e->kind == HEAP_EV_ALLOC) { /* an exact fit: no SPLIT before it */
+			end = wire_fast_alloc_pair(&st, o, dt, 4, 16, e->addr, e->block, e->addr, e->size,
+			                           e->block, (uint64_t)1 << e->align_log2, e->caller,
+			                           e->examined);
+			if (!end)
+				end = wire_fast_alloc_events(&st, o, dt, 4, 16, e->addr, e->block,
+				                             e->addr, e->size, e->block,
+				                             (uint64_t)1 << e->align_log2, e->caller,
+				                             e->examined);
+			else
+				++*pairs;
 		} else if (e->kind == HEAP_EV_FREE) {
 			bool m = n && n->kind == HEAP_EV_COALESCE;
 			unsigned merged = m ? n->flags : 0;
