@@ -7,7 +7,8 @@
 # CHANNEL: semihosting (QEMU writes the raw trace to $BUILD/trace-WORKLOAD.raw) or
 # uart (semihosting left off; the console log $BUILD/trace-WORKLOAD.uart.log holds
 # the @@HT frames). Environment: QEMU, QEMU_FLAGS, BUILD, TRACE_TIMEOUT (seconds,
-# default 600), ICOUNT=1 (deterministic guest time).
+# default 600), ICOUNT=1 (deterministic guest time). Decoding runs alongside QEMU
+# (heaptrace decode --follow); OUT is written to a temp file and renamed.
 # Exit status: decode's if it failed (2 bad/truncated trace, 3 I/O), else the
 # kernel's (QEMU's) status, so a panicking workload still leaves its trace behind.
 set -u
@@ -43,6 +44,17 @@ esac
 mkdir -p "$BUILD" "$(dirname "$out")"
 rm -f "$raw"
 
+# Decode while QEMU runs: `heaptrace decode --follow` reads the raw file as it
+# grows and stops at the END event, so decoding overlaps the run instead of
+# following it. It writes to a temp file, renamed to OUT at the end. If the
+# kernel leaves no END (killed, hung), the follower is stopped after a grace
+# period and the whole file is decoded again, which reports the cut-short trace.
+tmp=$out.tmp.$$
+trap 'rm -f "$tmp"; [ -n "${dec_pid:-}" ] && kill "$dec_pid" 2>/dev/null' EXIT
+"$ht" decode --channel "$channel" --elf "$elf" --follow --idle "$TRACE_TIMEOUT" \
+	-o "$tmp" "$raw" &
+dec_pid=$!
+
 echo "== trace: booting $elf (-append \"$args\")"
 start=$EPOCHREALTIME
 if [ "$channel" = uart ]; then
@@ -62,14 +74,34 @@ case $qemu_status in
 124 | 137) echo "== trace: kernel killed after ${TRACE_TIMEOUT}s (hung?); decoding what arrived" ;;
 *) echo "== trace: kernel exited with status $qemu_status after ${secs}s (see kernel/exit.h)" ;;
 esac
+
+# the follower ends by itself at END; give it a little while to drain
+for _ in $(seq 1 ${CAPTURE_GRACE_TICKS:-100}); do
+	kill -0 "$dec_pid" 2>/dev/null || break
+	sleep 0.05
+done
+follow_done=0
+if ! kill -0 "$dec_pid" 2>/dev/null; then
+	wait "$dec_pid"
+	decode_status=$?
+	follow_done=1
+else
+	kill "$dec_pid" 2>/dev/null
+	wait "$dec_pid" 2>/dev/null
+fi
+dec_pid=
 if [ ! -e "$raw" ]; then
 	echo "capture: no raw trace at $raw" >&2
 	exit 3
 fi
 
-echo "== trace: decoding $raw ($(stat -c %s "$raw") bytes) -> $out"
-"$ht" decode --channel "$channel" --elf "$elf" -o "$out" "$raw"
-decode_status=$?
+echo "== trace: decoded $raw ($(stat -c %s "$raw") bytes) -> $out"
+if [ "$follow_done" != 1 ] || [ "$decode_status" != 0 ]; then
+	# no END or a problem: decode the whole file once more for the full report
+	"$ht" decode --channel "$channel" --elf "$elf" -o "$tmp" "$raw"
+	decode_status=$?
+fi
+[ -s "$tmp" ] && mv -f "$tmp" "$out"
 [ -s "$out" ] || exit "$((decode_status ? decode_status : 3))"
 
 if "$ht" stats --help >/dev/null 2>&1; then

@@ -353,9 +353,7 @@ static int write_event(void *ctx, const struct heap_event *ev)
 	}
 	*p++ = '}', *p++ = '\n';
 	fwrite(line, 1, (size_t)(p - line), f);
-	if (w->o->follow)
-		fflush(f);
-	return 0;
+	return 0; /* --follow flushes whenever it has caught up with the input */
 }
 
 /* Pass 1: notes every distinct caller. */
@@ -435,9 +433,9 @@ static void usage(FILE *f)
 	    "RAW is the file the semihosting channel wrote, or a console log holding the UART\n"
 	    "channel's @@HT frames ('-' reads stdin). The channel is detected if not given.\n"
 	    "  --elf FILE     resolve callers against this kernel image (addr2line)\n"
-	    "  --follow       decode RAW while it is still being written; append and flush\n"
-	    "                 each line to OUT; stop at the end event, or after --idle seconds\n"
-	    "                 without new input (default 10)\n"
+	    "  --follow       decode RAW while it is still being written; append to OUT,\n"
+	    "                 flushed whenever decoding catches up with RAW; stop at the end\n"
+	    "                 event, or after --idle seconds without new input (default 10)\n"
 	    "  --console      copy the console text of a UART log to stderr\n"
 	    "  -o OUT         output file (default: stdout); written to OUT.tmp, then renamed\n"
 	    "Exit status: 0 complete trace, 2 bad usage or a truncated, corrupt or\n"
@@ -749,6 +747,7 @@ static int decode_follow(const struct options *o)
 			goto out;
 		}
 		if (n == 0) {
+			fflush(w.f); /* caught up: what is decoded so far is readable */
 			if (pipe_like || now_s() - last > o->idle) {
 				eof = true;
 				break;

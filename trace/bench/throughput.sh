@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # throughput.sh - capture throughput end to end (boot, run, ship, decode to JSON,
 # symbolise): events per second of wall time, for the million-event workload
-# over semihosting and for churn over the UART.
+# over semihosting and for churn over the UART. As in trace/capture.sh, the
+# decoder follows the raw file while QEMU writes it ("decode" = the time it
+# needs after QEMU exits).
 set -u
 BUILD=${BUILD:-build}
 QEMU=${QEMU:-qemu-system-riscv64}
@@ -21,6 +23,8 @@ run() {
 		raw=$T/$w.log
 	fi
 	t0=$EPOCHREALTIME
+	"$HT" decode -q --follow --idle 60 --elf "$ELF" -o "$T/$w-$ch.jsonl" "$raw" &
+	local dec=$!
 	if [ "$ch" = semihosting ]; then
 		timeout 600 $QEMU $QEMU_FLAGS "${semi[@]}" -kernel "$ELF" \
 			-append "workload=$w trace=semihosting trace.file=$raw" </dev/null >/dev/null 2>&1
@@ -29,7 +33,7 @@ run() {
 			</dev/null >"$raw" 2>&1
 	fi
 	t1=$EPOCHREALTIME
-	"$HT" decode -q --elf "$ELF" -o "$T/$w-$ch.jsonl" "$raw" || { echo "$w/$ch: decode failed" >&2; return; }
+	wait "$dec" || { echo "$w/$ch: decode failed" >&2; return; }
 	t2=$EPOCHREALTIME
 	local ev
 	ev=$(grep -c '"i":' "$T/$w-$ch.jsonl")
