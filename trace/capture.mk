@@ -20,9 +20,21 @@ HEAPTRACE_SRCS += trace/cmd_decode.c trace/symbolize.c trace/uart_frames.c kerne
 # make trace [WORKLOAD=churn] [CHANNEL=semihosting|uart] [OUT=trace.jsonl]
 #            [TRACE_ARGS="trace.instret=1 seed=7"] [ICOUNT=1]
 TRACE_ARGS ?=
-trace: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace
+# After the capture, the heap map is rendered with no display to TRACE_PNG
+# (default: OUT with .png), at the first failed allocation if there is one,
+# else at the peak; TRACE_PNG= skips it. make's status stays the capture's.
+TRACE_PNG ?= $(basename $(OUT)).png
+trace: $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace $(BUILD)/host/bin/heapviz
 	@BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" ICOUNT=$(ICOUNT) \
-	  trace/capture.sh $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace $(WORKLOAD) $(CHANNEL) $(OUT) $(TRACE_ARGS)
+	  trace/capture.sh $(KERNEL_ELF) $(BUILD)/host/bin/heaptrace $(WORKLOAD) $(CHANNEL) $(OUT) $(TRACE_ARGS); \
+	status=$$?; \
+	if [ -n "$(strip $(TRACE_PNG))" ] && [ -s "$(OUT)" ]; then \
+	  echo "== trace: heap map -> $(TRACE_PNG)  (interactive: $(BUILD)/host/bin/heapviz $(OUT))"; \
+	  SDL_VIDEODRIVER=offscreen $(BUILD)/host/bin/heapviz --snapshot $(TRACE_PNG) --at first-fail $(OUT) 2>/dev/null || \
+	  SDL_VIDEODRIVER=offscreen $(BUILD)/host/bin/heapviz --snapshot $(TRACE_PNG) --at peak $(OUT) || \
+	  echo "== trace: could not render the heap map"; \
+	fi; \
+	exit $$status
 
 SCRIPT_TESTS += trace/test/capture_test.sh
 
