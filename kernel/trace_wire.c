@@ -21,29 +21,10 @@
 
 /* ---- primitives ----------------------------------------------------------- */
 
-static inline __attribute__((always_inline)) uint8_t *put_varint(uint8_t *p, uint64_t v)
-{
-	if (v < 0x80) {
-		*p++ = (uint8_t)v;
-		return p;
-	}
-	if (v < 0x4000) {
-		p[0] = (uint8_t)(v | 0x80);
-		p[1] = (uint8_t)(v >> 7);
-		return p + 2;
-	}
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
-
-static inline uint64_t zigzag(int64_t d)
-{
-	return ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);
-}
+/* put_varint and zigzag are the header's wire_put_varint and wire_zigzag (one
+ * definition, shared with the kernel's inline fast path). */
+#define put_varint wire_put_varint
+#define zigzag wire_zigzag
 
 static inline int64_t unzigzag(uint64_t z)
 {
