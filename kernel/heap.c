@@ -133,7 +133,8 @@ static __attribute__((noinline)) void trace_init(struct heap *h)
 	event_emit(h, &ev);
 }
 
-static __attribute__((noinline)) void trace_alloc(struct heap *h, uintptr_t split_addr, size_t split_size,
+__attribute__((noinline)) void heap_events_alloc(heap_trace_fn fn, void *ctx, uintptr_t split_addr,
+						 size_t split_size,
 						  uintptr_t rem_addr, size_t rem_size, uintptr_t p,
 						  size_t size, size_t bsize, size_t align, uintptr_t caller,
 						  uint32_t examined)
@@ -145,7 +146,7 @@ static __attribute__((noinline)) void trace_alloc(struct heap *h, uintptr_t spli
 		ev.size = split_size;
 		ev.addr2 = rem_size ? rem_addr : 0;
 		ev.size2 = rem_size;
-		event_emit(h, &ev);
+		fn(ctx, &ev);
 	}
 	event_clear(&ev, HEAP_EV_ALLOC);
 	ev.addr = p;
@@ -154,7 +155,7 @@ static __attribute__((noinline)) void trace_alloc(struct heap *h, uintptr_t spli
 	ev.align_log2 = (uint8_t)log2_pow2(align);
 	ev.caller = caller;
 	ev.examined = examined;
-	event_emit(h, &ev);
+	fn(ctx, &ev);
 }
 
 static __attribute__((noinline)) void trace_alloc_fail(struct heap *h, size_t size, size_t align,
@@ -175,7 +176,8 @@ static __attribute__((noinline)) void trace_alloc_fail(struct heap *h, size_t si
 	event_emit(h, &ev);
 }
 
-static __attribute__((noinline)) void trace_free(struct heap *h, uintptr_t p, size_t size, size_t bsize,
+__attribute__((noinline)) void heap_events_free(heap_trace_fn fn, void *ctx, uintptr_t p, size_t size,
+						size_t bsize,
 						 size_t align, uintptr_t caller, unsigned merged,
 						 uintptr_t merged_addr, size_t merged_size)
 {
@@ -186,7 +188,7 @@ static __attribute__((noinline)) void trace_free(struct heap *h, uintptr_t p, si
 	ev.block = bsize;
 	ev.align_log2 = (uint8_t)log2_pow2(align);
 	ev.caller = caller;
-	event_emit(h, &ev);
+	fn(ctx, &ev);
 	if (merged) {
 		event_clear(&ev, HEAP_EV_COALESCE);
 		ev.addr = merged_addr;
@@ -194,7 +196,7 @@ static __attribute__((noinline)) void trace_free(struct heap *h, uintptr_t p, si
 		ev.addr2 = p;
 		ev.size2 = bsize;
 		ev.flags = (uint8_t)merged;
-		event_emit(h, &ev);
+		fn(ctx, &ev);
 	}
 }
 
@@ -209,7 +211,8 @@ emit_alloc(struct heap *h, uintptr_t s, size_t old_size, uintptr_t rem_addr, siz
 	if (trace_emit_bound(h))
 		return trace_fast_alloc(s, old_size, p, size, bsize, align, caller, examined);
 #endif
-	trace_alloc(h, s, old_size, rem_addr, rem_size, p, size, bsize, align, caller, examined);
+	heap_events_alloc(h->trace, h->trace_ctx, s, old_size, rem_addr, rem_size, p, size, bsize, align,
+			  caller, examined);
 	return (void *)p;
 }
 
@@ -222,7 +225,8 @@ emit_free(struct heap *h, uintptr_t p, size_t size, size_t bsize, size_t align, 
 		return trace_fast_free(p, size, bsize, align, caller, merged, merged_addr,
 		                       merged_size);
 #endif
-	trace_free(h, p, size, bsize, align, caller, merged, merged_addr, merged_size);
+	heap_events_free(h->trace, h->trace_ctx, p, size, bsize, align, caller, merged, merged_addr,
+			 merged_size);
 	return HEAP_OK;
 }
 

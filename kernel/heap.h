@@ -124,6 +124,19 @@ struct heap_stats {
 };
 void heap_stats(const struct heap *h, struct heap_stats *out);
 
+/* The events of one allocation (SPLIT, if a free block was cut, then ALLOC)
+ * and of one free (FREE, then COALESCE if a neighbour merged), built as
+ * struct heap_event and passed to fn(ctx, ev). The allocator emits through
+ * these; a sink that takes the fields directly (the kernel's bound fast path)
+ * calls them when it falls back to the general path. split_size == bsize
+ * means an exact fit (no SPLIT); rem_size 0 means no back remainder. */
+void heap_events_alloc(heap_trace_fn fn, void *ctx, uintptr_t split_addr, size_t split_size,
+		       uintptr_t rem_addr, size_t rem_size, uintptr_t p, size_t size, size_t bsize,
+		       size_t align, uintptr_t caller, uint32_t examined);
+void heap_events_free(heap_trace_fn fn, void *ctx, uintptr_t p, size_t size, size_t bsize,
+		      size_t align, uintptr_t caller, unsigned merged, uintptr_t merged_addr,
+		      size_t merged_size);
+
 /* Emits a MARKER event labelled name (truncated to HEAP_MARKER_NAME_MAX). */
 void heap_mark(struct heap *h, const char *name);
 

@@ -200,32 +200,16 @@ static inline __attribute__((always_inline)) uint64_t fast_dt(void)
 
 /* The cases the pair records do not take, out of line (noinline, cold), so
  * that the hot functions below need no callee-saved registers and no frame:
- * the fast path is off (build the events heap.c's general path builds and
- * hand them to trace_hook), or the shape does not fit a pair record (the
- * per-event compact forms). */
+ * the fast path is off (full buffer, pending drop, instret on: the allocator's
+ * own event builders, heap_events_alloc/free, hand the events to trace_hook),
+ * or the shape does not fit a pair record (the per-event compact forms). */
 static __attribute__((noinline, cold)) void *slow_alloc(uintptr_t s, size_t old_size, uintptr_t p,
                                                         size_t size, size_t bsize, size_t align,
                                                         uintptr_t caller, uint32_t examined)
 {
-	struct heap_event ev = {0};
-	if (old_size != bsize) {
-		size_t rest = s + old_size - p - bsize;
-		ev.kind = HEAP_EV_SPLIT;
-		ev.addr = s;
-		ev.size = old_size;
-		ev.addr2 = rest ? p + bsize : 0;
-		ev.size2 = rest;
-		trace_hook(0, &ev);
-		ev = (struct heap_event){0};
-	}
-	ev.kind = HEAP_EV_ALLOC;
-	ev.addr = p;
-	ev.size = size;
-	ev.block = bsize;
-	ev.align_log2 = (uint8_t)wire_log2_pow2(align);
-	ev.caller = caller;
-	ev.examined = examined;
-	trace_hook(0, &ev);
+	size_t rest = s + old_size - p - bsize;
+	heap_events_alloc(trace_hook, 0, s, old_size, rest ? p + bsize : 0, rest, p, size, bsize,
+	                  align, caller, examined);
 	return (void *)p;
 }
 
@@ -233,24 +217,8 @@ static __attribute__((noinline, cold)) enum heap_error
 slow_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller, unsigned merged,
           uintptr_t merged_addr, size_t merged_size)
 {
-	struct heap_event ev = {0};
-	ev.kind = HEAP_EV_FREE;
-	ev.addr = p;
-	ev.size = size;
-	ev.block = bsize;
-	ev.align_log2 = (uint8_t)wire_log2_pow2(align);
-	ev.caller = caller;
-	trace_hook(0, &ev);
-	if (merged) {
-		ev = (struct heap_event){0};
-		ev.kind = HEAP_EV_COALESCE;
-		ev.addr = merged_addr;
-		ev.size = merged_size;
-		ev.addr2 = p;
-		ev.size2 = bsize;
-		ev.flags = (uint8_t)merged;
-		trace_hook(0, &ev);
-	}
+	heap_events_free(trace_hook, 0, p, size, bsize, align, caller, merged, merged_addr,
+	                 merged_size);
 	return HEAP_OK;
 }
 
