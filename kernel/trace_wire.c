@@ -209,30 +209,10 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		goto do_coalesce;
 	switch (kind) {
 	case HEAP_EV_ALLOC:
-	do_alloc : {
-		uint64_t da = ev->addr - st->pred;
-		uint64_t db = ev->block - expected_block(st, ev->size);
-		if ((da | db) & umask)
-			goto raw;
-		if (ev->align_log2 == u)
-			f |= F0;
-		else
-			*p++ = ev->align_log2;
-		if (da == 0)
-			f |= F3;
-		else
-			p = put_varint(p, zigzag((int64_t)da >> u));
-		p = put_varint(p, ev->size);
-		if (db == 0)
-			f |= F1;
-		else
-			p = put_varint(p, zigzag((int64_t)db >> u));
-		p = put_caller(st, p, ev->caller, &f);
-		p = put_varint(p, ev->examined);
-		COMPACT_DONE(HEAP_EV_ALLOC);
-	}
 	case HEAP_EV_FREE:
+	do_alloc:
 	do_free : {
+		/* alloc and free share one layout; an alloc adds its search count */
 		uint64_t da = ev->addr - st->pred;
 		uint64_t db = ev->block - expected_block(st, ev->size);
 		if ((da | db) & umask)
@@ -251,7 +231,9 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		else
 			p = put_varint(p, zigzag((int64_t)db >> u));
 		p = put_caller(st, p, ev->caller, &f);
-		COMPACT_DONE(HEAP_EV_FREE);
+		if (kind == HEAP_EV_ALLOC)
+			p = put_varint(p, ev->examined);
+		COMPACT_DONE(kind);
 	}
 	case HEAP_EV_SPLIT:
 	do_split : {
