@@ -2,38 +2,18 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "heap_fixture.h"
 #include "heap_malloc.h"
 #include "test/test.h"
 
 static _Alignas(4096) uint8_t arena[64 * 1024];
-static struct heap H;
-
-#define EV_MAX 16
-static struct heap_event ev[EV_MAX];
-static size_t ev_count;
-
-static void record(void *ctx, struct heap_event *e)
-{
-	(void)ctx;
-	if (ev_count < EV_MAX)
-		ev[ev_count] = *e;
-	ev_count++;
-}
-
-#define CHECK()                                                                           \
-	do {                                                                              \
-		uintptr_t bad_ = 0;                                                       \
-		enum heap_error e_ = heap_check(&H, &bad_);                               \
-		ASSERT_MSG(e_ == HEAP_OK, "heap_check: %s at 0x%lx", heap_error_name(e_), \
-			   (unsigned long)bad_);                                          \
-	} while (0)
 
 #define ASSERT_ERR(expr, want) ASSERT_EQ((int)(expr), (int)(want))
 
 static void setup(void)
 {
 	ASSERT(heap_init(&H, arena, sizeof arena, record, NULL));
-	ev_count = 0;
+	ev_reset();
 }
 
 TEST_CASE(malloc_returns_aligned_memory_and_free_gives_it_all_back)

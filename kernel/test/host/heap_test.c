@@ -4,39 +4,13 @@
 #include <string.h>
 
 #include "heap.h"
+#include "heap_fixture.h"
 #include "test/test.h"
 
 #define ARENA_SIZE (64 * 1024)
 static _Alignas(4096) uint8_t arena[ARENA_SIZE + 4096];
-static struct heap H;
 
-/* ---- helpers --------------------------------------------------------------- */
-
-#define EV_MAX 64
-static struct heap_event ev[EV_MAX];
-static size_t ev_count;
-
-static void record(void *ctx, struct heap_event *e)
-{
-	(void)ctx;
-	if (ev_count < EV_MAX)
-		ev[ev_count] = *e;
-	ev_count++;
-}
-
-static void ev_reset(void)
-{
-	ev_count = 0;
-}
-
-/* heap_check must pass; prints the error and address otherwise */
-#define CHECK()                                                                           \
-	do {                                                                              \
-		uintptr_t bad_ = 0;                                                       \
-		enum heap_error e_ = heap_check(&H, &bad_);                               \
-		ASSERT_MSG(e_ == HEAP_OK, "heap_check: %s at offset 0x%lx", heap_error_name(e_), \
-			   (unsigned long)(bad_ - H.base));                               \
-	} while (0)
+/* ---- helpers (H, record, ev, CHECK: heap_fixture.h) ---------------------------- */
 
 /* A heap of len bytes at the start of the 4096-aligned arena, traced. */
 static void setup(size_t len)
