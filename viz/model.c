@@ -310,6 +310,20 @@ void viz_model_free(viz_model *m)
 	free(m->names);
 	free(m);
 }
+/* The timeline sample for the state st at the loaded tip (position m->count). */
+static struct viz_sample sample_now(const struct viz_model *m, const struct heap_model_stats *st)
+{
+	uint32_t used = sat32(st->used_bytes);
+	return (struct viz_sample){
+	    .pos = (uint32_t)m->count,
+	    .used = used,
+	    .used_max = m->used_max_since > used ? m->used_max_since : used,
+	    .largest_free = sat32(st->largest_free),
+	    .free_bytes = sat32(st->free_bytes),
+	    .free_blocks = sat32(st->free_blocks),
+	};
+}
+
 
 static void series_push(viz_model *m)
 {
@@ -327,15 +341,7 @@ static void series_push(viz_model *m)
 		if (m->count % m->series_step != 0)
 			return; /* no longer a sample point; its max is folded in later */
 	}
-	uint32_t used = sat32(st->used_bytes);
-	m->series[m->nseries++] = (struct viz_sample){
-	    .pos = (uint32_t)m->count,
-	    .used = used,
-	    .used_max = m->used_max_since > used ? m->used_max_since : used,
-	    .largest_free = sat32(st->largest_free),
-	    .free_bytes = sat32(st->free_bytes),
-	    .free_blocks = sat32(st->free_blocks),
-	};
+	m->series[m->nseries++] = sample_now(m, st);
 	m->used_max_since = 0;
 }
 
@@ -613,15 +619,7 @@ const struct viz_sample *viz_model_series(viz_model *m, size_t *n)
 		return m->series;
 	if (m->tip_sample_count != m->count) {
 		const struct heap_model_stats *st = heap_model_peek(m->tip);
-		uint32_t used = sat32(st->used_bytes);
-		m->tip_sample = (struct viz_sample){
-		    .pos = (uint32_t)m->count,
-		    .used = used,
-		    .used_max = m->used_max_since > used ? m->used_max_since : used,
-		    .largest_free = sat32(st->largest_free),
-		    .free_bytes = sat32(st->free_bytes),
-		    .free_blocks = sat32(st->free_blocks),
-		};
+		m->tip_sample = sample_now(m, st);
 		m->tip_sample_count = m->count;
 	}
 	m->series[m->nseries] = m->tip_sample; /* the spare slot */
