@@ -310,6 +310,7 @@ void viz_model_free(viz_model *m)
 	free(m->names);
 	free(m);
 }
+
 /* The timeline sample for the state st at the loaded tip (position m->count). */
 static struct viz_sample sample_now(const struct viz_model *m, const struct heap_model_stats *st)
 {
