@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "heap_event.h"
 #include "symbolize.h"
+#include "trace_reader.h"
 #include "trace_wire.h"
 #include "uart_frames.h"
 
@@ -156,20 +157,6 @@ struct writer {
 	bool panic;
 };
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 static void write_header(struct writer *w, const struct heap_event *first)
 {
 	bool init = first && first->kind == HEAP_EV_INIT;
@@ -183,14 +170,14 @@ static void write_header(struct writer *w, const struct heap_event *first)
 	fprintf(w->f,
 	        "{\"format\":\"heapscope-trace\",\"version\":1,\"channel\":\"%s\",\"workload\":",
 	        w->channel);
-	json_string(w->f, w->info->name);
+	trace_write_json_string(w->f, w->info->name);
 	fprintf(w->f,
 	        ",\"heap_base\":\"0x%" PRIx64 "\",\"heap_size\":%" PRIu64 ",\"min_block\":%" PRIu64
 	        ",\"min_align\":%" PRIu64 ",\"time_hz\":%" PRIu64 ",\"instret\":%s,\"elf\":",
 	        init ? first->addr : 0, init ? first->size : 0, init ? first->block : 0,
 	        init && al < 64 ? (uint64_t)1 << al : 0, w->info->time_hz,
 	        (w->info->flags & WIRE_FLAG_INSTRET) ? "true" : "false");
-	json_string(w->f, elf);
+	trace_write_json_string(w->f, elf);
 	fputs("}\n", w->f);
 	w->header_done = true;
 }
@@ -215,57 +202,11 @@ static int write_sym(struct writer *w, uint64_t caller)
 			return -1;
 		}
 	}
-	fprintf(w->f, "{\"k\":\"sym\",\"addr\":\"0x%" PRIx64 "\",\"fn\":", caller);
-	json_string(w->f, e->info.fn);
-	fputs(",\"src\":", w->f);
-	json_string(w->f, e->info.src);
-	fputs("}\n", w->f);
+	trace_write_symbol(w->f, caller, e->info.fn, e->info.src);
 	e->emitted = true;
 	w->syms_written++;
 	return 0;
 }
-
-static uint64_t align_of(const struct heap_event *ev)
-{
-	return ev->align_log2 < 64 ? (uint64_t)1 << ev->align_log2 : 0;
-}
-
-/* ---- line formatting without printf (the decoder's hot loop) ---- */
-
-static char *put_lit(char *p, const char *s)
-{
-	size_t n = strlen(s);
-	memcpy(p, s, n);
-	return p + n;
-}
-
-static char *put_u64(char *p, uint64_t v)
-{
-	char tmp[20];
-	int n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
-/* "0x..." in lowercase hex without leading zeros, in quotes, like "\"0x%" PRIx64 "\"". */
-static char *put_hex(char *p, uint64_t v)
-{
-	*p++ = '"', *p++ = '0', *p++ = 'x';
-	int shift = 60;
-	while (shift > 0 && !(v >> shift))
-		shift -= 4;
-	for (; shift >= 0; shift -= 4)
-		*p++ = "0123456789abcdef"[v >> shift & 15];
-	*p++ = '"';
-	return p;
-}
-
-#define FIELD_U(p, name, v) put_u64(put_lit((p), ",\"" name "\":"), (v))
-#define FIELD_X(p, name, v) put_hex(put_lit((p), ",\"" name "\":"), (v))
 
 static int write_event(void *ctx, const struct heap_event *ev)
 {
@@ -280,79 +221,12 @@ static int write_event(void *ctx, const struct heap_event *ev)
 	w->events++;
 	if (ev->kind < HEAP_EV_COUNT)
 		w->counts[ev->kind]++;
-	char line[512], *p = line;
-	p = put_u64(put_lit(p, "{\"i\":"), ev->seq);
-	p = put_lit(put_lit(put_lit(p, ",\"k\":\""), heap_event_kind_name(ev->kind)), "\"");
-	p = FIELD_U(p, "t", ev->time);
-	if (w->info->flags & WIRE_FLAG_INSTRET)
-		p = FIELD_U(p, "n", ev->instret);
-	switch (ev->kind) {
-	case HEAP_EV_INIT:
-		p = FIELD_X(p, "addr", ev->addr);
-		p = FIELD_U(p, "size", ev->size);
-		p = FIELD_U(p, "min_block", ev->block);
-		p = FIELD_U(p, "min_align", align_of(ev));
-		break;
-	case HEAP_EV_ALLOC:
-	case HEAP_EV_FREE:
-		p = FIELD_X(p, "addr", ev->addr);
-		p = FIELD_U(p, "size", ev->size);
-		p = FIELD_U(p, "align", align_of(ev));
-		p = FIELD_U(p, "block", ev->block);
-		p = FIELD_X(p, "caller", ev->caller);
-		if (ev->kind == HEAP_EV_ALLOC)
-			p = FIELD_U(p, "ex", ev->examined);
-		break;
-	case HEAP_EV_SPLIT:
-		p = FIELD_X(p, "addr", ev->addr);
-		p = FIELD_U(p, "size", ev->size);
-		p = FIELD_X(p, "rem_addr", ev->addr2);
-		p = FIELD_U(p, "rem_size", ev->size2);
-		break;
-	case HEAP_EV_COALESCE: {
-		static const char *const merged[] = {"none", "prev", "next", "both"};
-		p = FIELD_X(p, "addr", ev->addr);
-		p = FIELD_U(p, "size", ev->size);
-		p = FIELD_X(p, "freed_addr", ev->addr2);
-		p = FIELD_U(p, "freed_size", ev->size2);
-		p = put_lit(put_lit(put_lit(p, ",\"merged\":\""), merged[ev->flags & 3]), "\"");
-		break;
-	}
-	case HEAP_EV_ALLOC_FAIL:
-		p = FIELD_U(p, "size", ev->size);
-		p = FIELD_U(p, "align", align_of(ev));
-		p = FIELD_X(p, "caller", ev->caller);
-		p = FIELD_U(p, "ex", ev->examined);
-		p = FIELD_U(p, "free", ev->block);
-		p = FIELD_U(p, "largest", ev->size2);
-		break;
-	case HEAP_EV_REALLOC:
-		p = FIELD_X(p, "addr", ev->addr);
-		p = FIELD_U(p, "size", ev->size);
-		p = FIELD_X(p, "old_addr", ev->addr2);
-		p = FIELD_U(p, "old_size", ev->size2);
-		p = FIELD_X(p, "caller", ev->caller);
-		break;
-	case HEAP_EV_MARKER: /* rare: the name needs escaping */
-		fwrite(line, 1, (size_t)(p - line), f);
-		p = line;
-		fputs(",\"name\":", f);
-		json_string(f, ev->name);
-		break;
-	case HEAP_EV_DROP:
-		p = FIELD_U(p, "count", ev->size);
+	if (ev->kind == HEAP_EV_DROP)
 		w->dropped += ev->size;
-		break;
-	case HEAP_EV_END:
-		p = FIELD_U(p, "events", ev->size);
-		p = FIELD_U(p, "dropped", ev->size2);
-		p = FIELD_U(p, "used", ev->block);
-		p = put_lit(p, (ev->flags & HEAP_END_PANIC) ? ",\"panic\":true" : ",\"panic\":false");
+	if (ev->kind == HEAP_EV_END)
 		w->panic = ev->flags & HEAP_END_PANIC;
-		break;
-	}
-	*p++ = '}', *p++ = '\n';
-	fwrite(line, 1, (size_t)(p - line), f);
+	char line[TRACE_EVENT_LINE_MAX]; /* formatted without printf: the decoder's hot loop */
+	fwrite(line, 1, trace_format_event(line, ev, w->info->flags & WIRE_FLAG_INSTRET), f);
 	return 0; /* --follow flushes whenever it has caught up with the input */
 }
 

@@ -1221,34 +1221,166 @@ fail:
 
 /* ---- writing ----------------------------------------------------------------- */
 
-static void write_json_string(FILE *out, const char *s)
+/* ---- writing ------------------------------------------------------------- */
+
+/* Writes byte c as it stands inside a JSON string: '"' and '\\' escaped,
+ * control and non-ASCII bytes as \u00XX (so every line is ASCII). Returns
+ * the bytes written, at most 6. */
+static size_t json_escape_byte(char *dst, unsigned char c)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
+	if (c == '"' || c == '\\') {
+		dst[0] = '\\', dst[1] = (char)c;
+		return 2;
 	}
+	if (c < 0x20 || c >= 0x7f) {
+		dst[0] = '\\', dst[1] = 'u', dst[2] = '0', dst[3] = '0';
+		dst[4] = "0123456789abcdef"[c >> 4], dst[5] = "0123456789abcdef"[c & 15];
+		return 6;
+	}
+	dst[0] = (char)c;
+	return 1;
+}
+
+/* Appends at most max bytes of s as a quoted JSON string (at most 6 * max + 2 bytes). */
+static char *put_json_string(char *p, const char *s, size_t max)
+{
+	*p++ = '"';
+	for (size_t i = 0; i < max && s[i]; i++)
+		p += json_escape_byte(p, (unsigned char)s[i]);
+	*p++ = '"';
+	return p;
+}
+
+void trace_write_json_string(FILE *out, const char *s)
+{
+	char esc[6];
 	fputc('"', out);
+	for (; *s; s++)
+		fwrite(esc, 1, json_escape_byte(esc, (unsigned char)*s), out);
+	fputc('"', out);
+}
+
+static char *put_lit(char *p, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* "0x..." in lowercase hex without leading zeros, in quotes. */
+static char *put_hex(char *p, uint64_t v)
+{
+	*p++ = '"', *p++ = '0', *p++ = 'x';
+	int shift = 60;
+	while (shift > 0 && !(v >> shift))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = "0123456789abcdef"[v >> shift & 15];
+	*p++ = '"';
+	return p;
+}
+
+#define FIELD_U(p, name, v) put_u64(put_lit((p), ",\"" name "\":"), (v))
+#define FIELD_X(p, name, v) put_hex(put_lit((p), ",\"" name "\":"), (v))
+
+size_t trace_format_event(char *buf, const struct heap_event *ev, bool with_instret)
+{
+	char *p = buf;
+	uint64_t align = ev->align_log2 < 64 ? (uint64_t)1 << ev->align_log2 : 0;
+	p = put_u64(put_lit(p, "{\"i\":"), ev->seq);
+	p = put_lit(put_lit(put_lit(p, ",\"k\":\""), heap_event_kind_name(ev->kind)), "\"");
+	p = FIELD_U(p, "t", ev->time);
+	if (with_instret)
+		p = FIELD_U(p, "n", ev->instret);
+	switch (ev->kind) {
+	case HEAP_EV_INIT:
+		p = FIELD_X(p, "addr", ev->addr);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_U(p, "min_block", ev->block);
+		p = FIELD_U(p, "min_align", align);
+		break;
+	case HEAP_EV_ALLOC:
+	case HEAP_EV_FREE:
+		p = FIELD_X(p, "addr", ev->addr);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_U(p, "align", align);
+		p = FIELD_U(p, "block", ev->block);
+		p = FIELD_X(p, "caller", ev->caller);
+		if (ev->kind == HEAP_EV_ALLOC)
+			p = FIELD_U(p, "ex", ev->examined);
+		break;
+	case HEAP_EV_SPLIT:
+		p = FIELD_X(p, "addr", ev->addr);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_X(p, "rem_addr", ev->addr2);
+		p = FIELD_U(p, "rem_size", ev->size2);
+		break;
+	case HEAP_EV_COALESCE: {
+		static const char *const merged[] = {"none", "prev", "next", "both"};
+		p = FIELD_X(p, "addr", ev->addr);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_X(p, "freed_addr", ev->addr2);
+		p = FIELD_U(p, "freed_size", ev->size2);
+		p = put_lit(put_lit(put_lit(p, ",\"merged\":\""), merged[ev->flags & 3]), "\"");
+		break;
+	}
+	case HEAP_EV_ALLOC_FAIL:
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_U(p, "align", align);
+		p = FIELD_X(p, "caller", ev->caller);
+		p = FIELD_U(p, "ex", ev->examined);
+		p = FIELD_U(p, "free", ev->block);
+		p = FIELD_U(p, "largest", ev->size2);
+		break;
+	case HEAP_EV_REALLOC:
+		p = FIELD_X(p, "addr", ev->addr);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_X(p, "old_addr", ev->addr2);
+		p = FIELD_U(p, "old_size", ev->size2);
+		p = FIELD_X(p, "caller", ev->caller);
+		break;
+	case HEAP_EV_MARKER:
+		p = put_json_string(put_lit(p, ",\"name\":"), ev->name, HEAP_MARKER_NAME_MAX);
+		break;
+	case HEAP_EV_DROP:
+		p = FIELD_U(p, "count", ev->size);
+		break;
+	case HEAP_EV_END:
+		p = FIELD_U(p, "events", ev->size);
+		p = FIELD_U(p, "dropped", ev->size2);
+		p = FIELD_U(p, "used", ev->block);
+		p = put_lit(p, (ev->flags & HEAP_END_PANIC) ? ",\"panic\":true" : ",\"panic\":false");
+		break;
+	}
+	*p++ = '}', *p++ = '\n';
+	return (size_t)(p - buf);
 }
 
 bool trace_write_header(FILE *out, const struct trace_header *h)
 {
 	fprintf(out, "{\"format\":\"%s\",\"version\":%d,\"channel\":", TRACE_FORMAT_NAME,
 	        TRACE_FORMAT_VERSION);
-	write_json_string(out, h->channel);
+	trace_write_json_string(out, h->channel);
 	fputs(",\"workload\":", out);
-	write_json_string(out, h->workload);
+	trace_write_json_string(out, h->workload);
 	fprintf(out,
 	        ",\"heap_base\":\"0x%" PRIx64 "\",\"heap_size\":%" PRIu64 ",\"min_block\":%" PRIu64
 	        ",\"min_align\":%" PRIu64 ",\"time_hz\":%" PRIu64 ",\"instret\":%s,\"elf\":",
 	        h->heap_base, h->heap_size, h->min_block, h->min_align, h->time_hz,
 	        h->has_instret ? "true" : "false");
-	write_json_string(out, h->elf);
+	trace_write_json_string(out, h->elf);
 	fputs("}\n", out);
 	return !ferror(out);
 }
@@ -1257,89 +1389,17 @@ bool trace_write_event(FILE *out, const struct heap_event *ev, bool with_instret
 {
 	if (ev->kind >= HEAP_EV_COUNT)
 		return false;
-	fprintf(out, "{\"i\":%" PRIu64 ",\"k\":\"%s\",\"t\":%" PRIu64, ev->seq,
-	        heap_event_kind_name(ev->kind), ev->time);
-	if (with_instret)
-		fprintf(out, ",\"n\":%" PRIu64, ev->instret);
-	uint64_t align = (uint64_t)1 << (ev->align_log2 & 63);
-	switch (ev->kind) {
-	case HEAP_EV_INIT:
-		fprintf(out,
-		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"min_block\":%" PRIu64
-		        ",\"min_align\":%" PRIu64,
-		        ev->addr, ev->size, ev->block, align);
-		break;
-	case HEAP_EV_ALLOC:
-		fprintf(out,
-		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"align\":%" PRIu64
-		        ",\"block\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\",\"ex\":%u",
-		        ev->addr, ev->size, align, ev->block, ev->caller, (unsigned)ev->examined);
-		break;
-	case HEAP_EV_FREE:
-		fprintf(out,
-		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"align\":%" PRIu64
-		        ",\"block\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
-		        ev->addr, ev->size, align, ev->block, ev->caller);
-		break;
-	case HEAP_EV_SPLIT:
-		fprintf(out,
-		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"rem_addr\":\"0x%" PRIx64
-		        "\",\"rem_size\":%" PRIu64,
-		        ev->addr, ev->size, ev->addr2, ev->size2);
-		break;
-	case HEAP_EV_COALESCE: {
-		unsigned m = ev->flags & (HEAP_MERGED_PREV | HEAP_MERGED_NEXT);
-		const char *merged = m == (HEAP_MERGED_PREV | HEAP_MERGED_NEXT) ? "both"
-		                     : m == HEAP_MERGED_PREV                    ? "prev"
-		                                                                : "next";
-		fprintf(out,
-		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
-		        ",\"freed_addr\":\"0x%" PRIx64 "\",\"freed_size\":%" PRIu64
-		        ",\"merged\":\"%s\"",
-		        ev->addr, ev->size, ev->addr2, ev->size2, merged);
-		break;
-	}
-	case HEAP_EV_ALLOC_FAIL:
-		fprintf(out,
-		        ",\"size\":%" PRIu64 ",\"align\":%" PRIu64 ",\"caller\":\"0x%" PRIx64
-		        "\",\"ex\":%u,\"free\":%" PRIu64 ",\"largest\":%" PRIu64,
-		        ev->size, align, ev->caller, (unsigned)ev->examined, ev->block, ev->size2);
-		break;
-	case HEAP_EV_REALLOC:
-		fprintf(out,
-		        ",\"addr\":\"0x%" PRIx64 "\",\"size\":%" PRIu64 ",\"old_addr\":\"0x%" PRIx64
-		        "\",\"old_size\":%" PRIu64 ",\"caller\":\"0x%" PRIx64 "\"",
-		        ev->addr, ev->size, ev->addr2, ev->size2, ev->caller);
-		break;
-	case HEAP_EV_MARKER: {
-		char name[HEAP_MARKER_NAME_MAX + 1];
-		memcpy(name, ev->name, HEAP_MARKER_NAME_MAX);
-		name[HEAP_MARKER_NAME_MAX] = 0;
-		fputs(",\"name\":", out);
-		write_json_string(out, name);
-		break;
-	}
-	case HEAP_EV_DROP:
-		fprintf(out, ",\"count\":%" PRIu64, ev->size);
-		break;
-	case HEAP_EV_END:
-		fprintf(out,
-		        ",\"events\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"used\":%" PRIu64
-		        ",\"panic\":%s",
-		        ev->size, ev->size2, ev->block,
-		        (ev->flags & HEAP_END_PANIC) ? "true" : "false");
-		break;
-	}
-	fputs("}\n", out);
+	char line[TRACE_EVENT_LINE_MAX];
+	fwrite(line, 1, trace_format_event(line, ev, with_instret), out);
 	return !ferror(out);
 }
 
 bool trace_write_symbol(FILE *out, uint64_t addr, const char *fn, const char *src)
 {
 	fprintf(out, "{\"k\":\"sym\",\"addr\":\"0x%" PRIx64 "\",\"fn\":", addr);
-	write_json_string(out, fn ? fn : "??");
+	trace_write_json_string(out, fn ? fn : "??");
 	fputs(",\"src\":", out);
-	write_json_string(out, src ? src : "??:0");
+	trace_write_json_string(out, src ? src : "??:0");
 	fputs("}\n", out);
 	return !ferror(out);
 }

@@ -106,6 +106,19 @@ bool trace_write_header(FILE *out, const struct trace_header *h);
  * Returns false on a stream error or an event kind out of range. */
 bool trace_write_event(FILE *out, const struct heap_event *ev, bool with_instret);
 
+/* The longest line trace_format_event writes (fields, escaped marker name). */
+#define TRACE_EVENT_LINE_MAX 512
+
+/* Formats ev as one event line, '\n' included, into buf (at least
+ * TRACE_EVENT_LINE_MAX bytes); "n" only if with_instret. Returns its length.
+ * The one formatter of event lines: the decoder's hot loop and
+ * trace_write_event use it. ev->kind must be in range. */
+size_t trace_format_event(char *buf, const struct heap_event *ev, bool with_instret);
+
+/* Writes s as a quoted JSON string ('"' and '\\' escaped, control and
+ * non-ASCII bytes as \u00XX). */
+void trace_write_json_string(FILE *out, const char *s);
+
 /* Writes a symbol record line. fn/src NULL write "??" / "??:0". */
 bool trace_write_symbol(FILE *out, uint64_t addr, const char *fn, const char *src);
 
