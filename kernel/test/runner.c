@@ -77,37 +77,38 @@ static int run_one(const struct test_case *t)
 	return status;
 }
 
-#define TEST_MAX 512 /* tests per image */
-
-/* The linker keeps section entries in no useful order: run tests in the
- * order they are written (file, then line). Insertion sort; n is small. */
-static unsigned tests_in_source_order(const struct test_case **out)
+/* Source order: file name, then line; two tests from one line (made by a
+ * macro) by address. The tests of one file share its name's pointer. */
+static int test_order(const struct test_case *a, const struct test_case *b)
 {
-	unsigned n = 0;
-	for (const struct test_case *t = __start_test_cases; t < __stop_test_cases && n < TEST_MAX;
-	     t++) {
-		unsigned i = n++;
-		while (i > 0) {
-			int c = strcmp(out[i - 1]->file, t->file);
-			if (c < 0 || (c == 0 && out[i - 1]->line < t->line))
-				break;
-			out[i] = out[i - 1];
-			i--;
-		}
-		out[i] = t;
-	}
-	return n;
+	int c = a->file == b->file ? 0 : strcmp(a->file, b->file);
+	if (c == 0)
+		c = a->line < b->line ? -1 : a->line > b->line;
+	if (c == 0)
+		c = a < b ? -1 : a > b;
+	return c;
+}
+
+/* The test after prev in source order (the first one if prev is 0), or 0
+ * after the last. The linker keeps section entries in no useful order; this
+ * scans the whole section each time instead of sorting into a table, so an
+ * image may hold any number of tests (n^2 comparisons, nearly all of two
+ * pointers: a few ms for a thousand tests). */
+static const struct test_case *test_next(const struct test_case *prev)
+{
+	const struct test_case *best = 0;
+	for (const struct test_case *t = __start_test_cases; t < __stop_test_cases; t++)
+		if ((!prev || test_order(t, prev) > 0) && (!best || test_order(t, best) < 0))
+			best = t;
+	return best;
 }
 
 int test_main(void)
 {
-	static const struct test_case *order[TEST_MAX];
 	unsigned passed = 0, failed = 0;
 	int first_failure = EXIT_OK;
-	unsigned total = tests_in_source_order(order);
-	kprintf("running %u tests\n", total);
-	for (unsigned i = 0; i < total; i++) {
-		const struct test_case *t = order[i];
+	kprintf("running %u tests\n", (unsigned)(__stop_test_cases - __start_test_cases));
+	for (const struct test_case *t = test_next(0); t; t = test_next(t)) {
 		test_current = t;
 		kprintf("test %s ... ", t->name);
 		uint64_t instr0 = rdinstret(), time0 = rdtime();

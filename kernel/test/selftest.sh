@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # selftest.sh - the test framework tested on real QEMU runs: every failure kind
 # must give its own non-zero status and the right report, a hanging image must
-# be killed by the host-side timeout, and a passing suite must give 0.
+# be killed by the host-side timeout and counted test by test, a passing suite
+# must give 0, and an image runs every test it holds, however many.
 # Uses the images built from kernel/test/selftest/*.c and build/test-basic.elf.
 set -u
 . "$(dirname "$0")/../../scripts/testlib.sh"
 QEMU=${QEMU:-qemu-system-riscv64}
 QEMU_FLAGS=${QEMU_FLAGS:--machine virt -m 128M -nographic -bios default -no-reboot}
 
-# run IMAGE TIMEOUT: runs it, leaves output in $T/IMAGE.log and status in $status
+# run IMAGE TIMEOUT: runs it (killed after TIMEOUT s, scaled), leaves output in
+# $T/IMAGE.log and status in $status
 run() {
-	timeout --kill-after=5 "$2" $QEMU $QEMU_FLAGS -semihosting-config enable=on,target=native \
+	timeout --kill-after=5 "$(scaled "$2")" $QEMU $QEMU_FLAGS -semihosting-config enable=on,target=native \
 		-kernel "$BUILD/$1.elf" </dev/null >"$T/$1.log" 2>&1
 	status=$?
 }
@@ -59,22 +61,30 @@ run selftest-overflow 60
 expect_image stack_overflow_is_reported_and_exits_5 selftest-overflow 5 \
 	"stack overflow: boot stack canary" "FAILED: stack overflow"
 
-run selftest-hang 3
-expect_image hanging_image_is_killed_by_the_host_timeout selftest-hang 124 "test selftest_hangs ..."
+run selftest-many 60
+expect_image every_test_runs_however_many_the_image_holds selftest-many 0 \
+	"running 601 tests" "test selftest_many_599 ... ok" "test selftest_many_written_last ... ok" \
+	"601 passed, 0 failed"
 
-# The top-level driver must count a hang as a failure and name the image.
+run selftest-hang 3
+expect_image hanging_image_is_killed_by_the_host_timeout selftest-hang 124 \
+	"test selftest_passes_before_the_hang ... ok" "test selftest_hangs ..."
+
+# The top-level driver counts what passed before a hang, plus one failure naming
+# the test that hung.
 mkdir -p "$T/logs"
 BUILD_SAVE=$BUILD
-TEST_TIMEOUT=3 BUILD=$BUILD bash scripts/run-tests.sh qemu:basic >"$T/driver-pass.log" 2>&1
+TEST_TIMEOUT=30 BUILD=$BUILD bash scripts/run-tests.sh qemu:basic >"$T/driver-pass.log" 2>&1
 status=$?
 mv "$T/driver-pass.log" "$T/driver-pass.log.log"
 expect_image driver_counts_a_passing_suite driver-pass.log 0 "PASS  qemu:basic" "0 failed"
 # run-tests.sh names images test-NAME.elf: point it at the hang image through a temporary link
 ln -sf "$(cd "$BUILD_SAVE" && pwd)/selftest-hang.elf" "$BUILD_SAVE/test-selftest-hang-link.elf"
-TEST_TIMEOUT=3 bash scripts/run-tests.sh qemu:selftest-hang-link >"$T/driver-hang.log.log" 2>&1
+TEST_TIMEOUT=1.5 bash scripts/run-tests.sh qemu:selftest-hang-link >"$T/driver-hang.log.log" 2>&1
 status=$?
 rm -f "$BUILD_SAVE/test-selftest-hang-link.elf" "$BUILD_SAVE/test-logs/qemu-selftest-hang-link.log"
-expect_image driver_counts_a_hang_as_failed_and_names_it driver-hang.log 1 \
-	"FAIL  qemu:selftest-hang-link" "TIMEOUT after 3s" "0 passed, 1 failed"
+expect_image driver_counts_the_tests_before_a_hang_and_names_the_hanging_one driver-hang.log 1 \
+	"FAIL  qemu:selftest-hang-link" "TIMEOUT after $(scaled 1.5)s in test selftest_hangs" \
+	"total: 1 passed, 1 failed"
 
 test_finish

@@ -3,7 +3,8 @@
 #   viz_in_xvfb "$@"                                  # before scripts/testlib.sh
 #   . "$(dirname "$0")/../../scripts/testlib.sh"
 #   viz_kill_at_exit                                  # heapviz's pid in $PID
-# The checks count in testlib.sh's $pass and $fail.
+# The checks count in testlib.sh's $pass and $fail; every wait is stretched by
+# TEST_TIME_SCALE (testlib.sh's scaled and scaled_count).
 
 # viz_in_xvfb ARGS: runs the calling script again inside a fresh Xvfb display
 # (xvfb-run), once; fails the test if xvfb-run or xdotool is missing.
@@ -26,10 +27,10 @@ viz_kill_at_exit() {
 	export ASAN_OPTIONS=detect_leaks=0
 }
 
-# viz_window NAME WAIT ERRFILE: waits up to WAIT s for heapviz's window; sets $WIN.
+# viz_window NAME WAIT ERRFILE: waits up to WAIT s (scaled) for heapviz's window; sets $WIN.
 # Without a window: fails NAME with ERRFILE's end and finishes the test.
 viz_window() {
-	WIN=$(timeout "$2" xdotool search --sync --name '^heapviz - ' | head -1)
+	WIN=$(timeout "$(scaled "$2")" xdotool search --sync --name '^heapviz - ' | head -1)
 	if [ -n "$WIN" ]; then
 		ok "$1"
 	else
@@ -38,13 +39,15 @@ viz_window() {
 	fi
 }
 
-# viz_title: $WIN's title once it has stopped changing (heapviz refreshes it every 250 ms)
+# viz_title: $WIN's title once it has stopped changing (heapviz refreshes it every
+# 250 ms; on a loaded machine later, hence the scaled wait)
 viz_title() {
-	local a b
-	sleep 0.3
+	local a b pause
+	pause=$(scaled 0.3)
+	sleep "$pause"
 	a=$(xdotool getwindowname "$WIN")
 	for _ in $(seq 10); do
-		sleep 0.3
+		sleep "$pause"
 		b=$(xdotool getwindowname "$WIN")
 		[ "$a" = "$b" ] && break
 		a=$b
@@ -53,10 +56,10 @@ viz_title() {
 }
 
 # viz_quits NAME ERRFILE: sends q to $WIN; passes if $PID then ends with status 0
-# within 5 s
+# within 5 s (scaled)
 viz_quits() {
 	xdotool key --window "$WIN" q
-	for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq "$(scaled_count 50)"); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
 	if kill -0 "$PID" 2>/dev/null; then
 		no "$1" "still running"
 		return
