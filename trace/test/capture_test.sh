@@ -9,6 +9,9 @@ QEMU_FLAGS=${QEMU_FLAGS:--machine virt -m 128M -nographic -bios default -no-rebo
 ELF=$BUILD/kernel.elf
 HT=$BUILD/asan/bin/heaptrace
 [ -x "$HT" ] || HT=$BUILD/host/bin/heaptrace
+# scaled SECONDS: stretched by TEST_TIME_SCALE, as testlib.sh's (this script keeps its own ok/$T)
+scaled() { awk -v t="$1" -v k="${TEST_TIME_SCALE:-2}" 'BEGIN { print t * k }'; }
+LIMIT=$(scaled 120) # QEMU's time limit
 T=$(mktemp -d "${TMPDIR:-/tmp}/capture_test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
@@ -22,12 +25,12 @@ boot() {
 	local w=$1 ch=$2 name=$3
 	shift 3
 	if [ "$ch" = semihosting ]; then
-		timeout --kill-after=5 120 $QEMU $QEMU_FLAGS -semihosting-config enable=on,target=native \
+		timeout --kill-after=5 "$LIMIT" $QEMU $QEMU_FLAGS -semihosting-config enable=on,target=native \
 			-kernel "$ELF" -append "workload=$w trace=semihosting trace.file=$T/$name.raw $*" \
 			</dev/null >"$T/$name.console" 2>&1
 		echo $? >"$T/$name.status"
 	else
-		timeout --kill-after=5 120 $QEMU $QEMU_FLAGS -kernel "$ELF" \
+		timeout --kill-after=5 "$LIMIT" $QEMU $QEMU_FLAGS -kernel "$ELF" \
 			-append "workload=$w trace=uart $*" </dev/null >"$T/$name.raw" 2>&1
 		echo $? >"$T/$name.status"
 		cp "$T/$name.raw" "$T/$name.console"
@@ -212,7 +215,7 @@ fi
 # ---- following a live capture ------------------------------------------------------------------
 t=follow_mode_decodes_a_capture_while_it_runs
 rm -f "$T/live.raw"
-"$HT" decode --follow --idle 60 --elf "$ELF" -o "$T/live.jsonl" "$T/live.raw" 2>"$T/live.err" &
+"$HT" decode --follow --idle "$(scaled 60)" --elf "$ELF" -o "$T/live.jsonl" "$T/live.raw" 2>"$T/live.err" &
 follower=$!
 boot lifetimes semihosting live trace.buf=4096
 wait $follower
@@ -229,7 +232,7 @@ fi
 
 t=follow_mode_decodes_a_uart_log_while_it_runs
 rm -f "$T/liveu.raw"
-"$HT" decode --follow --idle 60 --elf "$ELF" -o "$T/liveu.jsonl" "$T/liveu.raw" 2>"$T/liveu.err" &
+"$HT" decode --follow --idle "$(scaled 60)" --elf "$ELF" -o "$T/liveu.jsonl" "$T/liveu.raw" 2>"$T/liveu.err" &
 follower=$!
 boot frag uart liveu
 wait $follower
@@ -253,7 +256,7 @@ else
 fi
 
 t=semihosting_absent_falls_back_to_the_uart
-timeout --kill-after=5 120 $QEMU $QEMU_FLAGS -kernel "$ELF" -append "workload=frag" </dev/null >"$T/fb.raw" 2>&1
+timeout --kill-after=5 "$LIMIT" $QEMU $QEMU_FLAGS -kernel "$ELF" -append "workload=frag" </dev/null >"$T/fb.raw" 2>&1
 decode fb
 if grep -q "falling back to the UART" "$T/fb.raw" && [ "$(cat "$T/fb.dstatus")" = 0 ] &&
 	cmp -s <(events_only "$T/fb.jsonl") <(events_only "$T/frag-semi.jsonl"); then

@@ -14,7 +14,7 @@ BUILD=$LB viz/live.sh "$BUILD/kernel.elf" "$BUILD/asan/bin/heaptrace" "$BUILD/as
 PID=$!
 viz_window "QEMU, decoder and viewer start" 30 "$T/out"
 title=
-for _ in $(seq 120); do
+for _ in $(seq "$(scaled_count 120)"); do
 	title=$(xdotool getwindowname "$WIN" 2>/dev/null)
 	case "$title" in *"(complete)"*) break ;; esac
 	sleep 0.5

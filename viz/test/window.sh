@@ -32,7 +32,7 @@ right() { key $(for _ in $(seq "$1"); do echo Right; done); } # right N: N steps
 dump() { # dump the frame shown; print the colour at the first block
 	rm -f "$T/frame.png"
 	kill -USR1 $PID
-	for _ in $(seq 50); do [ -s "$T/frame.png" ] && break; sleep 0.1; done
+	for _ in $(seq "$(scaled_count 50)"); do [ -s "$T/frame.png" ] && break; sleep 0.1; done
 	$CHECK "$T/frame.png" $LOC | tail -1
 }
 
@@ -64,10 +64,10 @@ key p
 P=$(pos)
 [ "$P" = "$PEAK" ] && ok "p seeks to the peak ($P)" || no "p seeks to the peak" "position '$P' want '$PEAK'"
 key Home space
-sleep 0.8
+sleep "$(scaled 0.8)"
 key space
 P1=$(pos)
-sleep 0.6
+sleep "$(scaled 0.6)"
 P2=$(pos)
 [ -n "$P1" ] && [ "$P1" -gt 0 ] && ok "space plays ($P1 events in ~1 s)" || no "space plays" "position '$P1'"
 [ "$P1" = "$P2" ] && ok "space pauses" || no "space pauses" "$P1 then $P2"
@@ -79,7 +79,7 @@ P=$(pos)
 	ok "a timeline click seeks to the middle ($P of $COUNT)" || no "a timeline click seeks to the middle" "position '$P'"
 # the window is resizable and the layout follows
 xdotool windowsize "$WIN" 800 520
-sleep 0.5
+sleep "$(scaled 0.5)"
 dump >/dev/null
 S=$($CHECK "$T/frame.png" | head -1)
 [ "$S" = "800x520" ] && ok "resized to 800x520, the frame follows" || no "resized to 800x520" "frame is '$S'"
