@@ -8,7 +8,8 @@
 # uart (semihosting left off; the console log $BUILD/trace-WORKLOAD.uart.log holds
 # the @@HT frames). Environment: QEMU, QEMU_FLAGS, BUILD, TRACE_TIMEOUT (seconds,
 # default 600), ICOUNT=1 (deterministic guest time). Decoding runs alongside QEMU
-# (heaptrace decode --follow); OUT is written to a temp file and renamed.
+# (heaptrace decode --follow); OUT is removed first, written to a temp file and
+# renamed, so it exists only if this capture decoded something.
 # Exit status: decode's if it failed (2 bad/truncated trace, 3 I/O), else the
 # kernel's (QEMU's) status, so a panicking workload still leaves its trace behind.
 set -u
@@ -18,6 +19,8 @@ if [ $# -lt 5 ]; then
 fi
 elf=$1 ht=$2 workload=$3 channel=$4 out=$5
 shift 5
+# whatever happens next, OUT never holds an earlier run's trace
+rm -f "$out"
 QEMU=${QEMU:-qemu-system-riscv64}
 QEMU_FLAGS=${QEMU_FLAGS:--machine virt -m 128M -nographic -bios default -no-reboot}
 BUILD=${BUILD:-build}
@@ -91,7 +94,11 @@ else
 fi
 dec_pid=
 if [ ! -e "$raw" ]; then
-	echo "capture: no raw trace at $raw" >&2
+	if [ "$qemu_status" = 6 ]; then # EXIT_WORKLOAD_FAILED before tracing started
+		echo "capture: the kernel has no workload '$workload' (the list is above); no trace written" >&2
+	else
+		echo "capture: no raw trace at $raw; no trace written" >&2
+	fi
 	exit 3
 fi
 
