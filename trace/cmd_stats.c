@@ -40,7 +40,9 @@ static void leaks_usage(FILE *out)
 	    "  --json    print one JSON object instead of the table\n"
 	    "  --fail    exit 1 if anything leaked (for CI)\n\n"
 	    "Exit status: 0 done (no leaks, or leaks without --fail), 1 leaks found with\n"
-	    "--fail, 2 bad usage or unreadable/malformed trace, 3 output could not be written.\n");
+	    "--fail, 2 bad usage or unreadable/malformed trace, 3 output could not be written,\n"
+	    "4 events were dropped: the report is printed but uncertain (a lost free shows a\n"
+	    "block as leaked, a lost alloc hides one), with a warning on stderr.\n");
 }
 
 /* The plural ending for a count: "s" unless n is 1. */
@@ -469,6 +471,8 @@ static int run_leaks(int argc, char **argv)
 			json_u64(o, "leaked_blocks", s.leaked_blocks);
 			json_u64(o, "leaked_bytes", s.leaked_bytes);
 			json_u64(o, "leak_sites", s.leak_sites);
+			json_u64(o, "dropped", s.dropped);
+			cJSON_AddBoolToObject(o, "uncertain", s.dropped != 0);
 			cJSON_AddItemToObject(o, "sites",
 			                      json_sites(s.leak_sites_top, s.n_leak_sites));
 		}
@@ -492,6 +496,15 @@ static int run_leaks(int argc, char **argv)
 		rc = contradiction("leaks", path, &s);
 	if (rc)
 		return rc;
+	/* lost events: a lost free makes a block look leaked, a lost alloc hides one */
+	if (s.dropped) {
+		fprintf(stderr,
+		        "heaptrace leaks: %s: WARNING: %" PRIu64 " events were dropped (%" PRIu64
+		        " drop marker%s): the leak report is uncertain (a lost free makes a block "
+		        "look leaked, a lost alloc hides a leak)\n",
+		        path, s.dropped, s.by_kind[HEAP_EV_DROP], pl(s.by_kind[HEAP_EV_DROP]));
+		return HT_EXIT_UNCERTAIN;
+	}
 	return fail && s.leaked_blocks ? HT_EXIT_VERDICT : HT_EXIT_OK;
 }
 

@@ -15,6 +15,7 @@ enum heaptrace_exit {
 	HT_EXIT_VERDICT = 1,   /* ran fine, verdict negative: check mismatch, diff regression */
 	HT_EXIT_BAD_INPUT = 2, /* bad usage, unreadable or malformed input */
 	HT_EXIT_IO = 3,        /* output could not be written, or an external tool failed */
+	HT_EXIT_UNCERTAIN = 4, /* ran fine, but lost events make the answer uncertain (leaks) */
 };
 
 struct heaptrace_command {

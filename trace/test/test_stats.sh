@@ -106,5 +106,20 @@ check "leaks --fail exits 1 when something leaked" [ $? -eq 1 ]
 "$HT" leaks --fail "$T/frag.jsonl" >/dev/null
 check "leaks --fail exits 0 when nothing leaked" [ $? -eq 0 ]
 check "leaks --json" [ "$(jq -c '[.leaked_blocks, .sites[0].fn]' <("$HT" leaks --json "$T/churn.jsonl"))" = '[3,"leaky_init"]' ]
+check "leaks --json says a trace without drops is certain" \
+	[ "$("$HT" leaks --json "$T/churn.jsonl" | jq -c '[.uncertain, .dropped]')" = '[false,0]' ]
+
+# leaks after dropped events: a lost free makes a block look leaked, so the report is
+# printed but flagged uncertain: a warning on stderr, "uncertain" in --json, exit 4
+"$HT" leaks samples/drops.jsonl >"$T/out.txt" 2>"$T/err.txt"
+check "leaks exits 4 (uncertain) when events were dropped" [ $? -eq 4 ]
+check "leaks still reports what it found after drops" grep -q 'bytes never freed' "$T/out.txt"
+check "leaks warns on stderr that drops make the report uncertain" \
+	grep -q '^heaptrace leaks: samples/drops.jsonl: WARNING: [0-9]* events were dropped.*uncertain' "$T/err.txt"
+"$HT" leaks --fail samples/drops.jsonl >/dev/null 2>&1
+check "leaks --fail exits 4, not 1, when the leaks may be artefacts of drops" [ $? -eq 4 ]
+"$HT" leaks --json samples/drops.jsonl >"$T/out.json" 2>/dev/null
+check "leaks --json marks the report uncertain and counts the dropped events" \
+	q jq -e '.uncertain == true and .dropped > 0 and .leaked_blocks > 0' "$T/out.json"
 
 test_finish
