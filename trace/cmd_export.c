@@ -616,7 +616,12 @@ static int cmd_export(int argc, char **argv)
 			return HT_EXIT_BAD_INPUT;
 		}
 	}
-	if (!format || !in_path) {
+	if (!format) {
+		fprintf(stderr, "heaptrace export: --format is required (massif|chrome)\n");
+		return HT_EXIT_BAD_INPUT;
+	}
+	if (!in_path) {
+		fprintf(stderr, "heaptrace export: no TRACE given (\"-\" reads stdin)\n");
 		export_usage(stderr);
 		return HT_EXIT_BAD_INPUT;
 	}

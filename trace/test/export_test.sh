@@ -178,6 +178,14 @@ r1=0 r2=0 r3=0 r4=0
 "$HT" export --format massif --max-samples x "$T/a.jsonl" >/dev/null 2>&1 || r4=$?
 if [ "$r1$r2$r3$r4" = 2222 ]; then ok $name; else no $name "$r1$r2$r3$r4"; fi
 
+expect export_without_format_exits_2 2 "$HT" export "$T/a.jsonl"
+name=export_without_format_says_what_is_missing
+if grep -qx 'heaptrace export: --format is required (massif|chrome)' "$T/err"; then
+	ok $name
+else
+	no $name "$(head -2 "$T/err")"
+fi
+
 name=incomplete_trace_exports_with_a_warning
 "$GEN" --seed 3 --ops 300 --no-end -o "$T/cut.jsonl"
 if "$HT" export --format massif -o "$T/cut.massif" "$T/cut.jsonl" 2>"$T/err" &&
