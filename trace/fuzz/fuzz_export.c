@@ -1,0 +1,40 @@
+/* fuzz_export.c - libFuzzer target: `heaptrace export` to massif and to Chrome
+ * Trace Event JSON on a whole trace (trace/cmd_export.c), output in memory.
+ *
+ * A few samples only (--max-samples), so that short inputs reach the sampler's
+ * thinning. Properties, for any input: no crash; a documented exit status,
+ * and a reason on stderr when the input is rejected; an accepted trace gives
+ * a massif file that starts with its "desc:" line and Chrome JSON that parses.
+ */
+#include <cjson/cJSON.h>
+
+#include "fuzz_util.h"
+
+static struct fuzz_file input;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *path = fuzz_file_set(&input, data, size);
+	struct fuzz_output o;
+
+	int rc = fuzz_command(
+	    (const char *[]){"export", "--format", "massif", "--max-samples", "4", path, NULL}, &o);
+	fuzz_check_status("export", rc, &o);
+	FUZZ_ASSERT(rc != HT_EXIT_VERDICT, "export returned 1");
+	if (rc == HT_EXIT_OK)
+		FUZZ_ASSERT(o.out && !strncmp(o.out, "desc:", 5), "massif output starts \"%.40s\"",
+		            o.out ? o.out : "");
+	fuzz_output_free(&o);
+
+	rc = fuzz_command(
+	    (const char *[]){"export", "--format", "chrome", "--max-samples", "5", path, NULL}, &o);
+	fuzz_check_status("export", rc, &o);
+	FUZZ_ASSERT(rc != HT_EXIT_VERDICT, "export returned 1");
+	if (rc == HT_EXIT_OK) {
+		cJSON *j = o.out ? cJSON_ParseWithLength(o.out, o.out_len) : NULL;
+		FUZZ_ASSERT(j, "chrome export is not valid JSON: %.200s", o.out ? o.out : "");
+		cJSON_Delete(j);
+	}
+	fuzz_output_free(&o);
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* fuzz_leaks.c - libFuzzer target: `heaptrace leaks` and `heaptrace leaks
+ * --json --fail` on a whole trace.
+ *
+ * Properties, for any input: no crash; a documented exit status, and a reason
+ * on stderr when the input is rejected; --json output, when there is any, is
+ * one valid JSON object; --fail says 1 exactly when blocks leaked.
+ */
+#include <cjson/cJSON.h>
+
+#include "fuzz_util.h"
+
+static struct fuzz_file input;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *path = fuzz_file_set(&input, data, size);
+	struct fuzz_output o;
+
+	int rc = fuzz_command((const char *[]){"leaks", path, NULL}, &o);
+	fuzz_check_status("leaks", rc, &o);
+	FUZZ_ASSERT(rc != HT_EXIT_VERDICT, "leaks without --fail returned 1");
+	fuzz_output_free(&o);
+
+	rc = fuzz_command((const char *[]){"leaks", "--json", "--fail", path, NULL}, &o);
+	fuzz_check_status("leaks", rc, &o);
+	if (o.out_len) {
+		cJSON *j = cJSON_ParseWithLength(o.out, o.out_len);
+		FUZZ_ASSERT(cJSON_IsObject(j), "leaks --json printed no JSON object: %.200s", o.out);
+		const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(j, "leaked_blocks");
+		FUZZ_ASSERT(cJSON_IsNumber(blocks), "leaks --json without leaked_blocks");
+		if (rc != HT_EXIT_BAD_INPUT)
+			FUZZ_ASSERT((rc == HT_EXIT_VERDICT) == (blocks->valuedouble > 0),
+			            "--fail returned %d with %g leaked blocks", rc,
+			            blocks->valuedouble);
+		cJSON_Delete(j);
+	}
+	fuzz_output_free(&o);
+	return 0;
+}

@@ -1,0 +1,176 @@
+/* fuzz_roundtrip.c - libFuzzer property target: for every valid event,
+ * event -> wire -> event and event -> JSON line -> event are identities.
+ *
+ * The fuzz bytes are read as a sequence of events; each is clamped to what
+ * the trace format allows (heap_event.h, docs/trace-format.md): a kind in
+ * range, only the fields its kind uses, sequence numbers that increase,
+ * alignments below 2^64, a coalesce that merged something, an end's flag 0
+ * or 1, a NUL-terminated marker name. Most values are small steps from the
+ * previous event's (times, sequence numbers, addresses near the heap), so the
+ * encoder's compact forms are reached, not only its escape form. The whole
+ * sequence goes through one encoder and one decoder, as in a capture, and
+ * through one JSON trace, as heaptrace decode writes it.
+ */
+#include "fuzz_event.h"
+#include "fuzz_util.h"
+#include "trace_reader.h"
+#include "trace_wire.h"
+
+#define EVENTS_MAX 256
+
+struct bytes {
+	const uint8_t *p, *end;
+};
+
+static uint8_t take8(struct bytes *b)
+{
+	return b->p < b->end ? *b->p++ : 0;
+}
+
+/* A value: mostly small (one byte), sometimes 16 or 64 bits. */
+static uint64_t take(struct bytes *b)
+{
+	uint8_t sel = take8(b);
+	if (sel < 0xc0)
+		return sel;
+	uint64_t v = 0;
+	int n = sel < 0xf0 ? 2 : 8;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | take8(b);
+	return v;
+}
+
+/* An address: near the heap, in 16-byte units, or anything. */
+static uint64_t take_addr(struct bytes *b, uint64_t near)
+{
+	uint8_t sel = take8(b);
+	if (sel < 0x80)
+		return near + (uint64_t)sel * 16;
+	if (sel < 0xf0)
+		return 0x80400000u + take(b) * 16;
+	return take(b);
+}
+
+static void make_event(struct bytes *b, struct heap_event *ev, const struct heap_event *prev,
+                       bool instret)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->kind = take8(b) % HEAP_EV_COUNT;
+	uint8_t step = take8(b);
+	ev->seq = prev ? prev->seq + 1 + (step < 0xe0 ? 0 : take(b)) : (step < 0xe0 ? 0 : take(b));
+	if (prev && ev->seq <= prev->seq) /* wrapped around: the trace would end there */
+		ev->seq = prev->seq + 1;
+	ev->time = (prev ? prev->time : 0) + take(b);
+	ev->instret = instret ? (prev ? prev->instret : 0) + take(b) : 0;
+	uint64_t near = prev ? prev->addr : 0x80400000u;
+	switch (ev->kind) {
+	case HEAP_EV_INIT:
+		ev->addr = take_addr(b, near), ev->size = take(b) * 16, ev->block = take(b);
+		ev->align_log2 = take8(b) % 64;
+		break;
+	case HEAP_EV_ALLOC:
+		ev->examined = (uint32_t)take(b);
+		/* fall through */
+	case HEAP_EV_FREE:
+		ev->addr = take_addr(b, near), ev->size = take(b), ev->block = take(b) * 16;
+		ev->align_log2 = take8(b) % 64, ev->caller = take_addr(b, 0x80200000u);
+		break;
+	case HEAP_EV_SPLIT:
+	case HEAP_EV_COALESCE:
+	case HEAP_EV_REALLOC:
+		ev->addr = take_addr(b, near), ev->size = take(b) * 16;
+		ev->addr2 = take_addr(b, ev->addr), ev->size2 = take(b) * 16;
+		if (ev->kind == HEAP_EV_COALESCE)
+			ev->flags = 1 + take8(b) % 3;
+		if (ev->kind == HEAP_EV_REALLOC)
+			ev->caller = take_addr(b, 0x80200000u);
+		break;
+	case HEAP_EV_ALLOC_FAIL:
+		ev->size = take(b), ev->block = take(b) * 16, ev->size2 = take(b) * 16;
+		ev->align_log2 = take8(b) % 64, ev->caller = take_addr(b, 0x80200000u);
+		ev->examined = (uint32_t)take(b);
+		break;
+	case HEAP_EV_MARKER: {
+		size_t n = take8(b) % (HEAP_MARKER_NAME_MAX + 1);
+		for (size_t i = 0; i < n; i++)
+			ev->name[i] = (char)take8(b);
+		break;
+	}
+	case HEAP_EV_DROP:
+		ev->size = take(b);
+		break;
+	case HEAP_EV_END:
+		ev->size = take(b), ev->block = take(b), ev->size2 = take(b);
+		ev->flags = take8(b) & 1;
+		break;
+	}
+}
+
+static struct heap_event events[EVENTS_MAX];
+static struct fuzz_file json;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bytes b = {data, data + size};
+	bool instret = take8(&b) & 1;
+	size_t n = 0;
+	while (b.p < b.end && n < EVENTS_MAX) {
+		make_event(&b, &events[n], n ? &events[n - 1] : NULL, instret);
+		n++;
+		if (events[n - 1].kind == HEAP_EV_END)
+			break; /* nothing follows an end */
+	}
+
+	/* event -> wire -> event, the whole sequence through one state each */
+	static struct wire_state enc, dec;
+	wire_state_init(&enc, instret);
+	wire_state_init(&dec, instret);
+	char sa[400], sb[400];
+	for (size_t i = 0; i < n; i++) {
+		uint8_t buf[WIRE_EVENT_MAX + 1];
+		size_t len = wire_encode(&enc, &events[i], buf);
+		FUZZ_ASSERT(len >= 1 && len <= WIRE_EVENT_MAX, "event %zu encoded in %zu bytes", i,
+		            len);
+		struct heap_event back;
+		size_t used;
+		const char *why = NULL;
+		enum wire_status ws = wire_decode(&dec, buf, len, &back, &used, &why);
+		FUZZ_ASSERT(ws == WIRE_OK && used == len, "event %zu %s: status %d, %zu of %zu bytes: %s",
+		            i, fuzz_event_str(&events[i], sa, sizeof sa), (int)ws, used, len,
+		            why ? why : "");
+		FUZZ_ASSERT(fuzz_event_equal(&events[i], &back), "wire changed event %zu: %s became %s",
+		            i, fuzz_event_str(&events[i], sa, sizeof sa),
+		            fuzz_event_str(&back, sb, sizeof sb));
+	}
+
+	/* event -> JSON -> event, as one trace */
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *f = open_memstream(&text, &text_len);
+	FUZZ_ASSERT(f, "open_memstream failed");
+	struct trace_header h = {.version = 1, .heap_base = 0x80400000u, .heap_size = 1u << 20,
+	                         .min_block = 16, .min_align = 16, .time_hz = 10000000,
+	                         .has_instret = instret};
+	strcpy(h.channel, "semihosting");
+	FUZZ_ASSERT(trace_write_header(f, &h), "header not written");
+	for (size_t i = 0; i < n; i++)
+		FUZZ_ASSERT(trace_write_event(f, &events[i], instret), "event %zu not written", i);
+	fclose(f);
+	char err[600];
+	trace_reader *r = trace_reader_open(fuzz_file_set(&json, text, text_len), err, sizeof err);
+	FUZZ_ASSERT(r, "written header not read back: %s", err);
+	for (size_t i = 0; i < n; i++) {
+		struct heap_event back;
+		enum trace_read_status st = trace_reader_next(r, &back);
+		FUZZ_ASSERT(st == TRACE_READ_EVENT, "event %zu %s not read back: %s", i,
+		            fuzz_event_str(&events[i], sa, sizeof sa), trace_reader_error(r));
+		FUZZ_ASSERT(fuzz_event_equal(&events[i], &back), "JSON changed event %zu: %s became %s",
+		            i, fuzz_event_str(&events[i], sa, sizeof sa),
+		            fuzz_event_str(&back, sb, sizeof sb));
+	}
+	FUZZ_ASSERT(trace_reader_next(&*r, &(struct heap_event){0}) == TRACE_READ_EOF,
+	            "more events read than written");
+	trace_reader_close(r);
+	free(text);
+	return 0;
+}
