@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "heap_event.h"
+#include "out_file.h"
 #include "symbolize.h"
 #include "trace_reader.h"
 #include "trace_wire.h"
@@ -214,8 +215,7 @@ static int write_event(void *ctx, const struct heap_event *ev)
 	FILE *f = w->f;
 	if (!w->header_done)
 		write_header(w, ev);
-	bool has_caller = ev->kind == HEAP_EV_ALLOC || ev->kind == HEAP_EV_FREE ||
-	                  ev->kind == HEAP_EV_ALLOC_FAIL || ev->kind == HEAP_EV_REALLOC;
+	bool has_caller = heap_event_has_caller(ev->kind);
 	if (has_caller && write_sym(w, ev->caller) < 0)
 		return -1;
 	w->events++;
@@ -234,8 +234,7 @@ static int write_event(void *ctx, const struct heap_event *ev)
 static int collect_caller(void *ctx, const struct heap_event *ev)
 {
 	struct symtab *t = ctx;
-	bool has_caller = ev->kind == HEAP_EV_ALLOC || ev->kind == HEAP_EV_FREE ||
-	                  ev->kind == HEAP_EV_ALLOC_FAIL || ev->kind == HEAP_EV_REALLOC;
+	bool has_caller = heap_event_has_caller(ev->kind);
 	bool fresh;
 	if (has_caller && ev->caller && !sym_get(t, ev->caller, &fresh))
 		return -1;
@@ -454,36 +453,26 @@ static void summary(const struct options *o, const struct writer *w, const struc
 	        w->panic ? " (ended in a PANIC)" : "");
 }
 
-/* Opens the output: stdout, OUT itself (follow), or a temp file beside it. */
-static FILE *open_out(const struct options *o, char *tmp, size_t tmplen)
+/* Opens the output (trace/out_file.h): stdout for "-"; with --follow, OUT
+ * itself (read while it grows); else a temporary renamed over OUT by
+ * close_out. NULL, with a message, if it cannot be opened. */
+static out_file *open_out(const struct options *o)
 {
-	tmp[0] = 0;
-	if (!strcmp(o->out, "-"))
-		return stdout;
-	if (o->follow)
-		return fopen(o->out, "w");
-	snprintf(tmp, tmplen, "%s.tmp.%d", o->out, (int)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (f)
-		setvbuf(f, NULL, _IOFBF, 1 << 20);
-	return f;
+	char err[512];
+	out_file *out = out_file_open(o->out, o->follow ? OUT_FILE_IN_PLACE : 0, err, sizeof err);
+	if (!out)
+		fprintf(stderr, PROG ": %s\n", err);
+	return out;
 }
 
-static int close_out(const struct options *o, FILE *f, const char *tmp)
+/* Finishes the output; -1, with a message, if any of it was not written. */
+static int close_out(out_file *out)
 {
-	int bad = ferror(f) | (f == stdout ? fflush(f) : fclose(f));
-	if (bad) {
-		fprintf(stderr, PROG ": %s: write error\n", tmp[0] ? tmp : o->out);
-		if (tmp[0])
-			unlink(tmp);
-		return -1;
-	}
-	if (tmp[0] && rename(tmp, o->out) < 0) {
-		fprintf(stderr, PROG ": %s: %s\n", o->out, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	char err[512];
+	if (out_file_close(out, err, sizeof err))
+		return 0;
+	fprintf(stderr, PROG ": %s\n", err);
+	return -1;
 }
 
 static int decode_whole(const struct options *o)
@@ -537,13 +526,12 @@ static int decode_whole(const struct options *o)
 	uint64_t wire_bytes = s.b.len;
 	uint64_t nev = s.nevents;
 	struct stream s2 = {.b = s.b};
-	char tmp[4096];
-	w.f = open_out(o, tmp, sizeof tmp);
-	if (!w.f) {
-		fprintf(stderr, PROG ": %s: %s\n", o->out, strerror(errno));
+	out_file *outf = open_out(o);
+	if (!outf) {
 		rc = HT_EXIT_IO;
 		goto out;
 	}
+	w.f = out_file_stream(outf);
 	w.info = &s2.info;
 	if (s.have_header) {
 		s2.b.len = s.pos; /* exactly the events pass 1 accepted */
@@ -551,14 +539,14 @@ static int decode_whole(const struct options *o)
 			if (!w.failed)
 				fprintf(stderr,
 				        PROG ": internal error: pass 2 disagrees with pass 1\n");
-			close_out(o, w.f, tmp);
+			out_file_discard(outf);
 			rc = HT_EXIT_IO;
 			goto out;
 		}
 	}
 	if (!w.header_done)
 		write_header(&w, NULL);
-	if (close_out(o, w.f, tmp) < 0) {
+	if (close_out(outf) < 0) {
 		rc = HT_EXIT_IO;
 		goto out;
 	}
@@ -590,7 +578,7 @@ static int decode_follow(const struct options *o)
 	bool decided = o->channel != NULL, eof = false;
 	uint8_t head[4];
 	size_t headn = 0;
-	char tmp[16];
+	out_file *outf = NULL;
 
 	in.uart = o->channel && !strcmp(o->channel, "uart");
 	uart_frames_init(&in.frames);
@@ -604,12 +592,12 @@ static int decode_follow(const struct options *o)
 	struct stat stt;
 	bool pipe_like = fstat(fd, &stt) == 0 &&
 	                 (S_ISFIFO(stt.st_mode) || S_ISSOCK(stt.st_mode) || S_ISCHR(stt.st_mode));
-	w.f = open_out(o, tmp, sizeof tmp);
-	if (!w.f) {
-		fprintf(stderr, PROG ": %s: %s\n", o->out, strerror(errno));
+	outf = open_out(o);
+	if (!outf) {
 		close(fd);
 		return HT_EXIT_IO;
 	}
+	w.f = out_file_stream(outf);
 	while (!s.ended && !in.bad && pump != WIRE_CORRUPT && pump >= 0) {
 		uint8_t chunk[65536];
 		ssize_t n = read(fd, chunk, sizeof chunk);
@@ -666,7 +654,7 @@ static int decode_follow(const struct options *o)
 	rc = report_end(o, &s, &in, pump);
 	summary(o, &w, &s, wire_bytes);
 out:
-	if (w.f && close_out(o, w.f, tmp) < 0)
+	if (outf && close_out(outf) < 0)
 		rc = HT_EXIT_IO;
 	if (fd > 0)
 		close(fd);

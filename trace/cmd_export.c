@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "heap_model.h"
+#include "out_file.h"
 #include "trace_reader.h"
 
 #define EXPORT_ARGS "--format massif|chrome [-o OUT] [--max-samples N] TRACE"
@@ -18,7 +19,6 @@
 #define CHROME_DEFAULT_SAMPLES 20000 /* counter samples per track */
 #define CHROME_MAX_INSTANTS    10000 /* alloc_fail / marker instants written at most */
 #define MASSIF_TREE_MAX        24    /* call sites shown per detailed snapshot */
-#define CALLERS_MAX            4096  /* distinct call sites tracked; the rest are "other" */
 
 static void export_usage(FILE *out)
 {
@@ -123,29 +123,65 @@ struct caller_bytes {
 	uint64_t bytes;  /* requested bytes still live */
 };
 
-/* Open-addressing map caller -> index into a dense array. */
+/* Open-addressing map caller -> index into a dense array; both grow with
+ * the number of distinct call sites. */
 struct caller_table {
-	struct caller_bytes c[CALLERS_MAX];
-	uint32_t n;
-	int32_t slot[CALLERS_MAX * 2]; /* -1 empty, else index into c */
+	struct caller_bytes *c; /* n entries, room for cap */
+	size_t n, cap;
+	int32_t *slot; /* cap * 2 slots (a power of two): -1 empty, else index into c */
 };
 
-static void callers_init(struct caller_table *t)
+static void callers_free(struct caller_table *t)
 {
-	t->n = 0;
-	for (size_t i = 0; i < CALLERS_MAX * 2; i++)
-		t->slot[i] = -1;
+	free(t->c);
+	free(t->slot);
+	t->c = NULL;
+	t->slot = NULL;
+	t->n = t->cap = 0;
 }
 
-/* The entry for caller (created at 0 bytes); when full, the "other" entry 0. */
+static size_t callers_home(uint64_t caller, size_t mask)
+{
+	return (size_t)((caller * 0x9e3779b97f4a7c15ull) >> 40) & mask;
+}
+
+/* Doubles the room (256 to start with); false when out of memory. */
+static bool callers_grow(struct caller_table *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 256;
+	if (cap > INT32_MAX / 2)
+		return false;
+	struct caller_bytes *c = realloc(t->c, cap * sizeof *c);
+	if (c)
+		t->c = c;
+	int32_t *slot = malloc(cap * 2 * sizeof *slot);
+	if (!c || !slot) {
+		free(slot);
+		return false;
+	}
+	size_t mask = cap * 2 - 1;
+	for (size_t i = 0; i <= mask; i++)
+		slot[i] = -1;
+	for (size_t k = 0; k < t->n; k++) {
+		size_t i = callers_home(t->c[k].caller, mask);
+		while (slot[i] >= 0)
+			i = (i + 1) & mask;
+		slot[i] = (int32_t)k;
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->cap = cap;
+	return true;
+}
+
+/* The entry for caller (created at 0 bytes); NULL when out of memory. */
 static struct caller_bytes *callers_get(struct caller_table *t, uint64_t caller)
 {
-	uint64_t h = caller * 0x9e3779b97f4a7c15ull;
-	size_t mask = CALLERS_MAX * 2 - 1;
-	for (size_t i = (size_t)(h >> 40) & mask;; i = (i + 1) & mask) {
+	if (t->n == t->cap && !callers_grow(t))
+		return NULL;
+	size_t mask = t->cap * 2 - 1;
+	for (size_t i = callers_home(caller, mask);; i = (i + 1) & mask) {
 		if (t->slot[i] < 0) {
-			if (t->n == CALLERS_MAX - 1 && caller != 0)
-				return callers_get(t, 0);
 			t->slot[i] = (int32_t)t->n;
 			t->c[t->n] = (struct caller_bytes){caller, 0};
 			return &t->c[t->n++];
@@ -163,12 +199,13 @@ struct exporter {
 	const struct trace_header *h;
 	const char *path;
 	FILE *out;
-	struct caller_table *callers;
+	struct caller_table *callers; /* massif only */
+	bool out_of_memory;          /* a table could not grow: the export fails */
 	/* massif: the exact peak, with its heap tree */
 	struct sample peak;
 	bool peak_pending; /* the current state is a new peak not yet recorded */
-	struct caller_bytes *peak_tree;
-	uint32_t peak_tree_n;
+	struct caller_bytes *peak_tree; /* also the end's tree, once the peak's is written */
+	size_t peak_tree_n, peak_tree_cap;
 	/* events that contradicted the heap model, skipped */
 	uint64_t impossible;
 	char first_impossible[256];
@@ -220,24 +257,40 @@ static void exporter_apply(struct exporter *x, const struct heap_event *ev)
 			memcpy(x->first_impossible, why, sizeof why);
 		return;
 	}
-	if (ev->kind == HEAP_EV_ALLOC) {
-		if (x->callers)
-			callers_get(x->callers, ev->caller)->bytes += ev->size;
-	} else if (is_free) {
-		if (x->callers) {
-			struct caller_bytes *c = callers_get(x->callers, freed_caller);
-			c->bytes -= freed_size <= c->bytes ? freed_size : c->bytes;
-		}
-	}
+	if (!x->callers || (ev->kind != HEAP_EV_ALLOC && !is_free))
+		return;
+	struct caller_bytes *c = callers_get(x->callers, is_free ? freed_caller : ev->caller);
+	if (!c)
+		x->out_of_memory = true;
+	else if (is_free)
+		c->bytes -= freed_size <= c->bytes ? freed_size : c->bytes;
+	else
+		c->bytes += ev->size;
 }
 
-/* Copies the live call sites into the peak tree. */
-static void peak_record(struct exporter *x)
+/* Copies the call sites with live bytes into x->peak_tree (grown to fit);
+ * false when out of memory. */
+static bool tree_take(struct exporter *x)
 {
+	if (x->peak_tree_cap < x->callers->n) {
+		struct caller_bytes *t = realloc(x->peak_tree, x->callers->cap * sizeof *t);
+		if (!t)
+			return false;
+		x->peak_tree = t;
+		x->peak_tree_cap = x->callers->cap;
+	}
 	x->peak_tree_n = 0;
-	for (uint32_t i = 0; i < x->callers->n; i++)
+	for (size_t i = 0; i < x->callers->n; i++)
 		if (x->callers->c[i].bytes)
 			x->peak_tree[x->peak_tree_n++] = x->callers->c[i];
+	return true;
+}
+
+/* Records the peak's heap tree. */
+static void peak_record(struct exporter *x)
+{
+	if (!tree_take(x))
+		x->out_of_memory = true;
 	x->peak_pending = false;
 }
 
@@ -284,34 +337,34 @@ static void massif_site(const struct exporter *x, uint64_t caller, char *buf, si
 			*p = '_';
 }
 
-static void massif_tree(const struct exporter *x, struct caller_bytes *c, uint32_t n,
+static void massif_tree(const struct exporter *x, struct caller_bytes *c, size_t n,
                         uint64_t total)
 {
 	qsort(c, n, sizeof *c, cmp_bytes_desc);
 	uint64_t sum = 0;
-	for (uint32_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		sum += c[i].bytes;
 	if (sum > total) /* cannot happen with a consistent trace; ms_print insists */
 		total = sum;
 	/* massif's rule: call sites under 1% of the total are lumped together */
-	uint32_t shown = 0;
+	size_t shown = 0;
 	while (shown < n && shown < MASSIF_TREE_MAX && c[shown].bytes * 100 >= total &&
 	       c[shown].bytes > 0)
 		shown++;
 	uint64_t rest = 0;
-	for (uint32_t i = shown; i < n; i++)
+	for (size_t i = shown; i < n; i++)
 		rest += c[i].bytes;
-	uint32_t lumped = n - shown;
-	fprintf(x->out, "n%u: %" PRIu64 " (heap allocation functions) kalloc, heap_alloc\n",
+	size_t lumped = n - shown;
+	fprintf(x->out, "n%zu: %" PRIu64 " (heap allocation functions) kalloc, heap_alloc\n",
 	        shown + (lumped ? 1 : 0), sum);
-	for (uint32_t i = 0; i < shown; i++) {
+	for (size_t i = 0; i < shown; i++) {
 		char site[256];
 		massif_site(x, c[i].caller, site, sizeof site);
 		fprintf(x->out, " n0: %" PRIu64 " %s\n", c[i].bytes, site);
 	}
 	if (lumped)
 		fprintf(x->out,
-		        " n0: %" PRIu64 " in %u place%s, below massif's threshold (1.00%%)\n", rest,
+		        " n0: %" PRIu64 " in %zu place%s, below massif's threshold (1.00%%)\n", rest,
 		        lumped, lumped == 1 ? "" : "s");
 }
 
@@ -327,7 +380,7 @@ static void massif_time(const struct exporter *x, const struct sample *s, char *
 }
 
 static void massif_snapshot(struct exporter *x, unsigned num, const struct sample *s,
-                            const char *tree_kind, struct caller_bytes *tree, uint32_t tree_n)
+                            const char *tree_kind, struct caller_bytes *tree, size_t tree_n)
 {
 	char t[32];
 	massif_time(x, s, t, sizeof t);
@@ -343,16 +396,12 @@ static void massif_snapshot(struct exporter *x, unsigned num, const struct sampl
 static int export_massif(struct exporter *x, size_t max_samples, char *err, size_t errlen)
 {
 	struct sampler sp;
-	x->callers = malloc(sizeof *x->callers);
-	x->peak_tree = malloc(CALLERS_MAX * sizeof *x->peak_tree);
-	if (!x->callers || !x->peak_tree ||
-	    !sampler_init(&sp, max_samples > 2 ? max_samples - 2 : 2, false)) {
-		free(x->callers);
-		free(x->peak_tree);
+	struct caller_table callers = {0};
+	x->callers = &callers;
+	if (!sampler_init(&sp, max_samples > 2 ? max_samples - 2 : 2, false)) {
 		snprintf(err, errlen, "out of memory");
 		return HT_EXIT_IO;
 	}
-	callers_init(x->callers);
 	bool have_peak = false;
 	struct sample last = {0};
 	struct heap_event ev;
@@ -405,18 +454,23 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 			}
 			if (s->index == last.index) {
 				/* the end: what is still live, by call site (the leaks) */
-				uint32_t n = 0;
-				for (uint32_t k = 0; k < x->callers->n; k++)
-					if (x->callers->c[k].bytes)
-						x->peak_tree[n++] = x->callers->c[k];
-				massif_snapshot(x, num++, s, "detailed", x->peak_tree, n);
+				if (!tree_take(x)) {
+					x->out_of_memory = true;
+					break;
+				}
+				massif_snapshot(x, num++, s, "detailed", x->peak_tree,
+				                x->peak_tree_n);
 			} else {
 				massif_snapshot(x, num++, s, "empty", NULL, 0);
 			}
 		}
 	}
 	free(sp.s);
-	free(x->callers);
+	if (!rc && x->out_of_memory) {
+		snprintf(err, errlen, "out of memory (%zu call sites)", callers.n);
+		rc = HT_EXIT_IO;
+	}
+	callers_free(&callers);
 	free(x->peak_tree);
 	x->callers = NULL;
 	x->peak_tree = NULL;
@@ -649,26 +703,16 @@ static int cmd_export(int argc, char **argv)
 		return HT_EXIT_BAD_INPUT;
 	}
 
-	/* output: a temp file beside OUT, renamed over it only when complete */
-	char tmp[4096];
-	if (out_path) {
-		if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid()) >=
-		    (int)sizeof tmp) {
-			fprintf(stderr, "heaptrace export: %s: path too long\n", out_path);
-			heap_model_destroy(x.model);
-			trace_reader_close(x.r);
-			return HT_EXIT_BAD_INPUT;
-		}
-		x.out = fopen(tmp, "w");
-		if (!x.out) {
-			fprintf(stderr, "heaptrace export: %s: %s\n", tmp, strerror(errno));
-			heap_model_destroy(x.model);
-			trace_reader_close(x.r);
-			return HT_EXIT_IO;
-		}
-	} else {
-		x.out = stdout;
+	/* output: a temp file beside OUT, renamed over it only when complete
+	 * (trace/out_file.h) */
+	out_file *out = out_file_open(out_path ? out_path : "-", 0, err, sizeof err);
+	if (!out) {
+		fprintf(stderr, "heaptrace export: %s\n", err);
+		heap_model_destroy(x.model);
+		trace_reader_close(x.r);
+		return HT_EXIT_IO;
 	}
+	x.out = out_file_stream(out);
 
 	int rc = massif ? export_massif(&x, (size_t)max_samples, err, sizeof err)
 	                : export_chrome(&x, (size_t)max_samples, err, sizeof err);
@@ -687,23 +731,11 @@ static int cmd_export(int argc, char **argv)
 		        "heaptrace export: %s: warning: the trace has no end event "
 		        "(cut short); exported as far as it goes\n",
 		        in_path);
-	if (out_path) {
-		bool bad = ferror(x.out);
-		if (fclose(x.out) || bad) {
-			if (!rc) {
-				fprintf(stderr, "heaptrace export: %s: write failed\n", tmp);
-				rc = HT_EXIT_IO;
-			}
-		}
-		if (!rc && rename(tmp, out_path)) {
-			fprintf(stderr, "heaptrace export: %s: %s\n", out_path, strerror(errno));
-			rc = HT_EXIT_IO;
-		}
-		if (rc)
-			remove(tmp);
-	} else if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "heaptrace export: stdout: write failed\n");
-		rc = rc ? rc : HT_EXIT_IO;
+	if (rc) {
+		out_file_discard(out);
+	} else if (!out_file_close(out, err, sizeof err)) {
+		fprintf(stderr, "heaptrace export: %s\n", err);
+		rc = HT_EXIT_IO;
 	}
 	heap_model_destroy(x.model);
 	trace_reader_close(x.r);

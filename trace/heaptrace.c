@@ -1,8 +1,10 @@
-/* heaptrace.c - entry point of the heaptrace tool: dispatches to a subcommand. */
+/* heaptrace.c - entry point of the heaptrace tool: dispatches to a subcommand,
+ * and fails any run whose standard output did not all get written. */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "out_file.h"
 
 /* Bounds of the linker section the subcommands register in (commands.h);
  * weak, so a build with no command still links. */
@@ -26,12 +28,9 @@ static void usage(FILE *out)
 		     "Formats: docs/trace-format.md, docs/heaptrace.md.\n");
 }
 
-int main(int argc, char **argv)
+/* Runs the command argv[1] names; its exit status. */
+static int dispatch(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return HT_EXIT_BAD_INPUT;
-	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return HT_EXIT_OK;
@@ -42,4 +41,22 @@ int main(int argc, char **argv)
 			return c->run(argc - 1, argv + 1);
 	fprintf(stderr, "heaptrace: unknown command '%s' (try heaptrace --help)\n", argv[1]);
 	return HT_EXIT_BAD_INPUT;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return HT_EXIT_BAD_INPUT;
+	}
+	int rc = dispatch(argc, argv);
+	/* A report that did not reach stdout (a full disk, /dev/full, a closed
+	 * pipe) is a failure, whatever the command concluded: exit 3, unless the
+	 * command already failed for a reason of its own (and said so). */
+	char err[512];
+	if (!out_file_stdout_ok(err, sizeof err) && (rc == HT_EXIT_OK || rc == HT_EXIT_VERDICT)) {
+		fprintf(stderr, "heaptrace %s: %s\n", argv[1], err);
+		rc = HT_EXIT_IO;
+	}
+	return rc;
 }

@@ -1,12 +1,12 @@
 /* png.c - a minimal PNG writer: IHDR, one IDAT (zlib, filter 0 on every row), IEND. */
 #include "png.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
+
+#include "out_file.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -42,10 +42,8 @@ bool png_write_rgb(const char *path, const uint8_t *rgb, int w, int h, size_t pi
 	uint8_t *raw = malloc(rawlen);
 	uLongf zlen = compressBound((uLong)rawlen);
 	uint8_t *z = malloc(zlen);
-	char *tmp = malloc(strlen(path) + 16);
-	FILE *f = NULL;
 	bool ok = false;
-	if (!raw || !z || !tmp) {
+	if (!raw || !z) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
@@ -57,12 +55,10 @@ bool png_write_rgb(const char *path, const uint8_t *rgb, int w, int h, size_t pi
 		snprintf(err, errlen, "%s: zlib compress failed", path);
 		goto out;
 	}
-	sprintf(tmp, "%s.tmp%ld", path, (long)getpid());
-	f = fopen(tmp, "wb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	out_file *png = out_file_open(path, 0, err, errlen);
+	if (!png)
 		goto out;
-	}
+	FILE *f = out_file_stream(png);
 	static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 	uint8_t ihdr[13];
 	put32(ihdr, (uint32_t)w);
@@ -72,25 +68,12 @@ bool png_write_rgb(const char *path, const uint8_t *rgb, int w, int h, size_t pi
 	ihdr[10] = 0; /* deflate */
 	ihdr[11] = 0; /* adaptive filtering */
 	ihdr[12] = 0; /* no interlace */
-	bool w_ok = fwrite(sig, 1, 8, f) == 8 && chunk(f, "IHDR", ihdr, 13) &&
-	            chunk(f, "IDAT", z, zlen) && chunk(f, "IEND", NULL, 0);
-	if (fclose(f) != 0)
-		w_ok = false;
-	f = NULL;
-	if (!w_ok) {
-		snprintf(err, errlen, "%s: write failed: %s", tmp, strerror(errno));
-		remove(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		remove(tmp);
-		goto out;
-	}
-	ok = true;
+	/* a short fwrite leaves the stream's error flag set: out_file_close reports it */
+	(void)(fwrite(sig, 1, 8, f) == 8 && chunk(f, "IHDR", ihdr, 13) &&
+	       chunk(f, "IDAT", z, zlen) && chunk(f, "IEND", NULL, 0));
+	ok = out_file_close(png, err, errlen);
 out:
 	free(raw);
 	free(z);
-	free(tmp);
 	return ok;
 }

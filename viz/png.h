@@ -7,8 +7,9 @@
 #include <stdint.h>
 
 /* Writes w x h pixels (rgb: 3 bytes per pixel, rows top to bottom, pitch
- * bytes apart) to path, through a temporary file renamed into place, so a
- * failed write never leaves a partial PNG. Returns false with "path: why" in err. */
+ * bytes apart) to path ("-": stdout) as trace/out_file.h opens it: a regular
+ * file through a temporary renamed into place, so a failed write never leaves
+ * a partial PNG; a device or FIFO in place. Returns false with "path: why" in err. */
 bool png_write_rgb(const char *path, const uint8_t *rgb, int w, int h, size_t pitch, char *err,
                    size_t errlen);
 
