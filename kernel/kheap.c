@@ -1,4 +1,5 @@
-/* kheap.c - the kernel's global heap over the linker-reserved region, with panicking misuse checks. */
+/* kheap.c - the kernel's global heap over the linker-reserved region, with panicking misuse checks
+ * that first report the misuse as a MISUSE event in the heap trace. */
 #include "kheap.h"
 
 #include "heap_malloc.h"
@@ -25,11 +26,39 @@ struct heap *kheap(void)
 	return &kheap_heap;
 }
 
-/* Panics with a message naming the call (fn), the pointer and the misuse. */
+/* heap_event.h numbers the misuse errors as enum heap_error does. */
+_Static_assert(HEAP_ERR_OUTSIDE == 1 && HEAP_ERR_MISALIGNED == 2 && HEAP_ERR_DOUBLE_FREE == 3 &&
+		       HEAP_ERR_BAD_LAYOUT == 4,
+	       "heap_event.h's HEAP_MISUSE_ERRORS must match enum heap_error");
+
+void kheap_report_misuse(enum heap_misuse_op op, enum heap_error err, const void *p, size_t size,
+			 size_t align, size_t len, uintptr_t caller)
+{
+	struct heap *h = &kheap_heap;
+	if (!h->trace)
+		return;
+	uint8_t l = 0;
+	while (l < 64 && ((size_t)1 << l) < align)
+		l++;
+	if (align == 0 || ((size_t)1 << l) != align)
+		l = HEAP_MISUSE_ALIGN_BAD;
+	struct heap_event ev = {.kind = HEAP_EV_MISUSE,
+				.flags = HEAP_MISUSE_FLAGS(op, err),
+				.align_log2 = l,
+				.addr = (uintptr_t)p,
+				.size = size,
+				.size2 = len,
+				.caller = caller};
+	h->trace(h->trace_ctx, &ev);
+}
+
+/* Reports a refused sized free (fn: kdealloc) as a MISUSE event, then panics
+ * with a message naming the call, the pointer and the misuse. */
 static void __attribute__((noreturn)) misuse(const char *fn, enum heap_error err, void *p, size_t size,
-					     size_t align)
+					     size_t align, uintptr_t caller)
 {
 	const struct heap *h = &kheap_heap;
+	kheap_report_misuse(HEAP_OP_DEALLOC, err, p, size, align, 0, caller);
 	switch (err) {
 	case HEAP_ERR_DOUBLE_FREE:
 		panic("%s: double free of %p (size %zu, align %zu)", fn, p, size, align);
@@ -55,7 +84,7 @@ void kdealloc_from(void *p, size_t size, size_t align, uintptr_t caller)
 {
 	enum heap_error err = heap_free(&kheap_heap, p, size, align, caller);
 	if (err != HEAP_OK)
-		misuse("kdealloc", err, p, size, align);
+		misuse("kdealloc", err, p, size, align, caller);
 }
 
 void *kalloc(size_t size, size_t align)
@@ -65,9 +94,10 @@ void *kalloc(size_t size, size_t align)
 
 void kdealloc(void *p, size_t size, size_t align)
 {
-	enum heap_error err = heap_free(&kheap_heap, p, size, align, CALLER());
+	uintptr_t caller = CALLER();
+	enum heap_error err = heap_free(&kheap_heap, p, size, align, caller);
 	if (err != HEAP_OK)
-		misuse("kdealloc", err, p, size, align);
+		misuse("kdealloc", err, p, size, align, caller);
 }
 
 void *kmalloc(size_t size)
@@ -89,18 +119,22 @@ void *krealloc(void *p, size_t size)
 {
 	if (p) {
 		enum heap_error err = heap_mvalidate(&kheap_heap, p);
-		if (err != HEAP_OK)
+		if (err != HEAP_OK) {
+			kheap_report_misuse(HEAP_OP_REALLOC, err, p, size, HEAP_MIN_ALIGN, 0, CALLER());
 			panic("krealloc: %p is not a live kmalloc pointer (%s; new size %zu)", p, heap_error_name(err), size);
+		}
 	}
 	return heap_realloc(&kheap_heap, p, size, CALLER());
 }
 
 void kfree(void *p)
 {
-	enum heap_error err = heap_mfree(&kheap_heap, p, CALLER());
-	switch (err) {
-	case HEAP_OK:
+	uintptr_t caller = CALLER();
+	enum heap_error err = heap_mfree(&kheap_heap, p, caller);
+	if (err == HEAP_OK)
 		return;
+	kheap_report_misuse(HEAP_OP_FREE, err, p, 0, HEAP_MIN_ALIGN, 0, caller);
+	switch (err) {
 	case HEAP_ERR_DOUBLE_FREE:
 		panic("kfree: double free of %p", p);
 	case HEAP_ERR_OUTSIDE:

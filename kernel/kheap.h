@@ -3,8 +3,9 @@
  * One struct heap over [__heap_start, __heap_end) (linker.ld), set up by
  * kheap_init at boot. Every allocation records its caller's return address
  * in the trace. Misuse (freeing outside the heap, misaligned, twice, or with a
- * layout that does not fit) panics with a message naming the call and the
- * pointer; running out of memory returns NULL.
+ * layout that does not fit) is written to the trace as a MISUSE event, then
+ * panics with a message naming the call and the pointer; running out of
+ * memory returns NULL.
  */
 #ifndef KHEAP_H
 #define KHEAP_H
@@ -36,6 +37,16 @@ void *kmalloc_aligned(size_t align, size_t size);
 void *kcalloc(size_t n, size_t size);
 void *krealloc(void *p, size_t size);
 void kfree(void *p);
+
+/* Reports a misuse caught by op (enum heap_misuse_op) as a MISUSE event in the
+ * heap trace: err is the allocator's verdict (enum heap_error; HEAP_OK for
+ * HEAP_OP_VEC_INDEX), p the pointer, size and align as given (vec_index: the
+ * index and the element alignment), len the vector's length (vec_index only,
+ * else 0), caller the return address in the misusing code. Call it right
+ * before panicking: the panic flushes the trace with the event in it. Does
+ * nothing when the heap is not traced. */
+void kheap_report_misuse(enum heap_misuse_op op, enum heap_error err, const void *p, size_t size,
+			 size_t align, size_t len, uintptr_t caller);
 
 /* Emits a MARKER event (a phase label) into the heap trace. */
 void kheap_mark(const char *name);

@@ -5,7 +5,8 @@
  * position, fast-path limit, encoder state) is trace_fast, which heap.c's
  * inline path (kernel/trace_emit.h) writes directly; trace_hook is the
  * general path for every other event and for the cases the fast path
- * declines. Single hart, no
+ * declines. A MISUSE event (kernel/kheap.c reports it right before a panic)
+ * always finds room: the sink flushes for it even in deferred mode. Single hart, no
  * interrupts: nothing here needs a lock, and a flush writes whole UART lines,
  * so kprintf output never lands inside a frame.
  */
@@ -177,12 +178,16 @@ static __attribute__((noinline)) bool make_room(void)
 	return true;
 }
 
+static void flush_now(void);
+
 void trace_hook(void *ctx, struct heap_event *ev)
 {
 	(void)ctx;
 	if (!sink.active)
 		return;
-	if (sink.cap - BUF_LEN() < WIRE_EVENT_MAX && !make_room())
+	if (sink.cap - BUF_LEN() < 2 * WIRE_EVENT_MAX && ev->kind == HEAP_EV_MISUSE)
+		flush_now(); /* the cause of the coming panic is never dropped, even deferred */
+	else if (sink.cap - BUF_LEN() < WIRE_EVENT_MAX && !make_room())
 		return;
 	stamp(ev);
 	append(ev);

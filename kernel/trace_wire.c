@@ -38,16 +38,9 @@ static inline unsigned cache_slot(uint64_t caller)
 
 static inline uint64_t expected_block(const struct wire_state *st, uint64_t size)
 {
-	uint64_t mask = ((uint64_t)1 << st->unit_log2) - 1;
-	uint64_t b = (size + mask) & ~mask;
-	return b < st->min_block ? st->min_block : b;
+	return wire_expected_block(size, st->unit_log2, st->min_block);
 }
 
-static inline bool kind_has_caller(unsigned kind)
-{
-	return kind == HEAP_EV_ALLOC || kind == HEAP_EV_FREE || kind == HEAP_EV_ALLOC_FAIL ||
-	       kind == HEAP_EV_REALLOC;
-}
 
 void wire_state_init(struct wire_state *st, bool instret)
 {
@@ -96,7 +89,7 @@ advance(struct wire_state *st, const struct heap_event *ev, unsigned kind)
 	default:
 		break;
 	}
-	if (kind_has_caller(kind)) {
+	if (heap_event_has_caller(kind)) {
 		unsigned s = cache_slot(ev->caller);
 		if (st->cache[s] != ev->caller) {
 			st->cache[s] = ev->caller;
@@ -328,6 +321,17 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 		p = put_varint(p, ev->block);
 		p = put_varint(p, ev->size2);
 		COMPACT_DONE(HEAP_EV_END);
+	case HEAP_EV_MISUSE:
+		/* its own tag: kind 10's nibble is the split+alloc record's */
+		*p++ = ev->flags;
+		*p++ = ev->align_log2;
+		p = put_varint(p, ev->addr);
+		p = put_varint(p, ev->size);
+		p = put_varint(p, ev->size2);
+		p = put_caller(st, p, ev->caller, &f);
+		out[0] = (uint8_t)(WIRE_TAG_MISUSE | f);
+		advance(st, ev, HEAP_EV_MISUSE);
+		return (size_t)(p - out);
 	default:
 		break;
 	}
@@ -493,11 +497,12 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 			corrupt(&r, "examined count out of range");
 		goto out;
 	}
-	if (kind >= HEAP_EV_COUNT && kind != WIRE_TAG_SPLIT_ALLOC && kind != WIRE_TAG_FREE_MERGE) {
+	if (kind > HEAP_EV_END && kind != WIRE_TAG_SPLIT_ALLOC && kind != WIRE_TAG_FREE_MERGE &&
+	    kind != WIRE_TAG_MISUSE) {
 		corrupt(&r, "unknown event tag");
 		goto out;
 	}
-	e.kind = (uint8_t)kind;
+	e.kind = (uint8_t)(kind == WIRE_TAG_MISUSE ? HEAP_EV_MISUSE : kind);
 	bool fixed = kind == WIRE_TAG_SPLIT_ALLOC || kind == WIRE_TAG_FREE_MERGE;
 	e.time = st->time + (fixed ? get_u8(&r) : get_varint(&r));
 	if (st->instret_on)
@@ -665,6 +670,16 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 		e.size = get_varint(&r);
 		e.block = get_varint(&r);
 		e.size2 = get_varint(&r);
+		break;
+	case WIRE_TAG_MISUSE:
+		if (f & (F0 | F1 | F3))
+			corrupt(&r, "unknown flags on a misuse tag");
+		e.flags = get_u8(&r);
+		e.align_log2 = get_u8(&r);
+		e.addr = get_varint(&r);
+		e.size = get_varint(&r);
+		e.size2 = get_varint(&r);
+		e.caller = get_caller(st, &r, f);
 		break;
 	}
 out:

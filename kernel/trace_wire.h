@@ -34,6 +34,7 @@
 #define WIRE_TAG_RAW      0x0fu /* kind nibble of the escape form: every field in full */
 #define WIRE_TAG_SPLIT_ALLOC 0x0au /* pair record: SPLIT + ALLOC of the split block's start */
 #define WIRE_TAG_FREE_MERGE  0x0bu /* FREE [+ COALESCE], the common shape */
+#define WIRE_TAG_MISUSE      0x0cu /* MISUSE (its kind, 10, is the split+alloc tag's nibble) */
 
 /* State shared, field for field, by encoder and decoder. */
 struct wire_state {
@@ -194,6 +195,16 @@ wire_fast_split(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u, uint
 	return p;
 }
 
+/* The block size the decoder infers for a request of size when a record
+ * leaves it out: size rounded up to the unit, at least min_block. A wire rule,
+ * not the allocator's: records that leave the block out are used only when
+ * the block is this (so an allocator that rounds otherwise still traces true). */
+static inline uint64_t wire_expected_block(uint64_t size, unsigned u, uint64_t min_block)
+{
+	uint64_t mask = ((uint64_t)1 << u) - 1, exp = (size + mask) & ~mask;
+	return exp < min_block ? min_block : exp;
+}
+
 /* ALLOC or FREE (kind) of block [addr, addr + block) for a request of size
  * aligned to align (a power of two, in bytes). */
 static inline __attribute__((always_inline)) uint8_t *
@@ -218,10 +229,7 @@ wire_fast_block(struct wire_state *st, uint8_t *p, unsigned kind, uint64_t dt, u
 	else
 		p = wire_put_varint(p, wire_zigzag((int64_t)da >> u));
 	p = wire_put_varint(p, size);
-	uint64_t mask = ((uint64_t)1 << u) - 1, exp = (size + mask) & ~mask;
-	if (exp < min_block)
-		exp = min_block;
-	uint64_t db = block - exp;
+	uint64_t db = block - wire_expected_block(size, u, min_block);
 	if (db == 0)
 		f |= WIRE_F1;
 	else
@@ -296,8 +304,9 @@ static inline uint64_t wire_s16_over(int64_t d)
 /* SPLIT (if old_size != block) of the free block (s, old_size) and ALLOC of
  * [addr, addr + block) inside it for (size, align): the allocator's cut, as
  * one WIRE_TAG_SPLIT_ALLOC record of fixed-width fields (no varint branches).
- * Preconditions beyond the fast encoders' (true of every heap.c call by its
- * invariants): block == expected(size); s <= addr and addr + block <= s +
+ * Declines (below) when block is not wire_expected_block(size): the record
+ * leaves the block out. Preconditions beyond the fast encoders' (true of
+ * every heap.c call by its invariants): s <= addr and addr + block <= s +
  * old_size; s, addr, old_size and st->pred are multiples of the unit. When a
  * field does not fit its width or the caller is not cached, returns NULL
  * having changed nothing but bytes at p (use wire_fast_alloc_events);
@@ -308,13 +317,12 @@ wire_fast_alloc_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
                      uint64_t size, uint64_t block, uint64_t align, uint64_t caller,
                      uint32_t examined)
 {
-	(void)min_block;
 	/* every check first, so that a decline needs nothing undone */
 	unsigned slot = wire_cache_slot(caller);
 	int64_t ds = (int64_t)(s - st->pred) >> u;
 	uint64_t old = old_size >> u, pad = addr - s;
 	if ((dt >> 8) | (size >> 16) | (old >> 24) | (examined >> 8) | (pad >> u >> 16) |
-	        wire_s16_over(ds) ||
+	        wire_s16_over(ds) | (block ^ wire_expected_block(size, u, min_block)) ||
 	    st->cache[slot] != caller)
 		return 0;
 	uint8_t *q = p + 2;
@@ -354,9 +362,9 @@ wire_fast_alloc_events(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned 
 
 /* FREE of [addr, addr + block) for (size, align), then, if merged (HEAP_MERGED_*),
  * the COALESCE into [merged_addr, merged_addr + merged_size): one
- * WIRE_TAG_FREE_MERGE record of fixed-width fields. Preconditions beyond the
- * fast encoders' (true of every heap.c call): block == expected(size);
- * merged_addr <= addr, and back = addr - merged_addr is nonzero exactly when
+ * WIRE_TAG_FREE_MERGE record of fixed-width fields; declines when block is not
+ * wire_expected_block(size) (the record leaves it out). Preconditions beyond
+ * the fast encoders' (true of every heap.c call): merged_addr <= addr, and back = addr - merged_addr is nonzero exactly when
  * merged has HEAP_MERGED_PREV, rest = merged_size - back - block exactly
  * when it has HEAP_MERGED_NEXT (so without a merge, merged_addr == addr and
  * merged_size == block); addresses, st->pred and merged_size are
@@ -369,13 +377,13 @@ wire_fast_free_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
                     uint64_t align, uint64_t caller, unsigned merged, uint64_t merged_addr,
                     uint64_t merged_size)
 {
-	(void)min_block;
 	/* every check first, so that a decline needs nothing undone; without a
 	 * merge back and rest are 0 (merged_addr == addr, merged_size == block) */
 	unsigned slot = wire_cache_slot(caller);
 	int64_t da = (int64_t)(addr - st->pred) >> u;
 	uint64_t back = addr - merged_addr, rest = merged_size - back - block;
-	if ((dt >> 8) | (size >> 16) | ((back | rest) >> u >> 24) | wire_s16_over(da) ||
+	if ((dt >> 8) | (size >> 16) | ((back | rest) >> u >> 24) | wire_s16_over(da) |
+	        (block ^ wire_expected_block(size, u, min_block)) ||
 	    st->cache[slot] != caller)
 		return 0;
 	uint8_t *q = p + 2;

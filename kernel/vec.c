@@ -1,4 +1,5 @@
-/* vec.c - the one out-of-line part of vec.h: moving a vector's elements to a block of a new capacity. */
+/* vec.c - the out-of-line parts of vec.h: moving a vector's elements to a block of a new
+ * capacity, and the out-of-range index panic. */
 #include "vec.h"
 
 #include "kheap.h"
@@ -21,4 +22,12 @@ __attribute__((noinline)) bool vec_regrow(void **data, size_t len, size_t old_ca
 		kdealloc_from(*data, old_cap * elem_size, align, caller);
 	*data = nd;
 	return true;
+}
+
+__attribute__((noinline)) void vec_index_panic(const char *name, const void *data, size_t i, size_t len,
+					       size_t align)
+{
+	kheap_report_misuse(HEAP_OP_VEC_INDEX, HEAP_OK, data, i, align, len,
+			    (uintptr_t)__builtin_return_address(0));
+	panic("%s_at: index %zu out of range (len %zu)", name, i, len);
 }

@@ -15,7 +15,7 @@
  *   NAME_pop(v, &out)        removes the last element into *out (out may be NULL); false if empty
  *   NAME_insert(v, i, x)     inserts at i <= len, shifting the tail up; false if out of memory or i > len
  *   NAME_remove(v, i, &out)  removes element i < len, shifting the tail down; false if i >= len
- *   NAME_at(v, i)            pointer to element i; panics if i >= len
+ *   NAME_at(v, i)            pointer to element i; i >= len is a misuse: traced, then panics
  *   NAME_clear(v)            length 0, capacity kept
  * Fields: data (T *), len, cap. Capacity grows by doubling (from 4). Memory
  * comes from kalloc/kdealloc with the exact capacity as size; the trace shows
@@ -38,6 +38,12 @@
  * block of new_cap elements aligned to align; new_cap 0 frees it. Returns
  * false (nothing changed) if out of memory or the size overflows. */
 bool vec_regrow(void **data, size_t len, size_t old_cap, size_t new_cap, size_t elem_size, size_t align);
+
+/* NAME_at's out-of-range path: reports the misuse (a MISUSE event, op
+ * vec_index, naming the caller of NAME_at) and panics "NAME_at: index i out
+ * of range (len n)". */
+void vec_index_panic(const char *name, const void *data, size_t i, size_t len, size_t align)
+	__attribute__((noreturn));
 
 /* The capacity to grow to for at least `need` elements from `cap`. */
 static inline size_t vec_grow_cap(size_t cap, size_t need)
@@ -121,7 +127,7 @@ static inline size_t vec_grow_cap(size_t cap, size_t need)
 	static inline T *NAME##_at(struct NAME *v, size_t i)                                  \
 	{                                                                                     \
 		if (i >= v->len)                                                              \
-			panic(#NAME "_at: index %zu out of range (len %zu)", i, v->len);      \
+			vec_index_panic(#NAME, v->data, i, v->len, _Alignof(T));              \
 		return &v->data[i];                                                           \
 	}                                                                                     \
 	static inline void NAME##_clear(struct NAME *v)                                       \

@@ -24,7 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef READ_CHUNK /* the fuzz build (trace/fuzz/fuzz.mk) makes it small */
 #define READ_CHUNK (256u * 1024u) /* bytes asked of read(2) at a time */
+#endif
 
 struct sym_entry {
 	struct trace_symbol sym; /* fn/src are owned (malloc) */
@@ -532,7 +534,10 @@ enum field {
 	F_MIN_ALIGN,
 	F_FN,
 	F_SRC,
-	F_COUNT_,
+	F_OP,
+	F_ERROR,
+	F_LEN,
+	F_COUNT_, /* at most 32: `seen` is a uint32_t */
 	F_UNKNOWN = F_COUNT_
 };
 
@@ -571,7 +576,11 @@ static const struct {
     [F_MIN_ALIGN] = {"min_align", T_UINT},
     [F_FN] = {"fn", T_STR},
     [F_SRC] = {"src", T_STR},
+    [F_OP] = {"op", T_STR},
+    [F_ERROR] = {"error", T_STR},
+    [F_LEN] = {"len", T_UINT},
 };
+_Static_assert(F_COUNT_ <= 32, "every field needs a bit in scan.seen");
 
 #define BIT(f) (1u << (f))
 
@@ -591,6 +600,8 @@ static const uint32_t kind_required[HEAP_EV_COUNT] = {
     [HEAP_EV_MARKER] = BIT(F_NAME),
     [HEAP_EV_DROP] = BIT(F_COUNT),
     [HEAP_EV_END] = BIT(F_EVENTS) | BIT(F_DROPPED) | BIT(F_USED) | BIT(F_PANIC),
+    [HEAP_EV_MISUSE] = BIT(F_OP) | BIT(F_ERROR) | BIT(F_ADDR) | BIT(F_SIZE) | BIT(F_ALIGN) |
+                       BIT(F_CALLER) | BIT(F_LEN),
 };
 
 static enum field field_lookup(const char *k, size_t n)
@@ -615,7 +626,10 @@ static enum field field_lookup(const char *k, size_t n)
 	case 'd':
 		return KEY_IS("dropped") ? F_DROPPED : F_UNKNOWN;
 	case 'e':
-		return KEY_IS("ex") ? F_EX : KEY_IS("events") ? F_EVENTS : F_UNKNOWN;
+		return KEY_IS("ex")       ? F_EX
+		       : KEY_IS("events") ? F_EVENTS
+		       : KEY_IS("error")  ? F_ERROR
+		                          : F_UNKNOWN;
 	case 'f':
 		return KEY_IS("free")         ? F_FREE
 		       : KEY_IS("freed_addr") ? F_FREED_ADDR
@@ -623,7 +637,7 @@ static enum field field_lookup(const char *k, size_t n)
 		       : KEY_IS("fn")         ? F_FN
 		                              : F_UNKNOWN;
 	case 'l':
-		return KEY_IS("largest") ? F_LARGEST : F_UNKNOWN;
+		return KEY_IS("largest") ? F_LARGEST : KEY_IS("len") ? F_LEN : F_UNKNOWN;
 	case 'm':
 		return KEY_IS("merged")      ? F_MERGED
 		       : KEY_IS("min_block") ? F_MIN_BLOCK
@@ -632,6 +646,7 @@ static enum field field_lookup(const char *k, size_t n)
 	case 'o':
 		return KEY_IS("old_addr")   ? F_OLD_ADDR
 		       : KEY_IS("old_size") ? F_OLD_SIZE
+		       : KEY_IS("op")       ? F_OP
 		                            : F_UNKNOWN;
 	case 'p':
 		return KEY_IS("panic") ? F_PANIC : F_UNKNOWN;
@@ -663,7 +678,7 @@ static int kind_lookup(const char *k, size_t n)
 	case 5:
 		return KEY_IS("alloc") ? HEAP_EV_ALLOC : KEY_IS("split") ? HEAP_EV_SPLIT : -1;
 	case 6:
-		return KEY_IS("marker") ? HEAP_EV_MARKER : -1;
+		return KEY_IS("marker") ? HEAP_EV_MARKER : KEY_IS("misuse") ? HEAP_EV_MISUSE : -1;
 	case 7:
 		return KEY_IS("realloc") ? HEAP_EV_REALLOC : -1;
 	case 8:
@@ -1050,7 +1065,9 @@ static bool build_event(trace_reader *r, struct scan *s, int kind, struct heap_e
 		set_error(r, "field 'ex' out of range");
 		return false;
 	}
-	if (s->seen & BIT(F_ALIGN)) {
+	if (kind == HEAP_EV_MISUSE && s->u[F_ALIGN] == 0) {
+		ev->align_log2 = HEAP_MISUSE_ALIGN_BAD; /* the align given was not a power of two */
+	} else if (s->seen & BIT(F_ALIGN)) {
 		int l = log2_exact(s->u[F_ALIGN]);
 		if (l < 0) {
 			set_error(r, "field 'align': %" PRIu64 " is not a power of two",
@@ -1127,6 +1144,28 @@ static bool build_event(trace_reader *r, struct scan *s, int kind, struct heap_e
 		ev->size2 = s->u[F_DROPPED];
 		ev->flags = s->u[F_PANIC] ? HEAP_END_PANIC : 0;
 		break;
+	case HEAP_EV_MISUSE: {
+		char op[16], err[40];
+		unescape(s->s[F_OP], s->slen[F_OP], s->sesc[F_OP], op, sizeof op);
+		unescape(s->s[F_ERROR], s->slen[F_ERROR], s->sesc[F_ERROR], err, sizeof err);
+		int o = s->slen[F_OP] < sizeof op ? heap_misuse_op_from_name(op) : -1;
+		int e = s->slen[F_ERROR] < sizeof err ? heap_misuse_error_from_name(err) : -1;
+		if (o < 0) {
+			set_error(r, "field 'op': expected \"dealloc\", \"free\", \"realloc\" or "
+			             "\"vec_index\"");
+			return false;
+		}
+		if (e < 0) {
+			set_error(r, "field 'error': expected \"double free\", \"outside the heap\", "
+			             "\"misaligned\", \"bad layout\" or \"\"");
+			return false;
+		}
+		ev->flags = HEAP_MISUSE_FLAGS(o, e);
+		ev->addr = s->u[F_ADDR];
+		ev->size = s->u[F_SIZE];
+		ev->size2 = s->u[F_LEN];
+		break;
+	}
 	}
 	return true;
 }
@@ -1363,6 +1402,18 @@ size_t trace_format_event(char *buf, const struct heap_event *ev, bool with_inst
 		p = FIELD_U(p, "used", ev->block);
 		p = put_lit(p, (ev->flags & HEAP_END_PANIC) ? ",\"panic\":true" : ",\"panic\":false");
 		break;
+	case HEAP_EV_MISUSE: {
+		const char *err = heap_misuse_error_name(HEAP_MISUSE_ERROR(ev->flags));
+		p = put_json_string(put_lit(p, ",\"op\":"), heap_misuse_op_name(HEAP_MISUSE_OP(ev->flags)),
+		                    16);
+		p = put_json_string(put_lit(p, ",\"error\":"), err ? err : "?", 40);
+		p = FIELD_X(p, "addr", ev->addr);
+		p = FIELD_U(p, "size", ev->size);
+		p = FIELD_U(p, "align", align);
+		p = FIELD_X(p, "caller", ev->caller);
+		p = FIELD_U(p, "len", ev->size2);
+		break;
+	}
 	}
 	*p++ = '}', *p++ = '\n';
 	return (size_t)(p - buf);

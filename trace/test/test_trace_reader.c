@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "heap.h"
 #include "test/test.h"
 #include "trace_reader.h"
 
@@ -167,8 +168,22 @@ TEST_CASE(every_kind_round_trips_through_writer_and_reader)
 			e->size2 = 12;
 			e->flags = HEAP_END_PANIC;
 			break;
+		case HEAP_EV_MISUSE: /* the panic workload's double free */
+			e->flags = HEAP_MISUSE_FLAGS(HEAP_OP_DEALLOC, HEAP_ERR_DOUBLE_FREE);
+			e->addr = 0x80400040;
+			e->size = 64;
+			e->align_log2 = 4;
+			e->caller = 0x80206070;
+			break;
 		}
 	}
+	/* the end event comes last: swap it with the one kind after it */
+	_Static_assert(HEAP_EV_MISUSE == HEAP_EV_COUNT - 1 && HEAP_EV_END == HEAP_EV_MISUSE - 1,
+	               "end and misuse are the last two kinds");
+	struct heap_event end = evs[HEAP_EV_END];
+	evs[HEAP_EV_END] = evs[HEAP_EV_MISUSE];
+	evs[HEAP_EV_MISUSE] = end;
+	evs[HEAP_EV_END].seq = HEAP_EV_END * 2, evs[HEAP_EV_MISUSE].seq = HEAP_EV_MISUSE * 2;
 	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char path[256];
 	snprintf(path, sizeof path, "%s/trtestXXXXXX", dir);
@@ -208,6 +223,68 @@ TEST_CASE(every_kind_round_trips_through_writer_and_reader)
 	ASSERT_STR_EQ(s->src, "kernel/vec.c:57");
 	ASSERT_NULL(trace_reader_symbol(r, 0x80201a40));
 	trace_reader_close(r);
+}
+
+/* The misuse line of docs/trace-format.md: the panic workload's double free. */
+#define MISUSE_LINE(op, error, align)                                                              \
+	"{\"i\":1,\"k\":\"misuse\",\"t\":9,\"op\":\"" op "\",\"error\":\"" error                 \
+	"\",\"addr\":\"0x80400040\",\"size\":64,\"align\":" align                                 \
+	",\"caller\":\"0x80206070\",\"len\":0}\n"
+
+TEST_CASE(misuse_line_names_the_operation_the_error_and_the_caller)
+{
+	char err[256];
+	trace_reader *r = open_text(HDR INIT MISUSE_LINE("dealloc", "double free", "16"), err,
+	                            sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_EQ(ev.kind, HEAP_EV_MISUSE);
+	ASSERT_EQ(HEAP_MISUSE_OP(ev.flags), (unsigned)HEAP_OP_DEALLOC);
+	ASSERT_EQ(HEAP_MISUSE_ERROR(ev.flags), (unsigned)HEAP_ERR_DOUBLE_FREE);
+	ASSERT_EQ(ev.addr, 0x80400040ull);
+	ASSERT_EQ(ev.size, 64u);
+	ASSERT_EQ(ev.align_log2, 4);
+	ASSERT_EQ(ev.caller, 0x80206070ull);
+	trace_reader_close(r);
+}
+
+TEST_CASE(misuse_error_names_are_the_allocators)
+{
+	for (unsigned e = 1; e < 16; e++) {
+		const char *name = heap_misuse_error_name(e);
+		if (name)
+			ASSERT_STR_EQ(name, heap_error_name((enum heap_error)e));
+	}
+	ASSERT_EQ(heap_misuse_error_from_name("double free"), (int)HEAP_ERR_DOUBLE_FREE);
+	ASSERT_EQ(heap_misuse_error_from_name("outside the heap"), (int)HEAP_ERR_OUTSIDE);
+	ASSERT_EQ(heap_misuse_error_from_name("misaligned"), (int)HEAP_ERR_MISALIGNED);
+	ASSERT_EQ(heap_misuse_error_from_name("bad layout"), (int)HEAP_ERR_BAD_LAYOUT);
+}
+
+TEST_CASE(misuse_with_an_alignment_that_is_no_power_of_two_reads_as_align_0)
+{
+	char err[256];
+	trace_reader *r =
+	    open_text(HDR INIT MISUSE_LINE("dealloc", "bad layout", "0"), err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_EQ(ev.align_log2, HEAP_MISUSE_ALIGN_BAD);
+	char line[TRACE_EVENT_LINE_MAX];
+	line[trace_format_event(line, &ev, false)] = 0;
+	ASSERT_MSG(strstr(line, "\"align\":0,") != NULL, "%s", line);
+	trace_reader_close(r);
+}
+
+TEST_CASE(misuse_with_an_unknown_op_or_error_is_an_error)
+{
+	expect_error(HDR INIT MISUSE_LINE("unmap", "double free", "16"), 3, "field 'op'");
+	expect_error(HDR INIT MISUSE_LINE("free", "use after free", "16"), 3, "field 'error'");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"misuse\",\"t\":9,\"op\":\"free\"}\n", 3,
+	             "misuse event lacks field");
 }
 
 TEST_CASE(addresses_keep_all_64_bits)

@@ -239,6 +239,10 @@ static void normalize(struct heap_event *e)
 	case HEAP_EV_END:
 		z.size = e->size, z.block = e->block, z.size2 = e->size2, z.flags = e->flags;
 		break;
+	case HEAP_EV_MISUSE:
+		z.addr = e->addr, z.size = e->size, z.size2 = e->size2, z.flags = e->flags,
+		z.align_log2 = e->align_log2, z.caller = e->caller;
+		break;
 	}
 	*e = z;
 }
@@ -334,12 +338,78 @@ TEST_CASE(unknown_tag_is_reported_as_corrupt)
 {
 	struct wire_state st;
 	wire_state_init(&st, false);
-	const uint8_t bad[] = {0x0c, 1, 2, 3};
+	const uint8_t bad[] = {0x0d, 1, 2, 3};
 	struct heap_event ev;
 	size_t used;
 	const char *why = NULL;
 	ASSERT_EQ((int)wire_decode(&st, bad, sizeof bad, &ev, &used, &why), (int)WIRE_CORRUPT);
 	ASSERT_STR_EQ(why, "unknown event tag");
+}
+
+/* The double free of the panic workload, as kernel/kheap.c reports it. */
+static struct heap_event misuse_event(uint64_t seq, uint64_t time)
+{
+	struct heap_event e;
+	memset(&e, 0, sizeof e);
+	e.kind = HEAP_EV_MISUSE, e.seq = seq, e.time = time;
+	e.flags = HEAP_MISUSE_FLAGS(HEAP_OP_DEALLOC, HEAP_ERR_DOUBLE_FREE);
+	e.addr = BASE + 0x40, e.size = 64, e.align_log2 = 4, e.caller = 0x80206070;
+	return e;
+}
+
+TEST_CASE(misuse_after_a_session_round_trips_in_its_own_compact_record)
+{
+	static struct heap_event evs[200], got[200];
+	static uint8_t buf[200 * WIRE_EVENT_MAX];
+	size_t n = make_session(evs, 199, false) - 1; /* without the end */
+	size_t before = encode_all(evs, n, false, buf);
+	evs[n] = misuse_event(evs[n - 1].seq + 1, evs[n - 1].time + 5);
+	n++;
+	size_t len = encode_all(evs, n, false, buf);
+	ASSERT_EQ(buf[before] & 0x0fu, WIRE_TAG_MISUSE); /* not the escape form */
+	ASSERT_LE(len - before, 16u); /* the escape form takes over 30 */
+	ASSERT_EQ(decode_all(buf, len, got, 200), (long)n);
+	assert_same_event(&evs[n - 1], &got[n - 1]);
+	ASSERT_EQ(HEAP_MISUSE_OP(got[n - 1].flags), (unsigned)HEAP_OP_DEALLOC);
+	ASSERT_EQ(HEAP_MISUSE_ERROR(got[n - 1].flags), (unsigned)HEAP_ERR_DOUBLE_FREE);
+}
+
+TEST_CASE(misuse_out_of_sequence_takes_the_escape_form_and_round_trips)
+{
+	struct heap_event e = misuse_event(7, 100); /* the stream expects seq 0 */
+	uint8_t buf[WIRE_HEADER_MAX + WIRE_EVENT_MAX];
+	size_t len = encode_all(&e, 1, false, buf);
+	struct heap_event got;
+	ASSERT_EQ(decode_all(buf, len, &got, 1), 1);
+	assert_same_event(&e, &got);
+}
+
+TEST_CASE(every_truncation_of_a_misuse_record_needs_more)
+{
+	struct heap_event e = misuse_event(0, 3);
+	uint8_t buf[WIRE_EVENT_MAX];
+	struct wire_state enc, dec;
+	wire_state_init(&enc, false);
+	wire_state_init(&dec, false);
+	size_t len = wire_encode(&enc, &e, buf);
+	for (size_t cut = 0; cut < len; cut++) {
+		struct heap_event ev;
+		size_t used;
+		const char *why;
+		ASSERT_EQ((int)wire_decode(&dec, buf, cut, &ev, &used, &why), (int)WIRE_NEED_MORE);
+	}
+}
+
+TEST_CASE(misuse_tag_with_unknown_flags_is_corrupt)
+{
+	struct wire_state st;
+	wire_state_init(&st, false);
+	const uint8_t bad[] = {WIRE_TAG_MISUSE | 0x10, 0, 0x33, 4, 0, 0, 0, 0};
+	struct heap_event ev;
+	size_t used;
+	const char *why = NULL;
+	ASSERT_EQ((int)wire_decode(&st, bad, sizeof bad, &ev, &used, &why), (int)WIRE_CORRUPT);
+	ASSERT_STR_EQ(why, "unknown flags on a misuse tag");
 }
 
 TEST_CASE(overlong_varint_is_reported_as_corrupt)
