@@ -146,9 +146,12 @@ $(BUILD)/host/bin $(BUILD)/asan/bin $(BUILD)/kernel:
 # ---- the fragments (each required) -----------------------------------------
 include kernel/kernel.mk
 include trace/trace.mk
-# include trace/fuzz/fuzz.mk (fuzz targets: added when they land)
+include trace/fuzz/fuzz.mk
 include viz/viz.mk
 include samples/samples.mk
+
+# a newcomer's path through the README, from a fresh clone of the committed tree
+SCRIPT_TESTS += scripts/journey_test.sh
 
 # flags are recorded after the fragments, which may add to them
 ifeq ($(filter clean help setup,$(MAKECMDGOALS)),)
