@@ -1,47 +1,84 @@
 #!/usr/bin/env bash
-# throughput.sh - capture throughput end to end (boot, run, ship, decode to JSON,
-# symbolise): events per second of wall time, for the million-event workload
-# over semihosting and for churn over the UART. As in trace/capture.sh, the
-# decoder follows the raw file while QEMU writes it ("decode" = the time it
-# needs after QEMU exits).
+# throughput.sh - the capture side's host costs, in wall-clock time:
+#  - `make trace WORKLOAD=million` end to end, the real command (boot, run, decode
+#    alongside QEMU with symbols, heaptrace stats, the heap map PNG): events per
+#    second over RUNS runs after one warm-up run; goal >= 2M events/s. It leaves
+#    the captured trace in $BUILD/bench/million.jsonl for the other benchmarks;
+#  - the QEMU process alone on million, traced (semihosting) and untraced: what
+#    writing the trace costs the host, beside overhead.sh's guest-instruction ratio;
+#  - whole-file `heaptrace decode` (with symbols) of a 10M-event raw capture (the
+#    million workload with ops=2600000): wall time and max RSS over RUNS_10M runs
+#    (default 3); goal: RSS bounded to a few MiB (<= 8 MiB), whatever the length.
 set -u
-BUILD=${BUILD:-build}
-QEMU=${QEMU:-qemu-system-riscv64}
-QEMU_FLAGS=${QEMU_FLAGS:--machine virt -m 128M -nographic -bios default -no-reboot}
-ELF=$BUILD/kernel.elf
-HT=$BUILD/host/bin/heaptrace
+. "$(dirname "$0")/lib.sh"
+RUNS_10M=${RUNS_10M:-3}
 T=$(mktemp -d "${TMPDIR:-/tmp}/throughput.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+out=$BENCH_DIR/million.jsonl
 
-# run WORKLOAD CHANNEL: prints one result line
-run() {
-	local w=$1 ch=$2 raw t0 t1 t2 semi=()
-	if [ "$ch" = semihosting ]; then
-		raw=$T/$w.raw
-		semi=(-semihosting-config enable=on,target=native)
-	else
-		raw=$T/$w.log
-	fi
-	t0=$EPOCHREALTIME
-	"$HT" decode -q --follow --idle 60 --elf "$ELF" -o "$T/$w-$ch.jsonl" "$raw" &
-	local dec=$!
-	if [ "$ch" = semihosting ]; then
-		timeout 600 $QEMU $QEMU_FLAGS "${semi[@]}" -kernel "$ELF" \
-			-append "workload=$w trace=semihosting trace.file=$raw" </dev/null >/dev/null 2>&1
-	else
-		timeout 600 $QEMU $QEMU_FLAGS -kernel "$ELF" -append "workload=$w trace=uart" \
-			</dev/null >"$raw" 2>&1
-	fi
-	t1=$EPOCHREALTIME
-	wait "$dec" || { echo "$w/$ch: decode failed" >&2; return; }
-	t2=$EPOCHREALTIME
-	local ev
-	ev=$(grep -c '"i":' "$T/$w-$ch.jsonl")
-	awk -v w="$w" -v ch="$ch" -v e="$ev" -v t0="$t0" -v t1="$t1" -v t2="$t2" 'BEGIN {
-		printf "%-10s %-12s %9d events  capture %6.2fs  decode %6.2fs  end to end %10.0f events/s\n",
-			w, ch, e, t1 - t0, t2 - t1, e / (t2 - t0) }'
+# ---- make trace WORKLOAD=million, end to end
+make_trace() {
+	rm -f "$out"
+	${MAKE:-make} -s --no-print-directory BUILD="$BUILD" trace WORKLOAD=million OUT="$out" \
+		TRACE_PNG="$BENCH_DIR/million.png" >"$T/make.log" 2>&1
 }
+rates=()
+if make_trace && [ -s "$BENCH_DIR/million.png" ]; then # the warm-up: make's checks, caches
+	ev=$(grep -c '"i":' "$out")
+	for _ in $(seq "$RUNS"); do
+		t0=$EPOCHREALTIME
+		make_trace || { echo "make trace failed:" >&2; tail -5 "$T/make.log" >&2; break; }
+		t1=$EPOCHREALTIME
+		rates+=("$(awk -v e="$ev" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", e / (b - a) }')")
+		echo "make trace WORKLOAD=million: $ev events in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+	done
+else
+	echo "make trace WORKLOAD=million failed (or drew no PNG):" >&2
+	tail -5 "$T/make.log" >&2
+fi
+bench_result make_trace_rate events/s ">=2000000" \
+	"make trace WORKLOAD=million end to end (capture, decode, stats, PNG), wall clock" "${rates[@]}"
 
-run million semihosting
-run churn semihosting
-run churn uart
+# ---- the QEMU process alone, traced and untraced (interleaved)
+walls_off=() walls_on=()
+for _ in $(seq "$RUNS"); do
+	t0=$EPOCHREALTIME
+	bench_qemu million "trace=off" >/dev/null || break
+	t1=$EPOCHREALTIME
+	bench_qemu million "trace=semihosting trace.file=$T/m.raw" >/dev/null || break
+	t2=$EPOCHREALTIME
+	walls_off+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+	walls_on+=("$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", b - a }')")
+done
+echo "QEMU wall, million: untraced ${walls_off[*]:-failed} s; traced ${walls_on[*]:-failed} s"
+bench_result qemu_wall_untraced_million s none "QEMU process wall clock, million, untraced" "${walls_off[@]}"
+bench_result qemu_wall_traced_million s none "QEMU process wall clock, million, traced (writing the trace)" "${walls_on[@]}"
+read -r m_off _ <<<"$(bench_stats "${walls_off[@]}")"
+read -r m_on _ <<<"$(bench_stats "${walls_on[@]}")"
+if [ "$m_off" != - ] && [ "$m_on" != - ]; then
+	bench_result qemu_wall_ratio_million x none "QEMU wall clock traced/untraced, million (medians)" \
+		"$(awk -v a="$m_on" -v b="$m_off" 'BEGIN { printf "%.3f", a / b }')"
+else
+	bench_fail qemu_wall_ratio_million x none "QEMU wall clock traced/untraced, million (medians)" "QEMU failed"
+fi
+
+# ---- whole-file decode of a 10M-event raw capture
+if bench_trace_10m; then
+	raw=$BENCH_DIR/million-10m.raw
+	ev=$(grep -c '"i":' "$BENCH_DIR/million-10m.jsonl")
+	: >"$T/decode.txt"
+	for _ in $(seq "$RUNS_10M"); do
+		bench_time "$T/decode.txt" "$BENCH_HT" decode -q --elf "$BENCH_ELF" \
+			-o "$BENCH_DIR/million-10m.jsonl" "$raw" || { echo "decode failed" >&2; : >"$T/decode.txt"; break; }
+	done
+	echo "heaptrace decode, $ev events ($(stat -c %s "$raw") raw bytes), per run (wall user sys KiB):"
+	sed 's/^/  /' "$T/decode.txt"
+	bench_result decode_10m_wall s none "heaptrace decode, whole file, $ev-event raw capture, wall clock" \
+		$(bench_col "$T/decode.txt" 1)
+	bench_result decode_10m_rss MiB "<=8" "heaptrace decode, whole file, $ev-event raw capture, max RSS" \
+		$(awk '{ printf "%.1f\n", $4 / 1024 }' "$T/decode.txt")
+else
+	bench_fail decode_10m_wall s none "heaptrace decode, whole file, 10M-event raw capture, wall clock" "capture failed"
+	bench_fail decode_10m_rss MiB "<=8" "heaptrace decode, whole file, 10M-event raw capture, max RSS" "capture failed"
+fi
+exit $bench_status

@@ -1,37 +1,77 @@
 #!/usr/bin/env bash
-# bench_stats.sh - `heaptrace stats` and `heaptrace check` on a generated trace of about
-# a million events (made by the real allocator core): wall time, CPU time and max RSS,
-# best of RUNS runs (default 3). The trace is cached in $BUILD/bench/.
-set -eu
-BUILD=${BUILD:-build}
-RUNS=${RUNS:-3}
-HT=$BUILD/host/bin/heaptrace
-GEN=$BUILD/host/bin/gen_trace
-dir=$BUILD/bench
-trace=$dir/stats-1m.jsonl
-mkdir -p "$dir"
-if [ ! -s "$trace" ] || [ "$GEN" -nt "$trace" ]; then
-	"$GEN" --ops 626000 --seed 42 "$trace"
-fi
-events=$(grep -c '"i":' "$trace")
-bytes=$(stat -c %s "$trace")
-echo "trace: $events events, $((bytes / 1048576)) MiB ($trace)"
+# bench_stats.sh - `heaptrace stats` and `heaptrace check` on a CAPTURED trace of the
+# million workload (about 1.15M events, $BUILD/bench/million.jsonl, captured as
+# `make trace` does if trace/bench/throughput.sh has not left it): wall time (median
+# and min of RUNS runs, default 5), CPU time and max RSS. Goal: stats median
+# <= 0.44 s, heaptrack_print's time on 1M events. Where heaptrack_print is installed,
+# it is timed in the same run on a heaptrack recording of as many events (the same
+# allocation pattern on the host's malloc: trace/bench/heaptrack_workload.c).
+set -u
+. "$(dirname "$0")/../bench/lib.sh"
+T=$(mktemp -d "${TMPDIR:-/tmp}/bench_stats.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+trace=$BENCH_DIR/million.jsonl
 
-# measure CMD...: prints "best wall s, user s, max RSS KiB" over RUNS runs
+# measure NAME CMD...: RUNS timed runs into $T/NAME.txt; prints the per-run lines
 measure() {
-	local best="" line
+	local name=$1
+	shift
+	: >"$T/$name.txt"
 	for _ in $(seq "$RUNS"); do
-		/usr/bin/time -o "$dir/time.txt" -f '%e %U %M' "$@" >/dev/null 2>&1 || true
-		line=$(tail -1 "$dir/time.txt")
-		if [ -z "$best" ] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
-			best=$line
-		fi
+		bench_time "$T/$name.txt" "$@" || { echo "$name failed: $*" >&2; : >"$T/$name.txt"; return 1; }
 	done
-	echo "$best"
+	echo "$name, per run (wall user sys KiB):"
+	sed 's/^/  /' "$T/$name.txt"
 }
 
-for cmd in stats check; do
-	read -r wall user rss <<<"$(measure "$HT" $cmd "$trace")"
-	rate=$(awk -v e="$events" -v w="$wall" 'BEGIN { printf "%.2f", (w > 0 ? e / w / 1e6 : 0) }')
-	echo "heaptrace $cmd: wall ${wall} s, user ${user} s, max RSS ${rss} KiB, ${rate} M events/s"
-done
+if ! bench_trace_million; then
+	bench_fail stats_1m_wall s "<=0.44" "heaptrace stats, captured million trace, wall clock" "no captured trace"
+	bench_fail stats_1m_rss MiB none "heaptrace stats, captured million trace, max RSS" "no captured trace"
+	exit 1
+fi
+read -r events _ <<<"$(bench_counts "$trace")"
+echo "trace: $events events, $(($(stat -c %s "$trace") / 1048576)) MiB ($trace)"
+
+measure stats "$BENCH_HT" stats "$trace"
+bench_result stats_1m_wall s "<=0.44" "heaptrace stats, captured million trace ($events events), wall clock" \
+	$(bench_col "$T/stats.txt" 1)
+bench_result stats_1m_cpu s none "heaptrace stats, captured million trace, CPU time (user + sys)" \
+	$(awk '{ print $2 + $3 }' "$T/stats.txt")
+bench_result stats_1m_rss MiB none "heaptrace stats, captured million trace, max RSS" \
+	$(awk '{ printf "%.1f\n", $4 / 1024 }' "$T/stats.txt")
+measure check "$BENCH_HT" check --quiet "$trace"
+bench_result check_1m_wall s none "heaptrace check, captured million trace, wall clock" $(bench_col "$T/check.txt" 1)
+
+# ---- the peer: heaptrack_print on a recording of as many events
+if ! command -v heaptrack_print >/dev/null || ! command -v heaptrack >/dev/null; then
+	echo "heaptrack_print: peer not installed"
+	echo "BENCH figure=heaptrack_print_1m_wall unit=s goal=none median=- min=- max=- n=0 what=heaptrack_print on as many events: peer not installed"
+	exit $bench_status
+fi
+prog=$BENCH_DIR/heaptrack_workload
+src=$(dirname "$0")/../bench/heaptrack_workload.c
+rec=$BENCH_DIR/heaptrack-million
+if [ ! -x "$prog" ] || [ "$src" -nt "$prog" ]; then
+	${HOST_CC:-gcc} -O2 -o "$prog" "$src" || { bench_fail heaptrack_print_1m_wall s none \
+		"heaptrack_print on as many events" "cannot build $src"; exit 1; }
+fi
+file=$(ls "$rec".* 2>/dev/null | head -1)
+if [ -z "$file" ] || [ "$prog" -nt "$file" ] || [ "$trace" -nt "$file" ]; then
+	rm -f "$rec".*
+	heaptrack -o "$rec" "$prog" $((events / 2)) >/dev/null 2>&1
+	file=$(ls "$rec".* 2>/dev/null | head -1)
+fi
+if [ -n "$file" ] && measure heaptrack_print heaptrack_print "$file"; then
+	bench_result heaptrack_print_1m_wall s none \
+		"heaptrack_print on a heaptrack recording of $((events / 2 * 2)) events (same pattern)" \
+		$(bench_col "$T/heaptrack_print.txt" 1)
+	read -r ms _ <<<"$(bench_stats $(bench_col "$T/stats.txt" 1))"
+	read -r mh _ <<<"$(bench_stats $(bench_col "$T/heaptrack_print.txt" 1))"
+	if [ "$ms" != - ] && [ "$mh" != - ]; then
+		bench_result stats_vs_heaptrack_print x "<=1" "heaptrace stats / heaptrack_print, same number of events (medians)" \
+			"$(awk -v a="$ms" -v b="$mh" 'BEGIN { printf "%.3f", a / b }')"
+	fi
+else
+	bench_fail heaptrack_print_1m_wall s none "heaptrack_print on as many events" "heaptrack recording failed"
+fi
+exit $bench_status
