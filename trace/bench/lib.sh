@@ -27,8 +27,10 @@ bench_stats() {
 		END {
 			if (NR == 0) { print "- - - 0"; exit }
 			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%.6g %.6g %.6g %d\n", m, v[1], v[NR], NR
-		}'
+			printf "%s %s %s %d\n", fmt(m), fmt(v[1]), fmt(v[NR]), NR
+		}
+		# six significant digits, no exponent
+		function fmt(x) { return x >= 1e5 || x <= -1e5 ? sprintf("%.0f", x) : sprintf("%.6g", x) }'
 }
 
 # bench_result FIGURE UNIT GOAL WHAT VALUE...: the BENCH line for the values of N runs
@@ -107,5 +109,6 @@ bench_trace_million() {
 	if [ -s "$out" ] && [ "$out" -nt "$BENCH_ELF" ] && [ "$out" -nt "$BENCH_HT" ]; then
 		return 0
 	fi
-	BUILD=$BENCH_DIR trace/capture.sh "$BENCH_ELF" "$BENCH_HT" million semihosting "$out" >/dev/null
+	BUILD=$BENCH_DIR trace/capture.sh "$BENCH_ELF" "$BENCH_HT" million semihosting "$out" \
+		>"$BENCH_DIR/capture-million.log" 2>&1 || { tail -5 "$BENCH_DIR/capture-million.log" >&2; return 1; }
 }
