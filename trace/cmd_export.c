@@ -12,6 +12,7 @@
 #include "heap_model.h"
 #include "out_file.h"
 #include "trace_reader.h"
+#include "utf8.h"
 
 #define EXPORT_ARGS "--format massif|chrome [-o OUT] [--max-samples N] TRACE"
 
@@ -296,10 +297,16 @@ static void peak_record(struct exporter *x)
 
 /* ---- JSON string output --------------------------------------------------- */
 
-static void put_json_string(FILE *f, const char *s)
+/* Writes text from the trace (at most 511 bytes of it) as a JSON string:
+ * well-formed UTF-8 whatever bytes the trace held (trace/utf8.h), '"', '\\'
+ * and control characters escaped. */
+static void put_json_string(FILE *f, const char *text)
 {
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", text);
+	utf8_sanitize(buf);
 	fputc('"', f);
-	for (; *s; s++) {
+	for (const char *s = buf; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
@@ -322,7 +329,19 @@ static int cmp_bytes_desc(const void *a, const void *b)
 	                               : x->caller > y->caller;
 }
 
-/* Text for a call site in a heap tree; '#' starts a comment for ms_print. */
+/* Makes buf fit on one line of a massif file: well-formed UTF-8, no control
+ * characters (a newline would end the line), no '#' (starts a comment for
+ * ms_print); each becomes '?' or '_'. Returns buf. */
+static char *massif_clean(char *buf)
+{
+	utf8_sanitize(buf);
+	for (char *p = buf; *p; p++)
+		if (*p == '#' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '_';
+	return buf;
+}
+
+/* Text for a call site in a heap tree. */
 static void massif_site(const struct exporter *x, uint64_t caller, char *buf, size_t len)
 {
 	const struct trace_symbol *s = caller ? trace_reader_symbol(x->r, caller) : NULL;
@@ -332,15 +351,14 @@ static void massif_site(const struct exporter *x, uint64_t caller, char *buf, si
 		snprintf(buf, len, "0x%" PRIx64 ": %s (%s)", caller, s->fn, s->src);
 	else
 		snprintf(buf, len, "0x%" PRIx64 ": ???", caller);
-	for (char *p = buf; *p; p++)
-		if (*p == '#' || *p == '\n')
-			*p = '_';
+	massif_clean(buf);
 }
 
 static void massif_tree(const struct exporter *x, struct caller_bytes *c, size_t n,
                         uint64_t total)
 {
-	qsort(c, n, sizeof *c, cmp_bytes_desc);
+	if (n)
+		qsort(c, n, sizeof *c, cmp_bytes_desc);
 	uint64_t sum = 0;
 	for (size_t i = 0; i < n; i++)
 		sum += c[i].bytes;
@@ -435,11 +453,12 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 		if (x->peak_pending)
 			peak_record(x);
 		sampler_finish(&sp);
+		struct trace_header h = *x->h; /* its strings cleaned for massif's lines */
 		fprintf(x->out,
 		        "desc: heaptrace export --format massif (heapscope trace, %s channel)\n",
-		        x->h->channel);
-		fprintf(x->out, "cmd: %s workload=%s\n", x->h->elf[0] ? x->h->elf : "kernel",
-		        x->h->workload[0] ? x->h->workload : "?");
+		        massif_clean(h.channel));
+		fprintf(x->out, "cmd: %s workload=%s\n", h.elf[0] ? massif_clean(h.elf) : "kernel",
+		        h.workload[0] ? massif_clean(h.workload) : "?");
 		fprintf(x->out, "time_unit: %s\n", x->h->has_instret ? "i" : "ms");
 		unsigned num = 0;
 		bool peak_done = false;

@@ -650,6 +650,11 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 	if (b == 0 || p + b < p)
 		return impossible(err, errlen, ev,
 		                  "alloc of a block of %" PRIu64 " bytes at 0x%" PRIx64, b, p);
+	if (ev->size > b)
+		return impossible(err, errlen, ev,
+		                  "alloc of %" PRIu64 " bytes in a block of only %" PRIu64
+		                  " bytes at 0x%" PRIx64,
+		                  ev->size, b, p);
 	/* the gap it comes from: the split's, or (no split) one starting at p */
 	uint32_t gi = gap_at(m, m->split_pending ? m->split_addr : p);
 	if (gi == NOGAP || p < m->gp[gi].addr || p + b > m->gp[gi].addr + m->gp[gi].size) {
@@ -856,7 +861,8 @@ bool heap_model_apply(heap_model *m, const struct heap_event *ev, char *err, siz
 			                " bytes in use; the model has %" PRIu64,
 			                ev->block, s->used_bytes);
 		break;
-	default: /* realloc (a summary of its own alloc and free), marker */
+	case HEAP_EV_MISUSE: /* a call the allocator refused: the heap is unchanged */
+	default:             /* realloc (a summary of its own alloc and free), marker */
 		break;
 	}
 	stats_refresh(m);

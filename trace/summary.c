@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "event_pipe.h"
 #include "heap_model.h"
+#include "utf8.h"
 
 _Static_assert(SUMMARY_HIST_BUCKETS == HEAP_MODEL_HIST_BUCKETS, "histograms must match");
 
@@ -88,8 +89,13 @@ summary_acc *summary_acc_create(const struct trace_header *h)
 		free(a);
 		return NULL;
 	}
-	if (h)
+	if (h) {
+		/* the summary's text goes into JSON: only well-formed UTF-8 */
 		a->s.header = *h;
+		utf8_sanitize(a->s.header.channel);
+		utf8_sanitize(a->s.header.workload);
+		utf8_sanitize(a->s.header.elf);
+	}
 	return a;
 }
 
@@ -114,13 +120,32 @@ static bool oom(char *err, size_t errlen)
 	return false;
 }
 
-static void note_examined(struct trace_summary *s, const struct heap_event *ev)
+/* *total += v, unless that passes 2^64-1: then false, with "event N: what
+ * add up to more than 2^64-1" in err. A total never wraps silently. */
+static bool add_total(uint64_t *total, uint64_t v, const char *what, const struct heap_event *ev,
+                      char *err, size_t errlen)
 {
-	s->examined_total += ev->examined;
+	if (*total + v >= *total) {
+		*total += v;
+		return true;
+	}
+	if (err && errlen)
+		snprintf(err, errlen,
+		         "event %" PRIu64 ": %s add up to more than 2^64-1 (this one: %" PRIu64 ")",
+		         ev->seq, what, v);
+	return false;
+}
+
+static bool note_examined(struct trace_summary *s, const struct heap_event *ev, char *err,
+                          size_t errlen)
+{
+	if (!add_total(&s->examined_total, ev->examined, "free blocks examined", ev, err, errlen))
+		return false;
 	if (ev->examined > s->examined_worst) {
 		s->examined_worst = ev->examined;
 		s->examined_worst_seq = ev->seq;
 	}
+	return true;
 }
 
 bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, size_t errlen)
@@ -163,12 +188,13 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, s
 		break;
 	case HEAP_EV_ALLOC:
 		s->allocs++;
-		s->requested_total += ev->size;
-		note_examined(s, ev);
+		if (!add_total(&s->requested_total, ev->size, "requested bytes", ev, err, errlen) ||
+		    !note_examined(s, ev, err, errlen))
+			return false;
 		if (!(site = site_get(a, ev->caller)))
 			return oom(err, errlen);
 		site->allocs++;
-		site->alloc_bytes += ev->size;
+		site->alloc_bytes += ev->size; /* at most requested_total */
 		break;
 	case HEAP_EV_FREE:
 		s->frees++;
@@ -181,7 +207,8 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, s
 	case HEAP_EV_ALLOC_FAIL:
 		if (s->alloc_failures++ == 0)
 			s->first_failure_seq = ev->seq;
-		note_examined(s, ev);
+		if (!note_examined(s, ev, err, errlen))
+			return false;
 		if (!(site = site_get(a, ev->caller)))
 			return oom(err, errlen);
 		site->fails++;
@@ -193,7 +220,14 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, s
 		s->markers++;
 		break;
 	case HEAP_EV_DROP:
-		s->dropped += ev->size;
+		if (!add_total(&s->dropped, ev->size, "dropped events", ev, err, errlen))
+			return false;
+		break;
+	case HEAP_EV_MISUSE:
+		if (!s->misused) {
+			s->misused = true;
+			s->misuse = *ev;
+		}
 		break;
 	case HEAP_EV_END:
 		s->complete = true;
@@ -237,6 +271,8 @@ static bool leak_block(void *ctx, const struct heap_model_block *b)
 	if (!site)
 		return false;
 	site->leaked_blocks++;
+	/* leaked bytes cannot wrap: live blocks are disjoint and each req_size
+	 * fits in its block (the heap model rejects a larger one) */
 	site->leaked_bytes += b->req_size;
 	a->s.leaked_blocks++;
 	a->s.leaked_bytes += b->req_size;
@@ -269,11 +305,19 @@ static void name_site(const summary_acc *a, struct summary_site *site)
 	    a->syms ? trace_reader_symbol(a->syms, site->caller) : NULL;
 	snprintf(site->fn, sizeof site->fn, "%s", sym ? sym->fn : "");
 	snprintf(site->src, sizeof site->src, "%s", sym ? sym->src : "");
+	utf8_sanitize(site->fn); /* also a sequence the copy cut short */
+	utf8_sanitize(site->src);
 }
 
 bool summary_acc_finish(summary_acc *a, struct trace_summary *out, char *err, size_t errlen)
 {
 	struct trace_summary *s = &a->s;
+	if (s->misused) {
+		struct summary_site who = {.caller = s->misuse.caller};
+		name_site(a, &who);
+		memcpy(s->misuse_fn, who.fn, sizeof s->misuse_fn);
+		memcpy(s->misuse_src, who.src, sizeof s->misuse_src);
+	}
 	s->leaked_blocks = s->leaked_bytes = 0;
 	for (size_t i = 0; i < a->cap; i++)
 		a->sites[i].s.leaked_blocks = a->sites[i].s.leaked_bytes = 0;
@@ -350,8 +394,12 @@ int trace_summary_compute(const char *path, struct trace_summary *out, char *err
 	enum trace_read_status st;
 	while ((st = pipe ? event_pipe_next(pipe, &ev) : trace_reader_next(r, &ev)) ==
 	       TRACE_READ_EVENT)
-		if (!summary_add_event(a, &ev, err, errlen))
+		if (!summary_add_event(a, &ev, err, errlen)) {
+			char why[256];
+			snprintf(why, sizeof why, "%s", err);
+			snprintf(err, errlen, "%s: %s", path, why);
 			goto out;
+		}
 	event_pipe_stop(pipe);
 	pipe = NULL;
 	if (st == TRACE_READ_ERROR) {

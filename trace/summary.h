@@ -57,6 +57,12 @@ struct trace_summary {
 	uint64_t first_impossible_seq;
 	char first_impossible[160]; /* the first such problem, "" if none */
 
+	/* the misuse the run panicked on: its first MISUSE event, if any */
+	bool misused;
+	struct heap_event misuse;
+	char misuse_fn[64];  /* its caller's function from the sym records, "" if none */
+	char misuse_src[96]; /* and "file:line", "" if none */
+
 	/* memory over time */
 	uint64_t allocs, frees, reallocs, markers;
 	uint64_t alloc_failures;
@@ -109,8 +115,9 @@ summary_acc *summary_acc_create(const struct trace_header *h);
 void summary_acc_set_symbols(summary_acc *a, const trace_reader *r);
 
 /* Feeds the next event of the trace. Impossible events (a free of an unknown
- * block, ...) are counted in the summary, not errors. Returns false only
- * when out of memory (message in err). */
+ * block, ...) are counted in the summary, not errors. Returns false, with the
+ * reason in err, when out of memory or when a total (requested bytes, dropped
+ * events, blocks examined) would pass 2^64-1: totals never wrap. */
 bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, size_t errlen);
 
 /* Completes *out from what was fed (reader flags like truncation are set by

@@ -106,6 +106,52 @@ assert set(times) <= {n - ns[0] for n in ns}
 EOF
 then ok $name; else no $name; fi
 
+# callers_trace N OUT: a 16-byte heap where N allocations, each from a new call
+# site, take the whole heap in turn (alloc, free, alloc, ...), the last one kept
+callers_trace() {
+	python3 - "$1" >"$2" <<'EOF'
+import json, sys
+n = int(sys.argv[1])
+out = [{"format": "heapscope-trace", "version": 1, "channel": "semihosting", "workload": "callers",
+        "heap_base": "0x1000", "heap_size": 16, "min_block": 16, "min_align": 16, "time_hz": 1000,
+        "instret": False, "elf": ""}]
+ev = [{"k": "init", "addr": "0x1000", "size": 16, "min_block": 16, "min_align": 16}]
+for c in range(n):
+    site = "0x%x" % (0x80200000 + 4 * c)
+    ev.append({"k": "alloc", "addr": "0x1000", "size": 8, "align": 16, "block": 16, "caller": site, "ex": 1})
+    if c < n - 1:
+        ev.append({"k": "free", "addr": "0x1000", "size": 8, "align": 16, "block": 16, "caller": site})
+ev.append({"k": "end", "events": len(ev) + 1, "dropped": 0, "used": 16, "panic": False})
+for i, e in enumerate(ev):
+    out.append({"i": i, "k": e.pop("k"), "t": i, **e})
+print("\n".join(json.dumps(o, separators=(",", ":")) for o in out))
+EOF
+}
+
+# More call sites than any fixed table: every one is tracked, none is lost.
+for n in 4097 8000; do
+	name=massif_export_tracks_all_${n}_call_sites
+	callers_trace $n "$T/callers$n.jsonl"
+	if timeout "$(scaled 60)" "$HT" export --format massif -o "$T/callers$n.massif" \
+		"$T/callers$n.jsonl" 2>"$T/err" &&
+		ms_print "$T/callers$n.massif" >"$T/callers$n.txt" 2>"$T/ms.err" &&
+		python3 - "$T/callers$n.massif" $n <<'EOF'
+import sys
+n = int(sys.argv[2])
+snaps = open(sys.argv[1]).read().split("snapshot=")[1:]
+last = snaps[-1].splitlines()
+# the end: 8 bytes live, all from the last call site
+assert "heap_tree=detailed" in last, last[:7]
+assert last[7].startswith("n1: 8 "), last[7]
+assert last[8].strip() == "n0: 8 0x%x: ???" % (0x80200000 + 4 * (n - 1)), last[8]
+EOF
+	then
+		ok $name
+	else
+		no $name "$(cat "$T/err" "$T/ms.err" 2>/dev/null | head -3)"
+	fi
+done
+
 # ---- chrome ----------------------------------------------------------------
 name=chrome_export_parses_and_has_counter_tracks
 "$HT" export --format chrome -o "$T/a.json" "$T/a.jsonl" 2>"$T/err"

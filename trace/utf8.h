@@ -1,0 +1,14 @@
+/* utf8.h - making text from a trace safe to copy into UTF-8 outputs (JSON,
+ * massif files): a trace may hold any bytes in its strings. */
+#ifndef UTF8_H
+#define UTF8_H
+
+#include <stddef.h>
+
+/* Replaces, in place, every byte of s (NUL-terminated) that is not part of a
+ * well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF, no sequence cut short) with '?'. Returns how many
+ * bytes were replaced. */
+size_t utf8_sanitize(char *s);
+
+#endif /* UTF8_H */
