@@ -8,6 +8,8 @@
  * shadow emits (split, alloc, free, coalesce, alloc_fail, marker) must equal
  * the trace's, field by field (addresses compared as offsets from the base).
  * The first difference is reported with its event number and both values.
+ * A MISUSE event (the call the kernel panicked on) is replayed too: the
+ * allocator core must refuse the same call with the same heap_error.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 #include "commands.h"
 #include "heap.h"
+#include "heap_malloc.h"
 #include "trace_reader.h"
 
 #define QUEUE_MAX   8 /* events one allocator call can emit (split + alloc, free + coalesce) */
@@ -151,6 +154,8 @@ struct checker {
 	unsigned npending;
 	uint64_t replayed; /* allocator calls replayed */
 	uint64_t matched;  /* trace events matched */
+	const struct heap_event *misuse; /* a MISUSE the core refused alike, NULL if none */
+	struct heap_event misuse_ev;     /* its storage */
 	bool quiet;
 };
 
@@ -247,6 +252,49 @@ static int replay_init(struct checker *c, const struct heap_event *t)
 	return match_call(c, t);
 }
 
+/* Replays the call a MISUSE event reports: the allocator core must refuse it
+ * with the same error (and so leave the shadow unchanged). dealloc replays
+ * heap_free; free and realloc replay heap_mvalidate, whose verdict on the
+ * shadow comes from the block structure alone (the shadow holds no kmalloc
+ * headers: a live block always looks headerless, "bad layout"); vec_index is
+ * no allocator call and has nothing to replay. */
+static int replay_misuse(struct checker *c, const struct heap_event *t)
+{
+	struct shadow *sh = &c->sh;
+	if (c->npending)
+		return mismatch(c, &c->pending[0], NULL, "split without the alloc that causes it");
+	unsigned op = HEAP_MISUSE_OP(t->flags), want = HEAP_MISUSE_ERROR(t->flags);
+	if (op == HEAP_OP_VEC_INDEX) {
+		c->matched++;
+		return HT_EXIT_OK;
+	}
+	void *p = (void *)(uintptr_t)to_host(sh, t->addr);
+	enum heap_error got;
+	c->replayed++;
+	if (op == HEAP_OP_DEALLOC) {
+		size_t align = t->align_log2 < 64 ? (size_t)1 << t->align_log2 : 3; /* 3: no power of two */
+		got = heap_free(&sh->heap, p, (size_t)t->size, align, (uintptr_t)t->caller);
+	} else {
+		got = heap_mvalidate(&sh->heap, p);
+	}
+	if (got == want && want != HEAP_OK) {
+		c->misuse_ev = *t;
+		c->misuse = &c->misuse_ev;
+		c->matched++;
+		return HT_EXIT_OK;
+	}
+	char what[400], desc[160];
+	trace_misuse_describe(t, desc, sizeof desc);
+	if (got == HEAP_OK)
+		snprintf(what, sizeof what, "the trace has a refused call (%s) that the allocator core accepts",
+		         desc);
+	else
+		snprintf(what, sizeof what, "misuse error: trace \"%s\", allocator core \"%s\" (%s)",
+		         heap_misuse_error_name(want) ? heap_misuse_error_name(want) : "?",
+		         heap_error_name(got), desc);
+	return mismatch(c, t, NULL, what);
+}
+
 static int check_event(struct checker *c, const struct heap_event *t)
 {
 	struct shadow *sh = &c->sh;
@@ -290,6 +338,8 @@ static int check_event(struct checker *c, const struct heap_event *t)
 		}
 		return match_call(c, t);
 	}
+	case HEAP_EV_MISUSE:
+		return replay_misuse(c, t);
 	case HEAP_EV_MARKER:
 		if (!sh->started)
 			return HT_EXIT_OK;
@@ -407,6 +457,12 @@ static int run_check(int argc, char **argv)
 			    c.path, heap_error_name(e), to_trace(&c.sh, (uint64_t)bad));
 			rc = HT_EXIT_VERDICT;
 		}
+	}
+	if (rc == HT_EXIT_OK && !c.quiet && c.misuse) {
+		char desc[160];
+		printf("%s: the call the run panicked on (event %" PRIu64 ", %s) is refused by the "
+		       "allocator core alike\n",
+		       c.path, c.misuse->seq, trace_misuse_describe(c.misuse, desc, sizeof desc));
 	}
 	if (rc == HT_EXIT_OK && !c.quiet) {
 		bool complete = trace_reader_complete(c.r);

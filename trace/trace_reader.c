@@ -14,6 +14,8 @@
  */
 #include "trace_reader.h"
 
+#include "heap.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1417,6 +1419,34 @@ size_t trace_format_event(char *buf, const struct heap_event *ev, bool with_inst
 	}
 	*p++ = '}', *p++ = '\n';
 	return (size_t)(p - buf);
+}
+
+const char *trace_misuse_describe(const struct heap_event *ev, char *buf, size_t n)
+{
+	unsigned op = HEAP_MISUSE_OP(ev->flags), err = HEAP_MISUSE_ERROR(ev->flags);
+	const char *err_name = heap_misuse_error_name(err);
+	if (op == HEAP_OP_VEC_INDEX) {
+		snprintf(buf, n,
+		         "vector index %" PRIu64 " out of range (len %" PRIu64
+		         ", elements at 0x%" PRIx64 ")",
+		         ev->size, ev->size2, ev->addr);
+		return buf;
+	}
+	char detail[64] = "";
+	if (op == HEAP_OP_DEALLOC && ev->align_log2 < 64)
+		snprintf(detail, sizeof detail, " (size %" PRIu64 ", align %llu)", ev->size,
+		         1ull << ev->align_log2);
+	else if (op == HEAP_OP_DEALLOC)
+		snprintf(detail, sizeof detail, " (size %" PRIu64 ", align not a power of two)",
+		         ev->size);
+	else if (op == HEAP_OP_REALLOC)
+		snprintf(detail, sizeof detail, " (new size %" PRIu64 ")", ev->size);
+	if (err == HEAP_ERR_DOUBLE_FREE)
+		snprintf(buf, n, "double free of 0x%" PRIx64 "%s", ev->addr, detail);
+	else
+		snprintf(buf, n, "%s of 0x%" PRIx64 "%s: %s", heap_misuse_op_name(op), ev->addr,
+		         detail, err_name && err_name[0] ? err_name : "refused");
+	return buf;
 }
 
 bool trace_write_header(FILE *out, const struct trace_header *h)

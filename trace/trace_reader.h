@@ -115,6 +115,12 @@ bool trace_write_event(FILE *out, const struct heap_event *ev, bool with_instret
  * trace_write_event use it. ev->kind must be in range. */
 size_t trace_format_event(char *buf, const struct heap_event *ev, bool with_instret);
 
+/* The words for a MISUSE event, without its caller, into buf (n bytes; 120
+ * suffice): "double free of 0x80234000 (size 64, align 16)", "free of 0x10:
+ * outside the heap", "realloc of 0x80234010 (new size 9): bad layout",
+ * "vector index 7 out of range (len 3, elements at 0x80234100)". Returns buf. */
+const char *trace_misuse_describe(const struct heap_event *ev, char *buf, size_t n);
+
 /* Writes s as a quoted JSON string ('"' and '\\' escaped, control and
  * non-ASCII bytes as \u00XX). */
 void trace_write_json_string(FILE *out, const char *s);
