@@ -93,6 +93,15 @@ static void print_completeness(FILE *out, const struct trace_summary *s)
 	else
 		fprintf(out, "complete: NO - no end event: the run was cut short (hung or killed); "
 		             "figures cover the events present\n");
+	if (s->misused) {
+		char what[160], who[200];
+		trace_misuse_describe(&s->misuse, what, sizeof what);
+		if (s->misuse_fn[0] && strcmp(s->misuse_fn, "??") != 0)
+			snprintf(who, sizeof who, "%s %s", s->misuse_fn, s->misuse_src);
+		else
+			snprintf(who, sizeof who, "0x%" PRIx64, s->misuse.caller);
+		fprintf(out, "panic: %s by %s at event %" PRIu64 "\n", what, who, s->misuse.seq);
+	}
 	if (s->dropped)
 		fprintf(out,
 		        "WARNING: %" PRIu64 " events were dropped by the kernel (%" PRIu64
@@ -285,6 +294,23 @@ static cJSON *summary_json(const char *path, const struct trace_summary *s, size
 	json_u64(o, "heap_size", s->header.heap_size);
 	cJSON_AddBoolToObject(o, "complete", s->complete);
 	cJSON_AddBoolToObject(o, "panic", s->panic);
+	if (s->misused) { /* the misuse it panicked on (docs/heaptrace.md) */
+		char what[160];
+		cJSON *m = cJSON_AddObjectToObject(o, "misuse");
+		if (m) {
+			const char *err = heap_misuse_error_name(HEAP_MISUSE_ERROR(s->misuse.flags));
+			cJSON_AddStringToObject(m, "what",
+			                        trace_misuse_describe(&s->misuse, what, sizeof what));
+			cJSON_AddStringToObject(m, "op",
+			                        heap_misuse_op_name(HEAP_MISUSE_OP(s->misuse.flags)));
+			cJSON_AddStringToObject(m, "error", err ? err : "?");
+			json_hex(m, "addr", s->misuse.addr);
+			json_hex(m, "caller", s->misuse.caller);
+			cJSON_AddStringToObject(m, "fn", s->misuse_fn[0] ? s->misuse_fn : "??");
+			cJSON_AddStringToObject(m, "src", s->misuse_src[0] ? s->misuse_src : "??:0");
+			json_u64(m, "event", s->misuse.seq);
+		}
+	}
 	cJSON_AddBoolToObject(o, "truncated", s->truncated);
 	json_u64(o, "dropped", s->dropped);
 	json_u64(o, "events", s->events);

@@ -126,6 +126,22 @@ const char *diff_field_name(unsigned kind, unsigned field)
 			return "panic";
 		}
 		break;
+	case HEAP_EV_MISUSE:
+		switch (field) {
+		case DIFF_F_ADDR:
+			return "addr";
+		case DIFF_F_SIZE:
+			return "size";
+		case DIFF_F_ALIGN:
+			return "align";
+		case DIFF_F_SIZE2:
+			return "len";
+		case DIFF_F_FLAGS:
+			return "op/error";
+		case DIFF_F_CALLER:
+			return "caller";
+		}
+		break;
 	}
 	return NULL;
 }
@@ -296,6 +312,17 @@ cJSON *diff_event_json(const struct heap_event *ev, const trace_reader *r)
 		cJSON_AddNumberToObject(o, "used", (double)ev->block);
 		cJSON_AddBoolToObject(o, "panic", (ev->flags & HEAP_END_PANIC) != 0);
 		break;
+	case HEAP_EV_MISUSE: {
+		const char *err = heap_misuse_error_name(HEAP_MISUSE_ERROR(ev->flags));
+		cJSON_AddStringToObject(o, "op", heap_misuse_op_name(HEAP_MISUSE_OP(ev->flags)));
+		cJSON_AddStringToObject(o, "error", err ? err : "?");
+		add_hex(o, "addr", ev->addr);
+		cJSON_AddNumberToObject(o, "size", (double)ev->size);
+		cJSON_AddNumberToObject(o, "align", (double)align);
+		add_hex(o, "caller", ev->caller);
+		cJSON_AddNumberToObject(o, "len", (double)ev->size2);
+		break;
+	}
 	}
 	/* the caller's symbol, when the trace has one: easier to read */
 	if (r && ev->caller) {
