@@ -1,7 +1,8 @@
 /* heapviz.c - the heap map viewer: command line, load/follow loop, snapshots, frame dumps.
  *
- * Exit status: 0 ok; 1 --at first-fail on a trace without an alloc failure
- * (nothing written); 2 bad usage or bad trace; 3 I/O, SDL or out-of-memory failure.
+ * Exit status: 0 ok; 1 --at first-fail on a trace without an alloc failure, or
+ * --at panic on one without a misuse event (nothing written); 2 bad usage or bad
+ * trace; 3 I/O, SDL or out-of-memory failure.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -38,8 +39,10 @@ static void usage(FILE *f)
 	    "  heapviz --follow TRACE          follow a trace that is still being written\n"
 	    "  heapviz --compare OTHER TRACE   TRACE and OTHER side by side, in step by event "
 	    "index\n"
-	    "  heapviz --snapshot OUT.png --at N|peak|end|first-fail TRACE\n"
-	    "                                  render one frame with no display (after event N)\n"
+	    "  heapviz --snapshot OUT.png --at N|peak|end|first-fail|panic TRACE\n"
+	    "                                  render one frame with no display (after event N;\n"
+	    "                                  panic: after the misuse the run panicked on)\n"
+	    "  a trace that panicked on a misuse opens paused at it (--at panic)\n"
 	    "options:\n"
 	    "  --size WxH          window / snapshot size (default 1280x800)\n"
 	    "  --colour MODE       state (default), age or caller\n"
@@ -49,8 +52,9 @@ static void usage(FILE *f)
 	    "  --help              this text (keys: docs/heapviz.md, or h in the viewer)\n"
 	    "environment: HEAPVIZ_DUMP=FILE.png  where d/F12/SIGUSR1 dump the current frame\n"
 	    "             HEAPVIZ_NOFLASH=1      do not flash the current event (for tests)\n"
-	    "exit status: 0 ok, 1 --at first-fail but the trace has no alloc failure,\n"
-	    "             2 bad usage or bad trace, 3 I/O, SDL or memory failure\n",
+	    "exit status: 0 ok, 1 --at first-fail but the trace has no alloc failure, or\n"
+	    "             --at panic but it has no misuse event, 2 bad usage or bad trace,\n"
+	    "             3 I/O, SDL or memory failure\n",
 	    f);
 }
 
@@ -198,13 +202,21 @@ static bool resolve_at(viz_model *m, const char *at, size_t *pos, int *status)
 			return false;
 		}
 		*pos = f[0];
+	} else if (!strcmp(at, "panic")) {
+		if (!viz_model_misuse(m, pos)) {
+			fprintf(stderr, "heapviz: --at panic: the trace has no misuse event (the run "
+			                "did not panic on a refused heap call)\n");
+			*status = EXIT_NEGATIVE;
+			return false;
+		}
 	} else {
 		char *end;
 		errno = 0;
 		unsigned long long n = strtoull(at, &end, 10);
 		if (errno || *end || end == at || at[0] == '-') {
 			fprintf(stderr,
-			        "heapviz: --at %s: want an event number, peak, end or first-fail\n",
+			        "heapviz: --at %s: want an event number, peak, end, first-fail or "
+			        "panic\n",
 			        at);
 			*status = EXIT_USAGE;
 			return false;
@@ -386,6 +398,11 @@ int main(int argc, char **argv)
 	while (v.speed * 32 < (double)viz_model_count(v.m))
 		v.speed *= 2; /* about half a minute for the whole trace */
 	v.complete = viz_source_complete(src);
+	size_t misuse_pos;
+	if (!o.follow && viz_model_misuse(v.m, &misuse_pos)) {
+		view_seek(&v, misuse_pos); /* a panicked run opens at its cause */
+		v.playing = false;
+	}
 	if (osrc) {
 		v.other = viz_source_model(osrc);
 		v.other_name = o.other;

@@ -65,6 +65,8 @@ struct viz_model {
 	size_t nnames, capnames;
 	uint64_t bad;
 	uint64_t dropped; /* sum of DROP counts */
+	struct heap_event misuse; /* the first MISUSE event (the call the run panicked on) */
+	size_t misuse_pos;        /* position just after it, 0 if none */
 };
 
 /* ---- growable arrays ------------------------------------------------------ */
@@ -187,12 +189,6 @@ static uint64_t from_off(const viz_model *m, uint32_t off)
 	return off == VIZ_NO_ADDR ? m->base + m->size : m->base + off;
 }
 
-static bool has_caller(unsigned kind)
-{
-	return kind == HEAP_EV_ALLOC || kind == HEAP_EV_FREE || kind == HEAP_EV_ALLOC_FAIL ||
-	       kind == HEAP_EV_REALLOC;
-}
-
 /* Event number idx back as the heap model takes it (its seq is idx). */
 static void expand(const viz_model *m, const struct viz_event *e, size_t idx,
                    struct heap_event *out)
@@ -209,7 +205,7 @@ static void expand(const viz_model *m, const struct viz_event *e, size_t idx,
 	out->block = e->block;
 	out->addr2 = from_off(m, e->addr2);
 	out->size2 = e->size2;
-	out->caller = has_caller(e->kind) && e->aux < m->ncallers ? m->callers[e->aux].addr : 0;
+	out->caller = heap_event_has_caller(e->kind) && e->aux < m->ncallers ? m->callers[e->aux].addr : 0;
 	out->name[0] = 0;
 }
 
@@ -402,7 +398,7 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 	    .flags = ev->flags,
 	    .align_log2 = ev->align_log2,
 	};
-	if (has_caller(ev->kind) && ev->caller)
+	if (heap_event_has_caller(ev->kind) && ev->caller)
 		e.aux = viz_model_add_caller(m, ev->caller, NULL, NULL);
 	if (ev->kind == HEAP_EV_MARKER) {
 		if (!grow((void **)&m->names, &m->capnames, m->nnames + 1, sizeof *m->names))
@@ -425,6 +421,10 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 	}
 	if (e.kind == HEAP_EV_DROP)
 		m->dropped += ev->size;
+	if (e.kind == HEAP_EV_MISUSE && !m->misuse_pos) {
+		m->misuse = *ev;
+		m->misuse_pos = m->count;
+	}
 	if (e.kind == HEAP_EV_ALLOC_FAIL) {
 		if (!grow((void **)&m->fails, &m->capfails, m->nfails + 1, sizeof *m->fails))
 			return false;
@@ -585,6 +585,13 @@ size_t viz_model_peak_pos(const viz_model *m, uint64_t *peak_used)
 	if (peak_used)
 		*peak_used = m->peak_used;
 	return m->peak_pos;
+}
+
+const struct heap_event *viz_model_misuse(const viz_model *m, size_t *pos)
+{
+	if (pos)
+		*pos = m->misuse_pos;
+	return m->misuse_pos ? &m->misuse : NULL;
 }
 
 const uint32_t *viz_model_fails(const viz_model *m, size_t *n)

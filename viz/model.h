@@ -46,9 +46,9 @@ struct viz_event {
 	uint32_t addr2;     /* offset of heap_event.addr2, VIZ_NO_ADDR if none or outside */
 	uint32_t block;     /* heap_event.block, saturated to 32 bits */
 	uint32_t size2;     /* heap_event.size2, saturated to 32 bits */
-	uint32_t aux;       /* caller index (alloc/free/alloc_fail/realloc), name index (marker) */
+	uint32_t aux;       /* caller index (heap_event_has_caller kinds), name index (marker) */
 	uint8_t kind;       /* enum heap_event_kind */
-	uint8_t flags;      /* HEAP_MERGED_* / HEAP_END_* */
+	uint8_t flags;      /* HEAP_MERGED_* / HEAP_END_* / HEAP_MISUSE_FLAGS */
 	uint8_t align_log2; /* requested alignment, log2 */
 	uint8_t bad;        /* 1 if the heap model refused it (ignored) */
 };
@@ -133,6 +133,10 @@ size_t viz_model_peak_pos(const viz_model *m, uint64_t *peak_used);
 
 /* Positions just after each ALLOC_FAIL event, in order; *n gets their number. */
 const uint32_t *viz_model_fails(const viz_model *m, size_t *n);
+
+/* The first MISUSE event (the call the run panicked on, addresses absolute)
+ * and in *pos (may be NULL) the position just after it; NULL if there is none. */
+const struct heap_event *viz_model_misuse(const viz_model *m, size_t *pos);
 
 /* Index of the first event at or after `from` (direction +1) or at or before
  * `from` (-1) whose kind is `kind`; SIZE_MAX if none. */

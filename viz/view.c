@@ -8,6 +8,8 @@
  */
 #include "view.h"
 
+#include "trace_reader.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -377,6 +379,11 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 			hi = lo + e->size;
 			outline = true;
 			break;
+		case HEAP_EV_MISUSE: /* the bytes the refused call named, in red */
+			if (HEAP_MISUSE_OP(e->flags) != HEAP_OP_VEC_INDEX)
+				hi = lo + (e->size ? e->size : 1);
+			c = VIZ_COL_FAIL;
+			break;
 		default:
 			break;
 		}
@@ -434,12 +441,40 @@ static void describe_event(const viz_model *m, const struct viz_event *e, char *
 	case HEAP_EV_DROP:
 		snprintf(buf, len, "%s events dropped", commas(b1, e->size));
 		break;
+	case HEAP_EV_MISUSE: {
+		struct heap_event h = {.kind = HEAP_EV_MISUSE, .flags = e->flags,
+		                       .align_log2 = e->align_log2, .size = e->size,
+		                       .size2 = e->size2,
+		                       .addr = e->addr == VIZ_NO_ADDR ? 0 : base + e->addr};
+		char what[160];
+		snprintf(buf, len, "MISUSE: %s by %s", trace_misuse_describe(&h, what, sizeof what),
+		         fn);
+		break;
+	}
 	default:
 		snprintf(buf, len, "%s", heap_event_kind_name(e->kind));
 		break;
 	}
 	if (e->bad)
 		strncat(buf, "  [does not fit the heap state: ignored]", len - strlen(buf) - 1);
+}
+
+bool view_panic_text(const struct view *v, char *buf, size_t n)
+{
+	size_t pos;
+	const struct heap_event *ev = viz_model_misuse(v->m, &pos);
+	if (n)
+		buf[0] = 0;
+	if (!ev)
+		return false;
+	char what[160], who[96];
+	const struct viz_caller *c = viz_model_caller(v->m, viz_model_event(v->m, pos - 1)->aux);
+	if (c && strcmp(c->fn, "??") != 0)
+		snprintf(who, sizeof who, "%s", c->fn);
+	else
+		snprintf(who, sizeof who, "0x%" PRIx64, ev->caller);
+	snprintf(buf, n, "PANIC: %s by %s", trace_misuse_describe(ev, what, sizeof what), who);
+	return true;
 }
 
 static void draw_status(struct view *v, render *r, uint32_t now)
@@ -467,14 +502,19 @@ static void draw_status(struct view *v, render *r, uint32_t now)
 	if (v->message[0] && now < v->message_until)
 		textf(r, v->status.w - render_text_width(r, v->message) - 8, 5 + th, VIZ_COL_NEW,
 		      "%s", v->message);
+	int right = v->status.w - 8; /* right end of line 1 still free */
+	if (view_panic_text(v, line, sizeof line)) {
+		right -= render_text_width(r, line);
+		textf(r, right, 3, VIZ_COL_FAIL, "%s", line);
+		right -= 16;
+	}
 	if (v->other && v->divergence_known) {
 		if (v->divergence == SIZE_MAX)
 			snprintf(line, sizeof line, "traces agree");
 		else
 			snprintf(line, sizeof line, "first divergence: event %zu (v)",
 			         v->divergence);
-		textf(r, v->status.w - render_text_width(r, line) - 8, 3, VIZ_COL_MERGE, "%s",
-		      line);
+		textf(r, right - render_text_width(r, line), 3, VIZ_COL_MERGE, "%s", line);
 	}
 }
 
@@ -705,11 +745,17 @@ static void draw_timeline(struct view *v, render *r)
 		int x = sx + (int)((double)v->divergence * (sw - 1) / count);
 		render_line(r, x, y_top, x, y_bot, VIZ_COL_MERGE);
 	}
+	size_t mp;
+	if (viz_model_misuse(v->m, &mp)) { /* the panic's cause: a red bar, full height */
+		int x = sx + (int)((double)mp * (sw - 1) / count);
+		render_rect(r, x - 1, y_top, 3, y_bot - y_top, VIZ_COL_FAIL);
+	}
 	int x = sx + (int)((double)viz_model_pos(v->m) * (sw - 1) / count);
 	render_line(r, x, y_top - 2, x, y_bot + 2, (struct rcolor){255, 255, 255, 255});
 	char b1[32];
 	textf(r, sx, y_bot + 2, VIZ_COL_DIM,
-	      "0 .. %s events;  yellow = peak, red = alloc failures, grey = markers; click to seek",
+	      "0 .. %s events;  yellow = peak, red = alloc failures (bar: panic), grey = markers; "
+	      "click to seek",
 	      commas(b1, count));
 	free(cu);
 }
@@ -727,6 +773,7 @@ static void draw_help(struct view *v, render *r)
 	    "f / F        next / previous alloc failure",
 	    "c / C        next / previous coalesce",
 	    "m / M        next / previous marker",
+	    "u            the misuse the run panicked on",
 	    "v            first divergence (--compare)",
 	    "z / x / 0    zoom in / out / reset (mouse wheel: at pointer)",
 	    "s            compressed scale (small blocks get room)",
@@ -958,6 +1005,14 @@ enum view_action view_input(struct view *v, const struct rinput *in, uint32_t no
 	case 'm':
 		jump_kind(v, HEAP_EV_MARKER, shift ? -1 : 1, now, "marker");
 		break;
+	case 'u': {
+		size_t mp;
+		if (viz_model_misuse(v->m, &mp))
+			view_seek(v, mp);
+		else
+			set_message(v, now, "no misuse: the run did not panic on one");
+		break;
+	}
 	case 'v':
 		if (v->other && v->divergence != SIZE_MAX)
 			view_seek(v, v->divergence + 1);

@@ -91,6 +91,11 @@ void view_tick(struct view *v, uint32_t dt_ms);
 /* Moves to position pos in both traces (clamped). */
 void view_seek(struct view *v, size_t pos);
 
+/* The status line's panic cause, "PANIC: double free of 0x80234000 (size 64,
+ * align 16) by workload_panic", into buf (n bytes); false (buf "") when the
+ * trace has no MISUSE event. */
+bool view_panic_text(const struct view *v, char *buf, size_t n);
+
 /* Lays out for w x h without drawing (for --locate). */
 void view_layout(struct view *v, int w, int h, int text_h);
 
