@@ -52,6 +52,30 @@ else
 	no "snapshot at first-fail failed"
 fi
 
+# a run that panicked on a double free of A: --at panic shows the refused bytes in red
+cat > "$T/p.jsonl" <<'J'
+{"format":"heapscope-trace","version":1,"channel":"semihosting","workload":"panic","heap_base":"0x80400000","heap_size":4096,"min_block":16,"min_align":16,"time_hz":10000000,"instret":false,"elf":""}
+{"i":0,"k":"init","t":1,"addr":"0x80400000","size":4096,"min_block":16,"min_align":16}
+{"k":"sym","addr":"0x80206070","fn":"workload_panic","src":"samples/panic.c:16"}
+{"i":1,"k":"split","t":2,"addr":"0x80400000","size":4096,"rem_addr":"0x80400100","rem_size":3840}
+{"i":2,"k":"alloc","t":3,"addr":"0x80400000","size":250,"align":16,"block":256,"caller":"0x80206070","ex":1}
+{"i":3,"k":"free","t":4,"addr":"0x80400000","size":250,"align":16,"block":256,"caller":"0x80206070"}
+{"i":4,"k":"coalesce","t":5,"addr":"0x80400000","size":4096,"freed_addr":"0x80400000","freed_size":256,"merged":"next"}
+{"i":5,"k":"misuse","t":6,"op":"dealloc","error":"double free","addr":"0x80400000","size":250,"align":16,"caller":"0x80206070","len":0}
+{"i":6,"k":"end","t":7,"events":7,"dropped":0,"used":0,"panic":true}
+J
+FAIL=255,40,40
+if loc=$("$HV" --snapshot "$T/panic.png" --at panic --size 800x600 --locate $A --locate $F "$T/p.jsonl"); then
+	PIX=$($CHECK "$T/panic.png" $(echo "$loc" | awk '/^locate/ {print $3, $4}' | tr '\n' ' '))
+	echo "$loc" | grep -q "position 6 of 7" && pixels "at panic: after the misuse, A's bytes in red, the rest free" "800x600 $FAIL $FREE" ||
+		no "--at panic: not just after the misuse event: $loc"
+else
+	no "snapshot at panic failed"
+fi
+"$HV" --snapshot "$T/x.png" --at panic "$T/t.jsonl" 2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && [ ! -e "$T/x.png" ] && grep -q "no misuse event" "$T/err" &&
+	ok "--at panic on a trace that did not panic exits 1, writes nothing" || no "--at panic, no misuse: rc $rc"
+
 # --compare: lock-step by event index, the first divergence found by heaptrace diff's logic
 sed 's/"i":6,"k":"alloc","t":7,"addr":"0x80400300","size":256/"i":6,"k":"alloc","t":7,"addr":"0x80400300","size":200/' \
 	"$T/t.jsonl" > "$T/u.jsonl"

@@ -2,6 +2,7 @@
  * with synthetic input on a model of known events; nothing is drawn. */
 #include <string.h>
 
+#include "heap.h"
 #include "model.h"
 #include "test/test.h"
 #include "view.h"
@@ -227,4 +228,71 @@ TEST_CASE(q_and_escape_quit_and_d_dumps)
 int main(void)
 {
 	return test_main();
+}
+
+/* A run that panicked: A allocated and freed, then freed again (the MISUSE
+ * kheap reports), then the end flagged panic. 0 init, 1 split, 2 alloc A,
+ * 3 free A, 4 coalesce, 5 misuse, 6 end. */
+static viz_model *panicked_model(void)
+{
+	viz_model *m = viz_model_new(BASE, 4096, 16);
+	ASSERT_NOT_NULL(m);
+	ASSERT(viz_model_add_caller(m, 0x80206070, "workload_panic", "samples/panic.c:16") !=
+	       VIZ_NO_CALLER);
+	struct heap_event coalesce = ev(HEAP_EV_COALESCE, 0, 0);
+	coalesce.size = 4096;
+	coalesce.addr2 = BASE;
+	coalesce.size2 = 64;
+	coalesce.flags = HEAP_MERGED_NEXT;
+	struct heap_event misuse = ev(HEAP_EV_MISUSE, 0, 0);
+	misuse.flags = HEAP_MISUSE_FLAGS(HEAP_OP_DEALLOC, HEAP_ERR_DOUBLE_FREE);
+	misuse.size = 64;
+	misuse.align_log2 = 4;
+	misuse.caller = 0x80206070;
+	struct heap_event end = ev(HEAP_EV_END, 0, 0);
+	end.flags = HEAP_END_PANIC;
+	struct heap_event evs[] = {
+	    ev(HEAP_EV_INIT, 0, 0), split(0, 4096, 64), ev(HEAP_EV_ALLOC, 0, 64),
+	    ev(HEAP_EV_FREE, 0, 64), coalesce, misuse, end,
+	};
+	evs[0].size = 4096;
+	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+		ASSERT(viz_model_append(m, &evs[i]));
+	ASSERT_EQ(viz_model_bad_events(m), (uint64_t)0);
+	return m;
+}
+
+TEST_CASE(a_panicked_trace_names_its_cause_and_u_jumps_to_it)
+{
+	viz_model *m = panicked_model();
+	struct view v;
+	view_init(&v, m, "t");
+	size_t pos;
+	ASSERT_NOT_NULL(viz_model_misuse(m, &pos));
+	ASSERT_EQ(pos, (size_t)6); /* just after event 5 */
+	char text[200];
+	ASSERT(view_panic_text(&v, text, sizeof text));
+	ASSERT_STR_EQ(text, "PANIC: double free of 0x80400000 (size 64, align 16) by workload_panic");
+	key(&v, RK_HOME, 0);
+	key(&v, 'u', 0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)6);
+	view_fini(&v);
+	viz_model_free(m);
+}
+
+TEST_CASE(a_trace_without_misuse_has_no_panic_text_and_u_says_so)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	char text[200];
+	ASSERT(!view_panic_text(&v, text, sizeof text));
+	ASSERT_STR_EQ(text, "");
+	ASSERT_NULL(viz_model_misuse(m, NULL));
+	key(&v, RK_HOME, 0);
+	key(&v, 'u', 0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)0);
+	ASSERT(v.message[0] != 0);
+	view_fini(&v);
+	viz_model_free(m);
 }
