@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_check.sh - `heaptrace check`: faithful traces from the real allocator core pass;
 # a trace with one altered address, split, search count or a missing event fails at
-# exactly that event number; drops, cut-short and corrupt traces give their exit codes.
+# exactly that event number; drops, cut-short and corrupt traces give their exit codes;
+# the misuse a panicking run reports is refused by the allocator core alike.
 set -u
 . "$(dirname "$0")/../../scripts/testlib.sh"
 HT=$BUILD/asan/bin/heaptrace
@@ -140,6 +141,40 @@ for f in "$T"/mut/*.jsonl; do
 	done
 done
 check "40 mutated traces: stats and check end with 0, 1 or 2, no sanitizer report" [ $bad_status -eq 0 ]
+
+# a run that panicked on a misuse: the allocator core must refuse the same call alike
+SAMPLE="$(dirname "$0")/../../samples/panic.jsonl"
+"$HT" check "$SAMPLE" >"$T/out.txt"
+check "the recorded panic sample is faithful (exit 0)" [ $? -eq 0 ]
+check "... and its double free is refused by the allocator core alike" \
+	grep -q 'the call the run panicked on (event [0-9]*, double free of 0x[0-9a-f]* (size 64, align 16)) is refused by the allocator core alike' "$T/out.txt"
+sed 's/"k":"misuse"\(.*\)"error":"double free"/"k":"misuse"\1"error":"misaligned"/' "$SAMPLE" >"$T/bad.jsonl"
+ev=$(grep -o '"i":[0-9]*,"k":"misuse"' "$T/bad.jsonl" | grep -o '[0-9]*')
+"$HT" check "$T/bad.jsonl" >"$T/out.txt"
+check "a misuse with another error than the allocator's fails (exit 1)" [ $? -eq 1 ]
+check "... at the misuse, naming both errors" \
+	grep -q "MISMATCH at event $ev: misuse error: trace \"misaligned\", allocator core \"double free\"" "$T/out.txt"
+# the same refused call, but of a block that is live at that point: the core accepts it
+live=$(grep '"k":"alloc"' "$SAMPLE" | tail -1 | python3 -c 'import json,sys; o=json.loads(sys.stdin.read()); print(o["addr"], o["size"])')
+python3 - "$SAMPLE" "$T/bad.jsonl" $live <<'PY'
+import json, sys
+src, dst, addr, size = sys.argv[1:5]
+lines = open(src).readlines()
+out = []
+for line in lines:
+    o = json.loads(line)
+    if o.get("k") in ("free", "coalesce") and o.get("i", 0) >= max(json.loads(l).get("i", 0) for l in lines if '"k":"alloc"' in l):
+        continue  # the last block stays live
+    if o.get("k") == "misuse":
+        o["addr"], o["size"] = addr, int(size)
+    if o.get("k") == "end":
+        o["used"] = (int(size) + 15) // 16 * 16
+    out.append(json.dumps(o, separators=(",", ":")) + "\n")
+open(dst, "w").writelines(out)
+PY
+"$HT" check "$T/bad.jsonl" >"$T/out.txt"
+check "a misuse the allocator core would accept fails (exit 1)" [ $? -eq 1 ]
+check "... saying the core accepts the call" grep -q "a refused call (double free of .*) that the allocator core accepts" "$T/out.txt"
 
 # bad input
 printf '{"format":"heapscope-trace","version":1,"heap_base":"0x80400000","heap_size":65536}\nnot json\n' >"$T/corrupt.jsonl"
