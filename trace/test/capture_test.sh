@@ -179,6 +179,36 @@ for ch in semihosting uart; do
 	else
 		ok "$t"
 	fi
+	# the cause is in the trace: the double free, right before the end, with its caller
+	t=panic_trace_holds_the_double_free_and_its_caller_on_$ch
+	if ! jq -e -s '[.[] | select(.i != null)] as $ev
+			| ($ev[-2]) as $m
+			| ($m.k == "misuse") and ($m.op == "dealloc") and ($m.error == "double free")
+			  and ($m.size == 64) and ($m.align == 16) and ($m.len == 0)
+			  and ($ev[-1].i == $m.i + 1)
+			  and ([$ev[] | select(.k == "free" and .addr == $m.addr)] | length > 0)
+			  and any(.[]; .k == "sym" and .addr == $m.caller and .fn == "workload_panic"
+			               and (.src | startswith("samples/panic.c:")))' \
+			"$T/panic-$ch.jsonl" >/dev/null; then
+		bad "$t" "no misuse naming the double free and workload_panic: $(grep '"misuse"' "$T/panic-$ch.jsonl")"
+	elif ! grep -q "double free of $(jq -r 'select(.k == "misuse") | .addr' "$T/panic-$ch.jsonl")" \
+			"$T/panic-$ch.console"; then
+		bad "$t" "the console's panic names another pointer than the trace's misuse"
+	else
+		ok "$t"
+	fi
+	t=stats_and_check_name_the_panics_cause_on_$ch
+	"$HT" stats "$T/panic-$ch.jsonl" >"$T/panic-$ch.stats" 2>&1
+	"$HT" check "$T/panic-$ch.jsonl" >"$T/panic-$ch.check" 2>&1
+	cstatus=$?
+	if ! grep -qE '^panic: double free of 0x[0-9a-f]+ \(size 64, align 16\) by workload_panic samples/panic\.c:[0-9]+ at event [0-9]+$' \
+			"$T/panic-$ch.stats"; then
+		bad "$t" "stats: $(grep -i panic "$T/panic-$ch.stats" | head -2)"
+	elif [ $cstatus != 0 ] || ! grep -q "refused by the allocator core alike" "$T/panic-$ch.check"; then
+		bad "$t" "check status $cstatus: $(head -2 "$T/panic-$ch.check")"
+	else
+		ok "$t"
+	fi
 done
 
 # ---- drop accounting ---------------------------------------------------------------------
