@@ -18,10 +18,10 @@ FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -D_GNU_SOURCE -Ikernel -Itrace \
 # READ_CHUNK: the trace reader's read(2) size (trace/trace_reader.c). Small, so
 # that small inputs reach its refill and grow paths, and its buffer is not a
 # large allocation that AddressSanitizer maps and unmaps for every input
-# everything heaptrace is made of but its main(): the reader, the decoder,
-# every subcommand (found through their linker section, trace/commands.h)
-FUZZ_LIB_SRCS := $(filter-out trace/heaptrace.c,$(wildcard trace/*.c)) kernel/heap.c \
-                 kernel/trace_wire.c
+# everything heaptrace is made of but its main(): the host library
+# (HOSTLIB_SRCS, trace/trace.mk) and every subcommand (found through their
+# linker section, trace/commands.h)
+FUZZ_LIB_SRCS := $(HOSTLIB_SRCS) $(sort $(wildcard trace/cmd_*.c))
 FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_BINS     := $(addprefix $(BUILD)/fuzz/,$(FUZZ_ALL))
 

@@ -51,15 +51,20 @@ static uint64_t take_addr(struct bytes *b, uint64_t near)
 	return take(b);
 }
 
-static void make_event(struct bytes *b, struct heap_event *ev, const struct heap_event *prev,
+/* Builds the next event from the fuzz bytes; false if the sequence has run out
+ * of sequence numbers (the trace ends there). */
+static bool make_event(struct bytes *b, struct heap_event *ev, const struct heap_event *prev,
                        bool instret)
 {
 	memset(ev, 0, sizeof *ev);
 	ev->kind = take8(b) % HEAP_EV_COUNT;
 	uint8_t step = take8(b);
-	ev->seq = prev ? prev->seq + 1 + (step < 0xe0 ? 0 : take(b)) : (step < 0xe0 ? 0 : take(b));
-	if (prev && ev->seq <= prev->seq) /* wrapped around: the trace would end there */
-		ev->seq = prev->seq + 1;
+	uint64_t jump = step < 0xe0 ? 0 : take(b);
+	if (!prev)
+		ev->seq = jump;
+	else if (__builtin_add_overflow(prev->seq, jump, &ev->seq) ||
+	         __builtin_add_overflow(ev->seq, 1, &ev->seq))
+		return false; /* no sequence number is left for this event */
 	ev->time = (prev ? prev->time : 0) + take(b);
 	ev->instret = instret ? (prev ? prev->instret : 0) + take(b) : 0;
 	uint64_t near = prev ? prev->addr : 0x80400000u;
@@ -103,7 +108,19 @@ static void make_event(struct bytes *b, struct heap_event *ev, const struct heap
 		ev->size = take(b), ev->block = take(b), ev->size2 = take(b);
 		ev->flags = take8(b) & 1;
 		break;
+	case HEAP_EV_MISUSE: {
+		unsigned op = take8(b) % HEAP_OP_COUNT, err = take8(b);
+		while (!heap_misuse_error_name(err)) /* a value the format names */
+			err >>= 1;
+		ev->flags = HEAP_MISUSE_FLAGS(op, err);
+		ev->addr = take_addr(b, near), ev->size = take(b), ev->size2 = take(b);
+		uint8_t l = take8(b);
+		ev->align_log2 = l == 0xff ? HEAP_MISUSE_ALIGN_BAD : l % 64;
+		ev->caller = take_addr(b, 0x80200000u);
+		break;
 	}
+	}
+	return true;
 }
 
 static struct heap_event events[EVENTS_MAX];
@@ -115,7 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool instret = take8(&b) & 1;
 	size_t n = 0;
 	while (b.p < b.end && n < EVENTS_MAX) {
-		make_event(&b, &events[n], n ? &events[n - 1] : NULL, instret);
+		if (!make_event(&b, &events[n], n ? &events[n - 1] : NULL, instret))
+			break;
 		n++;
 		if (events[n - 1].kind == HEAP_EV_END)
 			break; /* nothing follows an end */

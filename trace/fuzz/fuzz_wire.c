@@ -69,6 +69,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char a[400], b[400];
 		FUZZ_ASSERT(ws == WIRE_OK && used3 == n, "re-encoded %s does not decode: %s",
 		            fuzz_event_str(&ev, a, sizeof a), why ? why : "");
+		/* compared by the fields the kind uses: a raw record may carry a name
+		 * for any kind, which the encoder writes for markers only */
+		fuzz_event_normalize(&ev, instret);
+		fuzz_event_normalize(&back, instret);
 		FUZZ_ASSERT(fuzz_event_equal(&ev, &back), "re-encoded %s decodes as %s",
 		            fuzz_event_str(&ev, a, sizeof a), fuzz_event_str(&back, b, sizeof b));
 		pos += used;
