@@ -1,8 +1,8 @@
 /* cmd_diff.c - `heaptrace diff`: compare a trace with a baseline, table or JSON, with thresholds.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 #include "commands.h"
 #include "diff.h"
 
-#define DIFF_ARGS "[--json] [--max-peak-growth P] [--max-frag-growth F] [...] BASE NEW"
+#define DIFF_ARGS "[--json] [THRESHOLDS] [--ignore-callers] BASE NEW"
 
 static void diff_usage(FILE *out)
 {
@@ -18,41 +18,27 @@ static void diff_usage(FILE *out)
 	        "usage: heaptrace diff " DIFF_ARGS "\n\n"
 	        "Compares trace NEW with trace BASE: aligns them by event index and reports the\n"
 	        "first divergence (timestamps are not compared) and how far they run in step,\n"
-	        "then a table of metrics, BASE vs NEW, with deltas. Both are streamed.\n\n"
-	        "options:\n"
+	        "then a table of metrics, BASE vs NEW, with deltas, and the verdict of the\n"
+	        "thresholds. Both are streamed.\n\n"
+	        "thresholds (NEW regressed, exit 1, when it exceeds one; defaults in brackets):\n"
+	        "  --max-peak-growth P        peak used bytes grow by more than P percent [5%%]\n"
+	        "  --max-frag-growth F        maximum fragmentation (a fraction 0..1) grows by more\n"
+	        "                             than F, absolute: 0.05 or 5%% = 5 points [0.05]\n"
+	        "  --max-examined-growth P    average free blocks examined per allocation grow\n"
+	        "                             by more than P percent [25%%]\n"
+	        "  --fail-on-new-failures     NEW has more alloc failures than BASE [on]\n"
+	        "  --fail-on-new-leaks        NEW leaks more blocks or bytes than BASE [on]\n"
+	        "  --fail-on-incomplete       NEW cut short or panicked where BASE was not [on]\n"
+	        "  --fail-on-divergence       any event differs [off]\n"
+	        "  P is a percentage: 5 and 5%% both mean 5%%. \"off\" turns a limit off\n"
+	        "  (--max-peak-growth off), --no-fail-on-... a rule; --report-only turns off\n"
+	        "  every threshold not given explicitly.\n\n"
+	        "other options:\n"
 	        "  --json                     print the comparison as one JSON object\n"
-	        "  --max-peak-growth P        fail if peak used bytes grow by more than P\n"
-	        "                             (\"5%%\" or a fraction \"0.05\")\n"
-	        "  --max-frag-growth F        fail if maximum fragmentation (0..1) grows by more\n"
-	        "                             than F (absolute: \"0.02\" or \"2%%\")\n"
-	        "  --max-examined-growth P    fail if average free blocks examined per allocation\n"
-	        "                             grow by more than P (\"10%%\" or \"0.1\")\n"
-	        "  --fail-on-new-failures     fail if NEW has more alloc failures than BASE\n"
-	        "  --fail-on-new-leaks        fail if NEW leaks more blocks or bytes than BASE\n"
-	        "  --fail-on-divergence       fail if any event differs\n"
-	        "  --fail-on-incomplete       fail if NEW has no end event or ended in a panic\n"
 	        "  --ignore-callers           do not compare caller addresses\n"
 	        "  -h, --help                 this text\n\n"
 	        "Exit status: 0 NEW is within the thresholds, 1 NEW regressed, 2 bad input\n"
-	        "or usage. Details: docs/diff-and-export.md.\n");
-}
-
-/* Parses "5%" (percent) or "0.05" (fraction) into a fraction >= 0. */
-static bool parse_fraction(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || !isfinite(v) || v < 0)
-		return false;
-	if (*end == '%') {
-		v /= 100;
-		end++;
-	}
-	if (*end)
-		return false;
-	*out = v;
-	return true;
+	        "or usage, 3 output failed. Details: docs/diff-and-export.md.\n");
 }
 
 /* "+12.5%", "-3.0%", "0.0%", "new" (base 0) */
@@ -104,7 +90,8 @@ static void print_event(const char *role, cJSON *ev)
 }
 
 static void print_table(const char *base_path, const char *new_path, const struct diff_result *r,
-                        const struct diff_violation *v, size_t nv)
+                        const struct diff_thresholds *t, const struct diff_violation *v,
+                        size_t nv)
 {
 	print_side("BASE", base_path, &r->base);
 	print_side("NEW", new_path, &r->new);
@@ -154,7 +141,9 @@ static void print_table(const char *base_path, const char *new_path, const struc
 			line[--len] = 0;
 		printf("%s\n", line);
 	}
-	printf("\n");
+	char th[320];
+	diff_thresholds_format(t, th, sizeof th);
+	printf("\nthresholds%s: %s\n", diff_thresholds_are_default(t) ? " (defaults)" : "", th);
 	if (nv == 0) {
 		printf("verdict: OK, NEW is within the thresholds\n");
 	} else {
@@ -222,13 +211,22 @@ static int print_json(const char *base_path, const char *new_path, const struct 
 		                        : m[i].better == DIFF_HIGHER_BETTER ? "higher"
 		                                                            : "neutral");
 	}
+	/* limits in the units of the options: percent, and the fraction of frag; null = off */
 	cJSON *th = cJSON_AddObjectToObject(o, "thresholds");
+	cJSON_AddBoolToObject(th, "defaults", diff_thresholds_are_default(t));
 	if (t->max_peak_growth >= 0)
-		cJSON_AddNumberToObject(th, "max_peak_growth", t->max_peak_growth);
+		cJSON_AddNumberToObject(th, "max_peak_growth_percent", t->max_peak_growth * 100);
+	else
+		cJSON_AddNullToObject(th, "max_peak_growth_percent");
 	if (t->max_frag_growth >= 0)
 		cJSON_AddNumberToObject(th, "max_frag_growth", t->max_frag_growth);
+	else
+		cJSON_AddNullToObject(th, "max_frag_growth");
 	if (t->max_examined_growth >= 0)
-		cJSON_AddNumberToObject(th, "max_examined_growth", t->max_examined_growth);
+		cJSON_AddNumberToObject(th, "max_examined_growth_percent",
+		                        t->max_examined_growth * 100);
+	else
+		cJSON_AddNullToObject(th, "max_examined_growth_percent");
 	cJSON_AddBoolToObject(th, "fail_on_new_failures", t->fail_on_new_failures);
 	cJSON_AddBoolToObject(th, "fail_on_new_leaks", t->fail_on_new_leaks);
 	cJSON_AddBoolToObject(th, "fail_on_divergence", t->fail_on_divergence);
@@ -250,14 +248,79 @@ static int print_json(const char *base_path, const char *new_path, const struct 
 	return 0;
 }
 
+/* The threshold rules that can be given on the command line (a bit each). */
+enum rule_bit {
+	RULE_PEAK = 1u << 0,
+	RULE_FRAG = 1u << 1,
+	RULE_EXAMINED = 1u << 2,
+	RULE_FAILURES = 1u << 3,
+	RULE_LEAKS = 1u << 4,
+	RULE_DIVERGENCE = 1u << 5,
+	RULE_INCOMPLETE = 1u << 6,
+};
+
+/* A numeric limit option: its name, unit, rule and field. */
+struct limit_option {
+	const char *name;
+	enum diff_limit_unit unit;
+	unsigned rule;
+	size_t field; /* offsetof(struct diff_thresholds, ...) */
+};
+
+static const struct limit_option limit_options[] = {
+    {"--max-peak-growth", DIFF_UNIT_PERCENT, RULE_PEAK,
+     offsetof(struct diff_thresholds, max_peak_growth)},
+    {"--max-frag-growth", DIFF_UNIT_FRACTION, RULE_FRAG,
+     offsetof(struct diff_thresholds, max_frag_growth)},
+    {"--max-examined-growth", DIFF_UNIT_PERCENT, RULE_EXAMINED,
+     offsetof(struct diff_thresholds, max_examined_growth)},
+};
+
+/* A rule option: "--fail-on-X" sets it, "--no-fail-on-X" clears it. */
+struct rule_option {
+	const char *name; /* without "--" and "no-" */
+	unsigned rule;
+	size_t field; /* offsetof(struct diff_thresholds, ...) */
+};
+
+static const struct rule_option rule_options[] = {
+    {"fail-on-new-failures", RULE_FAILURES, offsetof(struct diff_thresholds, fail_on_new_failures)},
+    {"fail-on-new-leaks", RULE_LEAKS, offsetof(struct diff_thresholds, fail_on_new_leaks)},
+    {"fail-on-divergence", RULE_DIVERGENCE, offsetof(struct diff_thresholds, fail_on_divergence)},
+    {"fail-on-incomplete", RULE_INCOMPLETE, offsetof(struct diff_thresholds, fail_on_incomplete)},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof(a)[0])
+
+/* The thresholds of a command line: the defaults (or every rule off with
+ * --report-only), then each rule given explicitly, wherever it stands. */
+static void thresholds_resolve(struct diff_thresholds *t, const struct diff_thresholds *given,
+                               unsigned given_rules, bool report_only)
+{
+	if (report_only)
+		diff_thresholds_init(t);
+	else
+		diff_thresholds_default(t);
+	for (size_t i = 0; i < COUNT(limit_options); i++)
+		if (given_rules & limit_options[i].rule)
+			memcpy((char *)t + limit_options[i].field,
+			       (const char *)given + limit_options[i].field, sizeof(double));
+	for (size_t i = 0; i < COUNT(rule_options); i++)
+		if (given_rules & rule_options[i].rule)
+			memcpy((char *)t + rule_options[i].field,
+			       (const char *)given + rule_options[i].field, sizeof(bool));
+}
+
 static int cmd_diff(int argc, char **argv)
 {
-	struct diff_thresholds t;
+	struct diff_thresholds given, t;
+	unsigned given_rules = 0;
+	bool report_only = false;
 	struct diff_options opt = {0};
 	bool json = false;
 	const char *paths[2];
 	int npaths = 0;
-	diff_thresholds_init(&t);
+	diff_thresholds_init(&given);
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -271,11 +334,11 @@ static int cmd_diff(int argc, char **argv)
 			val = eq + 1;
 			a = name;
 		}
-		double *frac = !strcmp(a, "--max-peak-growth")       ? &t.max_peak_growth
-		               : !strcmp(a, "--max-frag-growth")     ? &t.max_frag_growth
-		               : !strcmp(a, "--max-examined-growth") ? &t.max_examined_growth
-		                                                     : NULL;
-		if (frac) {
+		const struct limit_option *lim = NULL;
+		for (size_t k = 0; k < COUNT(limit_options); k++)
+			if (!strcmp(a, limit_options[k].name))
+				lim = &limit_options[k];
+		if (lim) {
 			if (!val) {
 				if (i + 1 >= argc) {
 					fprintf(stderr, "heaptrace diff: %s: needs a value\n", a);
@@ -283,32 +346,42 @@ static int cmd_diff(int argc, char **argv)
 				}
 				val = argv[++i];
 			}
-			if (!parse_fraction(val, frac)) {
-				fprintf(stderr,
-				        "heaptrace diff: %s: '%s' is not a percentage "
-				        "(\"5%%\") or fraction (\"0.05\")\n",
-				        a, val);
+			char why[160];
+			double v;
+			if (!diff_limit_parse(val, lim->unit, &v, why, sizeof why)) {
+				fprintf(stderr, "heaptrace diff: %s: %s\n", a, why);
 				return HT_EXIT_BAD_INPUT;
 			}
+			memcpy((char *)&given + lim->field, &v, sizeof v);
+			given_rules |= lim->rule;
 			continue;
 		}
 		if (val) {
 			fprintf(stderr, "heaptrace diff: %s: takes no value\n", a);
 			return HT_EXIT_BAD_INPUT;
 		}
-		if (!strcmp(a, "--json"))
+		const struct rule_option *rule = NULL;
+		bool on = true;
+		if (a[0] == '-' && a[1] == '-')
+			for (size_t k = 0; k < COUNT(rule_options); k++) {
+				if (!strcmp(a + 2, rule_options[k].name))
+					rule = &rule_options[k];
+				else if (!strncmp(a + 2, "no-", 3) &&
+				         !strcmp(a + 5, rule_options[k].name)) {
+					rule = &rule_options[k];
+					on = false;
+				}
+			}
+		if (rule) {
+			memcpy((char *)&given + rule->field, &on, sizeof on);
+			given_rules |= rule->rule;
+		} else if (!strcmp(a, "--json")) {
 			json = true;
-		else if (!strcmp(a, "--fail-on-new-failures"))
-			t.fail_on_new_failures = true;
-		else if (!strcmp(a, "--fail-on-new-leaks"))
-			t.fail_on_new_leaks = true;
-		else if (!strcmp(a, "--fail-on-divergence"))
-			t.fail_on_divergence = true;
-		else if (!strcmp(a, "--fail-on-incomplete"))
-			t.fail_on_incomplete = true;
-		else if (!strcmp(a, "--ignore-callers"))
+		} else if (!strcmp(a, "--report-only")) {
+			report_only = true;
+		} else if (!strcmp(a, "--ignore-callers")) {
 			opt.ignore_callers = true;
-		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			diff_usage(stdout);
 			return HT_EXIT_OK;
 		} else if (a[0] == '-' && a[1]) {
@@ -329,6 +402,7 @@ static int cmd_diff(int argc, char **argv)
 		fprintf(stderr, "heaptrace diff: only one of BASE and NEW can be stdin (\"-\")\n");
 		return HT_EXIT_BAD_INPUT;
 	}
+	thresholds_resolve(&t, &given, given_rules, report_only);
 
 	struct diff_result r;
 	char err[512];
@@ -343,7 +417,7 @@ static int cmd_diff(int argc, char **argv)
 	if (json)
 		rc = print_json(paths[0], paths[1], &r, &t, v, nv);
 	else
-		print_table(paths[0], paths[1], &r, v, nv);
+		print_table(paths[0], paths[1], &r, &t, v, nv);
 	diff_result_free(&r);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "heaptrace diff: stdout: write failed\n");

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -499,9 +500,116 @@ size_t diff_metrics(const struct diff_result *r, struct diff_metric *m)
 void diff_thresholds_init(struct diff_thresholds *t)
 {
 	memset(t, 0, sizeof *t);
-	t->max_peak_growth = -1;
-	t->max_frag_growth = -1;
-	t->max_examined_growth = -1;
+	t->max_peak_growth = DIFF_OFF;
+	t->max_frag_growth = DIFF_OFF;
+	t->max_examined_growth = DIFF_OFF;
+}
+
+void diff_thresholds_default(struct diff_thresholds *t)
+{
+	diff_thresholds_init(t);
+	t->max_peak_growth = DIFF_DEFAULT_PEAK_GROWTH;
+	t->max_frag_growth = DIFF_DEFAULT_FRAG_GROWTH;
+	t->max_examined_growth = DIFF_DEFAULT_EXAMINED_GROWTH;
+	t->fail_on_new_failures = true;
+	t->fail_on_new_leaks = true;
+	t->fail_on_incomplete = true;
+}
+
+bool diff_thresholds_are_default(const struct diff_thresholds *t)
+{
+	struct diff_thresholds d;
+	diff_thresholds_default(&d);
+	return t->max_peak_growth == d.max_peak_growth && t->max_frag_growth == d.max_frag_growth &&
+	       t->max_examined_growth == d.max_examined_growth &&
+	       t->fail_on_new_failures == d.fail_on_new_failures &&
+	       t->fail_on_new_leaks == d.fail_on_new_leaks &&
+	       t->fail_on_divergence == d.fail_on_divergence &&
+	       t->fail_on_incomplete == d.fail_on_incomplete;
+}
+
+bool diff_limit_parse(const char *s, enum diff_limit_unit unit, double *out, char *err,
+                      size_t errlen)
+{
+	const char *how = unit == DIFF_UNIT_PERCENT
+	                      ? "a percentage (5 or 5% both mean 5%), or off"
+	                      : "a fraction from 0 to 1 (0.05 or 5%), or off";
+	if (!strcmp(s, "off")) {
+		*out = DIFF_OFF;
+		return true;
+	}
+	/* a plain decimal: digits with at most one point, then at most one '%'
+	 * (strtod alone would take "nan", "inf", "1e3", "0x10" and blanks) */
+	size_t digits = strspn(s, "0123456789");
+	size_t len = digits;
+	if (s[len] == '.') {
+		size_t frac = strspn(s + len + 1, "0123456789");
+		digits += frac;
+		len += 1 + frac;
+	}
+	bool percent = s[len] == '%';
+	if (digits == 0 || s[len + percent] != 0) {
+		snprintf(err, errlen, "'%s' is %s; expected %s", s,
+		         s[0] == '-' ? "negative" : "not a number", how);
+		return false;
+	}
+	double v = strtod(s, NULL);
+	if (percent || unit == DIFF_UNIT_PERCENT)
+		v /= 100;
+	if (!isfinite(v)) {
+		snprintf(err, errlen, "'%s' is too large; expected %s", s, how);
+		return false;
+	}
+	if (unit == DIFF_UNIT_FRACTION && v > 1) {
+		snprintf(err, errlen, "'%s' is above 1; expected %s", s, how);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* Appends one option to buf at *n (snprintf-like accounting). */
+static void append_option(char *buf, size_t len, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void append_option(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	if (*n)
+		*n += (size_t)snprintf(buf + *n, *n < len ? len - *n : 0, " ");
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(buf + *n, *n < len ? len - *n : 0, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		*n += (size_t)w;
+}
+
+/* One numeric limit as its option: "--max-peak-growth 5%" or "... off". */
+static void append_limit(char *buf, size_t len, size_t *n, const char *opt, double v,
+                         enum diff_limit_unit unit)
+{
+	if (v < 0)
+		append_option(buf, len, n, "%s off", opt);
+	else if (unit == DIFF_UNIT_PERCENT)
+		append_option(buf, len, n, "%s %.6g%%", opt, v * 100);
+	else
+		append_option(buf, len, n, "%s %.6g", opt, v);
+}
+
+int diff_thresholds_format(const struct diff_thresholds *t, char *buf, size_t len)
+{
+	size_t n = 0;
+	if (len)
+		buf[0] = 0;
+	append_limit(buf, len, &n, "--max-peak-growth", t->max_peak_growth, DIFF_UNIT_PERCENT);
+	append_limit(buf, len, &n, "--max-frag-growth", t->max_frag_growth, DIFF_UNIT_FRACTION);
+	append_limit(buf, len, &n, "--max-examined-growth", t->max_examined_growth,
+	             DIFF_UNIT_PERCENT);
+	append_option(buf, len, &n, "--%sfail-on-new-failures", t->fail_on_new_failures ? "" : "no-");
+	append_option(buf, len, &n, "--%sfail-on-new-leaks", t->fail_on_new_leaks ? "" : "no-");
+	append_option(buf, len, &n, "--%sfail-on-divergence", t->fail_on_divergence ? "" : "no-");
+	append_option(buf, len, &n, "--%sfail-on-incomplete", t->fail_on_incomplete ? "" : "no-");
+	return (int)n;
 }
 
 #define DIFF_EPSILON 1e-9 /* ratios equal to a limit are within it */
@@ -542,7 +650,7 @@ size_t diff_check(const struct diff_result *r, const struct diff_thresholds *t,
 		if (rel > t->max_peak_growth + DIFF_EPSILON) {
 			percent_text(p, sizeof p, rel);
 			nv = add_violation(v, nv, "max-peak-growth",
-			                   "peak used bytes grew %s (limit %.2f%%): %" PRIu64
+			                   "peak used bytes grew %s (limit %.6g%%): %" PRIu64
 			                   " -> %" PRIu64,
 			                   p, t->max_peak_growth * 100, b->peak_used, n->peak_used);
 		}
@@ -550,7 +658,7 @@ size_t diff_check(const struct diff_result *r, const struct diff_thresholds *t,
 	if (t->max_frag_growth >= 0 &&
 	    n->frag_max - b->frag_max > t->max_frag_growth + DIFF_EPSILON)
 		nv = add_violation(v, nv, "max-frag-growth",
-		                   "maximum fragmentation grew by %.4f (limit %.4f): %.4f -> %.4f",
+		                   "maximum fragmentation grew by %.4f (limit %.6g): %.4f -> %.4f",
 		                   n->frag_max - b->frag_max, t->max_frag_growth, b->frag_max,
 		                   n->frag_max);
 	if (t->max_examined_growth >= 0) {
@@ -558,7 +666,7 @@ size_t diff_check(const struct diff_result *r, const struct diff_thresholds *t,
 		if (rel > t->max_examined_growth + DIFF_EPSILON) {
 			percent_text(p, sizeof p, rel);
 			nv = add_violation(v, nv, "max-examined-growth",
-			                   "free blocks examined per alloc grew %s (limit %.2f%%): "
+			                   "free blocks examined per alloc grew %s (limit %.6g%%): "
 			                   "%.2f -> %.2f",
 			                   p, t->max_examined_growth * 100, b->examined_avg,
 			                   n->examined_avg);
@@ -581,8 +689,10 @@ size_t diff_check(const struct diff_result *r, const struct diff_thresholds *t,
 		                   "the traces diverge at event %" PRIu64 " (in step for %" PRIu64
 		                   " events)",
 		                   r->first_index, r->in_step);
-	if (t->fail_on_incomplete && (!r->new.complete || n->panic))
-		nv = add_violation(v, nv, "fail-on-incomplete", "NEW %s",
+	/* a BASE that was cut short or panicked too is no yardstick for that */
+	if (t->fail_on_incomplete && (!r->new.complete || n->panic) &&
+	    r->base.complete && !b->panic)
+		nv = add_violation(v, nv, "fail-on-incomplete", "NEW %s, BASE did not",
 		                   !r->new.complete ? "has no end event (cut short)"
 		                                    : "ended in a panic");
 	return nv;

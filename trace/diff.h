@@ -134,20 +134,53 @@ double diff_relative(double base, double new);
 
 /* ---- thresholds ----------------------------------------------------------- */
 
+#define DIFF_OFF (-1.0) /* a numeric limit that is not checked */
+
 struct diff_thresholds {
-	double max_peak_growth; /* largest allowed relative growth of peak used bytes; <0 = off */
-	double max_frag_growth; /* largest allowed absolute growth of max fragmentation (0..1); <0 =
-	                           off */
-	double max_examined_growth; /* largest allowed relative growth of avg blocks examined per
-	                               alloc; <0 = off */
+	double max_peak_growth;     /* largest allowed relative growth of peak used bytes, as a
+	                               fraction (0.05 = 5%); DIFF_OFF = off */
+	double max_frag_growth;     /* largest allowed absolute growth of maximum fragmentation,
+	                               0..1 (0.05 = 5 percentage points); DIFF_OFF = off */
+	double max_examined_growth; /* largest allowed relative growth of the average free blocks
+	                               examined per alloc, as a fraction; DIFF_OFF = off */
 	bool fail_on_new_failures;  /* NEW has more alloc failures than BASE */
 	bool fail_on_new_leaks;     /* NEW leaks more blocks or bytes than BASE */
 	bool fail_on_divergence;    /* any event differs */
-	bool fail_on_incomplete;    /* NEW has no END event, or ended in a panic */
+	bool fail_on_incomplete;    /* NEW cut short (no END) or panicked, and BASE was not */
 };
 
-/* All thresholds off. */
+/* The defaults of `heaptrace diff`: what a CI user calls a regression. */
+#define DIFF_DEFAULT_PEAK_GROWTH 0.05     /* peak used bytes +5% */
+#define DIFF_DEFAULT_FRAG_GROWTH 0.05     /* maximum fragmentation +0.05 (absolute) */
+#define DIFF_DEFAULT_EXAMINED_GROWTH 0.25 /* free blocks examined per alloc +25% */
+
+/* Every rule off: diff_check finds nothing (a report only). */
 void diff_thresholds_init(struct diff_thresholds *t);
+
+/* The defaults: the three limits above, and fail on new alloc failures, new
+ * leaks and an incomplete NEW; divergence alone is not a regression. */
+void diff_thresholds_default(struct diff_thresholds *t);
+
+/* Whether t is the defaults. */
+bool diff_thresholds_are_default(const struct diff_thresholds *t);
+
+/* How a limit is written on the command line. */
+enum diff_limit_unit {
+	DIFF_UNIT_PERCENT,  /* relative growth: "5" and "5%" both mean 5% (0.05) */
+	DIFF_UNIT_FRACTION, /* a fraction 0..1: "0.05" or "5%" (both 0.05) */
+};
+
+/* Parses a limit: a plain decimal number ("5", "0.5", ".5"), optionally
+ * followed by one "%", or "off". Returns true with *out as a fraction
+ * (DIFF_OFF for "off"), or false with why in err (negative, malformed, nan or
+ * inf, above 1 for a fraction). */
+bool diff_limit_parse(const char *s, enum diff_limit_unit unit, double *out, char *err,
+                      size_t errlen);
+
+/* Writes t as the options that select it, every rule included
+ * ("--max-peak-growth 5% --max-frag-growth 0.05 ... --no-fail-on-divergence").
+ * Returns the length it needed (snprintf-like). */
+int diff_thresholds_format(const struct diff_thresholds *t, char *buf, size_t len);
 
 #define DIFF_VIOLATIONS_MAX 8
 

@@ -285,6 +285,154 @@ TEST_CASE(an_unreadable_trace_is_bad_input)
 	diff_result_free(&r);
 }
 
+/* Parses s as a limit of unit u; asserts that it is accepted as want. */
+static void limit_is(const char *s, enum diff_limit_unit u, double want)
+{
+	double v = -2;
+	char err[160] = "";
+	ASSERT_MSG(diff_limit_parse(s, u, &v, err, sizeof err), "'%s' rejected: %s", s, err);
+	ASSERT_MSG(fabs(v - want) < 1e-12, "'%s' read as %g, expected %g", s, v, want);
+}
+
+/* Asserts that s is rejected as a limit of unit u, with a reason naming it. */
+static void limit_is_rejected(const char *s, enum diff_limit_unit u)
+{
+	double v = 42;
+	char err[160] = "";
+	ASSERT_MSG(!diff_limit_parse(s, u, &v, err, sizeof err), "'%s' accepted as %g", s, v);
+	ASSERT_EQ(v, 42.0); /* untouched */
+	char quoted[64];
+	snprintf(quoted, sizeof quoted, "'%s'", s);
+	ASSERT_MSG(strstr(err, quoted) != NULL, "reason for '%s' does not name it: %s", s, err);
+}
+
+TEST_CASE(a_growth_limit_is_a_percentage_with_or_without_the_sign)
+{
+	limit_is("5", DIFF_UNIT_PERCENT, 0.05);
+	limit_is("5%", DIFF_UNIT_PERCENT, 0.05);
+	limit_is("0", DIFF_UNIT_PERCENT, 0);
+	limit_is("0%", DIFF_UNIT_PERCENT, 0);
+	limit_is("12.5", DIFF_UNIT_PERCENT, 0.125);
+	limit_is(".5%", DIFF_UNIT_PERCENT, 0.005);
+	limit_is("250", DIFF_UNIT_PERCENT, 2.5); /* a peak may be allowed to grow 3.5x */
+	limit_is("off", DIFF_UNIT_PERCENT, DIFF_OFF);
+}
+
+TEST_CASE(a_fragmentation_limit_is_a_fraction_or_a_percentage_up_to_1)
+{
+	limit_is("0.05", DIFF_UNIT_FRACTION, 0.05);
+	limit_is("5%", DIFF_UNIT_FRACTION, 0.05);
+	limit_is("0", DIFF_UNIT_FRACTION, 0);
+	limit_is("1", DIFF_UNIT_FRACTION, 1);
+	limit_is("100%", DIFF_UNIT_FRACTION, 1);
+	limit_is("off", DIFF_UNIT_FRACTION, DIFF_OFF);
+	limit_is_rejected("5", DIFF_UNIT_FRACTION); /* 5 what? fragmentation is at most 1 */
+	limit_is_rejected("1.01", DIFF_UNIT_FRACTION);
+	limit_is_rejected("150%", DIFF_UNIT_FRACTION);
+}
+
+TEST_CASE(malformed_negative_and_infinite_limits_are_rejected)
+{
+	static const char *const bad[] = {"",    "-5",  "-0.1", "abc", "5%%", "%",   "5 %",
+	                                  " 5",  "5 ",  "+5",   "nan", "inf", "1e3", "0x10",
+	                                  "5.5.5", ".",   "5%5",  "OFF", "offf"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		limit_is_rejected(bad[i], DIFF_UNIT_PERCENT);
+		limit_is_rejected(bad[i], DIFF_UNIT_FRACTION);
+	}
+	/* digits beyond what a double holds */
+	char huge[400];
+	memset(huge, '9', sizeof huge - 1);
+	huge[sizeof huge - 1] = 0;
+	limit_is_rejected(huge, DIFF_UNIT_PERCENT);
+}
+
+TEST_CASE(negative_limits_are_called_negative)
+{
+	double v;
+	char err[160];
+	ASSERT(!diff_limit_parse("-5", DIFF_UNIT_PERCENT, &v, err, sizeof err));
+	ASSERT_MSG(strstr(err, "negative") != NULL, "%s", err);
+}
+
+TEST_CASE(the_defaults_are_the_documented_limits)
+{
+	struct diff_thresholds t;
+	diff_thresholds_default(&t);
+	ASSERT_EQ(t.max_peak_growth, 0.05);
+	ASSERT_EQ(t.max_frag_growth, 0.05);
+	ASSERT_EQ(t.max_examined_growth, 0.25);
+	ASSERT(t.fail_on_new_failures && t.fail_on_new_leaks && t.fail_on_incomplete);
+	ASSERT(!t.fail_on_divergence);
+	ASSERT(diff_thresholds_are_default(&t));
+	char buf[320];
+	diff_thresholds_format(&t, buf, sizeof buf);
+	ASSERT_STR_EQ(buf, "--max-peak-growth 5% --max-frag-growth 0.05 --max-examined-growth 25% "
+	                   "--fail-on-new-failures --fail-on-new-leaks --no-fail-on-divergence "
+	                   "--fail-on-incomplete");
+	t.max_peak_growth = DIFF_OFF;
+	ASSERT(!diff_thresholds_are_default(&t));
+	diff_thresholds_format(&t, buf, sizeof buf);
+	ASSERT(strstr(buf, "--max-peak-growth off ") == buf);
+}
+
+TEST_CASE(the_format_of_the_thresholds_reads_back_as_the_same_limits)
+{
+	struct diff_thresholds t;
+	diff_thresholds_init(&t);
+	t.max_peak_growth = 0.125;
+	t.max_frag_growth = 0.3;
+	char buf[320];
+	int n = diff_thresholds_format(&t, buf, sizeof buf);
+	ASSERT_EQ((size_t)n, strlen(buf));
+	ASSERT(strstr(buf, "--max-peak-growth 12.5% --max-frag-growth 0.3 --max-examined-growth off") ==
+	       buf);
+	limit_is("12.5%", DIFF_UNIT_PERCENT, t.max_peak_growth);
+	limit_is("0.3", DIFF_UNIT_FRACTION, t.max_frag_growth);
+	/* too small a buffer: cut, terminated, and the length needed is still returned */
+	char small[16];
+	ASSERT_EQ(diff_thresholds_format(&t, small, sizeof small), n);
+	ASSERT_EQ(strlen(small), sizeof small - 1);
+}
+
+TEST_CASE(the_defaults_pass_identical_traces_and_fail_a_higher_peak)
+{
+	capture_run(&base_cap, 8, 0);
+	capture_run(&new_cap, 12, 0); /* more allocations: a much higher peak */
+	struct diff_thresholds t;
+	diff_thresholds_default(&t);
+	struct diff_violation v[DIFF_VIOLATIONS_MAX];
+	struct diff_result r;
+	run_diff(capture_write(&base_cap, "a.jsonl", 1), capture_write(&base_cap, "b.jsonl", 7), &r);
+	ASSERT_EQ(diff_check(&r, &t, v), (size_t)0);
+	diff_result_free(&r);
+	run_diff(capture_write(&base_cap, "a.jsonl", 1), capture_write(&new_cap, "b.jsonl", 1), &r);
+	ASSERT_GT((double)r.new.summary.peak_used, 1.05 * (double)r.base.summary.peak_used);
+	size_t nv = diff_check(&r, &t, v);
+	ASSERT_GE(nv, (size_t)1);
+	bool peak = false;
+	for (size_t i = 0; i < nv; i++)
+		peak |= !strcmp(v[i].rule, "max-peak-growth");
+	ASSERT(peak);
+	diff_result_free(&r);
+}
+
+TEST_CASE(an_incomplete_new_fails_only_against_a_complete_base)
+{
+	capture_run(&base_cap, 12, 0);
+	new_cap = base_cap;
+	new_cap.n -= 3; /* cut short: no END */
+	struct diff_thresholds t;
+	diff_thresholds_init(&t);
+	t.fail_on_incomplete = true;
+	struct diff_violation v[DIFF_VIOLATIONS_MAX];
+	struct diff_result r;
+	run_diff(capture_write(&new_cap, "a.jsonl", 1), capture_write(&new_cap, "b.jsonl", 1), &r);
+	ASSERT(!r.base.complete && !r.new.complete);
+	ASSERT_EQ(diff_check(&r, &t, v), (size_t)0); /* BASE is no better: no regression */
+	diff_result_free(&r);
+}
+
 int main(void)
 {
 	snprintf(tmp_dir, sizeof tmp_dir, "/tmp/test_diff.XXXXXX");
