@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # smoke.sh - the fuzz targets' script test (`make test`, which builds them):
-# each target runs every input of its corpus and every regression input (the
-# crashes it once found), then fuzzes for FUZZ_SMOKE_SECONDS (default 5) from
+# each target runs every input of its corpus, every regression input (the
+# crashes it once found) and every known-bug input (trace/fuzz/lib.sh), then fuzzes for FUZZ_SMOKE_SECONDS (default 5) from
 # a scratch copy of them. One check per target and step; builds nothing.
 set -u
 . "$(dirname "$0")/../../scripts/testlib.sh"
@@ -15,7 +15,8 @@ for t in $(fuzz_targets); do
 		no "$t is built" "no $bin"
 		continue
 	fi
-	mapfile -t inputs < <(find "$FUZZ_DIR/corpus/$t" "$FUZZ_DIR/regress/$t" -maxdepth 1 -type f 2>/dev/null | sort)
+	mapfile -t inputs < <(find "$FUZZ_DIR/corpus/$t" "$FUZZ_DIR/regress/$t" "$FUZZ_DIR/pending/$t" \
+		-maxdepth 1 -type f 2>/dev/null | sort)
 	if [ ${#inputs[@]} -eq 0 ]; then
 		no "$t has a seed corpus" "trace/fuzz/corpus/$t is empty"
 		continue
