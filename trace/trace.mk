@@ -49,7 +49,7 @@ SCRIPT_TESTS += trace/test/capture_test.sh trace/test/test_stats.sh trace/test/t
 # capture leaves nothing that looks fresh; make's status is the capture's.
 TRACE_PNG ?= $(basename $(OUT)).png
 # heapviz --at P exits 1 when the trace has no such point: then the next one is tried
-TRACE_PNG_AT := first-fail peak
+TRACE_PNG_AT := panic first-fail peak
 trace: $(KERNEL_ELF) $(HEAPTRACE) $(HEAPVIZ)
 	@png="$(strip $(TRACE_PNG))"; [ -z "$$png" ] || rm -f "$$png"; \
 	BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" ICOUNT=$(ICOUNT) \
