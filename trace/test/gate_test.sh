@@ -49,7 +49,7 @@ if [ "${1:-}" = --rewrite ]; then
 		capture "$w" "$T/$w.jsonl" || { status=3; continue; }
 		base=$BASELINE_DIR/$w.jsonl
 		if [ -e "$base" ]; then
-			if "$HT" diff --fail-on-divergence --ignore-callers "$base" "$T/$w.jsonl" >/dev/null 2>&1; then
+			if "$HT" diff --report-only --fail-on-divergence --ignore-callers "$base" "$T/$w.jsonl" >/dev/null 2>&1; then
 				# the same events: keep the old file (only timestamps and code addresses would change)
 				echo "$w: unchanged (same events); baseline kept"
 				continue
