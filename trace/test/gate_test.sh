@@ -9,7 +9,7 @@
 #
 # Environment: BUILD (build dir), MAKE, HEAPTRACE (the heaptrace to use), GATE_FLAGS (heaptrace diff thresholds) and
 # GATE_TRACE_ARGS (boot arguments of every gate run, e.g. "ops=300" to keep the baselines small);
-# see trace/diffexport.mk. Exit status: 0 ok, 1 regression or failed test, 2 usage, 3 capture failed.
+# see samples/samples.mk. Exit status: 0 ok, 1 regression or failed test, 2 usage, 3 capture failed.
 set -u
 . "$(dirname "$0")/../../scripts/testlib.sh"
 MAKE=${MAKE:-make}
