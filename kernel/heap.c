@@ -56,18 +56,11 @@
  * there is front padding or a back rest) then ALLOC; FREE then COALESCE (only
  * if a neighbour merged); ALLOC_FAIL when no block fits or the size overflows;
  * MARKER from heap_mark. Every event hook is one `if (h->trace)` test.
- * Built with HEAP_BOUND_SINK (the kernel), the alloc/free events of a heap
- * whose hook is trace_hook go to the kernel sink's entry points, which take
- * the fields as arguments (kernel/trace_emit.h); any other hook gets the
- * struct heap_event path.
+ * The alloc/free events of a heap whose hook is heap_sink_hook go to the
+ * program's bound sink (heap_sink_alloc/free, heap.h), which takes the fields
+ * as arguments; any other hook gets the struct heap_event path.
  */
 #include "heap.h"
-
-#ifdef HEAP_BOUND_SINK
-/* Kernel build only (trace/capture.mk): the kernel sink's inline encoder,
- * used when the heap's hook is trace_hook; see kernel/trace_emit.h. */
-#include "trace_emit.h"
-#endif
 
 _Static_assert(sizeof(struct heap_free_block) <= HEAP_MIN_BLOCK, "a free block header must fit the smallest block");
 _Static_assert((HEAP_MIN_ALIGN & (HEAP_MIN_ALIGN - 1)) == 0, "HEAP_MIN_ALIGN must be a power of two");
@@ -201,16 +194,14 @@ __attribute__((noinline)) void heap_events_free(heap_trace_fn fn, void *ctx, uin
 }
 
 /* The per-kind entry points the allocator calls (only when h->trace is set).
- * Each returns what the allocator returns, so that the kernel build's calls of
- * the bound sink are tail calls. */
+ * Each returns what the allocator returns, so that the calls of the bound
+ * sink (heap.h) are tail calls. */
 static inline __attribute__((always_inline)) void *
 emit_alloc(struct heap *h, uintptr_t s, size_t old_size, uintptr_t rem_addr, size_t rem_size,
            uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller, uint32_t examined)
 {
-#ifdef HEAP_BOUND_SINK
-	if (trace_emit_bound(h))
-		return trace_fast_alloc(s, old_size, p, size, bsize, align, caller, examined);
-#endif
+	if (h->trace == heap_sink_hook)
+		return heap_sink_alloc(s, old_size, p, size, bsize, align, caller, examined);
 	heap_events_alloc(h->trace, h->trace_ctx, s, old_size, rem_addr, rem_size, p, size, bsize, align,
 			  caller, examined);
 	return (void *)p;
@@ -220,11 +211,8 @@ static inline __attribute__((always_inline)) enum heap_error
 emit_free(struct heap *h, uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller,
           unsigned merged, uintptr_t merged_addr, size_t merged_size)
 {
-#ifdef HEAP_BOUND_SINK
-	if (trace_emit_bound(h))
-		return trace_fast_free(p, size, bsize, align, caller, merged, merged_addr,
-		                       merged_size);
-#endif
+	if (h->trace == heap_sink_hook)
+		return heap_sink_free(p, size, bsize, align, caller, merged, merged_addr, merged_size);
 	heap_events_free(h->trace, h->trace_ctx, p, size, bsize, align, caller, merged, merged_addr,
 			 merged_size);
 	return HEAP_OK;

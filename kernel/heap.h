@@ -140,4 +140,27 @@ void heap_events_free(heap_trace_fn fn, void *ctx, uintptr_t p, size_t size, siz
 /* Emits a MARKER event labelled name (truncated to HEAP_MARKER_NAME_MAX). */
 void heap_mark(struct heap *h, const char *name);
 
+/* ---- the bound sink ----------------------------------------------------------
+ * Every program that links heap.c defines these three, once: the sink bound to
+ * the allocator at link time. For a heap whose hook is heap_sink_hook, the
+ * allocator hands each allocation (SPLIT + ALLOC) and each free (FREE +
+ * COALESCE) to heap_sink_alloc / heap_sink_free as arguments, in registers,
+ * with no struct heap_event to fill; every other event of that heap, and every
+ * event of a heap with another hook, goes through the hook. So the same heap.c
+ * is compiled the same way for the kernel and the host.
+ *   kernel: kernel/trace.c (heap_sink_hook is trace_hook; the two entry points
+ *           encode straight into the trace buffer: the fast path of tracing)
+ *   host:   trace/heap_sink_host.c (builds the events with heap_events_alloc/free
+ *           and passes them to a hook set at run time; the tests bind it)
+ * Each entry point returns what the allocator returns, so the allocator's
+ * calls are tail calls: heap_sink_alloc returns (void *)p, heap_sink_free
+ * HEAP_OK. The arguments are those of heap_events_alloc/free, less the back
+ * remainder of a split (s + old_size - p - bsize bytes at p + bsize). */
+void heap_sink_hook(void *ctx, struct heap_event *ev);
+void *heap_sink_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize,
+		      size_t align, uintptr_t caller, uint32_t examined);
+enum heap_error heap_sink_free(uintptr_t p, size_t size, size_t bsize, size_t align,
+			       uintptr_t caller, unsigned merged, uintptr_t merged_addr,
+			       size_t merged_size);
+
 #endif /* HEAP_H */

@@ -27,10 +27,6 @@ KSUITE_heap_SRCS  := kernel/test/suite_heap.c
 # Framework self-test images that must FAIL in a given way (kernel/test/selftest.sh).
 KERNEL_SELFTESTS := assert panic trap nopanic hang overflow
 
-# the kernel's heap.c binds the sink's inline encoder (kernel/trace_emit.h);
-# host builds of heap.c keep the struct heap_event hook only
-$(BUILD)/kernel/kernel/heap.o: KCFLAGS += -DHEAP_BOUND_SINK
-
 # ---- objects and libraries ------------------------------------------------------
 # Every image links the entry object first, then its own objects, then the
 # libraries: libktest.a (the test runner, test images only) and libkernel.a,

@@ -2,8 +2,9 @@
  *
  * One static sink: the buffer of encoded events, the encoder state mirrored
  * by the host decoder, and the counters END reports. The hot part (buffer
- * position, fast-path limit, encoder state) is trace_fast, which heap.c's
- * inline path (kernel/trace_emit.h) writes directly; trace_hook is the
+ * position, fast-path limit, encoder state) is trace_fast, which the
+ * allocator's bound sink (heap_sink_alloc/free, kernel/heap.h) writes
+ * directly with the inline encoders of trace_wire.h; trace_hook is the
  * general path for every other event and for the cases the fast path
  * declines. A MISUSE event (kernel/kheap.c reports it right before a panic)
  * always finds room: the sink flushes for it even in deferred mode. Single hart, no
@@ -16,7 +17,6 @@
 #include "exit.h"
 #include "riscv.h"
 #include "semihost.h"
-#include "trace_emit.h"
 #include "trace_wire.h"
 #include "uart.h"
 
@@ -37,9 +37,21 @@ static struct trace_sink {
 	uint8_t buf[TRACE_BUF_MAX];
 } sink;
 
-/* Position, fast-path limit and encoder state; the next sequence number is
- * wire.next_seq + sink.pending_drops. */
-struct trace_fast trace_fast = {.pos = sink.buf, .limit = 0};
+/* The hot state of the bound sink (heap_sink_alloc/free below): position,
+ * fast-path limit and encoder state; the next sequence number is
+ * wire.next_seq + sink.pending_drops. The fast path runs while pos <= limit;
+ * limit is 0 while it is off (not recording, instret on, a drop pending), so
+ * one compare decides. */
+static struct trace_fast {
+	uint8_t *pos;           /* next free byte of the buffer */
+	uintptr_t limit;        /* the fast path may run while pos <= limit; 0: off */
+	struct wire_state wire; /* encoder state, mirrored by the host decoder */
+} trace_fast = {.pos = sink.buf, .limit = 0};
+
+#define TRACE_EMIT_U        4  /* log2(HEAP_MIN_ALIGN): the wire unit the fast path assumes */
+#define TRACE_EMIT_MINBLOCK 16 /* HEAP_MIN_BLOCK: min_block the fast path assumes */
+_Static_assert(HEAP_MIN_ALIGN == 1 << TRACE_EMIT_U, "the fast path's unit is the heap's alignment");
+_Static_assert(HEAP_MIN_BLOCK == TRACE_EMIT_MINBLOCK, "the fast path's min_block is the heap's");
 
 #define BUF_LEN() ((size_t)(trace_fast.pos - sink.buf))
 
@@ -195,6 +207,10 @@ void trace_hook(void *ctx, struct heap_event *ev)
 		fast_refresh(); /* the unit and min_block the fast path assumes */
 }
 
+/* The allocator's bound sink (kernel/heap.h) is this one: a heap whose hook is
+ * trace_hook hands its allocations and frees to heap_sink_alloc/free below. */
+void heap_sink_hook(void *ctx, struct heap_event *ev) __attribute__((alias("trace_hook")));
+
 /* Returns dt since the previous event and advances the stream time. */
 static inline __attribute__((always_inline)) uint64_t fast_dt(void)
 {
@@ -253,7 +269,7 @@ fast_free_events(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t
  * rest of the kernel keeps -fno-omit-frame-pointer (kernel/stack.c). */
 #define TRACE_HOT __attribute__((optimize("omit-frame-pointer")))
 
-TRACE_HOT void *trace_fast_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size,
+TRACE_HOT void *heap_sink_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size,
                                  size_t bsize, size_t align, uintptr_t caller, uint32_t examined)
 {
 	uint8_t *pos = trace_fast.pos;
@@ -270,7 +286,7 @@ TRACE_HOT void *trace_fast_alloc(uintptr_t s, size_t old_size, uintptr_t p, size
 	return (void *)p;
 }
 
-TRACE_HOT enum heap_error trace_fast_free(uintptr_t p, size_t size, size_t bsize, size_t align,
+TRACE_HOT enum heap_error heap_sink_free(uintptr_t p, size_t size, size_t bsize, size_t align,
                                           uintptr_t caller, unsigned merged,
                                           uintptr_t merged_addr, size_t merged_size)
 {

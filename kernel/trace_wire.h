@@ -106,7 +106,7 @@ uint16_t wire_fletcher16(const uint8_t *buf, size_t len);
  * arguments instead of a struct heap_event. They write exactly the bytes
  * wire_encode would write for the same events (compact form) and advance st
  * the same way, so the decoder needs nothing new. Preconditions (the caller,
- * kernel/trace_emit.h, checks them once or they hold by the allocator's
+ * kernel/trace.c's bound sink, checks them once or they hold by the allocator's
  * invariants): st->instret_on is false; each event's seq is st->next_seq;
  * addresses and sizes are multiples of (1 << u) where u == st->unit_log2 and
  * min_block == st->min_block (passed as constants so they fold); a split's

@@ -726,3 +726,89 @@ int main(void)
 {
 	return test_main();
 }
+
+/* ---- the bound sink (heap.h): the path the kernel takes when it traces ---- */
+
+#include "heap_sink_host.h"
+
+/* A second recorder for the bound heap, so both runs can be compared. */
+#define BOUND_EV_MAX 256
+static struct heap_event bound_ev[BOUND_EV_MAX], hook_ev[BOUND_EV_MAX];
+static size_t bound_n, hook_n;
+
+static void record_bound(void *ctx, struct heap_event *e)
+{
+	(void)ctx;
+	if (bound_n < BOUND_EV_MAX)
+		bound_ev[bound_n] = *e;
+	bound_n++;
+}
+
+static void record_hook(void *ctx, struct heap_event *e)
+{
+	(void)ctx;
+	if (hook_n < BOUND_EV_MAX)
+		hook_ev[hook_n] = *e;
+	hook_n++;
+}
+
+/* The same mix of exact fits, splits with front padding and back remainders,
+ * frees that merge left, right and both ways, and a failure, on heap h. */
+static void bound_sink_workload(struct heap *h)
+{
+	void *p[8];
+	size_t sz[8] = {100, 16, 300, 64, 2000, 48, 4096, 24};
+	size_t al[8] = {16, 16, 256, 16, 64, 16, 4096, 32};
+	for (int i = 0; i < 8; i++)
+		p[i] = heap_alloc(h, sz[i], al[i], 0x1000 + (uintptr_t)i);
+	heap_mark(h, "freeing");
+	for (int i = 0; i < 8; i += 2)
+		if (p[i])
+			heap_free(h, p[i], sz[i], al[i], 0x2000 + (uintptr_t)i);
+	for (int i = 1; i < 8; i += 2)
+		if (p[i])
+			heap_free(h, p[i], sz[i], al[i], 0x2000 + (uintptr_t)i);
+	(void)heap_alloc(h, ARENA_SIZE, 16, 0x3000); /* fails: ALLOC_FAIL through the hook */
+}
+
+TEST_CASE(bound_sink_gets_the_same_events_as_a_hook)
+{
+	bound_n = hook_n = 0;
+	memset(arena, 0, sizeof arena);
+	ASSERT(heap_init(&H, arena, 64 * 1024, record_hook, NULL));
+	bound_sink_workload(&H);
+
+	memset(arena, 0, sizeof arena);
+	heap_sink_host_bind(record_bound, NULL);
+	ASSERT(heap_init(&H, arena, 64 * 1024, heap_sink_hook, NULL));
+	bound_sink_workload(&H);
+	heap_sink_host_bind(NULL, NULL);
+
+	ASSERT_GT(hook_n, (size_t)20);
+	ASSERT_LE(hook_n, (size_t)BOUND_EV_MAX);
+	ASSERT_EQ(bound_n, hook_n);
+	for (size_t i = 0; i < hook_n; i++) {
+		ASSERT_MSG(!memcmp(&bound_ev[i], &hook_ev[i], sizeof hook_ev[i]),
+			   "event %zu differs: bound kind %u, hook kind %u", i, bound_ev[i].kind,
+			   hook_ev[i].kind);
+	}
+	size_t splits = 0, merges = 0;
+	for (size_t i = 0; i < hook_n; i++) {
+		splits += hook_ev[i].kind == HEAP_EV_SPLIT;
+		merges += hook_ev[i].kind == HEAP_EV_COALESCE;
+	}
+	ASSERT_GT(splits, (size_t)0); /* the workload reaches every shape */
+	ASSERT_GT(merges, (size_t)0);
+}
+
+TEST_CASE(bound_sink_unbound_drops_events_and_the_heap_still_works)
+{
+	bound_n = 0;
+	memset(arena, 0, sizeof arena);
+	ASSERT(heap_init(&H, arena, 64 * 1024, heap_sink_hook, NULL));
+	void *p = heap_alloc(&H, 200, 16, 0);
+	ASSERT_NOT_NULL(p);
+	ASSERT(heap_free(&H, p, 200, 16, 0) == HEAP_OK);
+	CHECK();
+	ASSERT_EQ(bound_n, (size_t)0);
+}
