@@ -432,7 +432,7 @@ static void get_name(struct rd *r, struct heap_event *ev)
 enum wire_status wire_decode_header(const uint8_t *in, size_t len, struct wire_stream_info *info,
                                     size_t *used, const char **why)
 {
-	struct rd r = {in, in + len, WIRE_OK, 0};
+	struct rd r = {in, len ? in + len : in, WIRE_OK, 0}; /* in may be NULL when len is 0 */
 	for (int i = 0; i < 4; i++)
 		if (get_u8(&r) != (uint8_t)WIRE_MAGIC[i] && r.st == WIRE_OK)
 			corrupt(&r, "not a heapscope wire stream (bad magic)");
@@ -464,7 +464,7 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 		*why = 0;
 		return WIRE_OK;
 	}
-	struct rd r = {in, in + len, WIRE_OK, 0};
+	struct rd r = {in, len ? in + len : in, WIRE_OK, 0}; /* in may be NULL when len is 0 */
 	const unsigned u = st->unit_log2;
 	struct heap_event e = {0}, e2 = {0};
 	bool pair = false;

@@ -81,6 +81,8 @@ enum uart_line_kind uart_frames_line(struct uart_frames *u, const char *line, si
 	while (len && (line[len - 1] == '\r' || line[len - 1] == '\n'))
 		len--;
 	*text_len = len;
+	if (len == 0) /* an empty line; line may be NULL then */
+		return UART_LINE_CONSOLE;
 	const char *f = memmem(line, len, UART_FRAME_PREFIX, strlen(UART_FRAME_PREFIX));
 	const char *p = f ? f + strlen(UART_FRAME_PREFIX) : NULL, *end = line + len;
 	if (!f || p >= end || *p < '0' || *p > '9')
