@@ -14,31 +14,32 @@
 
 static void diff_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: heaptrace diff " DIFF_ARGS "\n\n"
-	        "Compares trace NEW with trace BASE: aligns them by event index and reports the\n"
-	        "first divergence (timestamps are not compared) and how far they run in step,\n"
-	        "then a table of metrics, BASE vs NEW, with deltas, and the verdict of the\n"
-	        "thresholds. Both are streamed.\n\n"
-	        "thresholds (NEW regressed, exit 1, when it exceeds one; defaults in brackets):\n"
-	        "  --max-peak-growth P        peak used bytes grow by more than P percent [5%%]\n"
-	        "  --max-frag-growth F        maximum fragmentation (a fraction 0..1) grows by more\n"
-	        "                             than F, absolute: 0.05 or 5%% = 5 points [0.05]\n"
-	        "  --max-examined-growth P    average free blocks examined per allocation grow\n"
-	        "                             by more than P percent [25%%]\n"
-	        "  --fail-on-new-failures     NEW has more alloc failures than BASE [on]\n"
-	        "  --fail-on-new-leaks        NEW leaks more blocks or bytes than BASE [on]\n"
-	        "  --fail-on-incomplete       NEW cut short or panicked where BASE was not [on]\n"
-	        "  --fail-on-divergence       any event differs [off]\n"
-	        "  P is a percentage: 5 and 5%% both mean 5%%. \"off\" turns a limit off\n"
-	        "  (--max-peak-growth off), --no-fail-on-... a rule; --report-only turns off\n"
-	        "  every threshold not given explicitly.\n\n"
-	        "other options:\n"
-	        "  --json                     print the comparison as one JSON object\n"
-	        "  --ignore-callers           do not compare caller addresses\n"
-	        "  -h, --help                 this text\n\n"
-	        "Exit status: 0 NEW is within the thresholds, 1 NEW regressed, 2 bad input\n"
-	        "or usage, 3 output failed. Details: docs/diff-and-export.md.\n");
+	fprintf(
+	    out,
+	    "usage: heaptrace diff " DIFF_ARGS "\n\n"
+	    "Compares trace NEW with trace BASE: aligns them by event index and reports the\n"
+	    "first divergence (timestamps are not compared) and how far they run in step,\n"
+	    "then a table of metrics, BASE vs NEW, with deltas, and the verdict of the\n"
+	    "thresholds. Both are streamed.\n\n"
+	    "thresholds (NEW regressed, exit 1, when it exceeds one; defaults in brackets):\n"
+	    "  --max-peak-growth P        peak used bytes grow by more than P percent [5%%]\n"
+	    "  --max-frag-growth F        maximum fragmentation (a fraction 0..1) grows by more\n"
+	    "                             than F, absolute: 0.05 or 5%% = 5 points [0.05]\n"
+	    "  --max-examined-growth P    average free blocks examined per allocation grow\n"
+	    "                             by more than P percent [25%%]\n"
+	    "  --fail-on-new-failures     NEW has more alloc failures than BASE [on]\n"
+	    "  --fail-on-new-leaks        NEW leaks more blocks or bytes than BASE [on]\n"
+	    "  --fail-on-incomplete       NEW cut short or panicked where BASE was not [on]\n"
+	    "  --fail-on-divergence       any event differs [off]\n"
+	    "  P is a percentage: 5 and 5%% both mean 5%%. \"off\" turns a limit off\n"
+	    "  (--max-peak-growth off), --no-fail-on-... a rule; --report-only turns off\n"
+	    "  every threshold not given explicitly.\n\n"
+	    "other options:\n"
+	    "  --json                     print the comparison as one JSON object\n"
+	    "  --ignore-callers           do not compare caller addresses\n"
+	    "  -h, --help                 this text\n\n"
+	    "Exit status: 0 NEW is within the thresholds, 1 NEW regressed, 2 bad input\n"
+	    "or usage, 3 output failed. Details: docs/diff-and-export.md.\n");
 }
 
 /* "+12.5%", "-3.0%", "0.0%", "new" (base 0) */
@@ -90,8 +91,7 @@ static void print_event(const char *role, cJSON *ev)
 }
 
 static void print_table(const char *base_path, const char *new_path, const struct diff_result *r,
-                        const struct diff_thresholds *t, const struct diff_violation *v,
-                        size_t nv)
+                        const struct diff_thresholds *t, const struct diff_violation *v, size_t nv)
 {
 	print_side("BASE", base_path, &r->base);
 	print_side("NEW", new_path, &r->new);

@@ -531,9 +531,8 @@ bool diff_thresholds_are_default(const struct diff_thresholds *t)
 bool diff_limit_parse(const char *s, enum diff_limit_unit unit, double *out, char *err,
                       size_t errlen)
 {
-	const char *how = unit == DIFF_UNIT_PERCENT
-	                      ? "a percentage (5 or 5% both mean 5%), or off"
-	                      : "a fraction from 0 to 1 (0.05 or 5%), or off";
+	const char *how = unit == DIFF_UNIT_PERCENT ? "a percentage (5 or 5% both mean 5%), or off"
+	                                            : "a fraction from 0 to 1 (0.05 or 5%), or off";
 	if (!strcmp(s, "off")) {
 		*out = DIFF_OFF;
 		return true;
@@ -605,7 +604,8 @@ int diff_thresholds_format(const struct diff_thresholds *t, char *buf, size_t le
 	append_limit(buf, len, &n, "--max-frag-growth", t->max_frag_growth, DIFF_UNIT_FRACTION);
 	append_limit(buf, len, &n, "--max-examined-growth", t->max_examined_growth,
 	             DIFF_UNIT_PERCENT);
-	append_option(buf, len, &n, "--%sfail-on-new-failures", t->fail_on_new_failures ? "" : "no-");
+	append_option(buf, len, &n, "--%sfail-on-new-failures",
+	              t->fail_on_new_failures ? "" : "no-");
 	append_option(buf, len, &n, "--%sfail-on-new-leaks", t->fail_on_new_leaks ? "" : "no-");
 	append_option(buf, len, &n, "--%sfail-on-divergence", t->fail_on_divergence ? "" : "no-");
 	append_option(buf, len, &n, "--%sfail-on-incomplete", t->fail_on_incomplete ? "" : "no-");
@@ -690,8 +690,8 @@ size_t diff_check(const struct diff_result *r, const struct diff_thresholds *t,
 		                   " events)",
 		                   r->first_index, r->in_step);
 	/* a BASE that was cut short or panicked too is no yardstick for that */
-	if (t->fail_on_incomplete && (!r->new.complete || n->panic) &&
-	    r->base.complete && !b->panic)
+	if (t->fail_on_incomplete && (!r->new.complete || n->panic) && r->base.complete &&
+	    !b->panic)
 		nv = add_violation(v, nv, "fail-on-incomplete", "NEW %s, BASE did not",
 		                   !r->new.complete ? "has no end event (cut short)"
 		                                    : "ended in a panic");

@@ -150,8 +150,8 @@ struct diff_thresholds {
 };
 
 /* The defaults of `heaptrace diff`: what a CI user calls a regression. */
-#define DIFF_DEFAULT_PEAK_GROWTH 0.05     /* peak used bytes +5% */
-#define DIFF_DEFAULT_FRAG_GROWTH 0.05     /* maximum fragmentation +0.05 (absolute) */
+#define DIFF_DEFAULT_PEAK_GROWTH     0.05 /* peak used bytes +5% */
+#define DIFF_DEFAULT_FRAG_GROWTH     0.05 /* maximum fragmentation +0.05 (absolute) */
 #define DIFF_DEFAULT_EXAMINED_GROWTH 0.25 /* free blocks examined per alloc +25% */
 
 /* Every rule off: diff_check finds nothing (a report only). */

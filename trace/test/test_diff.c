@@ -333,9 +333,9 @@ TEST_CASE(a_fragmentation_limit_is_a_fraction_or_a_percentage_up_to_1)
 
 TEST_CASE(malformed_negative_and_infinite_limits_are_rejected)
 {
-	static const char *const bad[] = {"",    "-5",  "-0.1", "abc", "5%%", "%",   "5 %",
-	                                  " 5",  "5 ",  "+5",   "nan", "inf", "1e3", "0x10",
-	                                  "5.5.5", ".",   "5%5",  "OFF", "offf"};
+	static const char *const bad[] = {"",      "-5", "-0.1", "abc", "5%%", "%",   "5 %",
+	                                  " 5",    "5 ", "+5",   "nan", "inf", "1e3", "0x10",
+	                                  "5.5.5", ".",  "5%5",  "OFF", "offf"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		limit_is_rejected(bad[i], DIFF_UNIT_PERCENT);
 		limit_is_rejected(bad[i], DIFF_UNIT_FRACTION);
@@ -385,7 +385,8 @@ TEST_CASE(the_format_of_the_thresholds_reads_back_as_the_same_limits)
 	char buf[320];
 	int n = diff_thresholds_format(&t, buf, sizeof buf);
 	ASSERT_EQ((size_t)n, strlen(buf));
-	ASSERT(strstr(buf, "--max-peak-growth 12.5% --max-frag-growth 0.3 --max-examined-growth off") ==
+	ASSERT(strstr(buf,
+	              "--max-peak-growth 12.5% --max-frag-growth 0.3 --max-examined-growth off") ==
 	       buf);
 	limit_is("12.5%", DIFF_UNIT_PERCENT, t.max_peak_growth);
 	limit_is("0.3", DIFF_UNIT_FRACTION, t.max_frag_growth);
@@ -403,7 +404,8 @@ TEST_CASE(the_defaults_pass_identical_traces_and_fail_a_higher_peak)
 	diff_thresholds_default(&t);
 	struct diff_violation v[DIFF_VIOLATIONS_MAX];
 	struct diff_result r;
-	run_diff(capture_write(&base_cap, "a.jsonl", 1), capture_write(&base_cap, "b.jsonl", 7), &r);
+	run_diff(capture_write(&base_cap, "a.jsonl", 1), capture_write(&base_cap, "b.jsonl", 7),
+	         &r);
 	ASSERT_EQ(diff_check(&r, &t, v), (size_t)0);
 	diff_result_free(&r);
 	run_diff(capture_write(&base_cap, "a.jsonl", 1), capture_write(&new_cap, "b.jsonl", 1), &r);
