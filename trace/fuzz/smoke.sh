@@ -8,6 +8,10 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 . trace/fuzz/lib.sh
 secs=${FUZZ_SMOKE_SECONDS:-5}
+# a fixed seed and a run count that even the slowest target reaches well within
+# secs: the smoke run is repeatable (make test must not fail by luck; make fuzz
+# is where fuzzing explores)
+runs=${FUZZ_SMOKE_RUNS:-300}
 
 for t in $(fuzz_targets); do
 	bin=$BUILD/fuzz/$t
@@ -30,11 +34,11 @@ for t in $(fuzz_targets); do
 	fi
 	fuzz_seed "$t" "$T/$t.corpus"
 	# shellcheck disable=SC2046 # fuzz_dict prints one option or nothing
-	"$bin" -max_total_time="$secs" -timeout=10 -print_final_stats=1 $(fuzz_dict "$t") \
-		-artifact_prefix="$T/$t-" "$T/$t.corpus" >"$T/$t.fuzz" 2>&1
+	"$bin" -seed=1 -runs="$runs" -max_total_time="$(scaled "$secs")" -timeout=10 -print_final_stats=1 \
+		$(fuzz_dict "$t") -artifact_prefix="$T/$t-" "$T/$t.corpus" >"$T/$t.fuzz" 2>&1
 	st=$?
 	if [ $st -eq 0 ]; then
-		ok "$t: ${secs}s of fuzzing ($(fuzz_stat "$T/$t.fuzz" number_of_executed_units) execs) find nothing"
+		ok "$t: $runs seeded runs of fuzzing ($(fuzz_stat "$T/$t.fuzz" number_of_executed_units) execs) find nothing"
 	else
 		mkdir -p "$BUILD/fuzz/crashes/$t"
 		cp "$T/$t"-* "$BUILD/fuzz/crashes/$t/" 2>/dev/null
