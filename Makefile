@@ -23,7 +23,8 @@ CHANNEL     ?= semihosting     # trace channel: semihosting | uart
 OUT         ?= trace.jsonl     # where `make trace` writes the JSON trace
 TRACE_ARGS  ?=                 # extra kernel boot arguments, e.g. "ops=300 seed=7"
 ICOUNT      ?= 0               # 1: deterministic guest time (QEMU -icount shift=0)
-TEST_TIMEOUT ?= 300            # seconds before a hanging test is killed
+TEST_TIMEOUT ?= 300            # seconds a test may run (x TEST_TIME_SCALE)
+TEST_TIME_SCALE ?= 2           # stretches every test time limit and wait (loaded machines)
 BUILD       := build
 V           ?= 0               # V=1 shows the full compiler command lines
 
@@ -34,6 +35,7 @@ CHANNEL   := $(strip $(CHANNEL))
 OUT       := $(strip $(OUT))
 ICOUNT    := $(strip $(ICOUNT))
 TEST_TIMEOUT := $(strip $(TEST_TIMEOUT))
+TEST_TIME_SCALE := $(strip $(TEST_TIME_SCALE))
 Q := $(if $(filter 1,$(strip $(V))),,@)
 
 # ---- the programs targets run (defined by the fragments below) -------------
@@ -165,7 +167,7 @@ all: $(KERNEL_ELF) $(foreach p,$(HOST_PROGRAMS),$(BUILD)/host/bin/$(p) $(BUILD)/
 # Every test: host tests (sanitized), script tests, in-QEMU suites; one summary.
 test: all $(KERNEL_TEST_ELFS) $(TEST_DEPS) $(foreach t,$(HOST_TESTS),$(BUILD)/asan/bin/$(t))
 	@BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" TEST_TIMEOUT=$(TEST_TIMEOUT) \
-	  scripts/run-tests.sh \
+	  TEST_TIME_SCALE=$(TEST_TIME_SCALE) scripts/run-tests.sh \
 	  $(foreach t,$(HOST_TESTS),host:$(t)) \
 	  $(foreach t,$(SCRIPT_TESTS),script:$(t)) \
 	  $(foreach t,$(KERNEL_TESTS),qemu:$(t))
@@ -204,7 +206,8 @@ help:
 	@echo "  DIFF_FLAGS=\"$(DIFF_FLAGS)\"  heaptrace diff thresholds for make diff (heaptrace diff --help)"
 	@echo "  HEAP_SIZE=$(HEAP_SIZE)  kernel heap bytes (relinks; at least 0x1000)"
 	@echo "  KHEAP_POISON=1  poison freed kernel heap memory (rebuilds)"
-	@echo "  TEST_TIMEOUT=$(TEST_TIMEOUT)  seconds before a hanging test is killed"
+	@echo "  TEST_TIMEOUT=$(TEST_TIMEOUT) TEST_TIME_SCALE=$(TEST_TIME_SCALE)  a test is killed after their product (s);"
+	@echo "      TEST_TIME_SCALE also stretches every wait inside the tests (raise it on a loaded machine)"
 	@echo "  FUZZ_SECONDS=$(FUZZ_SECONDS)  seconds per fuzz target (make fuzz)"
 	@echo "  CROSS=$(CROSS)  QEMU=$(QEMU)  CFLAGS=$(CFLAGS)  V=1 shows command lines"
 

@@ -25,7 +25,7 @@ KSUITE_basic_SRCS := kernel/test/suite_basic.c
 KSUITE_heap_SRCS  := kernel/test/suite_heap.c
 
 # Framework self-test images that must FAIL in a given way (kernel/test/selftest.sh).
-KERNEL_SELFTESTS := assert panic trap nopanic hang overflow
+KERNEL_SELFTESTS := assert panic trap nopanic hang overflow many
 
 # ---- objects and libraries ------------------------------------------------------
 # Every image links the entry object first, then its own objects, then the

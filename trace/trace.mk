@@ -37,7 +37,7 @@ HOST_TESTS += test_wire test_capture_parts test_trace_reader test_heap_model tes
 $(eval $(call host_program,gen_trace,trace/test/gen_trace.c,$(TRACE_TEST_LIBS),$(CJSON_LIBS)))
 
 SCRIPT_TESTS += trace/test/capture_test.sh trace/test/test_stats.sh trace/test/test_check.sh \
-                trace/test/diff_test.sh trace/test/export_test.sh
+                trace/test/diff_test.sh trace/test/export_test.sh trace/test/hardening_test.sh
 
 # ---- make trace -----------------------------------------------------------------------
 # make trace [WORKLOAD=churn] [CHANNEL=semihosting|uart] [OUT=trace.jsonl]
