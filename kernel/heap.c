@@ -302,6 +302,8 @@ void *heap_alloc(struct heap *h, size_t size, size_t align, uintptr_t caller)
 	struct heap_free_block **link = &h->free;
 	for (struct heap_free_block *b = h->free; b; link = &b->next, b = b->next) {
 		examined++;
+		if (b->size < bsize) /* too small whatever the alignment: the common reject, first */
+			continue;
 		uintptr_t s = (uintptr_t)b, e = s + b->size, p = s;
 		if (p & (a - 1)) {
 			p = align_up(s, a);
