@@ -1,5 +1,6 @@
 /* entry.S - kernel entry from OpenSBI: park other harts, set up the stack,
- * clear .bss, plant the stack canaries, install the trap vector, call kmain.
+ * clear .bss, plant the stack canaries, unmap the stack guard (paging on),
+ * install the trap vector, call kmain.
  *
  * In: a0 = hart id, a1 = device tree address (S-mode, MMU off).
  * Symbols from linker.ld: __boot_stack_top, __bss_start, __bss_end.
@@ -26,6 +27,7 @@ _start:
 	j	1b
 2:
 	call	stack_canaries_plant
+	call	stack_guard_init	/* kernel/stack.c: Sv39, guard unmapped */
 	call	trap_init
 	mv	a0, s1
 	mv	a1, s2

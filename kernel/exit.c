@@ -11,6 +11,7 @@
 
 #include "exit.h"
 #include "memlayout.h"
+#include "riscv.h"
 #include "sbi.h"
 
 #define FINISHER_FAIL 0x3333 /* low half of a failing finisher write */
@@ -25,6 +26,7 @@ void exit_set_hook(exit_hook_fn fn)
 
 static void __attribute__((noreturn)) exit_now(int status, bool panicking)
 {
+	csr_clear(sstatus, SSTATUS_SIE); /* no timer tick (trace flush) while leaving */
 	exit_hook_fn hook = exit_hook;
 	exit_hook = 0; /* a fault inside the hook must not run it again */
 	if (hook)

@@ -13,6 +13,7 @@ enum exit_status {
 	EXIT_PANIC_MISSING = 4,   /* a test that must panic returned normally */
 	EXIT_STACK_OVERFLOW = 5,  /* a stack canary was overwritten */
 	EXIT_WORKLOAD_FAILED = 6, /* a sample workload found a wrong result */
+	EXIT_TRACE_LOST = 7,      /* the host could not write the trace (disk full?) */
 };
 
 /* Called once before leaving, with the status and whether a panic is the

@@ -9,6 +9,7 @@
  *   trace.defer=1        flush only at the workloads' flush points; drop when full
  *   trace.file=NAME      semihosting host file (default trace.raw)
  *   trace.instret=1      events carry the retired-instruction count
+ *   trace.flush_ms=MS    normal mode: ship the buffer every MS ms (default 50; 0: when full)
  *   seed=N ops=N         workload parameters
  */
 #include "bootargs.h"
@@ -36,6 +37,7 @@ static void trace_config_from_bootargs(struct trace_config *cfg, const char *wor
 	cfg->buf_size = bootargs_ulong("trace.buf", TRACE_BUF_DEFAULT);
 	cfg->deferred = bootargs_bool("trace.defer", false);
 	cfg->instret = bootargs_bool("trace.instret", false);
+	cfg->flush_ms = (unsigned)bootargs_ulong("trace.flush_ms", TRACE_FLUSH_MS_DEFAULT);
 	cfg->file = bootargs_str("trace.file", "trace.raw");
 	cfg->workload = workload;
 }

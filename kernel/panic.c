@@ -6,6 +6,7 @@
 #include "console.h"
 #include "exit.h"
 #include "panic.h"
+#include "riscv.h"
 #include "stack.h"
 #include "trap.h"
 
@@ -32,6 +33,7 @@ static void __attribute__((noreturn)) panic_finish(int status)
 
 static void panic_enter(void)
 {
+	csr_clear(sstatus, SSTATUS_SIE); /* no timer tick from here on */
 	if (panicking) {
 		kputs("panic: nested panic, exiting");
 		kexit(EXIT_PANIC); /* no hook: it may be what panicked */
@@ -54,6 +56,12 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 void panic_trap(const struct trap_frame *frame, uint64_t scause, uint64_t stval)
 {
 	panic_enter();
+	if (stack_guard_hit(scause, stval)) {
+		kprintf("\npanic: stack overflow: %s at 0x%lx, in the guard below the boot stack\n"
+			"  sepc 0x%lx ra 0x%lx sp 0x%lx\n",
+			trap_cause_name(scause), stval, frame->sepc, frame->regs[0], frame->regs[1]);
+		panic_finish(EXIT_STACK_OVERFLOW);
+	}
 	kprintf("\npanic: unexpected trap: %s (scause 0x%lx)\n"
 		"  sepc 0x%lx stval 0x%lx ra 0x%lx sp 0x%lx\n",
 		trap_cause_name(scause), scause, frame->sepc, stval, frame->regs[0], frame->regs[1]);

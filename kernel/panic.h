@@ -17,7 +17,9 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 struct trap_frame;
 
 /* Reports an unexpected trap (decoded scause, sepc, stval, ra, sp) and ends
- * like panic, with EXIT_TRAP. Called by the trap handler. */
+ * like panic, with EXIT_TRAP; a page fault in the stack guard (kernel/stack.h)
+ * is reported as a stack overflow, EXIT_STACK_OVERFLOW. Called by the trap
+ * handler. */
 void panic_trap(const struct trap_frame *frame, uint64_t scause, uint64_t stval)
 	__attribute__((noreturn));
 

@@ -28,6 +28,11 @@ void sbi_srst_shutdown(bool failure)
 		 failure ? SBI_SRST_REASON_FAILURE : SBI_SRST_REASON_NONE, 0);
 }
 
+void sbi_set_timer(uint64_t when)
+{
+	sbi_call(SBI_EXT_TIME, 0 /* set_timer */, when, 0, 0);
+}
+
 void sbi_legacy_shutdown(void)
 {
 	sbi_call(SBI_EXT_LEGACY_SHUTDOWN, 0, 0, 0, 0);

@@ -7,9 +7,11 @@
  * directly with the inline encoders of trace_wire.h; trace_hook is the
  * general path for every other event and for the cases the fast path
  * declines. A MISUSE event (kernel/kheap.c reports it right before a panic)
- * always finds room: the sink flushes for it even in deferred mode. Single hart, no
- * interrupts: nothing here needs a lock, and a flush writes whole UART lines,
- * so kprintf output never lands inside a frame.
+ * always finds room: the sink flushes for it even in deferred mode. Single hart;
+ * the one interrupt is the timer tick (trace_tick below), which ships the
+ * buffer only when it did not interrupt the sink itself, so nothing here needs
+ * a lock; a flush writes whole UART lines (a tick may put them between two
+ * halves of a console line, which the decoder allows).
  */
 #include "trace.h"
 
@@ -18,6 +20,7 @@
 #include "riscv.h"
 #include "semihost.h"
 #include "trace_wire.h"
+#include "trap.h"
 #include "uart.h"
 
 #define UART_CHUNK 57 /* payload bytes per @@HT line: 76 base64 characters */
@@ -28,6 +31,7 @@ static struct trace_sink {
 	bool deferred;
 	bool instret;
 	bool active;             /* events are recorded: a real channel, END not yet written */
+	volatile bool shipping;  /* inside flush_buffer: the timer tick keeps out */
 	long handle;             /* semihosting file */
 	size_t cap;              /* usable buffer bytes */
 	uint64_t pending_drops;  /* dropped since the last DROP event (their seqs are skipped) */
@@ -123,18 +127,29 @@ static void uart_ship(const uint8_t *buf, size_t n)
 	}
 }
 
+/* SYS_WRITE left bytes unwritten: the host cannot store the trace (its disk
+ * is full, the file was made unwritable). What reached the file is a readable
+ * prefix without END, and the rest cannot be saved (the UART is not captured
+ * on this channel), so say why and stop the run rather than trace in vain. */
+static __attribute__((noreturn, cold)) void host_write_failed(size_t n, long unwritten)
+{
+	sink.active = false;
+	trace_fast.limit = 0;
+	kprintf("trace: the host could not write the trace file (%ld of %lu bytes not written: "
+	        "disk full?); stopping with status %d\n",
+	        unwritten, (unsigned long)n, EXIT_TRACE_LOST);
+	semihost_close(sink.handle);
+	kexit(EXIT_TRACE_LOST);
+}
+
 static void ship(const uint8_t *buf, size_t n)
 {
 	if (n == 0)
 		return;
 	if (sink.channel == TRACE_SEMIHOSTING) {
-		if (semihost_write(sink.handle, buf, n) != 0) {
-			/* the host file failed: carry on over the UART (the decoder sees
-			 * a cut-short semihosting file; say so on the console) */
-			kprintf("trace: semihosting write failed, continuing on the UART\n");
-			sink.channel = TRACE_UART;
-			uart_ship(buf, n);
-		}
+		long unwritten = semihost_write(sink.handle, buf, n);
+		if (unwritten != 0)
+			host_write_failed(n, unwritten); /* does not return */
 	} else if (sink.channel == TRACE_UART) {
 		uart_ship(buf, n);
 	}
@@ -143,7 +158,9 @@ static void ship(const uint8_t *buf, size_t n)
 
 static void flush_buffer(void)
 {
+	sink.shipping = true; /* the tick must not ship the same bytes again */
 	ship(sink.buf, BUF_LEN());
+	sink.shipping = false;
 	sink.stats.bytes += BUF_LEN(); /* bytes shipped; trace_get_stats adds the buffered ones */
 	trace_fast.pos = sink.buf;
 }
@@ -321,6 +338,24 @@ void trace_flush(void)
 		flush_now();
 }
 
+/* linker.ld: the code of this file and of the wire encoder */
+extern char __sink_text_start[], __sink_text_end[];
+
+/* The periodic flush (normal mode): every flush_ms a timer tick ships what the
+ * buffer holds, so a run that hangs or is killed loses at most the events of
+ * the last period, and a spinning workload's last events reach the host. The
+ * hot path pays nothing for it. The tick leaves the buffer alone when it
+ * interrupted the sink (its code, or a flush in progress, which may be in the
+ * channel's code): the next tick, or the next full buffer, ships it. */
+static void trace_tick(const struct trap_frame *frame)
+{
+	uintptr_t pc = frame->sepc;
+	if (!sink.active || sink.shipping || BUF_LEN() == 0 ||
+	    (pc >= (uintptr_t)__sink_text_start && pc < (uintptr_t)__sink_text_end))
+		return;
+	flush_buffer();
+}
+
 void trace_set_heap(const struct heap *h)
 {
 	sink.heap = h;
@@ -404,5 +439,7 @@ enum trace_channel trace_start(const struct trace_config *cfg)
 		        (unsigned long)sink.cap, sink.deferred ? ", deferred" : "",
 		        sink.instret ? ", instret" : "");
 	exit_set_hook(trace_exit_hook);
+	if (!sink.deferred && cfg->flush_ms)
+		trap_start_tick(TIMEBASE_HZ / 1000 * cfg->flush_ms, trace_tick);
 	return sink.channel;
 }

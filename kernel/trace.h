@@ -31,6 +31,7 @@ struct trace_config {
 	size_t buf_size;            /* buffer bytes, clamped to [TRACE_BUF_MIN, TRACE_BUF_MAX] */
 	bool deferred;              /* flush only at trace_flush()/exit; a full buffer drops */
 	bool instret;               /* events carry rdinstret */
+	unsigned flush_ms;          /* normal mode: ship the buffer every flush_ms (0: only when full) */
 	const char *file;           /* semihosting: host file name (relative to QEMU's cwd) */
 	const char *workload;       /* name recorded in the stream header */
 };
@@ -43,9 +44,14 @@ struct trace_stats {
 	uint64_t flushes; /* buffer flushes */
 };
 
+#define TRACE_FLUSH_MS_DEFAULT 50 /* a hang or a kill loses at most this much of the trace */
+
 /* Chooses the channel (UART if semihosting is absent or the file cannot be
- * opened), writes the stream header and installs the exit hook. Prints one
- * line saying where the trace goes. Returns the channel in use. */
+ * opened), writes the stream header, installs the exit hook and (normal mode,
+ * flush_ms > 0) starts the timer tick that ships the buffer periodically.
+ * Prints one line saying where the trace goes. Returns the channel in use.
+ * If the host later fails to write the trace file (SYS_WRITE leaves bytes
+ * unwritten: disk full), the kernel says so and exits with EXIT_TRACE_LOST. */
 enum trace_channel trace_start(const struct trace_config *cfg);
 
 /* The ctx to pass with trace_hook (NULL when tracing is off). */

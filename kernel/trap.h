@@ -27,7 +27,19 @@ const char *trap_cause_name(uint64_t scause);
 typedef bool (*trap_fn)(struct trap_frame *frame, uint64_t stval);
 void trap_set_handler(uint64_t scause, trap_fn fn);
 
-/* Entered from trapvec.S with the saved frame. */
+/* The periodic timer tick: fn(frame) is called every period rdtime ticks
+ * (TIMEBASE_HZ a second) from the trap handler, with interrupts off, after it
+ * has checked the stack canaries (a broken one panics). frame->sepc says what
+ * was interrupted. Starting it enables supervisor interrupts; the tick is the
+ * only interrupt the kernel takes. */
+typedef void (*trap_tick_fn)(const struct trap_frame *frame);
+void trap_start_tick(uint64_t period, trap_tick_fn fn);
+
+/* Turns supervisor interrupts off for good (exit and panic paths). */
+void trap_stop_tick(void);
+
+/* Entered from trapvec.S with the saved frame. Every trap first checks the
+ * stack canaries and panics if one is broken. */
 void trap_handler(struct trap_frame *frame);
 
 #endif /* TRAP_H */

@@ -11,6 +11,8 @@ int workload_frag(void);
 int workload_lifetimes(void);
 int workload_million(void);
 int workload_panic(void);
+int workload_hang(void);
+int workload_recurse(void);
 
 static const struct workload workloads[] = {
     {"vector", "growable vectors pushed, shrunk and freed (regrowth copies)", workload_vector},
@@ -19,6 +21,8 @@ static const struct workload workloads[] = {
     {"lifetimes", "long-lived objects pinned among short-lived ones", workload_lifetimes},
     {"million", "small alloc/free pairs: over 1,000,000 events", workload_million},
     {"panic", "churn, then a double free that panics on purpose", workload_panic},
+    {"hang", "churn, then spins forever (fault tests: a hung kernel)", workload_hang},
+    {"recurse", "unbounded recursion into the stack guard (fault tests)", workload_recurse},
 };
 
 const struct workload *workload_find(const char *name)

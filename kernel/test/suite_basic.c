@@ -6,12 +6,14 @@
 #include "exit.h"
 #include "format.h"
 #include "kstring.h"
+#include "memlayout.h"
 #include "panic.h"
 #include "riscv.h"
 #include "sbi.h"
 #include "semihost.h"
 #include "stack.h"
 #include "test/test.h"
+#include "trap.h"
 
 void kmain(unsigned long hartid, void *dtb);
 
@@ -145,4 +147,45 @@ TEST_CASE(after_each_hook_ran_for_the_previous_test)
 {
 	ASSERT_EQ(after_each_runs, 1u);
 	test_set_after_each(0);
+}
+
+/* ---- stack guard and timer tick (kernel/stack.h, kernel/trap.h) ---- */
+
+extern char __stack_guard_start[], __stack_guard_end[]; /* linker.ld */
+
+TEST_CASE(stack_guard_is_the_unmapped_megapage_below_the_boot_stack)
+{
+	ASSERT_EQ((uintptr_t)__stack_guard_end - (uintptr_t)__stack_guard_start, 0x200000u);
+	ASSERT_LE((uintptr_t)__stack_guard_end, (uintptr_t)__boot_stack_bottom);
+	ASSERT_GT((uintptr_t)__stack_guard_start, (uintptr_t)__bss_end - 1);
+	/* a page fault inside it is a stack overflow; other faults or addresses are not */
+	ASSERT(stack_guard_hit(15, (uintptr_t)__stack_guard_end - 8));
+	ASSERT(stack_guard_hit(13, (uintptr_t)__stack_guard_start));
+	ASSERT(!stack_guard_hit(15, (uintptr_t)__stack_guard_end));
+	ASSERT(!stack_guard_hit(7, (uintptr_t)__stack_guard_end - 8));
+	ASSERT_EQ(csr_read(satp) >> 60, 8u); /* Sv39 is on */
+}
+
+static volatile int ticks_seen;
+static void count_tick(const struct trap_frame *frame)
+{
+	(void)frame;
+	ticks_seen++;
+}
+
+TEST_CASE(timer_tick_runs_every_period_until_stopped)
+{
+	ticks_seen = 0;
+	trap_start_tick(TIMEBASE_HZ / 1000, count_tick); /* every 1 ms */
+	uint64_t t0 = rdtime();
+	while (rdtime() - t0 < TIMEBASE_HZ / 100) /* 10 ms */
+		__asm__ volatile("" ::: "memory");
+	trap_stop_tick();
+	int seen = ticks_seen;
+	ASSERT_GE(seen, 5);
+	ASSERT_LE(seen, 11);
+	t0 = rdtime();
+	while (rdtime() - t0 < TIMEBASE_HZ / 200)
+		__asm__ volatile("" ::: "memory");
+	ASSERT_EQ(ticks_seen, seen); /* stopped: no more ticks */
 }
