@@ -175,17 +175,19 @@ static void count_tick(const struct trap_frame *frame)
 
 TEST_CASE(timer_tick_runs_every_period_until_stopped)
 {
+	const uint64_t period = TIMEBASE_HZ / 1000; /* 1 ms */
 	ticks_seen = 0;
-	trap_start_tick(TIMEBASE_HZ / 1000, count_tick); /* every 1 ms */
-	uint64_t t0 = rdtime();
-	while (rdtime() - t0 < TIMEBASE_HZ / 100) /* 10 ms */
-		__asm__ volatile("" ::: "memory");
+	trap_start_tick(period, count_tick);
+	uint64_t t0 = rdtime(), elapsed;
+	do /* three ticks, or give up after a second (a loaded host delays them) */
+		elapsed = rdtime() - t0;
+	while (ticks_seen < 3 && elapsed < TIMEBASE_HZ);
 	trap_stop_tick();
 	int seen = ticks_seen;
-	ASSERT_GE(seen, 5);
-	ASSERT_LE(seen, 11);
+	ASSERT_GE(seen, 3);
+	ASSERT_LE((uint64_t)seen, elapsed / period + 1); /* never more often than the period */
 	t0 = rdtime();
-	while (rdtime() - t0 < TIMEBASE_HZ / 200)
+	while (rdtime() - t0 < 5 * period)
 		__asm__ volatile("" ::: "memory");
 	ASSERT_EQ(ticks_seen, seen); /* stopped: no more ticks */
 }
