@@ -86,11 +86,10 @@ TEST_DEPS     :=   # other files `make test` needs built (fuzz targets, self-tes
 # ---- recorded flags ---------------------------------------------------------
 # record_flags(FILE, VAR): FILE holds the value of VAR; rewritten (so newer than
 # every object that depends on it) only when the value changed since the last make.
+# (The comparison is cmp's: make's $(file <) did not always match its own writes.)
 define record_flags
-ifneq ($$(file <$(1)),$$($(2)))
-$$(shell mkdir -p $$(dir $(1)))
-$$(file >$(1),$$($(2)))
-endif
+$$(shell mkdir -p $$(dir $(1)) && printf '%s\n' '$$($(2))' > $(1).new && \
+  { cmp -s $(1).new $(1) && rm -f $(1).new || mv -f $(1).new $(1); })
 endef
 KFLAGS_FILE    := $(BUILD)/kernel/flags
 HOSTFLAGS_FILE := $(BUILD)/host/flags
