@@ -48,23 +48,20 @@ SCRIPT_TESTS += trace/test/capture_test.sh trace/test/test_stats.sh trace/test/t
 # allocation, else at the peak. OUT and TRACE_PNG are removed first, so a failed
 # capture leaves nothing that looks fresh; make's status is the capture's.
 TRACE_PNG ?= $(basename $(OUT)).png
-# heapviz --at P exits 1 when the trace has no such point: then the next one is tried
-TRACE_PNG_AT := panic first-fail peak
+# heapviz --at takes the first of these points the trace has, in one load
+TRACE_PNG_AT := panic,first-fail,peak
 trace: $(KERNEL_ELF) $(HEAPTRACE) $(HEAPVIZ)
 	@png="$(strip $(TRACE_PNG))"; [ -z "$$png" ] || rm -f "$$png"; \
 	BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" ICOUNT=$(ICOUNT) \
 	  trace/capture.sh $(KERNEL_ELF) $(HEAPTRACE) "$(WORKLOAD)" "$(CHANNEL)" "$(OUT)" $(TRACE_ARGS) \
 	  && status=0 || status=$$?; \
 	if [ -n "$$png" ] && [ -s "$(OUT)" ]; then \
-	  for at in $(TRACE_PNG_AT); do \
-	    SDL_VIDEODRIVER=offscreen $(HEAPVIZ) --snapshot "$$png" --at $$at "$(OUT)" \
-	      2>$(BUILD)/trace-png.err && rc=0 || rc=$$?; \
-	    [ $$rc = 1 ] || break; \
-	  done; \
-	  if [ $$rc = 0 ]; then \
-	    echo "== trace: heap map at the $$at -> $$png  (interactive: $(HEAPVIZ) $(OUT))"; \
+	  if at=$$(SDL_VIDEODRIVER=offscreen $(HEAPVIZ) --snapshot "$$png" --at $(TRACE_PNG_AT) \
+	           "$(OUT)" 2>$(BUILD)/trace-png.err); then \
+	    at=$${at#*: at }; \
+	    echo "== trace: heap map at the $${at%%,*} -> $$png  (interactive: $(HEAPVIZ) $(OUT))"; \
 	  else \
-	    cat $(BUILD)/trace-png.err >&2; rm -f "$$png"; \
+	    rc=$$?; cat $(BUILD)/trace-png.err >&2; rm -f "$$png"; \
 	    echo "== trace: could not render the heap map (heapviz exit $$rc)" >&2; \
 	    [ $$status != 0 ] || status=3; \
 	  fi; \

@@ -39,9 +39,10 @@ static void usage(FILE *f)
 	    "  heapviz --follow TRACE          follow a trace that is still being written\n"
 	    "  heapviz --compare OTHER TRACE   TRACE and OTHER side by side, in step by event "
 	    "index\n"
-	    "  heapviz --snapshot OUT.png --at N|peak|end|first-fail|panic TRACE\n"
+	    "  heapviz --snapshot OUT.png --at N|peak|end|first-fail|panic[,...] TRACE\n"
 	    "                                  render one frame with no display (after event N;\n"
-	    "                                  panic: after the misuse the run panicked on)\n"
+	    "                                  panic: after the misuse the run panicked on;\n"
+	    "                                  A,B,...: the first of them the trace has)\n"
 	    "  a trace that panicked on a misuse opens paused at it (--at panic)\n"
 	    "options:\n"
 	    "  --size WxH          window / snapshot size (default 1280x800)\n"
@@ -243,11 +244,36 @@ static void apply_opts(struct view *v, const struct opts *o)
 	}
 }
 
+/* --at A,B,...: the first of the points the trace has (panic and first-fail
+ * may be missing; a later point is tried then); *used names it. One list
+ * saves `make trace` loading the trace once per point it tries. */
+static bool resolve_at_list(viz_model *m, const char *list, size_t *pos, int *status,
+                            char *used, size_t used_len)
+{
+	const char *item = list;
+	for (;;) {
+		const char *comma = strchr(item, ',');
+		size_t len = comma ? (size_t)(comma - item) : strlen(item);
+		snprintf(used, used_len, "%.*s", (int)len, item);
+		bool optional = comma && (!strcmp(used, "panic") || !strcmp(used, "first-fail"));
+		size_t fails = 0;
+		if (!strcmp(used, "first-fail"))
+			viz_model_fails(m, &fails);
+		bool has = !strcmp(used, "panic") ? viz_model_misuse(m, pos) != NULL
+		           : !strcmp(used, "first-fail") ? fails != 0
+		                                         : true;
+		if (!optional || has)
+			return resolve_at(m, used, pos, status);
+		item = comma + 1;
+	}
+}
+
 static int run_snapshot(const struct opts *o, struct view *v)
 {
 	int status = 0;
 	size_t pos;
-	if (!resolve_at(v->m, o->at, &pos, &status))
+	char used[32];
+	if (!resolve_at_list(v->m, o->at, &pos, &status, used, sizeof used))
 		return status;
 	view_seek(v, pos);
 	v->playing = false;
@@ -270,7 +296,7 @@ static int run_snapshot(const struct opts *o, struct view *v)
 	}
 	int rc = dump_frame(r, o->snapshot) ? 0 : EXIT_IO;
 	if (rc == 0)
-		printf("snapshot %s: position %zu of %zu\n", o->snapshot, pos,
+		printf("snapshot %s: at %s, position %zu of %zu\n", o->snapshot, used, pos,
 		       viz_model_count(v->m));
 	render_close(r);
 	return rc;

@@ -75,7 +75,6 @@ fi
 "$HV" --snapshot "$T/x.png" --at panic "$T/t.jsonl" 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && [ ! -e "$T/x.png" ] && grep -q "no misuse event" "$T/err" &&
 	ok "--at panic on a trace that did not panic exits 1, writes nothing" || no "--at panic, no misuse: rc $rc"
-
 # --compare: lock-step by event index, the first divergence found by heaptrace diff's logic
 sed 's/"i":6,"k":"alloc","t":7,"addr":"0x80400300","size":256/"i":6,"k":"alloc","t":7,"addr":"0x80400300","size":200/' \
 	"$T/t.jsonl" > "$T/u.jsonl"
@@ -97,6 +96,15 @@ if $CHECK "$T/broken.png" >/dev/null; then no "a damaged PNG is rejected"; else 
 head -n 8 "$T/t.jsonl" > "$T/nofail.jsonl"
 "$HV" --snapshot "$T/x.png" --at first-fail "$T/nofail.jsonl" 2>/dev/null; rc=$?
 [ $rc -eq 1 ] && [ ! -e "$T/x.png" ] && ok "first-fail without a failure exits 1" || no "first-fail no failure: rc $rc"
+# --at A,B,...: the first point the trace has (what make trace asks for, in one load)
+out=$("$HV" --snapshot "$T/x.png" --at panic,first-fail,peak "$T/p.jsonl")
+check "--at panic,first-fail,peak on a panicked trace picks the panic" grep -q "at panic, position 6 of 7" <<<"$out"
+out=$("$HV" --snapshot "$T/x.png" --at panic,first-fail,peak "$T/nofail.jsonl" 2>&1)
+check "--at panic,first-fail,peak on a trace with neither picks the peak" grep -q "at peak," <<<"$out"
+"$HV" --snapshot "$T/y.png" --at panic,first-fail "$T/nofail.jsonl" 2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && [ ! -e "$T/y.png" ] && ok "--at panic,first-fail with neither exits 1, writes nothing" ||
+	no "--at list with no point: rc $rc"
+
 echo '{"format":"nope"}' > "$T/bad.jsonl"
 "$HV" --snapshot "$T/x.png" --at end "$T/bad.jsonl" 2>"$T/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "heapviz: " "$T/err" && ok "a bad trace exits 2 with a message" || no "bad trace: rc $rc"
