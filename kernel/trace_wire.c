@@ -256,8 +256,10 @@ size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *
 	do_coalesce : {
 		uint64_t back = ev->addr2 - ev->addr;
 		uint64_t rest = ev->size - back - ev->size2;
+		/* merge flags 1..3 only: the decoder refuses a compact coalesce that
+		 * merged nothing (no allocator emits one; the escape form says it) */
 		if ((back | ev->size | ev->size2) & umask || ev->addr2 < ev->addr ||
-		    ev->size < back || ev->size - back < ev->size2 || ev->flags > 3)
+		    ev->size < back || ev->size - back < ev->size2 || ev->flags - 1u > 2u)
 			goto raw;
 		f |= (unsigned)ev->flags << 4;
 		if (ev->addr2 == st->last_free && ev->size2 == st->last_block) {
@@ -491,6 +493,8 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 		get_name(&r, &e);
 		if (f)
 			corrupt(&r, "flags on an escape tag");
+		else if (e.name[0] && e.kind != HEAP_EV_MARKER)
+			corrupt(&r, "a name on an escape record that is not a marker");
 		else if (e.kind >= HEAP_EV_COUNT)
 			corrupt(&r, "unknown event kind in an escape record");
 		else if (ex > 0xffffffffu)
@@ -616,6 +620,8 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 		break;
 	case HEAP_EV_COALESCE: {
 		e.flags = (uint8_t)((f >> 4) & 3);
+		if (e.flags == 0)
+			corrupt(&r, "a coalesce that merged nothing");
 		if (f & F2) {
 			e.addr2 = st->last_free;
 			e.size2 = st->last_block;

@@ -97,8 +97,35 @@ struct stream {
 	struct wire_state st;
 	uint64_t nevents;
 	bool ended;
-	const char *why; /* WIRE_CORRUPT: what */
+	const char *why;  /* WIRE_CORRUPT: what */
+	uint64_t bad_off; /* WIRE_CORRUPT: stream offset of the record at fault */
+	uint64_t rec_off; /* stream offset of the record the last event came from */
+	uint64_t dropped; /* sum of the drop counts so far */
+	uint64_t prev_seq; /* sequence number of the last event */
+	char whybuf[200]; /* a why with numbers in it */
 };
+
+/* Whether ev, just decoded, is an event the JSON trace can say and that
+ * follows the ones before it (trace_event_check, increasing sequence
+ * numbers, an end that counts what came before): what the trace reader
+ * accepts. NULL if so, else what is wrong. */
+static const char *stream_check(struct stream *s, const struct heap_event *ev)
+{
+	const char *bad = trace_event_check(ev, s->info.flags & WIRE_FLAG_INSTRET);
+	if (bad)
+		return bad;
+	if (s->nevents && ev->seq <= s->prev_seq) {
+		snprintf(s->whybuf, sizeof s->whybuf,
+		         "sequence number %" PRIu64 " does not follow %" PRIu64, ev->seq,
+		         s->prev_seq);
+		return s->whybuf;
+	}
+	if (ev->kind == HEAP_EV_DROP)
+		s->dropped += ev->size;
+	if (ev->kind == HEAP_EV_END)
+		return trace_end_check(ev, s->dropped, s->whybuf, sizeof s->whybuf);
+	return NULL;
+}
 
 typedef int (*event_fn)(void *ctx, const struct heap_event *ev);
 
@@ -110,19 +137,36 @@ static int stream_pump(struct stream *s, event_fn fn, void *ctx)
 	size_t used;
 	if (!s->have_header) {
 		enum wire_status r = wire_decode_header(s->b.p, s->b.len, &s->info, &used, &s->why);
+		s->bad_off = s->base_off;
 		if (r != WIRE_OK)
 			return r;
+		if (s->info.time_hz >= TRACE_INT_LIMIT) {
+			s->why = "a header time_hz of 2^53 or more";
+			return WIRE_CORRUPT;
+		}
 		s->pos = used;
 		s->have_header = true;
 		wire_state_init(&s->st, s->info.flags & WIRE_FLAG_INSTRET);
 	}
 	while (!s->ended && (s->pos < s->b.len || wire_pending(&s->st))) {
 		struct heap_event ev;
+		bool second = wire_pending(&s->st); /* a pair record's second event */
 		enum wire_status r =
 		    wire_decode(&s->st, s->b.p + s->pos, s->b.len - s->pos, &ev, &used, &s->why);
-		if (r != WIRE_OK)
+		if (r != WIRE_OK) {
+			s->bad_off = s->base_off + s->pos;
 			return r;
+		}
+		if (!second)
+			s->rec_off = s->base_off + s->pos;
 		s->pos += used;
+		const char *bad = stream_check(s, &ev);
+		if (bad) {
+			s->why = bad;
+			s->bad_off = s->rec_off;
+			return WIRE_CORRUPT;
+		}
+		s->prev_seq = ev.seq;
 		s->nevents++;
 		if (ev.kind == HEAP_EV_END)
 			s->ended = true;
@@ -408,7 +452,7 @@ static int report_end(const struct options *o, const struct stream *s, const str
 	if (pump == WIRE_CORRUPT) {
 		fprintf(stderr,
 		        PROG ": %s: corrupt stream at byte %" PRIu64 " (event #%" PRIu64 "): %s\n",
-		        o->raw, off, s->nevents, s->why ? s->why : "?");
+		        o->raw, s->bad_off, s->nevents, s->why ? s->why : "?");
 		return HT_EXIT_BAD_INPUT;
 	}
 	if (!s->have_header) {
@@ -430,9 +474,13 @@ static int report_end(const struct options *o, const struct stream *s, const str
 		        o->raw, s->nevents);
 		return HT_EXIT_BAD_INPUT;
 	}
-	if (s->pos < s->b.len)
-		fprintf(stderr, PROG ": %s: warning: %zu bytes after the end event ignored\n",
-		        o->raw, s->b.len - s->pos);
+	if (s->pos < s->b.len) {
+		fprintf(stderr,
+		        PROG ": %s: corrupt stream at byte %" PRIu64 ": %zu bytes after the end "
+		             "event (damage, or a second trace appended: decode each on its own)\n",
+		        o->raw, off, s->b.len - s->pos);
+		return HT_EXIT_BAD_INPUT;
+	}
 	return HT_EXIT_OK;
 }
 

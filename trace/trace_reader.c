@@ -15,6 +15,7 @@
 #include "trace_reader.h"
 
 #include "heap.h"
+#include "utf8.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -51,6 +52,7 @@ struct trace_reader {
 	uint64_t prev_seq; /* sequence number of the last event */
 	uint64_t line;     /* line number of the line last read */
 	uint64_t events;   /* events returned */
+	uint64_t dropped;  /* sum of the drop events' counts */
 	struct trace_header hdr;
 	struct sym_entry *syms; /* open-addressing hash table by address */
 	size_t sym_cap;         /* slots, a power of two */
@@ -854,7 +856,18 @@ static bool skip_value(struct scan *s, int depth)
 	}
 }
 
-/* Decodes a JSON string body into dst (NUL-terminated, truncated to n - 1). */
+/* The 4 hex digits at h (already checked by scan_string_slow). */
+static unsigned hex4(const char *h)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++)
+		v = v << 4 | (hex_value[(unsigned char)h[i]] & 0xf);
+	return v;
+}
+
+/* Decodes a JSON string body into dst (NUL-terminated, truncated to n - 1):
+ * escapes become their characters in UTF-8 (a surrogate pair one 4-byte
+ * sequence, a lone surrogate U+FFFD; \u0000 ends dst). */
 static void unescape(const char *b, size_t len, bool esc, char *dst, size_t n)
 {
 	size_t o = 0;
@@ -888,9 +901,18 @@ static void unescape(const char *b, size_t len, bool esc, char *dst, size_t n)
 			dst[o++] = '\t';
 			break;
 		case 'u': {
-			unsigned cp = (unsigned)strtoul(
-			    (char[5]){b[i + 1], b[i + 2], b[i + 3], b[i + 4], 0}, NULL, 16);
+			unsigned cp = hex4(b + i + 1);
 			i += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < len && b[i + 1] == '\\' &&
+			    b[i + 2] == 'u') {
+				unsigned lo = hex4(b + i + 3);
+				if (lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					i += 6;
+				}
+			}
+			if (cp >= 0xd800 && cp < 0xe000)
+				cp = 0xfffd; /* a lone surrogate */
 			char u8[4];
 			size_t k;
 			if (cp < 0x80) {
@@ -898,10 +920,15 @@ static void unescape(const char *b, size_t len, bool esc, char *dst, size_t n)
 			} else if (cp < 0x800) {
 				u8[0] = (char)(0xc0 | cp >> 6), u8[1] = (char)(0x80 | (cp & 0x3f)),
 				k = 2;
-			} else {
+			} else if (cp < 0x10000) {
 				u8[0] = (char)(0xe0 | cp >> 12),
 				u8[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
 				u8[2] = (char)(0x80 | (cp & 0x3f)), k = 3;
+			} else {
+				u8[0] = (char)(0xf0 | cp >> 18),
+				u8[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+				u8[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				u8[3] = (char)(0x80 | (cp & 0x3f)), k = 4;
 			}
 			if (o + k >= n)
 				goto done;
@@ -966,7 +993,7 @@ static bool scan_object(trace_reader *r, struct scan *s)
 				while (q < s->e && (unsigned)(*q - '0') < 10) {
 					if (__builtin_mul_overflow(v, 10, &v) ||
 					    __builtin_add_overflow(v, (uint64_t)(*q - '0'), &v)) {
-						what = "a non-negative integer below 2^64";
+						what = "an integer below 2^53 (docs/trace-format.md: numbers are exact)";
 						break;
 					}
 					q++;
@@ -974,6 +1001,8 @@ static bool scan_object(trace_reader *r, struct scan *s)
 				if (!what && (q == s->p ||
 				              (q < s->e && (*q == '.' || *q == 'e' || *q == 'E'))))
 					what = "a non-negative integer";
+				else if (!what && v >= TRACE_INT_LIMIT)
+					what = "an integer below 2^53 (docs/trace-format.md: numbers are exact)";
 				s->p = q;
 				s->u[f] = v;
 				break;
@@ -1135,7 +1164,10 @@ static bool build_event(trace_reader *r, struct scan *s, int kind, struct heap_e
 		ev->size2 = s->u[F_OLD_SIZE];
 		break;
 	case HEAP_EV_MARKER:
+		/* any bytes are read (hardening), as a name the writer writes back
+		 * unchanged: cut to 31 bytes, then what is not UTF-8 made '?' */
 		unescape(s->s[F_NAME], s->slen[F_NAME], s->sesc[F_NAME], ev->name, sizeof ev->name);
+		utf8_sanitize(ev->name);
 		break;
 	case HEAP_EV_DROP:
 		ev->size = s->u[F_COUNT];
@@ -1168,6 +1200,11 @@ static bool build_event(trace_reader *r, struct scan *s, int kind, struct heap_e
 		ev->size2 = s->u[F_LEN];
 		break;
 	}
+	}
+	const char *bad = trace_event_check(ev, r->hdr.has_instret);
+	if (bad) {
+		set_error(r, "%s event: %s", heap_event_kind_name((unsigned)kind), bad);
+		return false;
 	}
 	return true;
 }
@@ -1248,6 +1285,13 @@ enum trace_read_status trace_reader_next(trace_reader *r, struct heap_event *ev)
 			          ev->seq, r->prev_seq);
 			goto fail;
 		}
+		if (kind == HEAP_EV_DROP)
+			r->dropped += ev->size;
+		char why[160];
+		if (kind == HEAP_EV_END && trace_end_check(ev, r->dropped, why, sizeof why)) {
+			set_error(r, "%s", why);
+			goto fail;
+		}
 		r->have_seq = true;
 		r->prev_seq = ev->seq;
 		r->events++;
@@ -1260,44 +1304,153 @@ fail:
 	return TRACE_READ_ERROR;
 }
 
+/* ---- the language both sides share ------------------------------------------ */
+
+const char *trace_event_check(const struct heap_event *ev, bool with_instret)
+{
+#define BIG(v) ((v) >= TRACE_INT_LIMIT)
+	if (ev->kind >= HEAP_EV_COUNT)
+		return "unknown event kind";
+	if (BIG(ev->seq))
+		return "sequence number of 2^53 or more";
+	if (BIG(ev->time) || (with_instret && BIG(ev->instret)))
+		return "time or instret of 2^53 or more";
+	bool big = false, align = false;
+	switch (ev->kind) {
+	case HEAP_EV_INIT:
+	case HEAP_EV_ALLOC:
+	case HEAP_EV_FREE:
+		big = BIG(ev->size) || BIG(ev->block);
+		align = true;
+		break;
+	case HEAP_EV_SPLIT:
+	case HEAP_EV_REALLOC:
+		big = BIG(ev->size) || BIG(ev->size2);
+		break;
+	case HEAP_EV_COALESCE:
+		big = BIG(ev->size) || BIG(ev->size2);
+		if (ev->flags < 1 || ev->flags > 3)
+			return "coalesce that merged no neighbour (or unknown merge flags)";
+		break;
+	case HEAP_EV_ALLOC_FAIL:
+		big = BIG(ev->size) || BIG(ev->block) || BIG(ev->size2);
+		align = true;
+		break;
+	case HEAP_EV_MARKER: {
+		const unsigned char *q = (const unsigned char *)ev->name;
+		size_t i = 0;
+		while (i < HEAP_MARKER_NAME_MAX && q[i]) {
+			size_t k = utf8_sequence(q + i);
+			if (k == 0 || i + k > HEAP_MARKER_NAME_MAX)
+				return "marker name that is not well-formed UTF-8";
+			i += k;
+		}
+		if (q[i])
+			return "marker name longer than 31 bytes";
+		break;
+	}
+	case HEAP_EV_DROP:
+		big = BIG(ev->size);
+		break;
+	case HEAP_EV_END:
+		big = BIG(ev->size) || BIG(ev->block) || BIG(ev->size2);
+		if (ev->flags & ~HEAP_END_PANIC)
+			return "unknown flags on an end event";
+		break;
+	case HEAP_EV_MISUSE:
+		big = BIG(ev->size) || BIG(ev->size2);
+		align = ev->align_log2 != HEAP_MISUSE_ALIGN_BAD;
+		if (HEAP_MISUSE_OP(ev->flags) >= HEAP_OP_COUNT ||
+		    !heap_misuse_error_name(HEAP_MISUSE_ERROR(ev->flags)))
+			return "misuse of an unknown operation or error";
+		break;
+	}
+	if (big)
+		return "a size or count of 2^53 or more";
+	if (align && ev->align_log2 > 52)
+		return "an alignment of 2^53 or more";
+	return NULL;
+#undef BIG
+}
+
+const char *trace_end_check(const struct heap_event *end, uint64_t dropped, char *buf, size_t n)
+{
+	if (end->size != end->seq + 1)
+		snprintf(buf, n,
+		         "the end event counts %" PRIu64 " events, but its sequence number %" PRIu64
+		         " says %" PRIu64,
+		         end->size, end->seq, end->seq + 1);
+	else if (end->size2 != dropped)
+		snprintf(buf, n,
+		         "the end event counts %" PRIu64 " dropped events, the drop events %" PRIu64,
+		         end->size2, dropped);
+	else
+		return NULL;
+	return buf;
+}
+
 /* ---- writing ----------------------------------------------------------------- */
 
-/* ---- writing ------------------------------------------------------------- */
-
-/* Writes byte c as it stands inside a JSON string: '"' and '\\' escaped,
- * control and non-ASCII bytes as \u00XX (so every line is ASCII). Returns
- * the bytes written, at most 6. */
-static size_t json_escape_byte(char *dst, unsigned char c)
+/* Appends the UTF-8 text s (NUL-terminated) as the body of a JSON string:
+ * '"' and '\\' escaped, control bytes and DEL as \u00XX, well-formed UTF-8
+ * sequences copied unchanged (so the reader gets back the same bytes), and
+ * each byte that is not part of one as \ufffd (U+FFFD, the replacement
+ * character). At most 6 bytes per byte of s. Returns the end. */
+static char *put_json_body(char *p, const char *s)
 {
-	if (c == '"' || c == '\\') {
-		dst[0] = '\\', dst[1] = (char)c;
-		return 2;
+	const unsigned char *q = (const unsigned char *)s;
+	while (*q) {
+		unsigned char c = *q;
+		size_t n = c >= 0x80 ? utf8_sequence(q) : 1;
+		if (c == '"' || c == '\\') {
+			*p++ = '\\', *p++ = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			*p++ = '\\', *p++ = 'u', *p++ = '0', *p++ = '0';
+			*p++ = "0123456789abcdef"[c >> 4], *p++ = "0123456789abcdef"[c & 15];
+		} else if (n == 0) {
+			memcpy(p, "\\ufffd", 6);
+			p += 6;
+			n = 1;
+		} else {
+			memcpy(p, q, n);
+			p += n;
+		}
+		q += n;
 	}
-	if (c < 0x20 || c >= 0x7f) {
-		dst[0] = '\\', dst[1] = 'u', dst[2] = '0', dst[3] = '0';
-		dst[4] = "0123456789abcdef"[c >> 4], dst[5] = "0123456789abcdef"[c & 15];
-		return 6;
-	}
-	dst[0] = (char)c;
-	return 1;
+	return p;
 }
 
 /* Appends at most max bytes of s as a quoted JSON string (at most 6 * max + 2 bytes). */
 static char *put_json_string(char *p, const char *s, size_t max)
 {
+	char tmp[64];
+	size_t n = 0;
+	while (n < max && n < sizeof tmp - 1 && s[n])
+		n++;
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
 	*p++ = '"';
-	for (size_t i = 0; i < max && s[i]; i++)
-		p += json_escape_byte(p, (unsigned char)s[i]);
+	p = put_json_body(p, tmp);
 	*p++ = '"';
 	return p;
 }
 
 void trace_write_json_string(FILE *out, const char *s)
 {
-	char esc[6];
+	char buf[6 * 256];
 	fputc('"', out);
-	for (; *s; s++)
-		fwrite(esc, 1, json_escape_byte(esc, (unsigned char)*s), out);
+	while (*s) { /* in pieces that end on a NUL or between sequences */
+		char piece[257];
+		size_t n = 0;
+		while (n < 252 && s[n])
+			n++;
+		while (s[n] && n < 256 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n++; /* the rest of a sequence cut at the piece's end */
+		memcpy(piece, s, n);
+		piece[n] = 0;
+		fwrite(buf, 1, (size_t)(put_json_body(buf, piece) - buf), out);
+		s += n;
+	}
 	fputc('"', out);
 }
 

@@ -26,6 +26,7 @@
 #define TRACE_FORMAT_NAME    "heapscope-trace"
 #define TRACE_FORMAT_VERSION 1          /* the version this reader understands */
 #define TRACE_LINE_MAX       (1u << 20) /* longest line accepted, bytes */
+#define TRACE_INT_LIMIT      (1ull << 53) /* every integer in a trace is below it */
 
 struct trace_header {
 	int version;        /* format version (1) */
@@ -96,6 +97,24 @@ void trace_reader_each_symbol(const trace_reader *r,
 
 void trace_reader_close(trace_reader *r);
 
+/* ---- the language both sides share ------------------------------------------ */
+
+/* Whether ev can be written as an event line that reads back as ev (the
+ * fields its kind carries): kind in range; every integer written below
+ * TRACE_INT_LIMIT (an alignment: align_log2 <= 52); a coalesce merged
+ * something (flags 1..3); an end's flags are 0 or HEAP_END_PANIC; a marker
+ * name is well-formed UTF-8 of at most HEAP_MARKER_NAME_MAX bytes; a misuse
+ * names a known op and error (align_log2 HEAP_MISUSE_ALIGN_BAD allowed).
+ * The reader applies it to every event it builds, `heaptrace decode` to
+ * every event it decodes, so decode writes nothing the reader rejects.
+ * Returns NULL if so, else a static description of what is wrong. */
+const char *trace_event_check(const struct heap_event *ev, bool with_instret);
+
+/* Whether the end event's counts agree with the events before it: `events`
+ * = its seq + 1 and `dropped` = dropped (the sum of the drop counts before
+ * it). Returns NULL if so, else a description written to buf (n bytes). */
+const char *trace_end_check(const struct heap_event *end, uint64_t dropped, char *buf, size_t n);
+
 /* ---- writing (tests, generators, converters) ------------------------------ */
 
 /* Writes the header line of h (format, version 1 and every field). Returns
@@ -121,8 +140,8 @@ size_t trace_format_event(char *buf, const struct heap_event *ev, bool with_inst
  * "vector index 7 out of range (len 3, elements at 0x80234100)". Returns buf. */
 const char *trace_misuse_describe(const struct heap_event *ev, char *buf, size_t n);
 
-/* Writes s as a quoted JSON string ('"' and '\\' escaped, control and
- * non-ASCII bytes as \u00XX). */
+/* Writes s as a quoted JSON string: '"' and '\\' escaped, control bytes as
+ * \u00XX, well-formed UTF-8 unchanged, any other byte as \ufffd. */
 void trace_write_json_string(FILE *out, const char *s);
 
 /* Writes a symbol record line. fn/src NULL write "??" / "??:0". */

@@ -1,8 +1,7 @@
 /* utf8.c - replaces what is not well-formed UTF-8 (see utf8.h). */
 #include "utf8.h"
 
-/* Length of the well-formed sequence at s, or 0 if there is none. */
-static size_t utf8_sequence(const unsigned char *s)
+size_t utf8_sequence(const unsigned char *s)
 {
 	unsigned char c = s[0];
 	if (c < 0x80)

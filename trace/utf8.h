@@ -11,4 +11,8 @@
  * bytes were replaced. */
 size_t utf8_sanitize(char *s);
 
+/* Length (1..4) of the well-formed UTF-8 sequence at s, or 0 if there is
+ * none; reads no further than a NUL, which ends a sequence cut short. */
+size_t utf8_sequence(const unsigned char *s);
+
 #endif /* UTF8_H */

@@ -68,24 +68,6 @@ static inline void fuzz_event_normalize(struct heap_event *ev, bool with_instret
 	*ev = n;
 }
 
-/* KNOWN BUG (trace/fuzz/pending/fuzz_reader_line/name_non_ascii): the JSON writer escapes each
- * byte >= 0x80 of a marker name as \u00XX, which the reader decodes as the
- * UTF-8 of U+00XX, so a non-ASCII name comes back changed ("\xff" becomes
- * "\xc3\xbf"). Until that is fixed, such names are not compared, so that the
- * fuzzer can find other bugs; build with -DFUZZ_STRICT_NAMES to see it. */
-static inline bool fuzz_name_unchecked(const char *name)
-{
-#ifdef FUZZ_STRICT_NAMES
-	(void)name;
-	return false;
-#else
-	for (size_t i = 0; i < HEAP_MARKER_NAME_MAX && name[i]; i++)
-		if ((unsigned char)name[i] >= 0x80)
-			return true;
-	return false;
-#endif
-}
-
 /* Whether a and b are the same event, field by field (memcmp would compare
  * padding and the bytes after a marker name's NUL). */
 static inline bool fuzz_event_equal(const struct heap_event *a, const struct heap_event *b)
@@ -95,7 +77,7 @@ static inline bool fuzz_event_equal(const struct heap_event *a, const struct hea
 	       a->instret == b->instret && a->addr == b->addr && a->size == b->size &&
 	       a->block == b->block && a->addr2 == b->addr2 && a->size2 == b->size2 &&
 	       a->caller == b->caller &&
-	       (strncmp(a->name, b->name, sizeof a->name) == 0 || fuzz_name_unchecked(a->name));
+	       strncmp(a->name, b->name, sizeof a->name) == 0;
 }
 
 /* One line describing ev, for failure messages. */

@@ -4,8 +4,9 @@
  * The fuzz bytes are read as a sequence of events; each is clamped to what
  * the trace format allows (heap_event.h, docs/trace-format.md): a kind in
  * range, only the fields its kind uses, sequence numbers that increase,
- * alignments below 2^64, a coalesce that merged something, an end's flag 0
- * or 1, a NUL-terminated marker name. Most values are small steps from the
+ * integers below 2^53 (alignments too), a coalesce that merged something,
+ * an end's flag 0 or 1 and counts that agree with the events before it, a
+ * marker name of well-formed UTF-8 (trace_event_check, trace_end_check). Most values are small steps from the
  * previous event's (times, sequence numbers, addresses near the heap), so the
  * encoder's compact forms are reached, not only its escape form. The whole
  * sequence goes through one encoder and one decoder, as in a capture, and
@@ -15,6 +16,7 @@
 #include "fuzz_util.h"
 #include "trace_reader.h"
 #include "trace_wire.h"
+#include "utf8.h"
 
 #define EVENTS_MAX 256
 
@@ -51,10 +53,16 @@ static uint64_t take_addr(struct bytes *b, uint64_t near)
 	return take(b);
 }
 
+/* A JSON integer: below 2^53 even times 16. */
+static uint64_t take_int(struct bytes *b)
+{
+	return take(b) & ((TRACE_INT_LIMIT >> 4) - 1);
+}
+
 /* Builds the next event from the fuzz bytes; false if the sequence has run out
- * of sequence numbers (the trace ends there). */
+ * of sequence numbers (the trace ends there). *dropped: the drop counts so far. */
 static bool make_event(struct bytes *b, struct heap_event *ev, const struct heap_event *prev,
-                       bool instret)
+                       bool instret, uint64_t *dropped)
 {
 	memset(ev, 0, sizeof *ev);
 	ev->kind = take8(b) % HEAP_EV_COUNT;
@@ -65,47 +73,51 @@ static bool make_event(struct bytes *b, struct heap_event *ev, const struct heap
 	else if (__builtin_add_overflow(prev->seq, jump, &ev->seq) ||
 	         __builtin_add_overflow(ev->seq, 1, &ev->seq))
 		return false; /* no sequence number is left for this event */
-	ev->time = (prev ? prev->time : 0) + take(b);
-	ev->instret = instret ? (prev ? prev->instret : 0) + take(b) : 0;
+	if (ev->seq >= TRACE_INT_LIMIT)
+		return false;
+	ev->time = ((prev ? prev->time : 0) + take(b)) & (TRACE_INT_LIMIT - 1);
+	ev->instret = instret ? ((prev ? prev->instret : 0) + take(b)) & (TRACE_INT_LIMIT - 1) : 0;
 	uint64_t near = prev ? prev->addr : 0x80400000u;
 	switch (ev->kind) {
 	case HEAP_EV_INIT:
-		ev->addr = take_addr(b, near), ev->size = take(b) * 16, ev->block = take(b);
-		ev->align_log2 = take8(b) % 64;
+		ev->addr = take_addr(b, near), ev->size = take_int(b) * 16, ev->block = take_int(b);
+		ev->align_log2 = take8(b) % 53;
 		break;
 	case HEAP_EV_ALLOC:
 		ev->examined = (uint32_t)take(b);
 		/* fall through */
 	case HEAP_EV_FREE:
-		ev->addr = take_addr(b, near), ev->size = take(b), ev->block = take(b) * 16;
-		ev->align_log2 = take8(b) % 64, ev->caller = take_addr(b, 0x80200000u);
+		ev->addr = take_addr(b, near), ev->size = take_int(b), ev->block = take_int(b) * 16;
+		ev->align_log2 = take8(b) % 53, ev->caller = take_addr(b, 0x80200000u);
 		break;
 	case HEAP_EV_SPLIT:
 	case HEAP_EV_COALESCE:
 	case HEAP_EV_REALLOC:
-		ev->addr = take_addr(b, near), ev->size = take(b) * 16;
-		ev->addr2 = take_addr(b, ev->addr), ev->size2 = take(b) * 16;
+		ev->addr = take_addr(b, near), ev->size = take_int(b) * 16;
+		ev->addr2 = take_addr(b, ev->addr), ev->size2 = take_int(b) * 16;
 		if (ev->kind == HEAP_EV_COALESCE)
 			ev->flags = 1 + take8(b) % 3;
 		if (ev->kind == HEAP_EV_REALLOC)
 			ev->caller = take_addr(b, 0x80200000u);
 		break;
 	case HEAP_EV_ALLOC_FAIL:
-		ev->size = take(b), ev->block = take(b) * 16, ev->size2 = take(b) * 16;
-		ev->align_log2 = take8(b) % 64, ev->caller = take_addr(b, 0x80200000u);
+		ev->size = take_int(b), ev->block = take_int(b) * 16, ev->size2 = take_int(b) * 16;
+		ev->align_log2 = take8(b) % 53, ev->caller = take_addr(b, 0x80200000u);
 		ev->examined = (uint32_t)take(b);
 		break;
 	case HEAP_EV_MARKER: {
 		size_t n = take8(b) % (HEAP_MARKER_NAME_MAX + 1);
 		for (size_t i = 0; i < n; i++)
 			ev->name[i] = (char)take8(b);
+		utf8_sanitize(ev->name); /* a NUL taken ends it */
 		break;
 	}
 	case HEAP_EV_DROP:
-		ev->size = take(b);
+		ev->size = take(b) & ((1ull << 44) - 1); /* EVENTS_MAX of them stay below 2^53 */
+		*dropped += ev->size;
 		break;
 	case HEAP_EV_END:
-		ev->size = take(b), ev->block = take(b), ev->size2 = take(b);
+		ev->size = ev->seq + 1, ev->block = take_int(b), ev->size2 = *dropped;
 		ev->flags = take8(b) & 1;
 		break;
 	case HEAP_EV_MISUSE: {
@@ -113,9 +125,9 @@ static bool make_event(struct bytes *b, struct heap_event *ev, const struct heap
 		while (!heap_misuse_error_name(err)) /* a value the format names */
 			err >>= 1;
 		ev->flags = HEAP_MISUSE_FLAGS(op, err);
-		ev->addr = take_addr(b, near), ev->size = take(b), ev->size2 = take(b);
+		ev->addr = take_addr(b, near), ev->size = take_int(b), ev->size2 = take_int(b);
 		uint8_t l = take8(b);
-		ev->align_log2 = l == 0xff ? HEAP_MISUSE_ALIGN_BAD : l % 64;
+		ev->align_log2 = l == 0xff ? HEAP_MISUSE_ALIGN_BAD : l % 53;
 		ev->caller = take_addr(b, 0x80200000u);
 		break;
 	}
@@ -131,9 +143,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bytes b = {data, data + size};
 	bool instret = take8(&b) & 1;
 	size_t n = 0;
+	uint64_t dropped = 0;
 	while (b.p < b.end && n < EVENTS_MAX) {
-		if (!make_event(&b, &events[n], n ? &events[n - 1] : NULL, instret))
+		if (!make_event(&b, &events[n], n ? &events[n - 1] : NULL, instret, &dropped))
 			break;
+		char sa[400];
+		const char *bad = trace_event_check(&events[n], instret);
+		FUZZ_ASSERT(!bad, "generated %s: %s", fuzz_event_str(&events[n], sa, sizeof sa), bad);
 		n++;
 		if (events[n - 1].kind == HEAP_EV_END)
 			break; /* nothing follows an end */

@@ -126,6 +126,16 @@ else
 	bad "$t" "status $(cat "$T/junk.dstatus"): $(head -1 "$T/junk.err")"
 fi
 
+t=bytes_after_the_end_event_are_an_error_with_their_offset
+cat "$raw" "$raw" >"$T/twice.raw" # a second trace appended: never silently dropped
+decode twice
+if [ "$(cat "$T/twice.dstatus")" = 2 ] &&
+	grep -q "corrupt stream at byte $size: $size bytes after the end event" "$T/twice.err"; then
+	ok "$t"
+else
+	bad "$t" "status $(cat "$T/twice.dstatus"): $(head -1 "$T/twice.err")"
+fi
+
 t=flipped_bytes_never_crash_the_decoder
 problems=""
 for seed in 1 2 3 4 5 6 7 8 9 10 11 12; do

@@ -162,8 +162,8 @@ TEST_CASE(every_kind_round_trips_through_writer_and_reader)
 		case HEAP_EV_DROP:
 			e->size = 12;
 			break;
-		case HEAP_EV_END:
-			e->size = 123;
+		case HEAP_EV_END: /* it comes last (below), numbered HEAP_EV_MISUSE * 2 */
+			e->size = HEAP_EV_MISUSE * 2 + 1;
 			e->block = 456;
 			e->size2 = 12;
 			e->flags = HEAP_END_PANIC;
@@ -361,7 +361,7 @@ TEST_CASE(errors_name_the_file_line_and_problem)
 	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":1.5}\n", 3,
 	             "'count': expected a non-negative");
 	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":99999999999999999999}\n",
-	             3, "below 2^64");
+	             3, "below 2^53");
 	expect_error(HDR INIT "{\"i\":1,\"k\":\"free\",\"t\":1,\"addr\":12,\"size\":1,\"align\":16,"
 	                      "\"block\":16,\"caller\":\"0x0\"}\n",
 	             3, "'addr': expected a hex address");
@@ -578,6 +578,184 @@ TEST_CASE(random_corruption_is_reported_never_crashed_on)
 		trace_reader_close(r);
 	}
 	ASSERT_GT(errors, 500); /* most corruptions are caught, none crashes */
+}
+
+/* ---- one language: what the writer writes, the reader reads back exactly ---- */
+
+/* Formats ev after HDR and INIT, reads it back into *back; returns the status. */
+static enum trace_read_status format_and_read(const struct heap_event *ev, struct heap_event *back,
+                                              char *line)
+{
+	char text[2048];
+	size_t n = trace_format_event(line, ev, false);
+	line[n] = 0;
+	snprintf(text, sizeof text, "%s%s%s", HDR, INIT, line);
+	char err[512];
+	trace_reader *r = open_text(text, err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	struct heap_event init;
+	ASSERT_ST(trace_reader_next(r, &init), TRACE_READ_EVENT);
+	enum trace_read_status st = trace_reader_next(r, back);
+	trace_reader_close(r);
+	return st;
+}
+
+static struct heap_event marker(const char *name)
+{
+	struct heap_event ev = {.kind = HEAP_EV_MARKER, .seq = 1, .time = 7};
+	snprintf(ev.name, sizeof ev.name, "%s", name);
+	return ev;
+}
+
+TEST_CASE(utf8_marker_names_are_written_unchanged_and_read_back_exactly)
+{
+	static const char *const names[] = {"caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac",
+	                                    "emoji \xf0\x9f\x98\x80", "tab\tquote\"back\\"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		struct heap_event ev = marker(names[i]), back;
+		char line[TRACE_EVENT_LINE_MAX + 1];
+		ASSERT_ST(format_and_read(&ev, &back, line), TRACE_READ_EVENT);
+		ASSERT_STR_EQ(back.name, names[i]);
+		if (i < 3) /* valid UTF-8 goes through as it is, not as \u escapes */
+			ASSERT_MSG(strstr(line, names[i]) != NULL, "%s lacks %s", line, names[i]);
+	}
+}
+
+TEST_CASE(bytes_that_are_not_utf8_are_written_as_the_replacement_character)
+{
+	struct heap_event ev = marker("a\xff" "b\xc3"), back;
+	char line[TRACE_EVENT_LINE_MAX + 1];
+	trace_format_event(line, &ev, false);
+	ASSERT_MSG(strstr(line, "\"a\\ufffdb\\ufffd\"") != NULL, "%s", line);
+	/* such a name is no event the format can say: the check refuses it */
+	ASSERT_NOT_NULL(trace_event_check(&ev, false));
+	(void)back;
+}
+
+TEST_CASE(escaped_names_decode_as_utf8_and_surrogate_pairs_as_one_character)
+{
+	char err[512];
+	trace_reader *r = open_text(HDR INIT "{\"i\":1,\"k\":\"marker\",\"t\":1,"
+	                                     "\"name\":\"caf\\u00e9 \\ud83d\\ude00\"}\n",
+	                            err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_STR_EQ(ev.name, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+	trace_reader_close(r);
+}
+
+/* Reads one marker line after HDR and INIT; returns its name in name. */
+static void read_marker_name(const char *line, char *name)
+{
+	char text[1024], err[512];
+	snprintf(text, sizeof text, "%s%s%s", HDR, INIT, line);
+	trace_reader *r = open_text(text, err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_NULL(trace_event_check(&ev, false)); /* written back, it reads as itself */
+	strcpy(name, ev.name);
+	trace_reader_close(r);
+}
+
+TEST_CASE(any_name_is_read_as_a_name_that_writes_back_unchanged)
+{
+	char name[HEAP_MARKER_NAME_MAX + 1];
+	read_marker_name("{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"\\ud800x\"}\n", name);
+	ASSERT_STR_EQ(name, "\xef\xbf\xbdx"); /* a lone surrogate: U+FFFD */
+	read_marker_name("{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"a\\u0000b\"}\n", name);
+	ASSERT_STR_EQ(name, "a");
+	read_marker_name("{\"i\":1,\"k\":\"marker\",\"t\":1,\"name\":\"a\xff\"}\n", name);
+	ASSERT_STR_EQ(name, "a?"); /* bytes that are not UTF-8 */
+	read_marker_name("{\"i\":1,\"k\":\"marker\",\"t\":1,"
+	                 "\"name\":\"012345678901234567890123456789\xc3\xa9\"}\n",
+	                 name);
+	ASSERT_STR_EQ(name, "012345678901234567890123456789?"); /* 31 bytes, é cut in half */
+}
+
+TEST_CASE(integers_of_2_53_or_more_are_errors_and_just_below_is_read)
+{
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":1,\"count\":9007199254740992}\n", 3,
+	             "'count': expected an integer below 2^53");
+	expect_error(HDR INIT "{\"i\":9007199254740992,\"k\":\"drop\",\"t\":1,\"count\":1}\n", 3,
+	             "'i': expected an integer below 2^53");
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"free\",\"t\":1,\"addr\":\"0x10\",\"size\":1,"
+	                      "\"align\":9007199254740992,\"block\":16,\"caller\":\"0x0\"}\n",
+	             3, "'align': expected an integer below 2^53");
+	char err[512];
+	trace_reader *r = open_text(
+	    HDR INIT "{\"i\":1,\"k\":\"drop\",\"t\":9007199254740991,\"count\":9007199254740991}\n",
+	    err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_EQ(ev.size, 9007199254740991ull);
+	ASSERT_EQ(ev.time, 9007199254740991ull);
+	trace_reader_close(r);
+}
+
+TEST_CASE(a_coalesce_that_merged_nothing_is_no_event)
+{
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"coalesce\",\"t\":1,\"addr\":\"0x10\",\"size\":1,"
+	                      "\"freed_addr\":\"0x10\",\"freed_size\":1,\"merged\":\"none\"}\n",
+	             3, "'merged'");
+	struct heap_event ev = {.kind = HEAP_EV_COALESCE, .seq = 3, .addr = 16, .size = 32,
+	                        .addr2 = 16, .size2 = 32, .flags = 0};
+	ASSERT_NOT_NULL(trace_event_check(&ev, false));
+	ev.flags = HEAP_MERGED_NEXT;
+	ASSERT_NULL(trace_event_check(&ev, false));
+}
+
+TEST_CASE(event_check_refuses_what_the_format_cannot_say)
+{
+	struct heap_event ok = {.kind = HEAP_EV_ALLOC, .seq = 1, .addr = 0x80400000, .size = 20,
+	                        .block = 32, .align_log2 = 52};
+	ASSERT_NULL(trace_event_check(&ok, false));
+	struct heap_event e = ok;
+	e.align_log2 = 53; /* "align":2^53 */
+	ASSERT_NOT_NULL(trace_event_check(&e, false));
+	e = ok, e.size = 1ull << 53;
+	ASSERT_NOT_NULL(trace_event_check(&e, false));
+	e = ok, e.instret = 1ull << 53;
+	ASSERT_NULL(trace_event_check(&e, false)); /* not written without instret */
+	ASSERT_NOT_NULL(trace_event_check(&e, true));
+	e = ok, e.kind = HEAP_EV_COUNT;
+	ASSERT_NOT_NULL(trace_event_check(&e, false));
+	struct heap_event end = {.kind = HEAP_EV_END, .seq = 4, .size = 5, .flags = 2};
+	ASSERT_NOT_NULL(trace_event_check(&end, false));
+	struct heap_event mis = {.kind = HEAP_EV_MISUSE, .seq = 4, .align_log2 = HEAP_MISUSE_ALIGN_BAD,
+	                         .flags = HEAP_MISUSE_FLAGS(HEAP_OP_DEALLOC, HEAP_ERR_BAD_LAYOUT)};
+	ASSERT_NULL(trace_event_check(&mis, false)); /* written "align":0 */
+	mis.align_log2 = 64;
+	ASSERT_NOT_NULL(trace_event_check(&mis, false)); /* also "align":0: not itself again */
+	mis.align_log2 = 4, mis.flags = HEAP_MISUSE_FLAGS(HEAP_OP_COUNT, 0);
+	ASSERT_NOT_NULL(trace_event_check(&mis, false));
+}
+
+TEST_CASE(an_end_event_must_count_the_events_and_drops_before_it)
+{
+	expect_error(HDR INIT "{\"i\":1,\"k\":\"end\",\"t\":1,\"events\":5,\"dropped\":0,\"used\":"
+	                      "0,\"panic\":false}\n",
+	             3, "counts 5 events");
+	expect_error(HDR INIT "{\"i\":3,\"k\":\"drop\",\"t\":1,\"count\":2}\n"
+	                      "{\"i\":4,\"k\":\"end\",\"t\":1,\"events\":5,\"dropped\":0,\"used\":"
+	                      "0,\"panic\":false}\n",
+	             4, "counts 0 dropped events, the drop events 2");
+	char err[512];
+	trace_reader *r = open_text(HDR INIT "{\"i\":3,\"k\":\"drop\",\"t\":1,\"count\":2}\n"
+	                                     "{\"i\":4,\"k\":\"end\",\"t\":1,\"events\":5,"
+	                                     "\"dropped\":2,\"used\":0,\"panic\":false}\n",
+	                            err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	int n;
+	ASSERT_ST(read_all(r, &n), TRACE_READ_EOF);
+	ASSERT_EQ(n, 3);
+	ASSERT(trace_reader_complete(r));
+	trace_reader_close(r);
 }
 
 int main(void)

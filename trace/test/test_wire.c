@@ -427,6 +427,58 @@ TEST_CASE(overlong_varint_is_reported_as_corrupt)
 	ASSERT_NOT_NULL(why);
 }
 
+TEST_CASE(compact_coalesce_that_merged_nothing_is_corrupt)
+{
+	struct wire_state st;
+	wire_state_init(&st, false);
+	/* tag coalesce with F2 (the last free's block) and no merge flags, dt 0, back 0, rest 0 */
+	const uint8_t bad[] = {HEAP_EV_COALESCE | 0x40 | 0x80, 0, 0};
+	struct heap_event ev;
+	size_t used;
+	const char *why = NULL;
+	ASSERT_EQ((int)wire_decode(&st, bad, sizeof bad, &ev, &used, &why), (int)WIRE_CORRUPT);
+	ASSERT_STR_EQ(why, "a coalesce that merged nothing");
+}
+
+TEST_CASE(coalesce_that_merged_nothing_is_encoded_in_the_escape_form_and_round_trips)
+{
+	struct wire_state enc, dec;
+	wire_state_init(&enc, false);
+	wire_state_init(&dec, false);
+	struct heap_event e = {.kind = HEAP_EV_COALESCE, .addr = 0x1000, .size = 64,
+	                       .addr2 = 0x1000, .size2 = 64, .flags = 0};
+	uint8_t buf[WIRE_EVENT_MAX];
+	size_t len = wire_encode(&enc, &e, buf);
+	ASSERT_EQ(buf[0], WIRE_TAG_RAW);
+	struct heap_event got;
+	size_t used;
+	const char *why;
+	ASSERT_EQ((int)wire_decode(&dec, buf, len, &got, &used, &why), (int)WIRE_OK);
+	assert_same_event(&e, &got);
+}
+
+TEST_CASE(escape_record_with_a_name_is_corrupt_unless_a_marker)
+{
+	struct heap_event e = {.kind = HEAP_EV_MARKER, .seq = 5}; /* seq 5: the escape form */
+	strcpy(e.name, "ab");
+	struct wire_state enc, dec;
+	wire_state_init(&enc, false);
+	uint8_t buf[WIRE_EVENT_MAX];
+	size_t len = wire_encode(&enc, &e, buf);
+	ASSERT_EQ(buf[0], WIRE_TAG_RAW);
+	ASSERT_EQ(buf[1], HEAP_EV_MARKER);
+	struct heap_event got;
+	size_t used;
+	const char *why = NULL;
+	wire_state_init(&dec, false);
+	ASSERT_EQ((int)wire_decode(&dec, buf, len, &got, &used, &why), (int)WIRE_OK);
+	ASSERT_STR_EQ(got.name, "ab");
+	buf[1] = HEAP_EV_DROP; /* the same bytes, another kind: no encoder writes its name */
+	wire_state_init(&dec, false);
+	ASSERT_EQ((int)wire_decode(&dec, buf, len, &got, &used, &why), (int)WIRE_CORRUPT);
+	ASSERT_STR_EQ(why, "a name on an escape record that is not a marker");
+}
+
 TEST_CASE(flipped_bytes_never_crash_the_decoder)
 {
 	static struct heap_event evs[200], got[400];
