@@ -10,6 +10,12 @@
  * The first difference is reported with its event number and both values.
  * A MISUSE event (the call the kernel panicked on) is replayed too: the
  * allocator core must refuse the same call with the same heap_error.
+ *
+ * Before its replay every event goes through the shared validator
+ * (trace/validate.h): a trace that contradicts itself (a double free, an
+ * alloc over live memory, a missing sequence number...) is bad input, exit 2,
+ * with the message every other command gives; exit 1 is kept for a trace
+ * that is consistent but that the allocator core does not reproduce.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,6 +26,7 @@
 #include "heap.h"
 #include "heap_malloc.h"
 #include "trace_reader.h"
+#include "validate.h"
 
 #define QUEUE_MAX   8 /* events one allocator call can emit (split + alloc, free + coalesce) */
 #define PENDING_MAX 4 /* trace events that may precede their driving event (a split) */
@@ -385,8 +392,10 @@ static void check_usage(FILE *out)
 	        "The first mismatch is reported by event number with both values.\n\n"
 	        "  --quiet   print nothing when the trace is faithful\n\n"
 	        "Exit status: 0 faithful (a trace cut short is checked as far as it goes, and\n"
-	        "said so), 1 mismatch (or dropped events, which make it unverifiable),\n"
-	        "2 bad usage or unreadable/malformed trace, 3 no memory for the shadow heap.\n");
+	        "said so), 1 mismatch: the trace is consistent but the allocator core does\n"
+	        "not reproduce it (or dropped events make it unverifiable), 2 bad usage or an\n"
+	        "unreadable, malformed or self-contradicting trace (a double free, an alloc\n"
+	        "over live memory, a missing event...), 3 no memory for the shadow heap.\n");
 }
 
 static int run_check(int argc, char **argv)
@@ -420,6 +429,12 @@ static int run_check(int argc, char **argv)
 		fprintf(stderr, "heaptrace check: %s\n", err);
 		return HT_EXIT_BAD_INPUT;
 	}
+	trace_validator *v = trace_validator_create(c.path, trace_reader_header(c.r));
+	if (!v) {
+		fprintf(stderr, "heaptrace check: out of memory\n");
+		trace_reader_close(c.r);
+		return HT_EXIT_IO;
+	}
 	struct heap_event ev;
 	enum trace_read_status st;
 	int rc = HT_EXIT_OK;
@@ -427,10 +442,19 @@ static int run_check(int argc, char **argv)
 	while (rc == HT_EXIT_OK && (st = trace_reader_next(c.r, &ev)) == TRACE_READ_EVENT) {
 		events++;
 		last_seq = ev.seq;
+		if (!trace_validator_add(v, &ev, trace_reader_line(c.r), err, sizeof err)) {
+			fprintf(stderr, "heaptrace check: %s\n", err);
+			rc = HT_EXIT_BAD_INPUT;
+			break;
+		}
 		rc = check_event(&c, &ev);
 	}
 	if (rc == HT_EXIT_OK && st == TRACE_READ_ERROR) {
 		fprintf(stderr, "heaptrace check: %s\n", trace_reader_error(c.r));
+		rc = HT_EXIT_BAD_INPUT;
+	}
+	if (rc == HT_EXIT_OK && !trace_validator_finish(v, trace_reader_line(c.r), err, sizeof err)) {
+		fprintf(stderr, "heaptrace check: %s\n", err);
 		rc = HT_EXIT_BAD_INPUT;
 	}
 	if (rc == HT_EXIT_OK && c.npending) {
@@ -475,6 +499,7 @@ static int run_check(int argc, char **argv)
 		                  "far as it goes)");
 	}
 	free(c.sh.mem);
+	trace_validator_destroy(v);
 	trace_reader_close(c.r);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include "out_file.h"
 #include "trace_reader.h"
 #include "utf8.h"
+#include "validate.h"
 
 #define EXPORT_ARGS "--format massif|chrome [-o OUT] [--max-samples N] TRACE"
 
@@ -39,7 +40,8 @@ static void export_usage(FILE *out)
 	        "  --max-samples N   downsample to at most N snapshots / counter samples\n"
 	        "                    (default %d for massif, %d for chrome); peaks are kept\n"
 	        "  -h, --help        this text\n\n"
-	        "Exit status: 0 ok, 2 bad input or usage, 3 output could not be written.\n"
+	        "Exit status: 0 ok, 2 bad usage or an unreadable, malformed or\n"
+	        "self-contradicting trace (nothing written), 3 output could not be written.\n"
 	        "Details: docs/diff-and-export.md.\n",
 	        MASSIF_DEFAULT_SAMPLES, CHROME_DEFAULT_SAMPLES);
 }
@@ -196,7 +198,8 @@ static struct caller_bytes *callers_get(struct caller_table *t, uint64_t caller)
 
 struct exporter {
 	trace_reader *r;
-	heap_model *model;
+	trace_validator *v;      /* the shared verdict (trace/validate.h), and the heap */
+	const heap_model *model; /* the validator's */
 	const struct trace_header *h;
 	const char *path;
 	FILE *out;
@@ -207,9 +210,6 @@ struct exporter {
 	bool peak_pending; /* the current state is a new peak not yet recorded */
 	struct caller_bytes *peak_tree; /* also the end's tree, once the peak's is written */
 	size_t peak_tree_n, peak_tree_cap;
-	/* events that contradicted the heap model, skipped */
-	uint64_t impossible;
-	char first_impossible[256];
 	/* times are written relative to the first event's */
 	uint64_t t0, n0;
 	bool have_t0;
@@ -238,10 +238,13 @@ static void sample_take(struct exporter *x, const struct heap_event *ev, struct 
 	s->frag = st->frag;
 }
 
-/* Applies ev to the model and the call-site table. An event that contradicts
- * the model (expected after a DROP: the events it refers to were lost) is
- * skipped and counted; the export goes on. */
-static void exporter_apply(struct exporter *x, const struct heap_event *ev)
+/* Applies ev to the model and the call-site table. Returns false, with the
+ * validator's "FILE:LINE: event N: what" in err, when ev makes the trace
+ * contradict itself: bad input, the export stops. After a DROP such an event
+ * is expected (the events it refers to were lost): the validator counts and
+ * skips it, and the export goes on. */
+static bool exporter_apply(struct exporter *x, const struct heap_event *ev, char *err,
+                           size_t errlen)
 {
 	uint64_t freed_size = 0, freed_caller = 0;
 	bool is_free = ev->kind == HEAP_EV_FREE;
@@ -252,14 +255,11 @@ static void exporter_apply(struct exporter *x, const struct heap_event *ev)
 			freed_caller = b->caller;
 		}
 	}
-	char why[sizeof x->first_impossible];
-	if (!heap_model_apply(x->model, ev, why, sizeof why)) {
-		if (x->impossible++ == 0)
-			memcpy(x->first_impossible, why, sizeof why);
-		return;
-	}
-	if (!x->callers || (ev->kind != HEAP_EV_ALLOC && !is_free))
-		return;
+	if (!trace_validator_add(x->v, ev, trace_reader_line(x->r), err, errlen))
+		return false;
+	if (!trace_validator_applied(x->v) || !x->callers ||
+	    (ev->kind != HEAP_EV_ALLOC && !is_free))
+		return true;
 	struct caller_bytes *c = callers_get(x->callers, is_free ? freed_caller : ev->caller);
 	if (!c)
 		x->out_of_memory = true;
@@ -267,6 +267,7 @@ static void exporter_apply(struct exporter *x, const struct heap_event *ev)
 		c->bytes -= freed_size <= c->bytes ? freed_size : c->bytes;
 	else
 		c->bytes += ev->size;
+	return true;
 }
 
 /* Copies the call sites with live bytes into x->peak_tree (grown to fit);
@@ -430,7 +431,10 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 		 * drops after a new maximum (only a free, or a new init, lowers it) */
 		if (x->peak_pending && (ev.kind == HEAP_EV_FREE || ev.kind == HEAP_EV_INIT))
 			peak_record(x);
-		exporter_apply(x, &ev);
+		if (!exporter_apply(x, &ev, err, errlen)) {
+			rc = HT_EXIT_BAD_INPUT;
+			break;
+		}
 		struct sample s;
 		sample_take(x, &ev, &s);
 		if (!have_peak || s.used > x->peak.used) {
@@ -445,10 +449,8 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 		snprintf(err, errlen, "%s", trace_reader_error(x->r));
 		rc = HT_EXIT_BAD_INPUT;
 	}
-	if (!rc && !have_peak) {
-		snprintf(err, errlen, "%s: the trace has no events", x->path);
+	if (!rc && !trace_validator_finish(x->v, trace_reader_line(x->r), err, errlen))
 		rc = HT_EXIT_BAD_INPUT;
-	}
 	if (!rc) {
 		if (x->peak_pending)
 			peak_record(x);
@@ -576,7 +578,10 @@ static int export_chrome(struct exporter *x, size_t max_samples, char *err, size
 	uint64_t events = 0, failures = 0, markers = 0;
 	int rc = 0;
 	while ((st = trace_reader_next(x->r, &ev)) == TRACE_READ_EVENT) {
-		exporter_apply(x, &ev);
+		if (!exporter_apply(x, &ev, err, errlen)) {
+			rc = HT_EXIT_BAD_INPUT;
+			break;
+		}
 		events++;
 		struct sample s;
 		sample_take(x, &ev, &s);
@@ -591,10 +596,8 @@ static int export_chrome(struct exporter *x, size_t max_samples, char *err, size
 		snprintf(err, errlen, "%s", trace_reader_error(x->r));
 		rc = HT_EXIT_BAD_INPUT;
 	}
-	if (!rc && events == 0) {
-		snprintf(err, errlen, "%s: the trace has no events", x->path);
+	if (!rc && !trace_validator_finish(x->v, trace_reader_line(x->r), err, errlen))
 		rc = HT_EXIT_BAD_INPUT;
-	}
 	if (!rc) {
 		sampler_finish(&sp);
 		for (size_t i = 0; i < sp.n; i++) {
@@ -715,19 +718,20 @@ static int cmd_export(int argc, char **argv)
 		return HT_EXIT_BAD_INPUT;
 	}
 	x.h = trace_reader_header(x.r);
-	x.model = heap_model_create(x.h);
-	if (!x.model) {
+	x.v = trace_validator_create(in_path, x.h);
+	if (!x.v) {
 		fprintf(stderr, "heaptrace export: out of memory\n");
 		trace_reader_close(x.r);
-		return HT_EXIT_BAD_INPUT;
+		return HT_EXIT_IO;
 	}
+	x.model = trace_validator_model(x.v);
 
 	/* output: a temp file beside OUT, renamed over it only when complete
 	 * (trace/out_file.h) */
 	out_file *out = out_file_open(out_path ? out_path : "-", 0, err, sizeof err);
 	if (!out) {
 		fprintf(stderr, "heaptrace export: %s\n", err);
-		heap_model_destroy(x.model);
+		trace_validator_destroy(x.v);
 		trace_reader_close(x.r);
 		return HT_EXIT_IO;
 	}
@@ -737,14 +741,13 @@ static int cmd_export(int argc, char **argv)
 	                : export_chrome(&x, (size_t)max_samples, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "heaptrace export: %s\n", err);
-	if (!rc && x.impossible)
+	uint64_t skipped = trace_validator_tolerated(x.v);
+	if (!rc && skipped)
 		fprintf(stderr,
 		        "heaptrace export: %s: warning: %" PRIu64 " event%s contradicted the heap "
-		        "model and %s skipped%s (first: %s)\n",
-		        in_path, x.impossible, x.impossible == 1 ? "" : "s",
-		        x.impossible == 1 ? "was" : "were",
-		        heap_model_lossy(x.model) ? ", as expected after dropped events" : "",
-		        x.first_impossible);
+		        "model after dropped events and %s skipped (first: %s)\n",
+		        in_path, skipped, skipped == 1 ? "" : "s", skipped == 1 ? "was" : "were",
+		        trace_validator_first_tolerated(x.v));
 	if (!rc && !trace_reader_complete(x.r))
 		fprintf(stderr,
 		        "heaptrace export: %s: warning: the trace has no end event "
@@ -756,7 +759,7 @@ static int cmd_export(int argc, char **argv)
 		fprintf(stderr, "heaptrace export: %s\n", err);
 		rc = HT_EXIT_IO;
 	}
-	heap_model_destroy(x.model);
+	trace_validator_destroy(x.v);
 	trace_reader_close(x.r);
 	return rc;
 }

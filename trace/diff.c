@@ -354,7 +354,7 @@ static bool stream_next(struct diff_stream *s, char *err, size_t errlen)
 	enum trace_read_status st = trace_reader_next(s->r, &s->ev);
 	if (st == TRACE_READ_EVENT) {
 		s->side->events++;
-		return summary_add_event(s->acc, &s->ev, err, errlen);
+		return summary_add_event(s->acc, &s->ev, trace_reader_line(s->r), err, errlen);
 	}
 	s->done = true;
 	if (st == TRACE_READ_ERROR) {
@@ -376,7 +376,7 @@ int diff_run(const char *base_path, const char *new_path, const struct diff_opti
 		if (!s[i].r)
 			goto out;
 		s[i].side->header = *trace_reader_header(s[i].r);
-		s[i].acc = summary_acc_create(&s[i].side->header);
+		s[i].acc = summary_acc_create(paths[i], &s[i].side->header);
 		if (!s[i].acc) {
 			snprintf(err, errlen, "%s: out of memory", paths[i]);
 			goto out;
@@ -418,7 +418,8 @@ int diff_run(const char *base_path, const char *new_path, const struct diff_opti
 	}
 	for (int i = 0; i < 2; i++) {
 		s[i].side->complete = trace_reader_complete(s[i].r);
-		if (!summary_acc_finish(s[i].acc, &s[i].side->summary, err, errlen))
+		if (!summary_acc_finish(s[i].acc, trace_reader_line(s[i].r), &s[i].side->summary,
+		                        err, errlen))
 			goto out;
 		s[i].side->summary.truncated = trace_reader_truncated(s[i].r);
 	}

@@ -10,6 +10,7 @@
 
 struct batch {
 	struct heap_event ev[EVENT_PIPE_BATCH];
+	uint64_t line[EVENT_PIPE_BATCH]; /* the line each event was read from */
 	size_t n;                   /* events in ev */
 	enum trace_read_status end; /* EVENT: more batches follow; else how the trace ended */
 };
@@ -24,6 +25,7 @@ struct event_pipe {
 	bool stop;                    /* the consumer wants the producer gone */
 	size_t pos;                   /* consumer: next event in the current batch */
 	bool holding;                 /* consumer: slot[drained % SLOTS] is its current batch */
+	uint64_t line;                /* consumer: line of the event last returned */
 	struct batch slot[EVENT_PIPE_SLOTS];
 };
 
@@ -44,7 +46,7 @@ static void *pipe_produce(void *arg)
 		b->n = 0;
 		while (b->n < EVENT_PIPE_BATCH &&
 		       (st = trace_reader_next(p->r, &b->ev[b->n])) == TRACE_READ_EVENT)
-			b->n++;
+			b->line[b->n++] = trace_reader_line(p->r);
 		b->end = st;
 
 		pthread_mutex_lock(&p->mu);
@@ -84,6 +86,7 @@ enum trace_read_status event_pipe_next(event_pipe *p, struct heap_event *ev)
 		if (p->holding) {
 			struct batch *b = &p->slot[p->drained % EVENT_PIPE_SLOTS];
 			if (p->pos < b->n) {
+				p->line = b->line[p->pos];
 				*ev = b->ev[p->pos++];
 				return TRACE_READ_EVENT;
 			}
@@ -102,6 +105,11 @@ enum trace_read_status event_pipe_next(event_pipe *p, struct heap_event *ev)
 		pthread_mutex_unlock(&p->mu);
 		p->holding = true;
 	}
+}
+
+uint64_t event_pipe_line(const event_pipe *p)
+{
+	return p->line;
 }
 
 void event_pipe_stop(event_pipe *p)

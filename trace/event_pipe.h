@@ -27,6 +27,10 @@ event_pipe *event_pipe_start(trace_reader *r);
  * first non-EVENT status the same status is returned again. */
 enum trace_read_status event_pipe_next(event_pipe *p, struct heap_event *ev);
 
+/* The line (from 1) of the event event_pipe_next last returned, as
+ * trace_reader_line said when the producer read it. */
+uint64_t event_pipe_line(const event_pipe *p);
+
 /* Stops the thread (at once, even mid-trace), joins it and frees the pipe. */
 void event_pipe_stop(event_pipe *p);
 

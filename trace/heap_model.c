@@ -647,9 +647,13 @@ static void describe(const heap_model *m, uint64_t addr, char *buf, size_t n)
 static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, size_t errlen)
 {
 	uint64_t p = ev->addr, b = ev->block;
-	if (b == 0 || p + b < p)
+	if (b == 0)
+		return impossible(err, errlen, ev, "alloc of an empty block at 0x%" PRIx64, p);
+	if (p + b < p)
 		return impossible(err, errlen, ev,
-		                  "alloc of a block of %" PRIu64 " bytes at 0x%" PRIx64, b, p);
+		                  "alloc of a block of %" PRIu64 " bytes at 0x%" PRIx64
+		                  ": its end passes 2^64",
+		                  b, p);
 	if (ev->size > b)
 		return impossible(err, errlen, ev,
 		                  "alloc of %" PRIu64 " bytes in a block of only %" PRIu64

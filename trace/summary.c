@@ -11,6 +11,7 @@
 #include "event_pipe.h"
 #include "heap_model.h"
 #include "utf8.h"
+#include "validate.h"
 
 _Static_assert(SUMMARY_HIST_BUCKETS == HEAP_MODEL_HIST_BUCKETS, "histograms must match");
 
@@ -21,7 +22,10 @@ struct site_slot {
 
 struct summary_acc {
 	struct trace_summary s;   /* being filled */
-	heap_model *m;            /* the heap, event by event */
+	trace_validator *v;       /* the verdict, and the heap event by event */
+	const heap_model *m;      /* the validator's heap */
+	char *path;               /* the trace, for messages */
+	uint64_t line;            /* line of the event being added */
 	const trace_reader *syms; /* names for call sites, or NULL */
 	struct site_slot *sites;  /* open addressing by caller */
 	size_t cap, count;        /* slots (power of two), used slots */
@@ -79,16 +83,18 @@ static struct summary_site *site_get(summary_acc *a, uint64_t caller)
 
 /* ---- accumulation ------------------------------------------------------------- */
 
-summary_acc *summary_acc_create(const struct trace_header *h)
+summary_acc *summary_acc_create(const char *path, const struct trace_header *h)
 {
 	summary_acc *a = calloc(1, sizeof *a);
 	if (!a)
 		return NULL;
-	a->m = heap_model_create(NULL); /* the INIT event sets the heap up */
-	if (!a->m) {
-		free(a);
+	a->v = trace_validator_create(path, h);
+	a->path = strdup(path ? path : "-");
+	if (!a->v || !a->path) {
+		summary_acc_destroy(a);
 		return NULL;
 	}
+	a->m = trace_validator_model(a->v);
 	if (h) {
 		/* the summary's text goes into JSON: only well-formed UTF-8 */
 		a->s.header = *h;
@@ -108,7 +114,8 @@ void summary_acc_destroy(summary_acc *a)
 {
 	if (!a)
 		return;
-	heap_model_destroy(a->m);
+	trace_validator_destroy(a->v);
+	free(a->path);
 	free(a->sites);
 	free(a);
 }
@@ -120,10 +127,10 @@ static bool oom(char *err, size_t errlen)
 	return false;
 }
 
-/* *total += v, unless that passes 2^64-1: then false, with "event N: what
- * add up to more than 2^64-1" in err. A total never wraps silently. */
-static bool add_total(uint64_t *total, uint64_t v, const char *what, const struct heap_event *ev,
-                      char *err, size_t errlen)
+/* *total += v, unless that passes 2^64-1: then false, with "FILE:LINE: event N:
+ * what add up to more than 2^64-1" in err. A total never wraps silently. */
+static bool add_total(const summary_acc *a, uint64_t *total, uint64_t v, const char *what,
+                      const struct heap_event *ev, char *err, size_t errlen)
 {
 	if (*total + v >= *total) {
 		*total += v;
@@ -131,15 +138,16 @@ static bool add_total(uint64_t *total, uint64_t v, const char *what, const struc
 	}
 	if (err && errlen)
 		snprintf(err, errlen,
-		         "event %" PRIu64 ": %s add up to more than 2^64-1 (this one: %" PRIu64 ")",
-		         ev->seq, what, v);
+		         "%s:%" PRIu64 ": event %" PRIu64
+		         ": %s add up to more than 2^64-1 (this one: %" PRIu64 ")",
+		         a->path, a->line, ev->seq, what, v);
 	return false;
 }
 
-static bool note_examined(struct trace_summary *s, const struct heap_event *ev, char *err,
-                          size_t errlen)
+static bool note_examined(summary_acc *a, const struct heap_event *ev, char *err, size_t errlen)
 {
-	if (!add_total(&s->examined_total, ev->examined, "free blocks examined", ev, err, errlen))
+	struct trace_summary *s = &a->s;
+	if (!add_total(a, &s->examined_total, ev->examined, "free blocks examined", ev, err, errlen))
 		return false;
 	if (ev->examined > s->examined_worst) {
 		s->examined_worst = ev->examined;
@@ -148,9 +156,29 @@ static bool note_examined(struct trace_summary *s, const struct heap_event *ev, 
 	return true;
 }
 
-bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, size_t errlen)
+bool summary_add_event(summary_acc *a, const struct heap_event *ev, uint64_t line, char *err,
+                       size_t errlen)
 {
 	struct trace_summary *s = &a->s;
+	uint64_t free_caller = 0;
+	bool free_known = false;
+	if (ev->kind == HEAP_EV_FREE) {
+		const struct heap_model_block *b = heap_model_find(a->m, ev->addr);
+		if (b) {
+			free_caller = b->caller;
+			free_known = true;
+		}
+	}
+	a->line = line;
+	uint64_t tolerated = trace_validator_tolerated(a->v);
+	if (!trace_validator_add(a->v, ev, line, err, errlen))
+		return false;
+	if (trace_validator_tolerated(a->v) != tolerated && tolerated == 0) {
+		s->first_impossible_seq = ev->seq;
+		snprintf(s->first_impossible, sizeof s->first_impossible, "%s",
+		         trace_validator_first_tolerated(a->v));
+	}
+	s->impossible = trace_validator_tolerated(a->v);
 	if (!a->any) {
 		a->any = true;
 		s->first_seq = ev->seq;
@@ -164,22 +192,6 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, s
 	s->last_time = ev->time;
 	s->last_instret = ev->instret;
 
-	uint64_t free_caller = 0;
-	bool free_known = false;
-	if (ev->kind == HEAP_EV_FREE) {
-		const struct heap_model_block *b = heap_model_find(a->m, ev->addr);
-		if (b) {
-			free_caller = b->caller;
-			free_known = true;
-		}
-	}
-	char why[sizeof s->first_impossible];
-	if (!heap_model_apply(a->m, ev, why, sizeof why)) {
-		if (s->impossible++ == 0) {
-			s->first_impossible_seq = ev->seq;
-			memcpy(s->first_impossible, why, sizeof why);
-		}
-	}
 	struct summary_site *site;
 	switch (ev->kind) {
 	case HEAP_EV_INIT:
@@ -188,8 +200,8 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, s
 		break;
 	case HEAP_EV_ALLOC:
 		s->allocs++;
-		if (!add_total(&s->requested_total, ev->size, "requested bytes", ev, err, errlen) ||
-		    !note_examined(s, ev, err, errlen))
+		if (!add_total(a, &s->requested_total, ev->size, "requested bytes", ev, err, errlen) ||
+		    !note_examined(a, ev, err, errlen))
 			return false;
 		if (!(site = site_get(a, ev->caller)))
 			return oom(err, errlen);
@@ -207,7 +219,7 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, s
 	case HEAP_EV_ALLOC_FAIL:
 		if (s->alloc_failures++ == 0)
 			s->first_failure_seq = ev->seq;
-		if (!note_examined(s, ev, err, errlen))
+		if (!note_examined(a, ev, err, errlen))
 			return false;
 		if (!(site = site_get(a, ev->caller)))
 			return oom(err, errlen);
@@ -220,7 +232,7 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, s
 		s->markers++;
 		break;
 	case HEAP_EV_DROP:
-		if (!add_total(&s->dropped, ev->size, "dropped events", ev, err, errlen))
+		if (!add_total(a, &s->dropped, ev->size, "dropped events", ev, err, errlen))
 			return false;
 		break;
 	case HEAP_EV_MISUSE:
@@ -309,9 +321,12 @@ static void name_site(const summary_acc *a, struct summary_site *site)
 	utf8_sanitize(site->src);
 }
 
-bool summary_acc_finish(summary_acc *a, struct trace_summary *out, char *err, size_t errlen)
+bool summary_acc_finish(summary_acc *a, uint64_t line, struct trace_summary *out, char *err,
+                        size_t errlen)
 {
 	struct trace_summary *s = &a->s;
+	if (!trace_validator_finish(a->v, line, err, errlen))
+		return false;
 	if (s->misused) {
 		struct summary_site who = {.caller = s->misuse.caller};
 		name_site(a, &who);
@@ -380,7 +395,7 @@ int trace_summary_compute(const char *path, struct trace_summary *out, char *err
 		return HT_EXIT_BAD_INPUT;
 	int rc = HT_EXIT_BAD_INPUT;
 	event_pipe *pipe = NULL;
-	summary_acc *a = summary_acc_create(trace_reader_header(r));
+	summary_acc *a = summary_acc_create(path, trace_reader_header(r));
 	if (!a) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
@@ -394,19 +409,17 @@ int trace_summary_compute(const char *path, struct trace_summary *out, char *err
 	enum trace_read_status st;
 	while ((st = pipe ? event_pipe_next(pipe, &ev) : trace_reader_next(r, &ev)) ==
 	       TRACE_READ_EVENT)
-		if (!summary_add_event(a, &ev, err, errlen)) {
-			char why[256];
-			snprintf(why, sizeof why, "%s", err);
-			snprintf(err, errlen, "%s: %s", path, why);
+		if (!summary_add_event(a, &ev,
+		                       pipe ? event_pipe_line(pipe) : trace_reader_line(r), err,
+		                       errlen))
 			goto out;
-		}
 	event_pipe_stop(pipe);
 	pipe = NULL;
 	if (st == TRACE_READ_ERROR) {
 		snprintf(err, errlen, "%s", trace_reader_error(r));
 		goto out;
 	}
-	if (!summary_acc_finish(a, out, err, errlen))
+	if (!summary_acc_finish(a, trace_reader_line(r), out, err, errlen))
 		goto out;
 	out->truncated = trace_reader_truncated(r);
 	rc = HT_EXIT_OK;

@@ -53,7 +53,7 @@ struct trace_summary {
 	uint64_t dropped;    /* events lost: the sum of DROP counts (or END's, if larger) */
 	uint64_t end_events; /* END: events the kernel emitted */
 	uint64_t end_used;   /* END: bytes in use at the end, by the kernel's count */
-	uint64_t impossible; /* events that contradicted the heap model */
+	uint64_t impossible; /* events that contradicted the heap model after drops (skipped) */
 	uint64_t first_impossible_seq;
 	char first_impossible[160]; /* the first such problem, "" if none */
 
@@ -107,22 +107,30 @@ struct trace_summary {
 
 typedef struct summary_acc summary_acc;
 
-/* Starts a summary of a trace with header h (copied). NULL when out of memory. */
-summary_acc *summary_acc_create(const struct trace_header *h);
+/* Starts a summary of the trace at path (named in messages) with header h
+ * (copied). NULL when out of memory. */
+summary_acc *summary_acc_create(const char *path, const struct trace_header *h);
 
 /* Optional: name call sites from r's sym records at finish (r must outlive
  * summary_acc_finish). */
 void summary_acc_set_symbols(summary_acc *a, const trace_reader *r);
 
-/* Feeds the next event of the trace. Impossible events (a free of an unknown
- * block, ...) are counted in the summary, not errors. Returns false, with the
- * reason in err, when out of memory or when a total (requested bytes, dropped
- * events, blocks examined) would pass 2^64-1: totals never wrap. */
-bool summary_add_event(summary_acc *a, const struct heap_event *ev, char *err, size_t errlen);
+/* Feeds the next event of the trace, read from line. Every event goes through
+ * the shared validator (trace/validate.h): returns false, with
+ * "FILE:LINE: event N: what" in err, for an event that makes the trace
+ * contradict itself (bad input), and also when out of memory or when a total
+ * (requested bytes, dropped events, blocks examined) would pass 2^64-1:
+ * totals never wrap. Contradictions after dropped events are expected, and
+ * only counted (impossible, first_impossible). */
+bool summary_add_event(summary_acc *a, const struct heap_event *ev, uint64_t line, char *err,
+                       size_t errlen);
 
 /* Completes *out from what was fed (reader flags like truncation are set by
- * the caller or by trace_summary_compute). Returns false when out of memory. */
-bool summary_acc_finish(summary_acc *a, struct trace_summary *out, char *err, size_t errlen);
+ * the caller or by trace_summary_compute); line is the last line read.
+ * Returns false when the trace as a whole is bad input (no event, no init:
+ * trace_validator_finish) or when out of memory, with the reason in err. */
+bool summary_acc_finish(summary_acc *a, uint64_t line, struct trace_summary *out, char *err,
+                        size_t errlen);
 
 void summary_acc_destroy(summary_acc *a);
 

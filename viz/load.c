@@ -1,5 +1,8 @@
-/* load.c - trace file to heapviz model, in slices, with progress and follow. */
+/* load.c - trace file to heapviz model, in slices, with progress and follow;
+ * every event passes the shared validator (trace/validate.h) first, so the
+ * viewer refuses a self-contradicting trace as heaptrace does. */
 #include "load.h"
+#include "validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 
 struct viz_source {
 	trace_reader *r;
+	trace_validator *v; /* the verdict every heaptrace command gives too */
 	viz_model *m;
 	char *path;
 	char err[512];
@@ -30,6 +34,12 @@ viz_source *viz_source_open(const char *path, bool follow, int wait_ms, char *er
 	}
 	const struct trace_header *h = trace_reader_header(s->r);
 	uint64_t gran = h->min_align ? h->min_align : 16;
+	s->v = trace_validator_create(path, h);
+	if (!s->v) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		viz_source_close(s);
+		return NULL;
+	}
 	s->m = viz_model_new(h->heap_base, h->heap_size, gran);
 	s->path = strdup(path);
 	if (!s->m || !s->path) {
@@ -49,13 +59,18 @@ enum viz_pump viz_source_pump(viz_source *s, size_t max_events)
 	for (size_t n = 0; n < max_events; n++) {
 		enum trace_read_status st = trace_reader_next(s->r, &ev);
 		if (st == TRACE_READ_EOF)
-			return VIZ_PUMP_EOF;
+			return trace_validator_finish(s->v, trace_reader_line(s->r), s->err,
+			                              sizeof s->err)
+			           ? VIZ_PUMP_EOF
+			           : VIZ_PUMP_ERROR;
 		if (st == TRACE_READ_AGAIN)
 			return VIZ_PUMP_AGAIN;
 		if (st == TRACE_READ_ERROR) {
 			snprintf(s->err, sizeof s->err, "%s", trace_reader_error(s->r));
 			return VIZ_PUMP_ERROR;
 		}
+		if (!trace_validator_add(s->v, &ev, trace_reader_line(s->r), s->err, sizeof s->err))
+			return VIZ_PUMP_ERROR;
 		if (ev.caller && ev.caller != s->last_caller) {
 			const struct trace_symbol *sym = trace_reader_symbol(s->r, ev.caller);
 			if (sym)
@@ -99,6 +114,7 @@ void viz_source_close(viz_source *s)
 		return;
 	if (s->r)
 		trace_reader_close(s->r);
+	trace_validator_destroy(s->v);
 	viz_model_free(s->m);
 	free(s->path);
 	free(s);

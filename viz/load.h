@@ -20,7 +20,8 @@ enum viz_pump {
 	VIZ_PUMP_MORE,  /* stopped at the slice limit: more may be ready now */
 	VIZ_PUMP_EOF,   /* the whole file is read */
 	VIZ_PUMP_AGAIN, /* following: nothing more yet, try later */
-	VIZ_PUMP_ERROR, /* bad input or no memory: viz_source_error says what */
+	VIZ_PUMP_ERROR, /* bad input (also a self-contradicting trace: trace/validate.h)
+	                   or no memory: viz_source_error says what */
 };
 
 /* Opens path (follow: a file still being written, waiting up to wait_ms for

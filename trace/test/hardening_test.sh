@@ -122,14 +122,14 @@ name=requested_bytes_never_wrap
 {
 	header 64
 	echo '{"i":0,"k":"init","t":0,"addr":"0x1000","size":64,"min_block":16,"min_align":16}'
-	echo '{"i":1,"k":"drop","t":1,"count":1}'
+	echo '{"i":2,"k":"drop","t":1,"count":1}'
 	echo '{"i":3,"k":"alloc","t":2,"addr":"0x1000","size":18446744073709551615,"align":16,"block":16,"caller":"0x0","ex":1}'
 	echo '{"i":4,"k":"alloc","t":3,"addr":"0x1010","size":18446744073709551615,"align":16,"block":16,"caller":"0x0","ex":1}'
 	echo '{"i":5,"k":"end","t":4,"events":6,"dropped":1,"used":32,"panic":false}'
 } >"$T/wrap.jsonl"
 "$HT" stats --json "$T/wrap.jsonl" >"$T/wrap.out" 2>"$T/err"
 rc=$?
-if [ $rc = 2 ] && grep -q "wrap.jsonl: event 4: requested bytes add up to more than 2^64-1" "$T/err"; then
+if [ $rc = 2 ] && grep -q "wrap.jsonl:5: event 4: requested bytes add up to more than 2^64-1" "$T/err"; then
 	ok $name
 else
 	no $name "rc=$rc; $(head -c 300 "$T/wrap.out"; head -2 "$T/err")"

@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # test_check.sh - `heaptrace check`: faithful traces from the real allocator core pass;
-# a trace with one altered address, split, search count or a missing event fails at
-# exactly that event number; drops, cut-short and corrupt traces give their exit codes;
-# the misuse a panicking run reports is refused by the allocator core alike.
+# a consistent trace the allocator core does not reproduce (an altered search count, a
+# missing coalesce) fails (exit 1) at exactly that event number; an edit that makes the
+# trace contradict itself (an altered address, split or coalesce, a double free) is bad
+# input (exit 2) as for every command; drops, cut-short and corrupt traces give their
+# exit codes; the misuse a panicking run reports is refused by the allocator core alike.
 set -u
 . "$(dirname "$0")/../../scripts/testlib.sh"
 HT=$BUILD/asan/bin/heaptrace
 GEN=$BUILD/asan/bin/gen_trace
 
 # edit.py IN OUT KIND NTH FIELD DELTA: adds DELTA to FIELD of the NTH event of KIND
-# (hex addresses stay hex); prints the event number it changed. DELTA "drop" deletes the line.
+# (hex addresses stay hex); prints the event number it changed. DELTA "drop" deletes the line
+# and renumbers the events after it (and end's count), so no sequence number is missing.
 cat >"$T/edit.py" <<'PY'
 import json, sys
 src, dst, kind, nth, field, delta = sys.argv[1:7]
 nth = int(nth); seen = 0; out = []; changed = None
 for line in open(src):
-    if changed is None and ('"k":"%s"' % kind) in line:
+    if changed is not None and delta == "drop" and '"i":' in line:
+        o = json.loads(line); o["i"] -= 1
+        if o["k"] == "end":
+            o["events"] -= 1
+        line = json.dumps(o, separators=(",", ":")) + "\n"
+    elif changed is None and ('"k":"%s"' % kind) in line:
         if seen == nth:
             o = json.loads(line); changed = o["i"]
             if delta == "drop":
@@ -49,28 +57,45 @@ expect_mismatch() {
 	check "$name: exit 1" [ $rc -eq 1 ]
 	check "$name: reported at event $ev" grep -q "MISMATCH at event $ev: $want" "$T/out.txt"
 }
-expect_mismatch "altered alloc address" alloc 700 addr 16 "alloc addr: trace 0x"
-expect_mismatch "altered split remainder" split 300 rem_size 16 "split rem_size: trace"
+# expect_contradiction NAME KIND NTH FIELD DELTA WANT [AFTER]: the edit makes the trace
+# contradict itself: bad input (exit 2) at its own event (or AFTER events later: a split is
+# known wrong at its alloc), with the message every command gives
+expect_contradiction() {
+	local name=$1 kind=$2 nth=$3 field=$4 delta=$5 want=$6 after=${7:-0}
+	local ev
+	ev=$(python3 "$T/edit.py" "$T/churn.jsonl" "$T/bad.jsonl" "$kind" "$nth" "$field" "$delta")
+	ev=$((ev + after))
+	"$HT" check "$T/bad.jsonl" >"$T/out.txt" 2>"$T/err.txt"
+	local rc=$?
+	check "$name: contradicts the trace itself: exit 2" [ $rc -eq 2 ]
+	check "$name: reported at event $ev" grep -q "^heaptrace check: $T/bad.jsonl:[0-9]*: event $ev: $want" "$T/err.txt"
+	check "$name: stats says the same" [ "$("$HT" stats "$T/bad.jsonl" 2>&1 >/dev/null | sed 's/^heaptrace stats: //')" = "$(sed 's/^heaptrace check: //' "$T/err.txt")" ]
+}
+expect_contradiction "altered alloc address" alloc 700 addr 16 "alloc 0x"
+expect_contradiction "altered split remainder" split 300 rem_size 16 "alloc 0x.* leaves remainder" 1
 expect_mismatch "altered search count" alloc 1000 ex 1 "alloc ex (free blocks examined)"
-expect_mismatch "altered coalesce merge size" coalesce 50 size 32 "coalesce size: trace"
-# a coalesce missing: the shadow's coalesce meets the next trace event
+expect_contradiction "altered coalesce merge size" coalesce 50 size 32 "coalesce gives free block"
+# a coalesce missing (the events after it renumbered): consistent, but the shadow's coalesce
+# meets the next trace event
 ev=$(python3 "$T/edit.py" "$T/churn.jsonl" "$T/bad.jsonl" coalesce 20 size drop)
 "$HT" check "$T/bad.jsonl" >"$T/out.txt"
 check "a missing coalesce fails (exit 1)" [ $? -eq 1 ]
-check "... at the event after it" grep -q "MISMATCH at event $((ev + 1)): the trace has .* where the allocator core emits coalesce" "$T/out.txt"
+check "... at the event that took its number" grep -q "MISMATCH at event $ev: the trace has .* where the allocator core emits coalesce" "$T/out.txt"
 check "both events are shown" [ "$(grep -c -E '^  (trace|allocator core): +\{' "$T/out.txt")" = 2 ]
 
-# a free the allocator core rejects (double free) is a mismatch (frag's first free merges
-# with nothing, so no coalesce follows it)
-first_free=$(grep -m1 '"k":"free"' "$T/frag.jsonl")
-{ head -n "$(grep -n -m1 '"k":"free"' "$T/frag.jsonl" | cut -d: -f1)" "$T/frag.jsonl"
-  echo "$first_free" | sed 's/"i":[0-9]*/"i":999999/'; } >"$T/double.jsonl"
-"$HT" check "$T/double.jsonl" >"$T/out.txt"
-check "a double free fails (exit 1)" [ $? -eq 1 ]
-check "... naming the allocator's verdict" grep -q "MISMATCH at event 999999: the allocator core rejects this free: double free" "$T/out.txt"
+# a double free contradicts the trace itself: bad input (exit 2), not a mismatch (frag's
+# first free merges with nothing, so no coalesce follows it)
+n=$(grep -n -m1 '"k":"free"' "$T/frag.jsonl" | cut -d: -f1)
+first_free=$(sed -n "${n}p" "$T/frag.jsonl")
+seq=$(($(grep -o '"i":[0-9]*' <<<"$first_free" | cut -d: -f2) + 1))
+{ head -n "$n" "$T/frag.jsonl"; sed "s/\"i\":[0-9]*/\"i\":$seq/" <<<"$first_free"; } >"$T/double.jsonl"
+"$HT" check "$T/double.jsonl" >"$T/out.txt" 2>"$T/err.txt"
+check "a double free is bad input (exit 2)" [ $? -eq 2 ]
+check "... naming the line, the event and the block" grep -q "double.jsonl:$((n + 1)): event $seq: free of 0x[0-9a-f]*, which is not a live block" "$T/err.txt"
 
 # drops make a trace unverifiable; a cut-short trace is checked as far as it goes
-{ head -100 "$T/churn.jsonl"; echo '{"i":5000000,"k":"drop","t":1,"count":7}'; } >"$T/drop.jsonl"
+last=$(head -100 "$T/churn.jsonl" | tail -1 | grep -o '"i":[0-9]*' | cut -d: -f2)
+{ head -100 "$T/churn.jsonl"; echo '{"i":'"$((last + 8))"',"k":"drop","t":1,"count":7}'; } >"$T/drop.jsonl"
 "$HT" check "$T/drop.jsonl" >"$T/out.txt"
 check "a trace with dropped events fails (exit 1)" [ $? -eq 1 ]
 check "... saying it cannot be verified" grep -q "7 events were dropped here" "$T/out.txt"
@@ -169,8 +194,12 @@ for line in lines:
         o["addr"], o["size"] = addr, int(size)
     if o.get("k") == "end":
         o["used"] = (int(size) + 15) // 16 * 16
-    out.append(json.dumps(o, separators=(",", ":")) + "\n")
-open(dst, "w").writelines(out)
+    out.append(o)
+for n, o in enumerate(o for o in out if "i" in o):  # no sequence number missing
+    o["i"] = n
+    if o["k"] == "end":
+        o["events"] = n + 1
+open(dst, "w").writelines(json.dumps(o, separators=(",", ":")) + "\n" for o in out)
 PY
 "$HT" check "$T/bad.jsonl" >"$T/out.txt"
 check "a misuse the allocator core would accept fails (exit 1)" [ $? -eq 1 ]

@@ -77,15 +77,18 @@ check "bad usage exits 2" [ $? -eq 2 ]
 check "an output write failure exits 3" [ $? -eq 3 ]
 check "stats reads stdin" grep -q '^complete: yes' <("$HT" stats - <"$T/churn.jsonl")
 
-# a trace that contradicts itself (a free of a block never allocated): summary printed, exit 2
-# with the event number; after dropped events the same is only a warning
-{ head -n -1 "$T/frag.jsonl"; echo '{"i":900000,"k":"free","t":1,"addr":"0x80400008","size":16,"align":16,"block":16,"caller":"0x0"}'; } >"$T/contra.jsonl"
+# a trace that contradicts itself (a free of a block never allocated): bad input, exit 2,
+# nothing printed (the figures cannot be trusted), the file, line and event on stderr; after
+# dropped events the same is only a warning (docs/heaptrace.md, "One verdict")
+last=$(tail -n 1 "$T/frag.jsonl" | sed -E 's/.*"i":([0-9]+).*/\1/') # the end's number
+{ head -n -1 "$T/frag.jsonl"; echo '{"i":'"$last"',"k":"free","t":1,"addr":"0x80400008","size":8,"align":8,"block":16,"caller":"0x0"}'; } >"$T/contra.jsonl"
 "$HT" stats "$T/contra.jsonl" >"$T/out.txt" 2>"$T/err.txt"
 check "a self-contradicting trace exits 2" [ $? -eq 2 ]
-check "... after printing the summary" grep -q '^memory:' "$T/out.txt"
-check "... naming the event and the problem" grep -q "contra.jsonl: event 900000: free of 0x80400008, which is not a live block" "$T/err.txt"
-{ head -n -1 "$T/frag.jsonl"; echo '{"i":899999,"k":"drop","t":1,"count":3}';
-  echo '{"i":900003,"k":"free","t":1,"addr":"0x80400008","size":16,"align":16,"block":16,"caller":"0x0"}'; } >"$T/contra2.jsonl"
+check "... printing no summary" [ ! -s "$T/out.txt" ]
+check "... naming the file, line, event and the problem" \
+	grep -q "contra.jsonl:$(wc -l <"$T/contra.jsonl"): event $last: free of 0x80400008, which is not a live block" "$T/err.txt"
+{ head -n -1 "$T/frag.jsonl"; echo '{"i":'"$((last + 3))"',"k":"drop","t":1,"count":3}';
+  echo '{"i":'"$((last + 4))"',"k":"free","t":1,"addr":"0x80400008","size":8,"align":8,"block":16,"caller":"0x0"}'; } >"$T/contra2.jsonl"
 "$HT" stats "$T/contra2.jsonl" >"$T/out.txt" 2>&1
 check "... but after dropped events it is a warning (exit 0)" [ $? -eq 0 ]
 check "... which says so" grep -q 'expected after dropped events' "$T/out.txt"
