@@ -76,7 +76,9 @@ static void print_side(const char *role, const char *path, const struct diff_sid
 {
 	printf("%-4s %s: workload %s, %" PRIu64 " events, %s\n", role, path,
 	       s->header.workload[0] ? s->header.workload : "?", s->events,
-	       s->complete ? "complete" : "INCOMPLETE (no end event)");
+	       !s->complete           ? "INCOMPLETE (no end event)"
+	       : s->summary.panic     ? "complete, but the run ended in a PANIC"
+	                              : "complete");
 }
 
 static void print_event(const char *role, cJSON *ev)
@@ -160,6 +162,8 @@ static cJSON *side_json(const char *path, const struct diff_side *s)
 	cJSON_AddStringToObject(o, "workload", s->header.workload);
 	cJSON_AddNumberToObject(o, "events", (double)s->events);
 	cJSON_AddBoolToObject(o, "complete", s->complete);
+	cJSON_AddBoolToObject(o, "panic", s->summary.panic);
+	cJSON_AddBoolToObject(o, "truncated", s->summary.truncated);
 	return o;
 }
 

@@ -215,6 +215,7 @@ struct exporter {
 	bool have_t0;
 	/* chrome */
 	uint64_t instants, instants_dropped;
+	bool panic; /* the END event says the run ended in a panic */
 };
 
 /* Fills *s from the model after event ev. */
@@ -257,6 +258,8 @@ static bool exporter_apply(struct exporter *x, const struct heap_event *ev, char
 	}
 	if (!trace_validator_add(x->v, ev, trace_reader_line(x->r), err, errlen))
 		return false;
+	if (ev->kind == HEAP_EV_END)
+		x->panic = ev->flags & HEAP_END_PANIC;
 	if (!trace_validator_applied(x->v) || !x->callers ||
 	    (ev->kind != HEAP_EV_ALLOC && !is_free))
 		return true;
@@ -456,9 +459,14 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 			peak_record(x);
 		sampler_finish(&sp);
 		struct trace_header h = *x->h; /* its strings cleaned for massif's lines */
+		/* desc is the one free-text line ms_print shows: say if the run did not end */
 		fprintf(x->out,
-		        "desc: heaptrace export --format massif (heapscope trace, %s channel)\n",
-		        massif_clean(h.channel));
+		        "desc: heaptrace export --format massif (heapscope trace, %s channel)%s\n",
+		        massif_clean(h.channel),
+		        !trace_reader_complete(x->r)
+		            ? " INCOMPLETE: no end event, the run was cut short"
+		            : x->panic ? " PANIC: the run ended in a panic, the trace stops there"
+		                       : " complete");
 		fprintf(x->out, "cmd: %s workload=%s\n", h.elf[0] ? massif_clean(h.elf) : "kernel",
 		        h.workload[0] ? massif_clean(h.workload) : "?");
 		fprintf(x->out, "time_unit: %s\n", x->h->has_instret ? "i" : "ms");
@@ -637,9 +645,10 @@ static int export_chrome(struct exporter *x, size_t max_samples, char *err, size
 		        ",\"events\":%" PRIu64 ",\"samples\":%zu,\"events_per_sample\":%" PRIu64
 		        ",\"heap_size\":%" PRIu64 ",\"alloc_failures\":%" PRIu64
 		        ",\"markers\":%" PRIu64 ",\"instants_omitted\":%" PRIu64
-		        ",\"complete\":%s}}\n",
+		        ",\"complete\":%s,\"panic\":%s}}\n",
 		        events, sp.n, sp.stride, x->h->heap_size, failures, markers,
-		        x->instants_dropped, trace_reader_complete(x->r) ? "true" : "false");
+		        x->instants_dropped, trace_reader_complete(x->r) ? "true" : "false",
+		        x->panic ? "true" : "false");
 	}
 	free(sp.s);
 	return rc;

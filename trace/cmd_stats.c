@@ -482,6 +482,7 @@ static int run_leaks(int argc, char **argv)
 		if (o) {
 			cJSON_AddStringToObject(o, "trace", path);
 			cJSON_AddBoolToObject(o, "complete", s.complete);
+			cJSON_AddBoolToObject(o, "panic", s.panic);
 			json_u64(o, "leaked_blocks", s.leaked_blocks);
 			json_u64(o, "leaked_bytes", s.leaked_bytes);
 			json_u64(o, "leak_sites", s.leak_sites);
@@ -498,7 +499,9 @@ static int run_leaks(int argc, char **argv)
 		       " call site%s%s\n",
 		       path, s.leaked_blocks, pl(s.leaked_blocks), s.leaked_bytes, s.leak_sites,
 		       pl(s.leak_sites),
-		       s.complete ? "" : " (no end event: what was live when the trace was cut)");
+		       !s.complete ? " (no end event: what was live when the trace was cut)"
+		       : s.panic   ? " (the run ended in a PANIC: what was live at the panic)"
+		                   : "");
 		if (s.n_leak_sites)
 			print_sites_table(stdout, s.leak_sites_top, s.n_leak_sites, true);
 		if (s.leak_sites > s.n_leak_sites)

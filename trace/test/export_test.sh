@@ -256,4 +256,21 @@ else
 	echo "skip $name (no samples/drops.jsonl)"
 fi
 
+# completeness in both formats: a complete run, a panicked one and a cut-short one are
+# told apart (massif: its desc line, which ms_print shows; chrome: otherData)
+"$GEN" --ops 200 --panic -o "$T/panic.jsonl" && "$GEN" --ops 200 --no-end -o "$T/cutp.jsonl" ||
+	no "gen_trace makes the panicked and the cut-short traces"
+for kind in a:complete panic:PANIC cutp:INCOMPLETE; do
+	f=${kind%%:*} word=${kind#*:}
+	"$HT" export --format massif -o "$T/$f.c.massif" "$T/$f.jsonl" 2>/dev/null
+	check "massif of the $f trace says $word in the desc line ms_print shows" \
+		sh -c "ms_print '$T/$f.c.massif' | grep -q '^Massif arguments: .* $word'"
+done
+for kind in a:true:false panic:true:true cutp:false:false; do
+	IFS=: read -r f complete panic <<<"$kind"
+	"$HT" export --format chrome -o "$T/$f.c.json" "$T/$f.jsonl" 2>/dev/null
+	check "chrome of the $f trace has complete $complete, panic $panic" \
+		jq -e ".otherData.complete == $complete and .otherData.panic == $panic" "$T/$f.c.json" >/dev/null
+done
+
 test_finish

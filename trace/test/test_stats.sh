@@ -125,4 +125,24 @@ check "leaks --fail exits 4, not 1, when the leaks may be artefacts of drops" [ 
 check "leaks --json marks the report uncertain and counts the dropped events" \
 	q jq -e '.uncertain == true and .dropped > 0 and .leaked_blocks > 0' "$T/out.json"
 
+# completeness in every output: a panicked run is complete (it has its end event) but
+# says panic, in stats, leaks and diff, text and JSON alike; a cut-short one is incomplete
+"$GEN" --ops 200 --panic -o "$T/panic.jsonl" && "$GEN" --ops 200 --no-end -o "$T/cutp.jsonl" ||
+	no "gen_trace makes the panicked and the cut-short traces"
+"$HT" stats "$T/panic.jsonl" >"$T/out.txt"
+check "stats of a panicked run says PANIC" grep -q '^complete: NO - the run ended in a PANIC' "$T/out.txt"
+check "stats --json of a panicked run: complete, panic" \
+	q jq -e '.complete == true and .panic == true' <("$HT" stats --json "$T/panic.jsonl")
+check "leaks of a panicked run says the blocks were live at the panic" \
+	grep -q 'the run ended in a PANIC: what was live at the panic' <("$HT" leaks "$T/panic.jsonl")
+check "leaks --json of a panicked run: complete, panic" \
+	q jq -e '.complete == true and .panic == true' <("$HT" leaks --json "$T/panic.jsonl")
+check "leaks --json of a cut-short run: not complete, no panic" \
+	q jq -e '.complete == false and .panic == false' <("$HT" leaks --json "$T/cutp.jsonl")
+"$HT" diff --json "$T/cutp.jsonl" "$T/panic.jsonl" >"$T/diff.json" 2>/dev/null
+check "diff --json says each side's completeness and panic" \
+	q jq -e '.base.complete == false and .base.panic == false and .new.complete == true and .new.panic == true' "$T/diff.json"
+check "diff's text says NEW ended in a panic" \
+	grep -q '^NEW .*complete, but the run ended in a PANIC' <("$HT" diff "$T/cutp.jsonl" "$T/panic.jsonl" 2>/dev/null)
+
 test_finish
