@@ -147,7 +147,12 @@ static void ship(const uint8_t *buf, size_t n)
 	if (n == 0)
 		return;
 	if (sink.channel == TRACE_SEMIHOSTING) {
-		long unwritten = semihost_write(sink.handle, buf, n);
+		/* one checked block (docs/trace-wire.md): its head, then the bytes */
+		uint8_t head[WIRE_BLOCK_HEAD];
+		wire_block_head(head, buf, n);
+		long unwritten = semihost_write(sink.handle, head, sizeof head);
+		if (unwritten == 0)
+			unwritten = semihost_write(sink.handle, buf, n);
 		if (unwritten != 0)
 			host_write_failed(n, unwritten); /* does not return */
 	} else if (sink.channel == TRACE_UART) {

@@ -439,7 +439,8 @@ enum wire_status wire_decode_header(const uint8_t *in, size_t len, struct wire_s
 		if (get_u8(&r) != (uint8_t)WIRE_MAGIC[i] && r.st == WIRE_OK)
 			corrupt(&r, "not a heapscope wire stream (bad magic)");
 	info->version = get_u8(&r);
-	if (r.st == WIRE_OK && info->version != WIRE_VERSION)
+	if (r.st == WIRE_OK && info->version != WIRE_VERSION &&
+	    info->version != WIRE_VERSION_UNBLOCKED)
 		corrupt(&r, "unknown wire format version");
 	info->flags = get_u8(&r);
 	info->time_hz = get_varint(&r);
@@ -700,6 +701,75 @@ out:
 		}
 	}
 	return r.st;
+}
+
+/* ---- semihosting blocks ------------------------------------------------------ */
+
+static uint64_t load_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+uint64_t wire_block_check(const uint8_t *payload, size_t len)
+{
+	uint64_t a = (uint64_t)len, b = a;
+	size_t i = 0, whole = len & ~(size_t)7;
+	if (((uintptr_t)payload & 7) == 0) {
+		typedef uint64_t __attribute__((may_alias)) word;
+		const word *w = (const word *)(const void *)payload;
+		/* the kernel and host are little-endian (RISC-V, x86-64, arm64) */
+		for (; i < whole; i += 8) {
+			a += *w++;
+			b += a;
+		}
+	} else {
+		for (; i < whole; i += 8) {
+			a += load_le64(payload + i);
+			b += a;
+		}
+	}
+	if (i < len) {
+		uint8_t last[8] = {0};
+		for (size_t k = 0; i + k < len; k++)
+			last[k] = payload[i + k];
+		a += load_le64(last);
+		b += a;
+	}
+	return a + (b << 32);
+}
+
+void wire_block_head(uint8_t *out, const uint8_t *payload, size_t len)
+{
+	uint64_t c = wire_block_check(payload, len);
+	for (int i = 0; i < 4; i++)
+		out[i] = (uint8_t)(len >> (8 * i));
+	for (int i = 0; i < 8; i++)
+		out[4 + i] = (uint8_t)(c >> (8 * i));
+}
+
+enum wire_status wire_block_open(const uint8_t *in, size_t avail, size_t max, size_t *len,
+                                 const char **why)
+{
+	*why = 0;
+	if (avail < WIRE_BLOCK_HEAD)
+		return WIRE_NEED_MORE;
+	size_t n = (size_t)(in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 |
+	                    (uint32_t)in[3] << 24);
+	if (n == 0 || n > max) {
+		*why = "block length out of range (damaged block head)";
+		return WIRE_CORRUPT;
+	}
+	if (avail - WIRE_BLOCK_HEAD < n)
+		return WIRE_NEED_MORE;
+	if (wire_block_check(in + WIRE_BLOCK_HEAD, n) != load_le64(in + 4)) {
+		*why = "block check mismatch (damaged block)";
+		return WIRE_CORRUPT;
+	}
+	*len = n;
+	return WIRE_OK;
 }
 
 uint16_t wire_fletcher16(const uint8_t *buf, size_t len)

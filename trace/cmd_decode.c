@@ -102,6 +102,10 @@ struct stream {
 	uint64_t rec_off; /* stream offset of the record the last event came from */
 	uint64_t dropped; /* sum of the drop counts so far */
 	uint64_t prev_seq; /* sequence number of the last event */
+	bool semihosting;  /* the semihosting channel (else UART frames' payload) */
+	bool blocked;      /* semihosting in checked blocks (version 3) */
+	uint64_t *map;     /* blocked: payload offset, file offset of each block's start */
+	size_t nmap, capmap;
 	char whybuf[200]; /* a why with numbers in it */
 };
 
@@ -142,6 +146,12 @@ static int stream_pump(struct stream *s, event_fn fn, void *ctx)
 			return r;
 		if (s->info.time_hz >= TRACE_INT_LIMIT) {
 			s->why = "a header time_hz of 2^53 or more";
+			return WIRE_CORRUPT;
+		}
+		if (s->semihosting && s->blocked != (s->info.version == WIRE_VERSION)) {
+			s->why = s->blocked ? "a version 2 stream in blocks"
+			                    : "a version 3 stream without its block heads (the first "
+			                      "one damaged?)";
 			return WIRE_CORRUPT;
 		}
 		s->pos = used;
@@ -290,11 +300,112 @@ static int collect_caller(void *ctx, const struct heap_event *ev)
 struct input {
 	const struct options *o;
 	bool uart;
+	int blocked;         /* semihosting: -1 until the first 16 bytes say, then 0 or 1 */
+	uint64_t file_off;   /* blocked: file offset of line.p[0] */
+	uint64_t nblocks;    /* blocked: blocks accepted */
 	struct uart_frames frames;
 	struct bytebuf line; /* UART: the current partial line */
 	char err[256];       /* UART framing problem */
 	bool bad;            /* err is set */
 };
+
+/* The file offset of payload offset off: the same, unless blocked. An off
+ * where a block's payload starts is that payload's first byte, or (after:
+ * what follows the bytes before off) the end of the block before, where the
+ * next block's head starts. */
+static uint64_t file_offset_of(const struct stream *s, uint64_t off, bool after)
+{
+	size_t lo = 0, hi = s->nmap; /* the last block starting before (at) off */
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (s->map[2 * mid] < off || (!after && s->map[2 * mid] == off))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return s->nmap ? s->map[2 * lo + 1] + (off - s->map[2 * lo]) : off;
+}
+
+static uint64_t file_offset(const struct stream *s, uint64_t off)
+{
+	return file_offset_of(s, off, false);
+}
+
+/* Semihosting bytes: a version 2 stream is appended as it is; a version 3
+ * one (it starts with a block head, not the magic) is checked block by
+ * block and each block's payload appended. */
+static void feed_semihosting(struct input *in, struct stream *s, const uint8_t *data, size_t n,
+                             bool final)
+{
+	if (in->blocked == 0) {
+		if (bytebuf_append(&s->b, data, n) < 0)
+			goto oom;
+		return;
+	}
+	if (bytebuf_append(&in->line, data, n) < 0)
+		goto oom;
+	if (in->blocked < 0) {
+		if (in->line.len < 16 && !final)
+			return;
+		/* neither magic: unblocked, so that the header's bad magic is what is
+		 * reported; too short to say: the start of a block cut short */
+		bool magic0 = in->line.len >= 4 && !memcmp(in->line.p, WIRE_MAGIC, 4);
+		in->blocked = !magic0 && (in->line.len < 16 ||
+		                          !memcmp(in->line.p + 12, WIRE_MAGIC, 4));
+		s->blocked = in->blocked;
+		if (!in->blocked) {
+			if (bytebuf_append(&s->b, in->line.p, in->line.len) < 0)
+				goto oom;
+			in->line.len = 0;
+			return;
+		}
+	}
+	size_t pos = 0;
+	for (;;) {
+		size_t len;
+		const char *why;
+		enum wire_status r = wire_block_open(in->line.p + pos, in->line.len - pos,
+		                                     WIRE_BLOCK_MAX, &len, &why);
+		if (r == WIRE_CORRUPT) {
+			snprintf(in->err, sizeof in->err,
+			         "corrupt stream at byte %" PRIu64 " (block #%" PRIu64 "): %s",
+			         in->file_off + pos, in->nblocks, why);
+			in->bad = true;
+			return;
+		}
+		if (r == WIRE_NEED_MORE)
+			break;
+		if (s->nmap == s->capmap) {
+			size_t cap = s->capmap ? 2 * s->capmap : 64;
+			uint64_t *m = realloc(s->map, 2 * cap * sizeof *m);
+			if (!m)
+				goto oom;
+			s->map = m;
+			s->capmap = cap;
+		}
+		s->map[2 * s->nmap] = s->base_off + s->b.len;
+		s->map[2 * s->nmap + 1] = in->file_off + pos + WIRE_BLOCK_HEAD;
+		s->nmap++;
+		if (bytebuf_append(&s->b, in->line.p + pos + WIRE_BLOCK_HEAD, len) < 0)
+			goto oom;
+		pos += WIRE_BLOCK_HEAD + len;
+		in->nblocks++;
+	}
+	memmove(in->line.p, in->line.p + pos, in->line.len - pos);
+	in->line.len -= pos;
+	in->file_off += pos;
+	if (final && in->line.len) {
+		snprintf(in->err, sizeof in->err,
+		         "truncated: the stream ends inside block #%" PRIu64 " (byte %" PRIu64
+		         ", %zu bytes of it)",
+		         in->nblocks, in->file_off, in->line.len);
+		in->bad = true;
+	}
+	return;
+oom:
+	snprintf(in->err, sizeof in->err, "out of memory");
+	in->bad = true;
+}
 
 /* Feeds raw input bytes: appended as they are (semihosting) or parsed as
  * console lines (UART). final: no more input follows. */
@@ -304,10 +415,7 @@ static void input_feed(struct input *in, struct stream *s, const uint8_t *data, 
 	if (in->bad)
 		return;
 	if (!in->uart) {
-		if (bytebuf_append(&s->b, data, n) < 0) {
-			snprintf(in->err, sizeof in->err, "out of memory");
-			in->bad = true;
-		}
+		feed_semihosting(in, s, data, n, final);
 		return;
 	}
 	size_t start = 0;
@@ -433,9 +541,12 @@ static int read_all(const char *path, struct bytebuf *b)
 	return 0;
 }
 
+/* Whether the first n (<= 16) bytes are a semihosting stream's: the magic,
+ * or a block head (binary: a NUL in it) before it. A console log is text. */
 static bool looks_semihosting(const uint8_t *p, size_t n)
 {
-	return n >= 4 && !memcmp(p, WIRE_MAGIC, 4);
+	return (n >= 4 && !memcmp(p, WIRE_MAGIC, 4)) || (n >= 16 && !memcmp(p + 12, WIRE_MAGIC, 4)) ||
+	       (n && memchr(p, 0, n < 16 ? n : 16) != NULL); /* p is NULL for an empty input */
 }
 
 /* Reports how the stream ended; returns the exit status it deserves. */
@@ -443,16 +554,15 @@ static int report_end(const struct options *o, const struct stream *s, const str
                       int pump)
 {
 	uint64_t off = s->base_off + s->pos;
-	if (in->bad) {
-		fprintf(stderr,
-		        PROG ": %s: UART frames: %s (decoded %" PRIu64 " events before it)\n",
-		        o->raw, in->err, s->nevents);
-		return HT_EXIT_BAD_INPUT;
-	}
 	if (pump == WIRE_CORRUPT) {
 		fprintf(stderr,
 		        PROG ": %s: corrupt stream at byte %" PRIu64 " (event #%" PRIu64 "): %s\n",
-		        o->raw, s->bad_off, s->nevents, s->why ? s->why : "?");
+		        o->raw, file_offset(s, s->bad_off), s->nevents, s->why ? s->why : "?");
+		return HT_EXIT_BAD_INPUT;
+	}
+	if (in->bad) {
+		fprintf(stderr, PROG ": %s: %s%s (decoded %" PRIu64 " events before it)\n", o->raw,
+		        in->uart ? "UART frames: " : "", in->err, s->nevents);
 		return HT_EXIT_BAD_INPUT;
 	}
 	if (!s->have_header) {
@@ -464,7 +574,7 @@ static int report_end(const struct options *o, const struct stream *s, const str
 		fprintf(stderr,
 		        PROG ": %s: truncated: the stream ends inside event #%" PRIu64
 		             " (byte %" PRIu64 ")\n",
-		        o->raw, s->nevents, off);
+		        o->raw, s->nevents, file_offset(s, off));
 		return HT_EXIT_BAD_INPUT;
 	}
 	if (!s->ended) {
@@ -478,7 +588,7 @@ static int report_end(const struct options *o, const struct stream *s, const str
 		fprintf(stderr,
 		        PROG ": %s: corrupt stream at byte %" PRIu64 ": %zu bytes after the end "
 		             "event (damage, or a second trace appended: decode each on its own)\n",
-		        o->raw, off, s->b.len - s->pos);
+		        o->raw, file_offset_of(s, off, true), s->b.len - s->pos);
 		return HT_EXIT_BAD_INPUT;
 	}
 	return HT_EXIT_OK;
@@ -527,12 +637,13 @@ static int decode_whole(const struct options *o)
 {
 	struct bytebuf raw = {0};
 	struct stream s = {0};
-	struct input in = {.o = o};
+	struct input in = {.o = o, .blocked = -1};
 	struct writer w = {.o = o, .info = &s.info};
 	int rc = HT_EXIT_BAD_INPUT;
 	if (read_all(o->raw, &raw) < 0)
 		goto out;
 	in.uart = o->channel ? !strcmp(o->channel, "uart") : !looks_semihosting(raw.p, raw.len);
+	s.semihosting = !in.uart;
 	uart_frames_init(&in.frames);
 	w.channel = in.uart ? "uart" : "semihosting";
 	input_feed(&in, &s, raw.p, raw.len, true);
@@ -553,12 +664,17 @@ static int decode_whole(const struct options *o)
 				addrs[k++] = w.syms.e[i].addr;
 		int r =
 		    addrs && infos ? symbolize_batch(o->elf, addrs, k, infos, err, sizeof err) : -1;
-		if (r == 0)
-			for (size_t i = 0; i < k; i++) {
-				bool fresh;
-				sym_get(&w.syms, addrs[i], &fresh)->info = infos[i];
+		for (size_t i = 0; r == 0 && i < k; i++) {
+			bool fresh;
+			struct sym_entry *e = sym_get(&w.syms, addrs[i], &fresh);
+			if (!e) {
+				snprintf(err, sizeof err, "out of memory");
+				r = -1;
+			} else {
+				e->info = infos[i];
 			}
-		else
+		}
+		if (r < 0)
 			fprintf(stderr, PROG ": symbols: %s\n",
 			        addrs && infos ? err : "out of memory");
 		free(addrs);
@@ -573,7 +689,7 @@ static int decode_whole(const struct options *o)
 	/* pass 2: write the JSON trace (the decoded prefix if the input is bad) */
 	uint64_t wire_bytes = s.b.len;
 	uint64_t nev = s.nevents;
-	struct stream s2 = {.b = s.b};
+	struct stream s2 = {.b = s.b, .semihosting = s.semihosting, .blocked = s.blocked};
 	out_file *outf = open_out(o);
 	if (!outf) {
 		rc = HT_EXIT_IO;
@@ -603,6 +719,7 @@ static int decode_whole(const struct options *o)
 out:
 	free(raw.p);
 	free(s.b.p);
+	free(s.map);
 	free(in.line.p);
 	free(w.syms.e);
 	return rc;
@@ -618,17 +735,18 @@ static double now_s(void)
 static int decode_follow(const struct options *o)
 {
 	struct stream s = {0};
-	struct input in = {.o = o};
+	struct input in = {.o = o, .blocked = -1};
 	struct writer w = {.o = o, .info = &s.info};
 	int rc = HT_EXIT_BAD_INPUT, fd = -1, pump = WIRE_NEED_MORE;
 	uint64_t wire_bytes = 0;
 	double last = now_s();
 	bool decided = o->channel != NULL, eof = false;
-	uint8_t head[4];
+	uint8_t head[16];
 	size_t headn = 0;
 	out_file *outf = NULL;
 
 	in.uart = o->channel && !strcmp(o->channel, "uart");
+	s.semihosting = !in.uart;
 	uart_frames_init(&in.frames);
 	while ((fd = strcmp(o->raw, "-") ? open(o->raw, O_RDONLY) : 0) < 0) {
 		if (errno != ENOENT || now_s() - last > o->idle) {
@@ -668,13 +786,14 @@ static int decode_follow(const struct options *o)
 		last = now_s();
 		size_t off = 0;
 		if (!decided) { /* the first bytes say which channel this is */
-			while (headn < 4 && off < (size_t)n)
+			while (headn < sizeof head && off < (size_t)n)
 				head[headn++] = chunk[off++];
-			if (headn < 4)
+			if (headn < sizeof head)
 				continue;
-			in.uart = !looks_semihosting(head, 4);
+			in.uart = !looks_semihosting(head, headn);
+			s.semihosting = !in.uart;
 			decided = true;
-			input_feed(&in, &s, head, 4, false);
+			input_feed(&in, &s, head, headn, false);
 		}
 		w.channel = in.uart ? "uart" : "semihosting";
 		size_t before = s.b.len;
@@ -689,8 +808,13 @@ static int decode_follow(const struct options *o)
 		wire_bytes += s.b.len - before;
 		pump = stream_pump(&s, write_event, &w);
 	}
-	if (!decided && headn)
+	if (!decided && headn) {
+		in.uart = o->channel ? in.uart : !looks_semihosting(head, headn);
+		s.semihosting = !in.uart;
+		w.channel = in.uart ? "uart" : "semihosting";
 		input_feed(&in, &s, head, headn, true);
+		pump = stream_pump(&s, write_event, &w);
+	}
 	if (w.failed || pump < 0) {
 		rc = HT_EXIT_IO;
 		goto out;
@@ -706,6 +830,7 @@ out:
 		rc = HT_EXIT_IO;
 	if (fd > 0)
 		close(fd);
+	free(s.map);
 	free(s.b.p);
 	free(in.line.p);
 	free(w.syms.e);

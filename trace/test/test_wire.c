@@ -479,6 +479,40 @@ TEST_CASE(escape_record_with_a_name_is_corrupt_unless_a_marker)
 	ASSERT_STR_EQ(why, "a name on an escape record that is not a marker");
 }
 
+TEST_CASE(a_block_opens_to_its_payload_and_every_single_bit_flip_is_caught)
+{
+	static uint8_t blk[WIRE_BLOCK_HEAD + 301];
+	for (size_t i = 0; i < 301; i++)
+		blk[WIRE_BLOCK_HEAD + i] = (uint8_t)(i * 37 + 11);
+	wire_block_head(blk, blk + WIRE_BLOCK_HEAD, 301);
+	size_t len;
+	const char *why;
+	ASSERT_EQ((int)wire_block_open(blk, sizeof blk, WIRE_BLOCK_MAX, &len, &why), (int)WIRE_OK);
+	ASSERT_EQ(len, 301u);
+	for (size_t cut = 0; cut < sizeof blk; cut++)
+		ASSERT_EQ((int)wire_block_open(blk, cut, WIRE_BLOCK_MAX, &len, &why),
+		          (int)WIRE_NEED_MORE);
+	for (size_t bit = 0; bit < 8 * sizeof blk; bit++) {
+		blk[bit / 8] ^= (uint8_t)(1u << bit % 8);
+		enum wire_status st = wire_block_open(blk, sizeof blk, WIRE_BLOCK_MAX, &len, &why);
+		blk[bit / 8] ^= (uint8_t)(1u << bit % 8);
+		/* a longer length needs more bytes; anything else is corrupt */
+		ASSERT_MSG(st == WIRE_CORRUPT || (st == WIRE_NEED_MORE && bit < 32),
+		           "bit %zu: status %d", bit, (int)st);
+	}
+}
+
+TEST_CASE(block_check_is_the_same_at_any_alignment)
+{
+	static uint64_t words[40];
+	uint8_t *b = (uint8_t *)words;
+	for (size_t i = 0; i < 300; i++)
+		b[i] = (uint8_t)(i * 7);
+	uint64_t aligned = wire_block_check(b, 290);
+	memmove(b + 3, b, 290);
+	ASSERT_EQ(wire_block_check(b + 3, 290), aligned);
+}
+
 TEST_CASE(flipped_bytes_never_crash_the_decoder)
 {
 	static struct heap_event evs[200], got[400];
