@@ -39,7 +39,7 @@ $(eval $(call host_program,gen_trace,trace/test/gen_trace.c,$(TRACE_TEST_LIBS),$
 SCRIPT_TESTS += trace/test/capture_test.sh trace/test/test_stats.sh trace/test/test_check.sh \
                 trace/test/diff_test.sh trace/test/export_test.sh trace/test/hardening_test.sh
 # every tool's verdict on self-contradicting traces, and the table of it in docs/heaptrace.md
-SCRIPT_TESTS += trace/test/bad_input_test.sh
+SCRIPT_TESTS += trace/test/bad_input_test.sh trace/test/block_flip_test.sh
 
 # ---- make trace -----------------------------------------------------------------------
 # make trace [WORKLOAD=churn] [CHANNEL=semihosting|uart] [OUT=trace.jsonl]
