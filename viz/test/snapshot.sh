@@ -97,9 +97,9 @@ head -n 8 "$T/t.jsonl" > "$T/nofail.jsonl"
 "$HV" --snapshot "$T/x.png" --at first-fail "$T/nofail.jsonl" 2>/dev/null; rc=$?
 [ $rc -eq 1 ] && [ ! -e "$T/x.png" ] && ok "first-fail without a failure exits 1" || no "first-fail no failure: rc $rc"
 # --at A,B,...: the first point the trace has (what make trace asks for, in one load)
-out=$("$HV" --snapshot "$T/x.png" --at panic,first-fail,peak "$T/p.jsonl")
+out=$("$HV" --snapshot "$T/list.png" --at panic,first-fail,peak "$T/p.jsonl")
 check "--at panic,first-fail,peak on a panicked trace picks the panic" grep -q "at panic, position 6 of 7" <<<"$out"
-out=$("$HV" --snapshot "$T/x.png" --at panic,first-fail,peak "$T/nofail.jsonl" 2>&1)
+out=$("$HV" --snapshot "$T/list.png" --at panic,first-fail,peak "$T/nofail.jsonl" 2>&1)
 check "--at panic,first-fail,peak on a trace with neither picks the peak" grep -q "at peak," <<<"$out"
 "$HV" --snapshot "$T/y.png" --at panic,first-fail "$T/nofail.jsonl" 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && [ ! -e "$T/y.png" ] && ok "--at panic,first-fail with neither exits 1, writes nothing" ||

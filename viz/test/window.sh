@@ -20,7 +20,7 @@ A=$(grep -m1 '"k":"alloc"' "$T/t.jsonl" | grep '"addr":"0x80400000"' | sed 's/.*
 	{ no "the first alloc takes the heap's first block"; test_finish; }
 # pixel of that block in this layout
 LOC=$(SDL_VIDEODRIVER=offscreen $HV --snapshot "$T/ref.png" --at "$A" --size $SIZE --locate 0x80400000 "$T/t.jsonl" | awk '/^locate/ {print $3, $4}')
-PEAK=$(SDL_VIDEODRIVER=offscreen $HV --snapshot "$T/peak.png" --at peak --size $SIZE "$T/t.jsonl" | awk '/^snapshot/ {print $4}')
+PEAK=$(SDL_VIDEODRIVER=offscreen $HV --snapshot "$T/peak.png" --at peak --size $SIZE "$T/t.jsonl" | sed -n 's/^snapshot .*position \([0-9]*\) of .*/\1/p')
 
 HEAPVIZ_NOFLASH=1 HEAPVIZ_DUMP="$T/frame.png" $HV --size $SIZE "$T/t.jsonl" 2>"$T/err" &
 PID=$!
