@@ -311,6 +311,33 @@ static void set_title(render *r, const struct view *v, const char *path)
 	render_title(r, t);
 }
 
+/* How long a still picture may sleep before its next time-driven change: the
+ * current event's blink (while it blinks), a status message expiring; at most
+ * IDLE_WAIT_MAX_MS, so SIGUSR1 frame dumps are served. */
+#define IDLE_WAIT_MAX_MS 250
+static int idle_wait_ms(const struct view *v, uint32_t now)
+{
+	uint32_t wait = IDLE_WAIT_MAX_MS;
+	if (!v->noflash && now < v->flash_until) {
+		uint32_t to_phase = VIEW_FLASH_MS - now % VIEW_FLASH_MS;
+		if (to_phase < wait)
+			wait = to_phase;
+	}
+	if (v->message[0] && now < v->message_until && v->message_until - now < wait)
+		wait = v->message_until - now;
+	return (int)wait;
+}
+
+/* Whether the picture drawn at drawn_at is out of date at now with no input: the
+ * blink changed phase (or stopped), or the status message expired. */
+static bool timed_change(const struct view *v, uint32_t drawn_at, uint32_t now)
+{
+	bool blinking = !v->noflash && drawn_at < v->flash_until &&
+	                (now / VIEW_FLASH_MS != drawn_at / VIEW_FLASH_MS || now >= v->flash_until);
+	bool message_gone = v->message[0] && drawn_at < v->message_until && now >= v->message_until;
+	return blinking || message_gone;
+}
+
 static int run_window(const struct opts *o, struct view *v, viz_source *follow_src)
 {
 	char err[512];
@@ -328,13 +355,18 @@ static int run_window(const struct opts *o, struct view *v, viz_source *follow_s
 		dump_path = "heapviz-frame.png";
 	uint32_t last = render_ticks(), last_title = 0;
 	int status = 0;
-	bool quit = false, dump = false;
+	bool quit = false, dump = false, dirty = true;
+	size_t shown_pos = (size_t)-1, shown_count = (size_t)-1;
+	uint32_t drawn_at = 0;
 	while (!quit) {
-		/* events */
+		/* events: while the picture moves, poll; while it stands still, sleep until
+		 * input or the next time-driven change (a blink, a message expiring) */
+		bool moving = v->playing || (v->follow && !v->complete);
+		int wait = moving ? 1 : idle_wait_ms(v, render_ticks());
 		struct rinput in;
-		int wait = (v->playing || (v->follow && !v->complete)) ? 1 : 15;
 		while (render_poll(r, &in, wait)) {
 			wait = 0;
+			dirty = true; /* a key, a click, a hover, a resize or an expose */
 			enum view_action a = view_input(v, &in, render_ticks());
 			if (a == VIEW_QUIT)
 				quit = true;
@@ -364,7 +396,21 @@ static int run_window(const struct opts *o, struct view *v, viz_source *follow_s
 		uint32_t now = render_ticks();
 		view_tick(v, now - last);
 		last = now;
-		/* draw */
+		if (moving && !(v->playing || (v->follow && !v->complete)))
+			dirty = true, moving = false; /* it just stopped: one last picture and title */
+		if (viz_model_pos(v->m) != shown_pos || viz_model_count(v->m) != shown_count) {
+			shown_pos = viz_model_pos(v->m);
+			shown_count = viz_model_count(v->m);
+			v->flash_until = now + VIEW_FLASH_SPAN; /* a new current event: blink for a while */
+			dirty = true;
+		}
+		if (moving || dump || dump_requested || timed_change(v, drawn_at, now))
+			dirty = true;
+		/* draw, only when something changed */
+		if (!dirty)
+			continue;
+		dirty = false;
+		drawn_at = now;
 		view_draw(v, r, now);
 		if (dump || dump_requested) {
 			dump = false;
@@ -375,7 +421,7 @@ static int run_window(const struct opts *o, struct view *v, viz_source *follow_s
 				        viz_model_pos(v->m), dump_path);
 		}
 		render_present(r);
-		if (now - last_title > 250) {
+		if (now - last_title > 250 || !moving) {
 			set_title(r, v, o->trace);
 			last_title = now;
 		}

@@ -353,7 +353,7 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 	}
 	/* the current event */
 	const struct viz_event *e = pos ? viz_model_event(m, pos - 1) : NULL;
-	uint8_t alpha = !v->noflash && (now / 300) % 2 ? 150 : 255; /* flashing */
+	uint8_t alpha = !v->noflash && now < v->flash_until && (now / VIEW_FLASH_MS) % 2 ? 150 : 255;
 	if (e && !e->bad && e->addr != VIZ_NO_ADDR) {
 		uint64_t lo = e->addr, hi = lo;
 		struct rcolor c = VIZ_COL_NEW;

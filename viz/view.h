@@ -42,6 +42,9 @@ struct view_seg {
 	int32_t block;       /* index in the block list, -1 for a free gap */
 };
 
+#define VIEW_FLASH_MS   300  /* the current event's highlight blinks with this half-period */
+#define VIEW_FLASH_SPAN 3000 /* ...for this long after it changes, then holds still (idle is idle) */
+
 struct view {
 	viz_model *m;     /* the trace shown */
 	viz_model *other; /* --compare: the other trace, or NULL */
@@ -59,6 +62,7 @@ struct view {
 	enum view_colour colour;
 	bool help;
 	bool noflash;     /* highlight without flashing (HEAPVIZ_NOFLASH, for tests) */
+	uint32_t flash_until; /* the current event flashes until then (ms), then holds still */
 	uint64_t time_hz; /* ticks per second of event times (0: unknown) */
 	int mx, my;       /* pointer */
 	bool drag_timeline;
