@@ -13,6 +13,7 @@ int workload_million(void);
 int workload_panic(void);
 int workload_hang(void);
 int workload_recurse(void);
+int workload_ring(void);
 
 static const struct workload workloads[] = {
     {"vector", "growable vectors pushed, shrunk and freed (regrowth copies)", workload_vector},
@@ -23,6 +24,7 @@ static const struct workload workloads[] = {
     {"panic", "churn, then a double free that panics on purpose", workload_panic},
     {"hang", "churn, then spins forever (fault tests: a hung kernel)", workload_hang},
     {"recurse", "unbounded recursion into the stack guard (fault tests)", workload_recurse},
+    {"ring", "allocator microbenchmark: instructions per free+alloc pair (live=N)", workload_ring},
 };
 
 const struct workload *workload_find(const char *name)
