@@ -197,7 +197,7 @@ help:
 	@echo "  make setup     install the Debian packages the project needs"
 	@echo "  make all       build kernel, tools and viewer;  make clean  remove build/"
 	@echo "Variables (current value):"
-	@echo "  WORKLOAD=$(WORKLOAD)  churn vector frag lifetimes million panic ring hang recurse"
+	@echo "  WORKLOAD=$(WORKLOAD)  churn vector frag lifetimes million panic ring paced hang recurse"
 	@echo "  CHANNEL=$(CHANNEL)  semihosting | uart (make trace)"
 	@echo "  OUT=$(OUT)  the JSON trace make trace writes (its heap map: OUT with .png)"
 	@echo "  TRACE_ARGS=\"$(TRACE_ARGS)\"  kernel boot arguments, e.g. \"ops=300 seed=7 trace.instret=1\""

@@ -14,6 +14,7 @@ int workload_panic(void);
 int workload_hang(void);
 int workload_recurse(void);
 int workload_ring(void);
+int workload_paced(void);
 
 static const struct workload workloads[] = {
     {"vector", "growable vectors pushed, shrunk and freed (regrowth copies)", workload_vector},
@@ -25,6 +26,7 @@ static const struct workload workloads[] = {
     {"hang", "churn, then spins forever (fault tests: a hung kernel)", workload_hang},
     {"recurse", "unbounded recursion into the stack guard (fault tests)", workload_recurse},
     {"ring", "allocator microbenchmark: instructions per free+alloc pair (live=N)", workload_ring},
+    {"paced", "slow, phased activity to watch live (secs=20 rate=400): make live", workload_paced},
 };
 
 const struct workload *workload_find(const char *name)
