@@ -108,7 +108,10 @@ if [ "$channel" = uart ]; then
 	qemu_pid=$!
 else
 	mkfifo "$work/console"
-	sed -un '/^heapscope kernel/,$p' <"$work/console" &
+	# the console from the kernel's banner on, each line as it comes: the range
+	# ends at /\n/, which no line holds (a range to `$` reads a line ahead, and
+	# would hold back the last line of a hung kernel)
+	sed -un '/^heapscope kernel/,/\n/p' <"$work/console" &
 	sed_pid=$!
 	timeout --kill-after=5 "$TRACE_TIMEOUT" $QEMU $QEMU_FLAGS "${icount[@]}" "${semi[@]}" \
 		-kernel "$elf" -append "$args" </dev/null >"$work/console" &
