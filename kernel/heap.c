@@ -1,4 +1,5 @@
-/* heap.c - the free-list heap allocator core: first fit, address ordered, sized free. */
+/* heap.c - the free-list heap allocator core: address ordered, sized free;
+ * first, next or best fit (enum heap_policy). */
 
 /*
  * Block layout (every address and size is a multiple of HEAP_MIN_ALIGN = 16)
@@ -123,6 +124,7 @@ static __attribute__((noinline)) void trace_init(struct heap *h)
 	ev.size = h->len;
 	ev.block = HEAP_MIN_BLOCK;
 	ev.align_log2 = (uint8_t)log2_pow2(HEAP_MIN_ALIGN);
+	ev.flags = h->policy; /* enum heap_policy */
 	event_emit(h, &ev);
 }
 
@@ -238,26 +240,57 @@ const char *heap_error_name(enum heap_error err)
 	return "unknown error";
 }
 
+const char *heap_policy_name(unsigned policy)
+{
+	static const char *const names[] = {
+#define HEAP_POLICY_NAME(id, name) name,
+		HEAP_POLICIES(HEAP_POLICY_NAME)
+#undef HEAP_POLICY_NAME
+	};
+	return policy < HEAP_POLICY_COUNT ? names[policy] : "?";
+}
+
+int heap_policy_from_name(const char *name)
+{
+	for (unsigned k = 0; k < HEAP_POLICY_COUNT; k++) {
+		const char *a = heap_policy_name(k), *b = name;
+		while (*a && *a == *b)
+			a++, b++;
+		if (*a == 0 && *b == 0)
+			return (int)k;
+	}
+	return -1;
+}
+
 bool heap_init(struct heap *h, void *base, size_t len, heap_trace_fn trace, void *trace_ctx)
+{
+	return heap_init_policy(h, base, len, HEAP_POLICY_FIRST, trace, trace_ctx);
+}
+
+bool heap_init_policy(struct heap *h, void *base, size_t len, enum heap_policy policy,
+		      heap_trace_fn trace, void *trace_ctx)
 {
 	uintptr_t b = (uintptr_t)base;
 	uintptr_t start = align_up(b, HEAP_MIN_ALIGN);
 	h->base = 0;
 	h->len = 0;
 	h->free = NULL;
+	h->policy = (uint8_t)policy;
+	h->rover = 0;
 	h->used = 0;
 	h->peak_used = 0;
 	h->free_blocks = 0;
 	h->trace = trace;
 	h->trace_ctx = trace_ctx;
 	h->poison = false;
-	if (start == 0 || start - b >= len)
+	if ((unsigned)policy >= HEAP_POLICY_COUNT || start == 0 || start - b >= len)
 		return false;
 	len = (len - (start - b)) & ~(size_t)(HEAP_MIN_ALIGN - 1);
 	if (len < HEAP_MIN_BLOCK || start + len < start)
 		return false;
 	h->base = start;
 	h->len = len;
+	h->rover = start;
 	h->free = (struct heap_free_block *)start;
 	h->free->size = len;
 	h->free->next = NULL;
@@ -287,62 +320,160 @@ size_t heap_block_size(size_t size, size_t align)
 	return b < HEAP_MIN_BLOCK ? HEAP_MIN_BLOCK : b;
 }
 
-void *heap_alloc(struct heap *h, size_t size, size_t align, uintptr_t caller)
+/* Where block b can hold [p, p + bsize) for alignment a (>= HEAP_MIN_ALIGN): the
+ * lowest aligned p whose front pad (p - s) and back rest are each 0 or at least
+ * HEAP_MIN_BLOCK; 0 if there is none. */
+static inline __attribute__((always_inline)) uintptr_t block_fit(const struct heap_free_block *b,
+								 size_t bsize, size_t a)
+{
+	uintptr_t s = (uintptr_t)b, e = s + b->size, p = s;
+	if (p & (a - 1)) {
+		p = align_up(s, a);
+		if (p != 0 && p - s < HEAP_MIN_BLOCK) /* pad cannot hold a header: move on */
+			p = align_up(s + HEAP_MIN_BLOCK, a);
+		if (p == 0 || p > e)
+			return 0;
+	}
+	if (e - p < bsize)
+		return 0;
+	size_t rest = e - p - bsize;
+	if (rest != 0 && rest < HEAP_MIN_BLOCK)
+		return 0;
+	return p;
+}
+
+/* Cuts [p, p + bsize) out of free block b (*link points to b): the front pad keeps
+ * b's header, the back rest gets a new one. Returns the block (and emits its events). */
+static inline __attribute__((always_inline)) void *
+block_take(struct heap *h, struct heap_free_block **link, struct heap_free_block *b, uintptr_t p,
+	   size_t bsize, size_t size, size_t align, uintptr_t caller, uint32_t examined)
+{
+	uintptr_t s = (uintptr_t)b;
+	size_t old_size = b->size, rest = s + old_size - p - bsize;
+	struct heap_free_block *next = b->next;
+	h->free_blocks--;
+	if (rest) {
+		struct heap_free_block *r = (struct heap_free_block *)(p + bsize);
+		r->size = rest;
+		r->next = next;
+		next = r;
+		h->free_blocks++;
+	}
+	if (p != s) {
+		b->size = p - s; /* the front pad keeps b's header */
+		b->next = next;
+		h->free_blocks++;
+	} else {
+		*link = next;
+	}
+	h->used += bsize;
+	if (h->used > h->peak_used)
+		h->peak_used = h->used;
+	if (h->trace)
+		return emit_alloc(h, s, old_size, p + bsize, rest, p, size, bsize, align, caller,
+				  examined);
+	return (void *)p;
+}
+
+/* Next fit: from the first free block that ends past the rover (where the last
+ * allocation ended) to the end of the list, then from the start up to it. */
+static void *alloc_next(struct heap *h, size_t bsize, size_t a, size_t size, size_t align,
+			uintptr_t caller, uint32_t *examined)
+{
+	struct heap_free_block **link = &h->free;
+	for (struct heap_free_block *b = h->free; b; link = &b->next, b = b->next) {
+		if ((uintptr_t)b + b->size <= h->rover)
+			continue; /* before the rover: the second lap's */
+		++*examined;
+		uintptr_t p = b->size >= bsize ? block_fit(b, bsize, a) : 0;
+		if (p) {
+			h->rover = p + bsize;
+			return block_take(h, link, b, p, bsize, size, align, caller, *examined);
+		}
+	}
+	link = &h->free;
+	for (struct heap_free_block *b = h->free; b && (uintptr_t)b + b->size <= h->rover;
+	     link = &b->next, b = b->next) {
+		++*examined;
+		uintptr_t p = b->size >= bsize ? block_fit(b, bsize, a) : 0;
+		if (p) {
+			h->rover = p + bsize;
+			return block_take(h, link, b, p, bsize, size, align, caller, *examined);
+		}
+	}
+	return NULL;
+}
+
+/* Best fit: the smallest free block that fits, the first (lowest address) of
+ * equals; an exact fit ends the search. */
+static void *alloc_best(struct heap *h, size_t bsize, size_t a, size_t size, size_t align,
+			uintptr_t caller, uint32_t *examined)
+{
+	struct heap_free_block **link = &h->free, **best_link = NULL, *best = NULL;
+	uintptr_t best_p = 0;
+	for (struct heap_free_block *b = h->free; b; link = &b->next, b = b->next) {
+		++*examined;
+		if (b->size < bsize || (best && b->size >= best->size))
+			continue;
+		uintptr_t p = block_fit(b, bsize, a);
+		if (!p)
+			continue;
+		best = b, best_link = link, best_p = p;
+		if (b->size == bsize)
+			break;
+	}
+	return best ? block_take(h, best_link, best, best_p, bsize, size, align, caller, *examined)
+		    : NULL;
+}
+
+/* The block size for (size, align), or 0 after reporting the failure: a bad
+ * alignment is a caller bug and emits nothing (align_log2 could not describe
+ * it); an overflowing size is an ordinary failure. */
+static inline __attribute__((always_inline)) size_t alloc_block_size(struct heap *h, size_t size,
+								     size_t align, uintptr_t caller)
 {
 	size_t bsize = heap_block_size(size, align);
-	if (bsize == 0) {
-		/* a bad alignment is a caller bug and emits nothing (align_log2 could
-		 * not describe it); an overflowing size is an ordinary failure */
-		if (is_pow2(align) && h->trace)
-			trace_alloc_fail(h, size, align, caller, 0);
+	if (bsize == 0 && is_pow2(align) && h->trace)
+		trace_alloc_fail(h, size, align, caller, 0);
+	return bsize;
+}
+
+/* heap_alloc for the policies other than first fit (out of line, so that first
+ * fit's path keeps its small frame). */
+static __attribute__((noinline)) void *alloc_policy(struct heap *h, size_t size, size_t align,
+						     uintptr_t caller)
+{
+	size_t bsize = alloc_block_size(h, size, align, caller);
+	if (bsize == 0)
 		return NULL;
-	}
+	size_t a = align < HEAP_MIN_ALIGN ? HEAP_MIN_ALIGN : align;
+	uint32_t examined = 0;
+	void *got = h->policy == HEAP_POLICY_NEXT
+			    ? alloc_next(h, bsize, a, size, align, caller, &examined)
+			    : alloc_best(h, bsize, a, size, align, caller, &examined);
+	if (!got && h->trace)
+		trace_alloc_fail(h, size, align, caller, examined);
+	return got;
+}
+
+void *heap_alloc(struct heap *h, size_t size, size_t align, uintptr_t caller)
+{
+	if (h->policy != HEAP_POLICY_FIRST)
+		return alloc_policy(h, size, align, caller);
+	size_t bsize = alloc_block_size(h, size, align, caller);
+	if (bsize == 0)
+		return NULL;
+	/* first fit: the common reject (too small whatever the alignment) first */
 	size_t a = align < HEAP_MIN_ALIGN ? HEAP_MIN_ALIGN : align;
 	uint32_t examined = 0;
 	struct heap_free_block **link = &h->free;
 	for (struct heap_free_block *b = h->free; b; link = &b->next, b = b->next) {
 		examined++;
-		if (b->size < bsize) /* too small whatever the alignment: the common reject, first */
+		if (b->size < bsize)
 			continue;
-		uintptr_t s = (uintptr_t)b, e = s + b->size, p = s;
-		if (p & (a - 1)) {
-			p = align_up(s, a);
-			if (p != 0 && p - s < HEAP_MIN_BLOCK) /* pad cannot hold a header: move on */
-				p = align_up(s + HEAP_MIN_BLOCK, a);
-			if (p == 0 || p > e)
-				continue;
-		}
-		if (e - p < bsize)
-			continue;
-		size_t rest = e - p - bsize;
-		if (rest != 0 && rest < HEAP_MIN_BLOCK)
-			continue;
-
-		/* cut [p, p + bsize) out of b */
-		size_t old_size = b->size;
-		struct heap_free_block *next = b->next;
-		h->free_blocks--;
-		if (rest) {
-			struct heap_free_block *r = (struct heap_free_block *)(p + bsize);
-			r->size = rest;
-			r->next = next;
-			next = r;
-			h->free_blocks++;
-		}
-		if (p != s) {
-			b->size = p - s; /* the front pad keeps b's header */
-			b->next = next;
-			h->free_blocks++;
-		} else {
-			*link = next;
-		}
-		h->used += bsize;
-		if (h->used > h->peak_used)
-			h->peak_used = h->used;
-		if (h->trace)
-			return emit_alloc(h, s, old_size, p + bsize, rest, p, size, bsize, align, caller,
-			                  examined);
-		return (void *)p;
+		uintptr_t p = block_fit(b, bsize, a);
+		if (p)
+			return block_take(h, link, b, p, bsize, size, align, caller, examined);
 	}
 	if (h->trace)
 		trace_alloc_fail(h, size, align, caller, examined);

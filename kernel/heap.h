@@ -33,12 +33,38 @@ struct heap_free_block {
 	struct heap_free_block *next; /* next free block, higher address, or NULL */
 };
 
+/* Placement policies: which free block an allocation takes. All share the block
+ * layout, the free list in address order, heap_free, heap_check and the events;
+ * docs/allocator.md compares them.
+ *   first  the lowest-addressed free block that fits (the seed's; the default)
+ *   next   like first, but the search starts where the previous allocation
+ *          ended and wraps around (a roving pointer)
+ *   best   the smallest free block that fits; the lowest address on ties */
+#define HEAP_POLICIES(X)                  \
+	X(HEAP_POLICY_FIRST, "first")     \
+	X(HEAP_POLICY_NEXT, "next")       \
+	X(HEAP_POLICY_BEST, "best")
+
+enum heap_policy {
+#define HEAP_POLICY_ENUM(id, name) id,
+	HEAP_POLICIES(HEAP_POLICY_ENUM)
+#undef HEAP_POLICY_ENUM
+	HEAP_POLICY_COUNT /* number of policies */
+};
+
+/* The name of a policy ("best"), or "?" out of range. */
+const char *heap_policy_name(unsigned policy);
+/* The policy called name, or -1 if there is none. */
+int heap_policy_from_name(const char *name);
+
 /* One heap instance. All state lives here so several heaps (the kernel's,
  * a host shadow replay, a test's) can coexist. */
 struct heap {
 	uintptr_t base;                /* first byte of the heap, HEAP_MIN_ALIGN aligned */
 	size_t len;                    /* bytes managed */
 	struct heap_free_block *free;  /* free list, sorted by address */
+	uint8_t policy;                /* enum heap_policy */
+	uintptr_t rover;               /* next fit: where the last allocation ended */
 	size_t used;                   /* bytes in allocated blocks */
 	size_t peak_used;              /* largest value `used` has had */
 	size_t free_blocks;            /* number of blocks on the free list */
@@ -71,6 +97,10 @@ const char *heap_error_name(enum heap_error err);
  * HEAP_MIN_ALIGN. Poisoning starts off. Emits INIT. Returns false if less
  * than one block remains. */
 bool heap_init(struct heap *h, void *base, size_t len, heap_trace_fn trace, void *trace_ctx);
+/* The same with a placement policy (heap_init uses HEAP_POLICY_FIRST). INIT
+ * records it. Returns false also for a policy out of range. */
+bool heap_init_policy(struct heap *h, void *base, size_t len, enum heap_policy policy,
+		      heap_trace_fn trace, void *trace_ctx);
 
 /* Turns debug poisoning on or off. On: every free byte past a free block's
  * header is filled with HEAP_POISON_BYTE now and on every free, and

@@ -152,6 +152,77 @@ struct fit {
 	unsigned examined;
 };
 
+static enum heap_policy policy; /* the policy under test (run()) */
+static uintptr_t model_rover;    /* next fit: where the model's last allocation ended */
+
+/* Where an aligned [p, p + bsize) fits in the free run [s, e), as heap.c places it; 0 if not. */
+static uintptr_t model_fit_in(uintptr_t s, uintptr_t e, size_t bsize, size_t a)
+{
+	uintptr_t p = (s + a - 1) / a * a;
+	if (p != s && p - s < HEAP_MIN_BLOCK)
+		p = (s + HEAP_MIN_BLOCK + a - 1) / a * a;
+	if (p <= e && bsize <= e - p && (e - p - bsize == 0 || e - p - bsize >= HEAP_MIN_BLOCK))
+		return p;
+	return 0;
+}
+
+/* Best fit on the byte map: the smallest run that fits, the lowest on ties; an
+ * exact fit ends the search (as the allocator's does: examined counts to it). */
+static struct fit model_best_fit(size_t bsize, size_t align)
+{
+	struct fit f = {0, 0, 0, 0};
+	size_t a = align < HEAP_MIN_ALIGN ? HEAP_MIN_ALIGN : align;
+	for (size_t g = g_next(0, false); g < ngrans;) {
+		size_t ge = g_next(g, true);
+		uintptr_t s = H.base + g * GRAN, e = H.base + ge * GRAN, p;
+		f.examined++;
+		if (e - s >= bsize && (!f.p || e - s < f.run_e - f.run_s) &&
+		    (p = model_fit_in(s, e, bsize, a))) {
+			f.p = p, f.run_s = s, f.run_e = e;
+			if (e - s == bsize)
+				return f;
+		}
+		g = g_next(ge, false);
+	}
+	return f;
+}
+
+/* Next fit on the byte map: the runs that end past the rover, in address order,
+ * then the others from the start. */
+static struct fit model_next_fit(size_t bsize, size_t align)
+{
+	struct fit f = {0, 0, 0, 0};
+	size_t a = align < HEAP_MIN_ALIGN ? HEAP_MIN_ALIGN : align;
+	for (int lap = 0; lap < 2; lap++) {
+		for (size_t g = g_next(0, false); g < ngrans;) {
+			size_t ge = g_next(g, true);
+			uintptr_t s = H.base + g * GRAN, e = H.base + ge * GRAN, p;
+			if ((lap == 0) == (e > model_rover)) {
+				f.examined++;
+				if ((p = model_fit_in(s, e, bsize, a))) {
+					f.p = p, f.run_s = s, f.run_e = e;
+					return f;
+				}
+			}
+			g = g_next(ge, false);
+		}
+	}
+	return f;
+}
+
+static struct fit model_first_fit(size_t bsize, size_t align);
+
+/* The placement of the policy under test. */
+static struct fit model_fit(size_t bsize, size_t align)
+{
+	struct fit f = policy == HEAP_POLICY_BEST   ? model_best_fit(bsize, align)
+		       : policy == HEAP_POLICY_NEXT ? model_next_fit(bsize, align)
+						    : model_first_fit(bsize, align);
+	if (f.p)
+		model_rover = f.p + (uintptr_t)bsize;
+	return f;
+}
+
 static struct fit model_first_fit(size_t bsize, size_t align)
 {
 	struct fit f = {0, 0, 0, 0};
@@ -351,7 +422,7 @@ static void op_alloc(void)
 	bool pow2 = align && !(align & (align - 1));
 	struct fit f = {0, 0, 0, 0};
 	if (bsize)
-		f = model_first_fit(bsize, align);
+		f = model_fit(bsize, align);
 
 	uint8_t *p = heap_alloc(&H, size, align, caller);
 
@@ -370,9 +441,9 @@ static void op_alloc(void)
 		e->caller = caller;
 		e->examined = bsize ? (uint32_t)fs.runs : 0; /* a failed search looks at every block */
 	} else {
-		DIFF_ASSERT((uintptr_t)p == f.p, "alloc(%zu, %zu) = +0x%lx, model first fit +0x%lx", size,
+		DIFF_ASSERT((uintptr_t)p == f.p, "alloc(%zu, %zu) = +0x%lx, model (%s fit) +0x%lx", size,
 			    align, p ? (unsigned long)((uintptr_t)p - H.base) : 0xdeadul,
-			    (unsigned long)(f.p - H.base));
+			    heap_policy_name(policy), (unsigned long)(f.p - H.base));
 		size_t rest = f.run_e - f.p - bsize;
 		n_alloc++;
 		if (f.run_e - f.run_s != bsize) {
@@ -499,7 +570,8 @@ static void run(size_t heap_len, size_t ops)
 {
 	memset(arena, 0, sizeof arena);
 	memset(map, 0, sizeof map);
-	ASSERT(heap_init(&H, arena, heap_len, sink, NULL));
+	ASSERT(heap_init_policy(&H, arena, heap_len, policy, sink, NULL));
+	model_rover = H.base;
 	ngrans = heap_len / GRAN;
 	model_used = 0;
 	nlive = 0;
@@ -563,6 +635,28 @@ TEST_CASE(random_operations_match_the_byte_map_model)
 	run(MAX_HEAP, ops);
 	op_no = 0;
 	run(4096, ops / 5); /* a small heap: exhaustion is common */
+}
+
+TEST_CASE(next_fit_matches_the_byte_map_model)
+{
+	size_t ops = (size_t)env_u64("HEAP_DIFF_OPS", 1000000) / 4;
+	rng_state = seed ^ 0x6e657874; /* "next" */
+	policy = HEAP_POLICY_NEXT;
+	run(MAX_HEAP, ops);
+	op_no = 0;
+	run(4096, ops / 5);
+	policy = HEAP_POLICY_FIRST;
+}
+
+TEST_CASE(best_fit_matches_the_byte_map_model)
+{
+	size_t ops = (size_t)env_u64("HEAP_DIFF_OPS", 1000000) / 4;
+	rng_state = seed ^ 0x62657374; /* "best" */
+	policy = HEAP_POLICY_BEST;
+	run(MAX_HEAP, ops);
+	op_no = 0;
+	run(4096, ops / 5);
+	policy = HEAP_POLICY_FIRST;
 }
 
 TEST_CASE(model_catches_a_corrupted_heap)
