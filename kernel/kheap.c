@@ -13,8 +13,13 @@ static struct heap kheap_heap;
 
 void kheap_init(heap_trace_fn trace, void *ctx)
 {
+	kheap_init_policy(HEAP_POLICY_FIRST, trace, ctx);
+}
+
+void kheap_init_policy(enum heap_policy policy, heap_trace_fn trace, void *ctx)
+{
 	size_t len = (size_t)(__heap_end - __heap_start);
-	if (!heap_init(&kheap_heap, __heap_start, len, trace, ctx))
+	if (!heap_init_policy(&kheap_heap, __heap_start, len, policy, trace, ctx))
 		panic("kheap_init: heap [%p, %p) is too small", (void *)__heap_start, (void *)__heap_end);
 #ifdef KHEAP_POISON
 	heap_set_poison(&kheap_heap, true);

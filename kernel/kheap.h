@@ -18,6 +18,8 @@
 /* Hands the linker's heap region to the allocator; trace (may be NULL) gets
  * every event. Panics if the region is too small. Call once, early. */
 void kheap_init(heap_trace_fn trace, void *ctx);
+/* The same with an allocator placement policy (kheap_init: first fit). */
+void kheap_init_policy(enum heap_policy policy, heap_trace_fn trace, void *ctx);
 
 /* The global heap, for stats, check, walk, markers and tests. */
 struct heap *kheap(void);

@@ -42,6 +42,22 @@ static void trace_config_from_bootargs(struct trace_config *cfg, const char *wor
 	cfg->workload = workload;
 }
 
+/* The allocator policy policy= names (default first fit); an unknown name lists
+ * the policies and ends the run. */
+static enum heap_policy policy_from_bootargs(void)
+{
+	const char *name = bootargs_str("policy", "first");
+	int p = heap_policy_from_name(name);
+	if (p < 0) {
+		kprintf("boot: no allocator policy \"%s\"; the policies are:", name);
+		for (unsigned k = 0; k < HEAP_POLICY_COUNT; k++)
+			kprintf(" %s", heap_policy_name(k));
+		kprintf("\n");
+		kexit(EXIT_WORKLOAD_FAILED);
+	}
+	return (enum heap_policy)p;
+}
+
 void kmain(unsigned long hartid, void *dtb)
 {
 	kprintf("heapscope kernel: hart %lu, device tree %p, heap %p..%p (%lu KiB)\n", hartid, dtb,
@@ -60,7 +76,8 @@ void kmain(unsigned long hartid, void *dtb)
 	struct trace_config cfg;
 	trace_config_from_bootargs(&cfg, wl->name);
 	enum trace_channel ch = trace_start(&cfg);                 /* channel, buffer, exit hook */
-	kheap_init(ch != TRACE_OFF ? trace_hook : 0, trace_ctx()); /* the global heap, traced */
+	kheap_init_policy(policy_from_bootargs(), ch != TRACE_OFF ? trace_hook : 0,
+	                  trace_ctx()); /* the global heap, traced */
 	trace_set_heap(kheap());                                   /* END reports bytes in use */
 
 	kprintf("workload %s: start\n", wl->name);
