@@ -4,7 +4,7 @@
  * by the host decoder, and the counters END reports. The hot part (buffer
  * position, fast-path limit, encoder state) is trace_fast, which the
  * allocator's bound sink (heap_sink_alloc/free, kernel/heap.h) writes
- * directly with the inline encoders of trace_wire.h; trace_hook is the
+ * directly with the encoder's shape functions (trace_wire.h); trace_hook is the
  * general path for every other event and for the cases the fast path
  * declines. A MISUSE event (kernel/kheap.c reports it right before a panic)
  * always finds room: the sink flushes for it even in deferred mode. Single hart;
@@ -233,19 +233,9 @@ void trace_hook(void *ctx, struct heap_event *ev)
  * trace_hook hands its allocations and frees to heap_sink_alloc/free below. */
 void heap_sink_hook(void *ctx, struct heap_event *ev) __attribute__((alias("trace_hook")));
 
-/* Returns dt since the previous event and advances the stream time. */
-static inline __attribute__((always_inline)) uint64_t fast_dt(void)
-{
-	uint64_t t = rdtime(), dt = t - trace_fast.wire.time;
-	trace_fast.wire.time = t;
-	return dt;
-}
-
-/* The cases the pair records do not take, out of line (noinline, cold), so
- * that the hot functions below need no callee-saved registers and no frame:
- * the fast path is off (full buffer, pending drop, instret on: the allocator's
- * own event builders, heap_events_alloc/free, hand the events to trace_hook),
- * or the shape does not fit a pair record (the per-event compact forms). */
+/* The fast path is off (full buffer, pending drop, instret on): out of line
+ * (noinline, cold), the allocator's own event builders, heap_events_alloc/free,
+ * hand the events to trace_hook. */
 static __attribute__((noinline, cold)) void *slow_alloc(uintptr_t s, size_t old_size, uintptr_t p,
                                                         size_t size, size_t bsize, size_t align,
                                                         uintptr_t caller, uint32_t examined)
@@ -265,23 +255,25 @@ slow_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller
 	return HEAP_OK;
 }
 
+/* A shape the pair records do not take: the encoder's out-of-line forms,
+ * reached by a tail call with the fields still in their registers, so that
+ * the hot functions below need no return address saved; they read rdtime
+ * again (the time of the call still). */
 static __attribute__((noinline, cold)) void *
-fast_alloc_events(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize,
-                  size_t align, uintptr_t caller, uint32_t examined)
+decline_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize, size_t align,
+              uintptr_t caller, uint32_t examined)
 {
-	trace_fast.pos = wire_fast_alloc_events(&trace_fast.wire, trace_fast.pos, fast_dt(),
-	                                        TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, s, old_size, p,
-	                                        size, bsize, align, caller, examined);
+	wire_encode_alloc_events(s, old_size, p, size, bsize, align, caller, examined,
+	                         &trace_fast.wire, &trace_fast.pos, rdtime());
 	return (void *)p;
 }
 
 static __attribute__((noinline, cold)) enum heap_error
-fast_free_events(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller,
-                 unsigned merged, uintptr_t merged_addr, size_t merged_size)
+decline_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller,
+             unsigned merged, uintptr_t merged_addr, size_t merged_size)
 {
-	trace_fast.pos = wire_fast_free_events(&trace_fast.wire, trace_fast.pos, fast_dt(),
-	                                       TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, p, size, bsize,
-	                                       align, caller, merged, merged_addr, merged_size);
+	wire_encode_free_events(p, size, bsize, align, caller, merged, merged_addr, merged_size,
+	                        &trace_fast.wire, &trace_fast.pos, rdtime());
 	return HEAP_OK;
 }
 
@@ -294,17 +286,12 @@ fast_free_events(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t
 TRACE_HOT void *heap_sink_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size,
                                  size_t bsize, size_t align, uintptr_t caller, uint32_t examined)
 {
-	uint8_t *pos = trace_fast.pos;
-	if (__builtin_expect((uintptr_t)pos > trace_fast.limit, 0))
+	if (__builtin_expect((uintptr_t)trace_fast.pos > trace_fast.limit, 0))
 		return slow_alloc(s, old_size, p, size, bsize, align, caller, examined);
-	uint64_t t = rdtime();
-	uint8_t *o = wire_fast_alloc_pair(&trace_fast.wire, pos, t - trace_fast.wire.time,
-	                                  TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, s, old_size, p, size,
-	                                  bsize, align, caller, examined);
-	if (__builtin_expect(!o, 0))
-		return fast_alloc_events(s, old_size, p, size, bsize, align, caller, examined);
-	trace_fast.wire.time = t;
-	trace_fast.pos = o;
+	if (!wire_encode_alloc(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
+	                       TRACE_EMIT_MINBLOCK, s, old_size, p, size, bsize, align, caller,
+	                       examined, false))
+		return decline_alloc(s, old_size, p, size, bsize, align, caller, examined);
 	return (void *)p;
 }
 
@@ -312,18 +299,12 @@ TRACE_HOT enum heap_error heap_sink_free(uintptr_t p, size_t size, size_t bsize,
                                           uintptr_t caller, unsigned merged,
                                           uintptr_t merged_addr, size_t merged_size)
 {
-	uint8_t *pos = trace_fast.pos;
-	if (__builtin_expect((uintptr_t)pos > trace_fast.limit, 0))
+	if (__builtin_expect((uintptr_t)trace_fast.pos > trace_fast.limit, 0))
 		return slow_free(p, size, bsize, align, caller, merged, merged_addr, merged_size);
-	uint64_t t = rdtime();
-	uint8_t *o = wire_fast_free_pair(&trace_fast.wire, pos, t - trace_fast.wire.time,
-	                                 TRACE_EMIT_U, TRACE_EMIT_MINBLOCK, p, size, bsize, align,
-	                                 caller, merged, merged_addr, merged_size);
-	if (__builtin_expect(!o, 0))
-		return fast_free_events(p, size, bsize, align, caller, merged, merged_addr,
-		                        merged_size);
-	trace_fast.wire.time = t;
-	trace_fast.pos = o;
+	if (!wire_encode_free(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
+	                      TRACE_EMIT_MINBLOCK, p, size, bsize, align, caller, merged,
+	                      merged_addr, merged_size, false))
+		return decline_free(p, size, bsize, align, caller, merged, merged_addr, merged_size);
 	return HEAP_OK;
 }
 

@@ -131,99 +131,49 @@ enum wire_status wire_block_open(const uint8_t *in, size_t avail, size_t max, si
 /* Fletcher-16 of buf, used by the UART framing to check each line. */
 uint16_t wire_fletcher16(const uint8_t *buf, size_t len);
 
-/* ---- fast encoders (the kernel's hot path) ---------------------------------
+/* ---- record shapes of the allocator's calls (the kernel's hot path) --------
  *
- * Straight-line encoders of the four frequent kinds that take the fields as
- * arguments instead of a struct heap_event. They write exactly the bytes
- * wire_encode would write for the same events (compact form) and advance st
- * the same way, so the decoder needs nothing new. Preconditions (the caller,
- * kernel/trace.c's bound sink, checks them once or they hold by the allocator's
- * invariants): st->instret_on is false; each event's seq is st->next_seq;
- * addresses and sizes are multiples of (1 << u) where u == st->unit_log2 and
- * min_block == st->min_block (passed as constants so they fold); a split's
- * remainder lies inside the block; merge flags <= 3. dt is the time delta from
- * st->time, which the caller advances itself (one rdtime per pair).
- * Each returns the end of what it wrote; WIRE_FAST_MAX bounds a pair. */
+ * One function per shape: the events of one allocation (SPLIT, unless an exact
+ * fit, then ALLOC) and of one free (FREE, then COALESCE if a neighbour merged),
+ * taking the fields as arguments instead of a struct heap_event. Each picks
+ * the form itself: one pair record when it says the events exactly (the common
+ * case, straight-line code inlined into the caller), else the per-event compact
+ * or escape forms (wire_encode's choice, out of line: wire_encode_*_events).
+ * They write at *pos and advance it, and advance st as the decoder will, for
+ * events numbered from st->next_seq and stamped time (st->time becomes time).
+ * events: whether to write a shape the pair record declines now (true, the
+ * usual); false returns false having changed nothing, for a sink that calls
+ * wire_encode_*_events itself out of line (kernel/trace.c: its hot functions
+ * then stay leaves). Returns whether the events were written.
+ * Preconditions (true of every call of the allocator core by its invariants;
+ * kernel/trace.c's bound sink arms the fast path only when they hold): st is a
+ * stream without instret; u == st->unit_log2 and min_block == st->min_block
+ * (passed so that constants fold); addresses, sizes and st->pred are
+ * multiples of 1 << u; align is a power of two; *pos has WIRE_FAST_MAX bytes
+ * of room. */
 
-#define WIRE_F0       0x10u
+#define WIRE_F0       0x10u /* tag flag bits (the high nibble) */
 #define WIRE_F1       0x20u
 #define WIRE_F2       0x40u
 #define WIRE_F3       0x80u
-#define WIRE_FAST_MAX 96 /* bytes the fast path writes per allocator call, at most */
+#define WIRE_FAST_MAX 96 /* bytes one allocator call encodes to, at most */
 
-static inline __attribute__((always_inline)) uint8_t *wire_put_varint(uint8_t *p, uint64_t v)
-{
-	if (__builtin_expect(v < 0x80, 1)) {
-		*p = (uint8_t)v;
-		return p + 1;
-	}
-	if (v < 0x4000) {
-		p[0] = (uint8_t)(v | 0x80);
-		p[1] = (uint8_t)(v >> 7);
-		return p + 2;
-	}
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
+/* The out-of-line half of the shapes below: the same events as compact (or
+ * escape) records, one each, through wire_encode. The fields come first, in
+ * the order of the allocator's bound sink (kernel/heap.h), so that in a sink
+ * that calls a shape they can stay in the registers they arrived in. */
+void wire_encode_alloc_events(uint64_t s, uint64_t old_size, uint64_t addr, uint64_t size,
+                              uint64_t block, uint64_t align, uint64_t caller, uint32_t examined,
+                              struct wire_state *st, uint8_t **pos, uint64_t time);
+void wire_encode_free_events(uint64_t addr, uint64_t size, uint64_t block, uint64_t align,
+                             uint64_t caller, unsigned merged, uint64_t merged_addr,
+                             uint64_t merged_size, struct wire_state *st, uint8_t **pos,
+                             uint64_t time);
 
-static inline uint64_t wire_zigzag(int64_t d)
-{
-	return ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);
-}
-
+/* The caller cache's slot of caller (direct-mapped, WIRE_CACHE_SIZE slots). */
 static inline unsigned wire_cache_slot(uint64_t caller)
 {
 	return (unsigned)((caller >> 1) ^ (caller >> 7)) & (WIRE_CACHE_SIZE - 1);
-}
-
-/* The caller field: a cache slot (sets F2 in *f) or a zigzag delta; updates the cache. */
-static inline __attribute__((always_inline)) uint8_t *
-wire_fast_caller(struct wire_state *st, uint8_t *p, uint64_t caller, unsigned *f)
-{
-	unsigned s = wire_cache_slot(caller);
-	if (__builtin_expect(st->cache[s] == caller, 1)) {
-		*f |= WIRE_F2;
-		*p = (uint8_t)s;
-		return p + 1;
-	}
-	p = wire_put_varint(p, wire_zigzag((int64_t)(caller - st->prev_caller)));
-	st->cache[s] = caller;
-	st->prev_caller = caller;
-	return p;
-}
-
-/* SPLIT of [addr, addr + size); remainder (rem_addr, rem_size), both 0 if none. */
-static inline __attribute__((always_inline)) uint8_t *
-wire_fast_split(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u, uint64_t addr,
-                uint64_t size, uint64_t rem_addr, uint64_t rem_size)
-{
-	uint8_t *tag = p++;
-	unsigned f = 0;
-	p = wire_put_varint(p, dt);
-	uint64_t da = addr - st->pred;
-	if (da == 0)
-		f |= WIRE_F3;
-	else
-		p = wire_put_varint(p, wire_zigzag((int64_t)da >> u));
-	p = wire_put_varint(p, size >> u);
-	if (rem_size == 0 && rem_addr == 0) {
-		f |= WIRE_F1;
-	} else {
-		uint64_t off = rem_addr - addr;
-		p = wire_put_varint(p, off >> u);
-		if (rem_size == size - off)
-			f |= WIRE_F0;
-		else
-			p = wire_put_varint(p, rem_size >> u);
-	}
-	*tag = (uint8_t)(HEAP_EV_SPLIT | f);
-	st->next_seq++;
-	st->pred = addr;
-	return p;
 }
 
 /* The block size the decoder infers for a request of size when a record
@@ -234,70 +184,6 @@ static inline uint64_t wire_expected_block(uint64_t size, unsigned u, uint64_t m
 {
 	uint64_t mask = ((uint64_t)1 << u) - 1, exp = (size + mask) & ~mask;
 	return exp < min_block ? min_block : exp;
-}
-
-/* ALLOC or FREE (kind) of block [addr, addr + block) for a request of size
- * aligned to align (a power of two, in bytes). */
-static inline __attribute__((always_inline)) uint8_t *
-wire_fast_block(struct wire_state *st, uint8_t *p, unsigned kind, uint64_t dt, unsigned u,
-                uint64_t min_block, uint64_t addr, uint64_t size, uint64_t block, uint64_t align,
-                uint64_t caller, uint32_t examined)
-{
-	uint8_t *tag = p++;
-	unsigned f = 0;
-	p = wire_put_varint(p, dt);
-	if (align == (uint64_t)1 << u) {
-		f |= WIRE_F0;
-	} else {
-		unsigned l = 0;
-		while (align > 1)
-			align >>= 1, l++;
-		*p++ = (uint8_t)l;
-	}
-	uint64_t da = addr - st->pred;
-	if (da == 0)
-		f |= WIRE_F3;
-	else
-		p = wire_put_varint(p, wire_zigzag((int64_t)da >> u));
-	p = wire_put_varint(p, size);
-	uint64_t db = block - wire_expected_block(size, u, min_block);
-	if (db == 0)
-		f |= WIRE_F1;
-	else
-		p = wire_put_varint(p, wire_zigzag((int64_t)db >> u));
-	p = wire_fast_caller(st, p, caller, &f);
-	if (kind == HEAP_EV_ALLOC) {
-		p = wire_put_varint(p, examined);
-		st->pred = addr + block;
-	} else {
-		st->pred = addr;
-		st->last_free = addr;
-		st->last_block = block;
-	}
-	*tag = (uint8_t)(kind | f);
-	st->next_seq++;
-	return p;
-}
-
-/* COALESCE right after the FREE of (st->last_free, st->last_block): the merged
- * block [addr, addr + size), merged = HEAP_MERGED_* (<= 3). */
-static inline __attribute__((always_inline)) uint8_t *
-wire_fast_coalesce_after_free(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
-                              unsigned merged, uint64_t addr, uint64_t size)
-{
-	uint8_t *tag = p++;
-	unsigned f = merged << 4 | WIRE_F2;
-	p = wire_put_varint(p, dt);
-	uint64_t back = st->last_free - addr;
-	if (back == 0)
-		f |= WIRE_F3;
-	else
-		p = wire_put_varint(p, back >> u);
-	p = wire_put_varint(p, (size - back - st->last_block) >> u);
-	*tag = (uint8_t)(HEAP_EV_COALESCE | f);
-	st->next_seq++;
-	st->pred = addr;
-	return p;
 }
 
 /* log2 of a power of two (de Bruijn multiply, no loop). */
@@ -332,21 +218,15 @@ static inline uint64_t wire_s16_over(int64_t d)
 	return (uint64_t)((d >> 15) + 1) >> 1;
 }
 
-/* SPLIT (if old_size != block) of the free block (s, old_size) and ALLOC of
- * [addr, addr + block) inside it for (size, align): the allocator's cut, as
- * one WIRE_TAG_SPLIT_ALLOC record of fixed-width fields (no varint branches).
- * Declines (below) when block is not wire_expected_block(size): the record
- * leaves the block out. Preconditions beyond the fast encoders' (true of
- * every heap.c call by its invariants): s <= addr and addr + block <= s +
- * old_size; s, addr, old_size and st->pred are multiples of the unit. When a
- * field does not fit its width or the caller is not cached, returns NULL
- * having changed nothing but bytes at p (use wire_fast_alloc_events);
- * else returns the record's end. */
+/* The WIRE_TAG_SPLIT_ALLOC record of an allocation (shape: wire_encode_alloc),
+ * fixed-width fields, no varint branches; dt: the time delta. NULL, having
+ * changed nothing but bytes at p, when the record cannot say the events: a
+ * field does not fit its width, the caller is not cached, or block is not
+ * wire_expected_block(size) (the record leaves it out). */
 static inline __attribute__((always_inline)) uint8_t *
-wire_fast_alloc_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
-                     uint64_t min_block, uint64_t s, uint64_t old_size, uint64_t addr,
-                     uint64_t size, uint64_t block, uint64_t align, uint64_t caller,
-                     uint32_t examined)
+wire_alloc_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u, uint64_t min_block,
+                uint64_t s, uint64_t old_size, uint64_t addr, uint64_t size, uint64_t block,
+                uint64_t align, uint64_t caller, uint32_t examined)
 {
 	/* every check first, so that a decline needs nothing undone */
 	unsigned slot = wire_cache_slot(caller);
@@ -375,41 +255,15 @@ wire_fast_alloc_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
 	return q + 2;
 }
 
-/* The same events as two compact records (any shape). */
+/* The WIRE_TAG_FREE_MERGE record of a free (shape: wire_encode_free); NULL as
+ * wire_alloc_pair's. Without a merge, back and rest are 0 (merged_addr ==
+ * addr, merged_size == block). */
 static inline __attribute__((always_inline)) uint8_t *
-wire_fast_alloc_events(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
-                       uint64_t min_block, uint64_t s, uint64_t old_size, uint64_t addr,
-                       uint64_t size, uint64_t block, uint64_t align, uint64_t caller,
-                       uint32_t examined)
+wire_free_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u, uint64_t min_block,
+               uint64_t addr, uint64_t size, uint64_t block, uint64_t align, uint64_t caller,
+               unsigned merged, uint64_t merged_addr, uint64_t merged_size)
 {
-	if (old_size != block) {
-		uint64_t rem = addr + block, rest = s + old_size - rem;
-		p = wire_fast_split(st, p, dt, u, s, old_size, rest ? rem : 0, rest);
-		dt = 0;
-	}
-	return wire_fast_block(st, p, HEAP_EV_ALLOC, dt, u, min_block, addr, size, block, align,
-	                       caller, examined);
-}
-
-/* FREE of [addr, addr + block) for (size, align), then, if merged (HEAP_MERGED_*),
- * the COALESCE into [merged_addr, merged_addr + merged_size): one
- * WIRE_TAG_FREE_MERGE record of fixed-width fields; declines when block is not
- * wire_expected_block(size) (the record leaves it out). Preconditions beyond
- * the fast encoders' (true of every heap.c call): merged_addr <= addr, and back = addr - merged_addr is nonzero exactly when
- * merged has HEAP_MERGED_PREV, rest = merged_size - back - block exactly
- * when it has HEAP_MERGED_NEXT (so without a merge, merged_addr == addr and
- * merged_size == block); addresses, st->pred and merged_size are
- * multiples of the unit. Returns NULL having changed nothing but bytes at p
- * when a field does not fit or the caller is not cached (use
- * wire_fast_free_events), else the record's end. */
-static inline __attribute__((always_inline)) uint8_t *
-wire_fast_free_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
-                    uint64_t min_block, uint64_t addr, uint64_t size, uint64_t block,
-                    uint64_t align, uint64_t caller, unsigned merged, uint64_t merged_addr,
-                    uint64_t merged_size)
-{
-	/* every check first, so that a decline needs nothing undone; without a
-	 * merge back and rest are 0 (merged_addr == addr, merged_size == block) */
+	/* every check first, so that a decline needs nothing undone */
 	unsigned slot = wire_cache_slot(caller);
 	int64_t da = (int64_t)(addr - st->pred) >> u;
 	uint64_t back = addr - merged_addr, rest = merged_size - back - block;
@@ -439,17 +293,50 @@ wire_fast_free_pair(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
 	return q;
 }
 
-/* The same events as compact records (any shape). */
-static inline __attribute__((always_inline)) uint8_t *
-wire_fast_free_events(struct wire_state *st, uint8_t *p, uint64_t dt, unsigned u,
-                      uint64_t min_block, uint64_t addr, uint64_t size, uint64_t block,
-                      uint64_t align, uint64_t caller, unsigned merged, uint64_t merged_addr,
-                      uint64_t merged_size)
+/* An allocation: [addr, addr + block) for (size, align) cut from the free
+ * block (s, old_size), s <= addr and addr + block <= s + old_size; old_size ==
+ * block is an exact fit (no SPLIT). The split's remainder is what follows the
+ * allocation (s + old_size - addr - block bytes at addr + block). */
+static inline __attribute__((always_inline)) bool
+wire_encode_alloc(struct wire_state *st, uint8_t **pos, uint64_t time, unsigned u,
+                  uint64_t min_block, uint64_t s, uint64_t old_size, uint64_t addr, uint64_t size,
+                  uint64_t block, uint64_t align, uint64_t caller, uint32_t examined, bool events)
 {
-	p = wire_fast_block(st, p, HEAP_EV_FREE, dt, u, min_block, addr, size, block, align, caller, 0);
-	if (merged)
-		p = wire_fast_coalesce_after_free(st, p, 0, u, merged, merged_addr, merged_size);
-	return p;
+	uint8_t *q = wire_alloc_pair(st, *pos, time - st->time, u, min_block, s, old_size, addr,
+	                             size, block, align, caller, examined);
+	if (__builtin_expect(!q, 0)) {
+		if (events)
+			wire_encode_alloc_events(s, old_size, addr, size, block, align, caller,
+			                         examined, st, pos, time);
+		return events;
+	}
+	st->time = time;
+	*pos = q;
+	return true;
+}
+
+/* A free of [addr, addr + block) for (size, align), then, if merged
+ * (HEAP_MERGED_*), the COALESCE into [merged_addr, merged_addr + merged_size):
+ * merged_addr <= addr, back = addr - merged_addr nonzero exactly with
+ * HEAP_MERGED_PREV, rest = merged_size - back - block nonzero exactly with
+ * HEAP_MERGED_NEXT (no merge: merged_addr == addr, merged_size == block). */
+static inline __attribute__((always_inline)) bool
+wire_encode_free(struct wire_state *st, uint8_t **pos, uint64_t time, unsigned u,
+                 uint64_t min_block, uint64_t addr, uint64_t size, uint64_t block, uint64_t align,
+                 uint64_t caller, unsigned merged, uint64_t merged_addr, uint64_t merged_size,
+                 bool events)
+{
+	uint8_t *q = wire_free_pair(st, *pos, time - st->time, u, min_block, addr, size, block,
+	                            align, caller, merged, merged_addr, merged_size);
+	if (__builtin_expect(!q, 0)) {
+		if (events)
+			wire_encode_free_events(addr, size, block, align, caller, merged,
+			                        merged_addr, merged_size, st, pos, time);
+		return events;
+	}
+	st->time = time;
+	*pos = q;
+	return true;
 }
 
 #endif /* TRACE_WIRE_H */

@@ -557,32 +557,87 @@ TEST_CASE(fletcher16_detects_a_swapped_pair)
 	ASSERT_EQ(wire_fletcher16((const uint8_t *)"abcde", 5), 0xC8F0);
 }
 
-/* ---- the kernel's fast path: pair records, fed from a real allocator run ---- */
+/* ---- the record shapes: pair records, fed from a real allocator run ----------
+ *
+ * This program's bound sink (kernel/heap.h) is the one below, as the kernel's
+ * is kernel/trace.c's: the allocator hands each allocation and free to
+ * heap_sink_alloc/free, which encode it with the shape functions; every other
+ * event reaches heap_sink_hook and wire_encode. Each also records the events
+ * the call stands for (heap_events_alloc/free), stamped as the decoder must
+ * give them back. */
 
 #define FAST_MAX_EVENTS 20000
 static struct heap_event fast_evs[FAST_MAX_EVENTS];
 static size_t fast_n;
+static uint64_t fast_time;     /* the time of the current call */
+static struct wire_state fast_st;
+static uint8_t *fast_pos;      /* the encoder's write position */
+static size_t fast_pairs;      /* calls that took a pair record */
 
 static void fast_record(void *ctx, struct heap_event *ev)
 {
 	(void)ctx;
-	if (fast_n < FAST_MAX_EVENTS) {
-		ev->seq = fast_n;
-		ev->time = 1000 + fast_n * 7 / 2; /* pairs share a time below */
+	ev->seq = fast_n;
+	ev->time = fast_time;
+	if (fast_n < FAST_MAX_EVENTS)
 		fast_evs[fast_n++] = *ev;
-	}
 }
 
-/* Runs seeded churn (mixed sizes and alignments) through heap.c, then encodes
- * its events the way kernel/trace.c does: allocator cuts and frees through the
- * fast pair encoders, everything else through wire_encode. Decoding must give
- * back every event exactly. Returns the encoded length. */
+void heap_sink_hook(void *ctx, struct heap_event *ev)
+{
+	fast_time += 7;
+	fast_record(ctx, ev);
+	fast_pos += wire_encode(&fast_st, ev, fast_pos);
+}
+
+/* Whether the call's events took one pair record (its tag). */
+static void count_pair(const uint8_t *start)
+{
+	unsigned tag = start[0] & 15;
+	fast_pairs += fast_pos > start && (tag == WIRE_TAG_SPLIT_ALLOC || tag == WIRE_TAG_FREE_MERGE);
+}
+
+void *heap_sink_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize,
+                      size_t align, uintptr_t caller, uint32_t examined)
+{
+	fast_time += 7;
+	size_t rest = s + old_size - p - bsize;
+	heap_events_alloc(fast_record, NULL, s, old_size, rest ? p + bsize : 0, rest, p, size,
+	                  bsize, align, caller, examined);
+	uint8_t *start = fast_pos;
+	ASSERT(wire_encode_alloc(&fast_st, &fast_pos, fast_time, 4, 16, s, old_size, p, size,
+	                         bsize, align, caller, examined, true));
+	count_pair(start);
+	return (void *)p;
+}
+
+enum heap_error heap_sink_free(uintptr_t p, size_t size, size_t bsize, size_t align,
+                               uintptr_t caller, unsigned merged, uintptr_t merged_addr,
+                               size_t merged_size)
+{
+	fast_time += 7;
+	heap_events_free(fast_record, NULL, p, size, bsize, align, caller, merged, merged_addr,
+	                 merged_size);
+	uint8_t *start = fast_pos;
+	ASSERT(wire_encode_free(&fast_st, &fast_pos, fast_time, 4, 16, p, size, bsize, align,
+	                        caller, merged, merged_addr, merged_size, true));
+	count_pair(start);
+	return HEAP_OK;
+}
+
+/* Runs seeded churn (mixed sizes and alignments) through heap.c, whose bound
+ * sink above encodes it into buf. Decoding must give back every event
+ * exactly. Returns the encoded length; *pairs: calls that took a pair record. */
 static size_t fast_roundtrip(unsigned seed, uint8_t *buf, size_t *pairs)
 {
 	static uint8_t arena[1 << 18] __attribute__((aligned(4096)));
 	struct heap h;
 	fast_n = 0;
-	ASSERT(heap_init(&h, arena, sizeof arena, fast_record, NULL));
+	fast_time = 1000;
+	fast_pairs = 0;
+	wire_state_init(&fast_st, false);
+	fast_pos = buf + wire_encode_header(buf, 10000000, 0, "fast");
+	ASSERT(heap_init(&h, arena, sizeof arena, heap_sink_hook, NULL));
 	struct {
 		void *p;
 		size_t size, align;
@@ -603,70 +658,54 @@ static size_t fast_roundtrip(unsigned seed, uint8_t *buf, size_t *pairs)
 			                       0x80200000 + (r >> 12) % 8 * 4);
 		}
 	}
-	/* events of one allocator call share a time, as the sink stamps them */
-	for (size_t i = 1; i < fast_n; i++)
-		if ((fast_evs[i].kind == HEAP_EV_ALLOC && fast_evs[i - 1].kind == HEAP_EV_SPLIT) ||
-		    fast_evs[i].kind == HEAP_EV_COALESCE)
-			fast_evs[i].time = fast_evs[i - 1].time;
-
-	struct wire_state st;
-	wire_state_init(&st, false);
-	size_t len = wire_encode_header(buf, 10000000, 0, "fast");
-	*pairs = 0;
-	for (size_t i = 0; i < fast_n; i++) {
-		const struct heap_event *e = &fast_evs[i], *n = i + 1 < fast_n ? e + 1 : NULL;
-		uint8_t *o = buf + len, *end = NULL;
-		uint64_t dt = e->time - st.time;
-		if (e->kind == HEAP_EV_SPLIT && n && n->kind == HEAP_EV_ALLOC) {
-			end = wire_fast_alloc_pair(&st, o, dt, 4, 16, e->addr, e->size, n->addr, n->size,
-			                           n->block, (uint64_t)1 << n->align_log2, n->caller,
-			                           n->examined);
-			if (!end)
-				end = wire_fast_alloc_events(&st, o, dt, 4, 16, e->addr, e->size,
-				                             n->addr, n->size, n->block,
-				                             (uint64_t)1 << n->align_log2, n->caller,
-				                             n->examined);
-			else
-				++*pairs;
-			i++;
-		} else if (e->kind == HEAP_EV_ALLOC) { /* an exact fit: no SPLIT before it */
-			end = wire_fast_alloc_pair(&st, o, dt, 4, 16, e->addr, e->block, e->addr, e->size,
-			                           e->block, (uint64_t)1 << e->align_log2, e->caller,
-			                           e->examined);
-			if (!end)
-				end = wire_fast_alloc_events(&st, o, dt, 4, 16, e->addr, e->block,
-				                             e->addr, e->size, e->block,
-				                             (uint64_t)1 << e->align_log2, e->caller,
-				                             e->examined);
-			else
-				++*pairs;
-		} else if (e->kind == HEAP_EV_FREE) {
-			bool m = n && n->kind == HEAP_EV_COALESCE;
-			unsigned merged = m ? n->flags : 0;
-			uint64_t ma = m ? n->addr : e->addr, ms = m ? n->size : e->block;
-			end = wire_fast_free_pair(&st, o, dt, 4, 16, e->addr, e->size, e->block,
-			                          (uint64_t)1 << e->align_log2, e->caller, merged, ma, ms);
-			if (!end)
-				end = wire_fast_free_events(&st, o, dt, 4, 16, e->addr, e->size,
-				                            e->block, (uint64_t)1 << e->align_log2,
-				                            e->caller, merged, ma, ms);
-			else
-				++*pairs;
-			i += m;
-		}
-		if (end) {
-			st.time = e->time;
-			len = (size_t)(end - buf);
-		} else {
-			len += wire_encode(&st, e, o);
-		}
-	}
+	ASSERT(fast_n < FAST_MAX_EVENTS);
+	size_t len = (size_t)(fast_pos - buf);
 	static struct heap_event back[FAST_MAX_EVENTS];
 	long got = decode_all(buf, len, back, FAST_MAX_EVENTS);
 	ASSERT_EQ(got, (long)fast_n);
 	for (size_t i = 0; i < fast_n; i++)
 		assert_same_event(&fast_evs[i], &back[i]);
+	*pairs = fast_pairs;
 	return len;
+}
+
+/* A shape the pair records cannot take (here: a caller not yet cached) is
+ * written as the per-event records wire_encode writes for its events. */
+TEST_CASE(a_shape_the_pair_record_declines_takes_the_per_event_records)
+{
+	struct wire_state a, b;
+	memset(&a, 0, sizeof a); /* the bytes wire_state_init leaves (pending) compare equal */
+	memset(&b, 0, sizeof b);
+	wire_state_init(&a, false);
+	wire_state_init(&b, false);
+	uint8_t shape[2 * WIRE_EVENT_MAX], events[2 * WIRE_EVENT_MAX], *pos = shape;
+	ASSERT(wire_encode_alloc(&a, &pos, 40, 4, 16, 0x1000, 256, 0x1000, 100, 112, 16, 0x8020,
+	                         2, true));
+	struct heap_event split = {.kind = HEAP_EV_SPLIT, .seq = 0, .time = 40, .addr = 0x1000,
+	                           .size = 256, .addr2 = 0x1070, .size2 = 144};
+	struct heap_event alloc = {.kind = HEAP_EV_ALLOC, .seq = 1, .time = 40, .addr = 0x1000,
+	                           .size = 100, .block = 112, .align_log2 = 4, .caller = 0x8020,
+	                           .examined = 2};
+	size_t len = wire_encode(&b, &split, events);
+	len += wire_encode(&b, &alloc, events + len);
+	ASSERT_EQ((size_t)(pos - shape), len);
+	ASSERT_MEM_EQ(shape, events, len);
+	ASSERT_MEM_EQ(&a, &b, sizeof a);
+}
+
+/* The sink of a kernel passes events = false and takes a declined shape out
+ * of line itself: nothing is written and st is left alone. */
+TEST_CASE(a_declined_shape_without_events_writes_nothing)
+{
+	struct wire_state st, before;
+	memset(&st, 0, sizeof st);
+	wire_state_init(&st, false);
+	before = st;
+	uint8_t buf[WIRE_FAST_MAX], *pos = buf;
+	ASSERT(!wire_encode_free(&st, &pos, 40, 4, 16, 0x1000, 100, 112, 16, 0x8020, 0, 0x1000,
+	                         112, false));
+	ASSERT(pos == buf);
+	ASSERT_MEM_EQ(&before, &st, sizeof st);
 }
 
 TEST_CASE(fast_pair_records_round_trip_a_real_allocator_run)
