@@ -4,17 +4,17 @@
  * events name their blocks: a free names its block, its neighbours are the
  * gap ending where it starts and the gap starting where it ends, a split
  * names the gap it cuts, an alloc without a split takes a whole gap that
- * starts at its address. So live blocks sit in one open-addressing hash
- * table, and free gaps in a pool indexed by two hash tables (by start and by
+ * starts at its address. So live blocks sit in a pool indexed by one hash
+ * map (u64_map.h), and free gaps in a pool indexed by two (by start and by
  * end) plus a binary max-heap by size, whose top is the largest free block:
  * O(1) lookups and O(log n) updates on compact arrays, no per-event malloc.
  * Ordered questions (which span contains an arbitrary address) scan the gaps;
  * only error messages and the start of a span walk ask them.
  *
+ *   block pool: struct heap_model_block      by_addr: block address -> block
  *   gap pool:   struct gap { addr, size, pos in max-heap }
- *   by_start:   gap start -> gap      by_end: gap end -> gap
+ *   by_start:   gap start -> gap              by_end: gap end -> gap
  *   max-heap:   gap indices, parent size >= child size
- *   blocks:     struct heap_model_block by address (size 0 = empty slot)
  *
  * Invariant: live blocks and gaps tile [base, base + size) exactly, and no
  * two gaps touch (a free merges with its free neighbours).
@@ -28,8 +28,11 @@
 #include <string.h>
 
 #include "trace_reader.h"
+#include "u64_map.h"
 
-#define NOGAP UINT32_MAX /* "no such free gap" */
+#define NOGAP    U64_MAP_NONE /* "no such free gap" */
+#define NOBLOCK  U64_MAP_NONE /* "no such live block" */
+#define POOL_MIN 1024         /* first size of each pool */
 
 /* A free gap: an entry of the gap pool. */
 struct gap {
@@ -37,31 +40,18 @@ struct gap {
 	uint32_t pos;        /* its index in the max-heap; next free slot while unused */
 };
 
-/* Exact-address index of gaps (by start or by end): linear probing,
- * backward-shift deletion; val is the gap's index + 1, 0 for an empty slot. */
-struct umap {
-	uint64_t *key;
-	uint32_t *val;
-	size_t cap; /* a power of two */
-	size_t count;
-};
-
-/* Live blocks by address: linear probing, backward-shift deletion. */
-struct bmap {
-	struct heap_model_block *slot; /* cap slots; size 0 marks an empty one */
-	size_t cap;                    /* a power of two */
-	uint64_t count;                /* blocks held */
-};
-
 struct heap_model {
-	struct bmap blocks;   /* live blocks */
-	struct gap *gp;       /* gap pool */
-	uint32_t gcap, gused; /* slots allocated, slots ever used */
-	uint32_t gfree;       /* first recycled slot, NOGAP if none */
-	uint32_t *hp;         /* max-heap of gap indices by size (hn of them) */
+	struct heap_model_block *bp; /* block pool; a recycled entry's seq links the next */
+	uint32_t bcap, bused;        /* entries allocated, entries ever used */
+	uint32_t bfree;              /* first recycled entry, NOBLOCK if none */
+	struct u64_map by_addr;      /* block address -> block */
+	struct gap *gp;              /* gap pool */
+	uint32_t gcap, gused;        /* slots allocated, slots ever used */
+	uint32_t gfree;              /* first recycled slot, NOGAP if none */
+	uint32_t *hp;                /* max-heap of gap indices by size (hn of them) */
 	uint32_t hn;
-	struct umap by_start;    /* gap start -> gap */
-	struct umap by_end;      /* gap end -> gap */
+	struct u64_map by_start; /* gap start -> gap */
+	struct u64_map by_end;   /* gap end -> gap */
 	uint64_t base, size;     /* the heap */
 	bool started;            /* INIT seen (or created from a header) */
 	bool lossy;              /* a DROP was applied */
@@ -74,90 +64,6 @@ struct heap_model {
 	unsigned free_merged; /* HEAP_MERGED_* it did */
 	struct heap_model_stats st;
 };
-
-/* ---- gap indexes ----------------------------------------------------------------- */
-
-static inline size_t addr_hash(uint64_t addr, size_t cap)
-{
-	return (size_t)(((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
-}
-
-static uint32_t umap_find(const struct umap *t, uint64_t key)
-{
-	size_t i = addr_hash(key, t->cap);
-	for (;;) {
-		uint32_t v = t->val[i];
-		if (v == 0)
-			return NOGAP;
-		if (t->key[i] == key)
-			return v - 1;
-		i = (i + 1) & (t->cap - 1);
-	}
-}
-
-static void umap_put(struct umap *t, uint64_t key, uint32_t idx)
-{
-	size_t i = addr_hash(key, t->cap);
-	while (t->val[i] && t->key[i] != key)
-		i = (i + 1) & (t->cap - 1);
-	if (!t->val[i])
-		t->count++;
-	t->key[i] = key;
-	t->val[i] = idx + 1;
-}
-
-static bool umap_grow(struct umap *t, size_t ncap)
-{
-	uint64_t *nk = malloc(ncap * sizeof *nk);
-	uint32_t *nv = calloc(ncap, sizeof *nv);
-	if (!nk || !nv) {
-		free(nk);
-		free(nv);
-		return false;
-	}
-	struct umap n = {nk, nv, ncap, 0};
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->val[i])
-			umap_put(&n, t->key[i], t->val[i] - 1);
-	free(t->key);
-	free(t->val);
-	*t = n;
-	return true;
-}
-
-static bool umap_reserve(struct umap *t)
-{
-	return (t->count + 1) * 2 <= t->cap || umap_grow(t, t->cap ? t->cap * 2 : 1024);
-}
-
-static void umap_remove(struct umap *t, uint64_t key)
-{
-	size_t mask = t->cap - 1, i = addr_hash(key, t->cap);
-	while (t->val[i] && t->key[i] != key)
-		i = (i + 1) & mask;
-	if (!t->val[i])
-		return;
-	for (size_t j = i;;) {
-		j = (j + 1) & mask;
-		if (!t->val[j])
-			break;
-		size_t home = addr_hash(t->key[j], t->cap);
-		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
-			t->key[i] = t->key[j];
-			t->val[i] = t->val[j];
-			i = j;
-		}
-	}
-	t->val[i] = 0;
-	t->count--;
-}
-
-static void umap_clear(struct umap *t)
-{
-	if (t->val)
-		memset(t->val, 0, t->cap * sizeof *t->val);
-	t->count = 0;
-}
 
 /* ---- the max-heap of gaps by size ------------------------------------------------ */
 
@@ -206,18 +112,18 @@ static void gaps_clear(heap_model *m)
 	m->gused = 0;
 	m->gfree = NOGAP;
 	m->hn = 0;
-	umap_clear(&m->by_start);
-	umap_clear(&m->by_end);
+	u64_map_clear(&m->by_start);
+	u64_map_clear(&m->by_end);
 }
 
 /* Room for one more gap everywhere; false when out of memory. */
 static bool gap_reserve(heap_model *m)
 {
-	if (!umap_reserve(&m->by_start) || !umap_reserve(&m->by_end))
+	if (!u64_map_reserve(&m->by_start, 1) || !u64_map_reserve(&m->by_end, 1))
 		return false;
 	if (m->gfree != NOGAP || m->gused < m->gcap)
 		return true;
-	uint32_t ncap = m->gcap ? m->gcap * 2 : 1024;
+	uint32_t ncap = m->gcap ? m->gcap * 2 : POOL_MIN;
 	struct gap *ng = realloc(m->gp, (size_t)ncap * sizeof *ng);
 	if (!ng)
 		return false;
@@ -232,12 +138,12 @@ static bool gap_reserve(heap_model *m)
 
 static inline uint32_t gap_at(const heap_model *m, uint64_t addr)
 {
-	return umap_find(&m->by_start, addr);
+	return u64_map_get(&m->by_start, addr);
 }
 
 static inline uint32_t gap_ending(const heap_model *m, uint64_t addr)
 {
-	return umap_find(&m->by_end, addr);
+	return u64_map_get(&m->by_end, addr);
 }
 
 /* The gap with the largest start <= addr (a scan: for messages and span lookups). */
@@ -252,85 +158,58 @@ static uint32_t gap_pred(const heap_model *m, uint64_t addr)
 	return best;
 }
 
-/* ---- live-block table ----------------------------------------------------------- */
+/* ---- live blocks ------------------------------------------------------------------ */
 
-static inline size_t bmap_hash(uint64_t addr, size_t cap)
+static void blocks_clear(heap_model *m)
 {
-	return (size_t)(((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
+	m->bused = 0;
+	m->bfree = NOBLOCK;
+	u64_map_clear(&m->by_addr);
 }
 
-static struct heap_model_block *bmap_find(const struct bmap *t, uint64_t addr)
+/* Room for one more live block; false when out of memory. */
+static bool block_reserve(heap_model *m)
 {
-	size_t i = bmap_hash(addr, t->cap);
-	for (;;) {
-		struct heap_model_block *b = &t->slot[i];
-		if (b->size == 0)
-			return NULL;
-		if (b->addr == addr)
-			return b;
-		i = (i + 1) & (t->cap - 1);
-	}
-}
-
-static bool bmap_grow(struct bmap *t, size_t ncap)
-{
-	struct heap_model_block *ns = calloc(ncap, sizeof *ns);
-	if (!ns)
+	if (!u64_map_reserve(&m->by_addr, 1))
 		return false;
-	for (size_t i = 0; i < t->cap; i++) {
-		if (t->slot[i].size == 0)
-			continue;
-		size_t j = bmap_hash(t->slot[i].addr, ncap);
-		while (ns[j].size)
-			j = (j + 1) & (ncap - 1);
-		ns[j] = t->slot[i];
-	}
-	free(t->slot);
-	t->slot = ns;
-	t->cap = ncap;
+	if (m->bfree != NOBLOCK || m->bused < m->bcap)
+		return true;
+	uint32_t ncap = m->bcap ? m->bcap * 2 : POOL_MIN;
+	struct heap_model_block *nb = realloc(m->bp, (size_t)ncap * sizeof *nb);
+	if (!nb)
+		return false;
+	m->bp = nb;
+	m->bcap = ncap;
 	return true;
 }
 
-/* Room for one more block (load factor at most 1/2). */
-static bool bmap_reserve(struct bmap *t)
+/* The live block starting at addr, or NULL. */
+static inline struct heap_model_block *block_at(const heap_model *m, uint64_t addr)
 {
-	return (t->count + 1) * 2 <= t->cap || bmap_grow(t, t->cap ? t->cap * 2 : 1024);
+	uint32_t i = u64_map_get(&m->by_addr, addr);
+	return i != NOBLOCK ? &m->bp[i] : NULL;
 }
 
-/* Adds b (its address not present; bmap_reserve succeeded). */
-static void bmap_add(struct bmap *t, const struct heap_model_block *b)
+/* Adds b (its address not live; block_reserve succeeded). */
+static void block_add(heap_model *m, const struct heap_model_block *b)
 {
-	size_t i = bmap_hash(b->addr, t->cap);
-	while (t->slot[i].size)
-		i = (i + 1) & (t->cap - 1);
-	t->slot[i] = *b;
-	t->count++;
-}
-
-/* Removes the block at slot b, shifting later entries of its run back. */
-static void bmap_remove(struct bmap *t, struct heap_model_block *b)
-{
-	size_t mask = t->cap - 1, i = (size_t)(b - t->slot), j = i;
-	for (;;) {
-		j = (j + 1) & mask;
-		if (t->slot[j].size == 0)
-			break;
-		size_t home = bmap_hash(t->slot[j].addr, t->cap);
-		/* move j back to i unless its home lies cyclically in (i, j] */
-		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
-			t->slot[i] = t->slot[j];
-			i = j;
-		}
+	uint32_t i;
+	if (m->bfree != NOBLOCK) {
+		i = m->bfree;
+		m->bfree = (uint32_t)m->bp[i].seq;
+	} else {
+		i = m->bused++;
 	}
-	t->slot[i].size = 0;
-	t->count--;
+	m->bp[i] = *b;
+	u64_map_put(&m->by_addr, b->addr, i); /* cannot fail: reserved */
 }
 
-static void bmap_clear(struct bmap *t)
+/* Removes the live block at addr (it is one). */
+static void block_remove(heap_model *m, uint64_t addr)
 {
-	if (t->slot)
-		memset(t->slot, 0, t->cap * sizeof *t->slot);
-	t->count = 0;
+	uint32_t i = u64_map_remove(&m->by_addr, addr);
+	m->bp[i].seq = m->bfree;
+	m->bfree = i;
 }
 
 /* ---- free-block accounting ------------------------------------------------------ */
@@ -369,8 +248,8 @@ static void gap_add(heap_model *m, uint64_t addr, uint64_t size)
 	}
 	m->gp[g].addr = addr;
 	m->gp[g].size = size;
-	umap_put(&m->by_start, addr, g);
-	umap_put(&m->by_end, addr + size, g);
+	u64_map_put(&m->by_start, addr, g); /* cannot fail: gap_reserve */
+	u64_map_put(&m->by_end, addr + size, g);
 	m->hp[m->hn] = g;
 	m->gp[g].pos = m->hn++;
 	hp_up(m, m->gp[g].pos);
@@ -380,8 +259,8 @@ static void gap_add(heap_model *m, uint64_t addr, uint64_t size)
 static void gap_remove(heap_model *m, uint32_t g)
 {
 	struct gap *x = &m->gp[g];
-	umap_remove(&m->by_start, x->addr);
-	umap_remove(&m->by_end, x->addr + x->size);
+	u64_map_remove(&m->by_start, x->addr);
+	u64_map_remove(&m->by_end, x->addr + x->size);
 	gap_count(m, x->size, -1);
 	uint32_t pos = x->pos, last = m->hp[--m->hn];
 	if (pos != m->hn) {
@@ -397,12 +276,12 @@ static void gap_remove(heap_model *m, uint32_t g)
 static void gap_set_start(heap_model *m, uint32_t g, uint64_t addr, uint64_t size)
 {
 	struct gap *x = &m->gp[g];
-	umap_remove(&m->by_start, x->addr);
+	u64_map_remove(&m->by_start, x->addr);
 	gap_count(m, x->size, -1);
 	uint64_t old = x->size;
 	x->addr = addr;
 	x->size = size;
-	umap_put(&m->by_start, addr, g);
+	u64_map_put(&m->by_start, addr, g);
 	gap_count(m, size, +1);
 	if (size > old)
 		hp_up(m, x->pos);
@@ -414,11 +293,11 @@ static void gap_set_start(heap_model *m, uint32_t g, uint64_t addr, uint64_t siz
 static void gap_resize(heap_model *m, uint32_t g, uint64_t size)
 {
 	struct gap *x = &m->gp[g];
-	umap_remove(&m->by_end, x->addr + x->size);
+	u64_map_remove(&m->by_end, x->addr + x->size);
 	gap_count(m, x->size, -1);
 	uint64_t old = x->size;
 	x->size = size;
-	umap_put(&m->by_end, x->addr + size, g);
+	u64_map_put(&m->by_end, x->addr + size, g);
 	gap_count(m, size, +1);
 	if (size > old)
 		hp_up(m, x->pos);
@@ -431,7 +310,7 @@ static void stats_refresh(heap_model *m)
 {
 	struct heap_model_stats *s = &m->st;
 	s->largest_free = m->hn ? m->gp[m->hp[0]].size : 0;
-	s->live_blocks = m->blocks.count;
+	s->live_blocks = u64_map_count(&m->by_addr);
 	if (s->free_bytes) {
 		double f = (double)s->free_bytes;
 		s->frag = 1.0 - (double)s->largest_free / f;
@@ -449,7 +328,7 @@ static void stats_refresh(heap_model *m)
 
 static void model_reset(heap_model *m)
 {
-	bmap_clear(&m->blocks);
+	blocks_clear(m);
 	gaps_clear(m);
 	m->sumsq = 0;
 	m->split_pending = m->free_last = false;
@@ -465,8 +344,9 @@ heap_model *heap_model_create(const struct trace_header *h)
 	heap_model *m = calloc(1, sizeof *m);
 	if (!m)
 		return NULL;
+	blocks_clear(m);
 	gaps_clear(m);
-	if (!bmap_reserve(&m->blocks) || !gap_reserve(m)) {
+	if (!block_reserve(m) || !gap_reserve(m)) {
 		heap_model_destroy(m);
 		return NULL;
 	}
@@ -479,13 +359,12 @@ void heap_model_destroy(heap_model *m)
 {
 	if (!m)
 		return;
-	free(m->blocks.slot);
+	free(m->bp);
+	u64_map_free(&m->by_addr);
 	free(m->gp);
 	free(m->hp);
-	free(m->by_start.key);
-	free(m->by_start.val);
-	free(m->by_end.key);
-	free(m->by_end.val);
+	u64_map_free(&m->by_start);
+	u64_map_free(&m->by_end);
 	free(m);
 }
 
@@ -522,10 +401,9 @@ bool heap_model_settled(const heap_model *m)
 }
 size_t heap_model_bytes(const heap_model *m)
 {
-	return sizeof *m + m->blocks.cap * sizeof *m->blocks.slot +
-	       (size_t)m->gcap * (sizeof *m->gp + sizeof *m->hp) +
-	       (m->by_start.cap + m->by_end.cap) *
-	           (sizeof *m->by_start.key + sizeof *m->by_start.val);
+	return sizeof *m + (size_t)m->bcap * sizeof *m->bp + u64_map_bytes(&m->by_addr) +
+	       (size_t)m->gcap * (sizeof *m->gp + sizeof *m->hp) + u64_map_bytes(&m->by_start) +
+	       u64_map_bytes(&m->by_end);
 }
 const struct heap_model_stats *heap_model_peek(const heap_model *m)
 {
@@ -538,13 +416,13 @@ void heap_model_stats(const heap_model *m, struct heap_model_stats *out)
 
 const struct heap_model_block *heap_model_find(const heap_model *m, uint64_t addr)
 {
-	return bmap_find(&m->blocks, addr);
+	return block_at(m, addr);
 }
 
 /* The span that starts exactly at addr (a span boundary); false if none. */
 static bool span_starting(const heap_model *m, uint64_t addr, struct heap_model_span *out)
 {
-	const struct heap_model_block *b = bmap_find(&m->blocks, addr);
+	const struct heap_model_block *b = block_at(m, addr);
 	if (b) {
 		*out = (struct heap_model_span){b->addr, b->size, false, b};
 		return true;
@@ -706,7 +584,7 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 		                  " but a split of it preceded",
 		                  g.addr);
 	}
-	if (!gap_reserve(m) || !bmap_reserve(&m->blocks))
+	if (!gap_reserve(m) || !block_reserve(m))
 		return impossible(err, errlen, ev, "out of memory");
 	if (front)
 		gap_resize(m, gi, front);
@@ -725,7 +603,7 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 	    .time = ev->time,
 	    .caller = ev->caller,
 	};
-	bmap_add(&m->blocks, &nb);
+	block_add(m, &nb);
 	m->st.used_bytes += b;
 	m->st.requested_bytes += ev->size;
 	return true;
@@ -734,7 +612,7 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 static bool apply_free(heap_model *m, const struct heap_event *ev, char *err, size_t errlen)
 {
 	uint64_t a = ev->addr;
-	struct heap_model_block *bp = bmap_find(&m->blocks, a);
+	const struct heap_model_block *bp = block_at(m, a);
 	if (!bp) {
 		char what[160];
 		describe(m, a, what, sizeof what);
@@ -750,7 +628,7 @@ static bool apply_free(heap_model *m, const struct heap_event *ev, char *err, si
 		                  a, ev->block, blk.seq, blk.size);
 	if (!gap_reserve(m))
 		return impossible(err, errlen, ev, "out of memory");
-	bmap_remove(&m->blocks, bp);
+	block_remove(m, a);
 	m->st.used_bytes -= blk.size;
 	m->st.requested_bytes -= blk.req_size;
 
@@ -952,7 +830,7 @@ size_t heap_model_save(const heap_model *m, void *buf, size_t cap)
 	put_var(&w, m->st.seq);
 	put_var(&w, m->st.time);
 	put_var(&w, m->st.events);
-	put_var(&w, m->blocks.count);
+	put_var(&w, u64_map_count(&m->by_addr));
 	struct save_ctx c = {&w, m->base, 0, 0};
 	heap_model_each_block(m, 0, UINT64_MAX, save_block, &c);
 	return w.n; /* if > cap, buf holds a partial write: only the size counts */
@@ -1003,9 +881,9 @@ bool heap_model_restore(heap_model *m, const void *buf, size_t len)
 				goto bad;
 			gap_add(m, prev_end, b.addr - prev_end);
 		}
-		if (!bmap_reserve(&m->blocks))
+		if (!block_reserve(m))
 			goto bad;
-		bmap_add(&m->blocks, &b);
+		block_add(m, &b);
 		m->st.used_bytes += b.size;
 		m->st.requested_bytes += b.req_size;
 		prev_end = b.addr + b.size;
