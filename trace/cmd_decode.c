@@ -18,6 +18,7 @@
 #include "symbolize.h"
 #include "trace_reader.h"
 #include "trace_wire.h"
+#include "u64_map.h"
 #include "uart_frames.h"
 
 #define PROG "heaptrace decode"
@@ -37,53 +38,43 @@ struct options {
 
 struct sym_entry {
 	uint64_t addr;
-	bool used;    /* slot taken */
 	bool emitted; /* "sym" record written */
 	struct symbol_info info;
 };
 
 struct symtab {
-	struct sym_entry *e;
+	struct sym_entry *e; /* in order of first sight */
 	size_t cap, n;
+	struct u64_map index; /* addr -> entry */
 };
-
-static size_t sym_hash(uint64_t a, size_t cap)
-{
-	a ^= a >> 33;
-	a *= 0xff51afd7ed558ccdull;
-	a ^= a >> 33;
-	return (size_t)a & (cap - 1);
-}
 
 /* Finds addr's entry, inserting a fresh one; NULL if out of memory. */
 static struct sym_entry *sym_get(struct symtab *t, uint64_t addr, bool *fresh)
 {
-	if ((t->n + 1) * 2 > t->cap) {
+	uint32_t i = u64_map_get(&t->index, addr);
+	*fresh = i == U64_MAP_NONE;
+	if (!*fresh)
+		return &t->e[i];
+	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 256;
-		struct sym_entry *e = calloc(cap, sizeof *e);
+		struct sym_entry *e = realloc(t->e, cap * sizeof *e);
 		if (!e)
 			return NULL;
-		for (size_t i = 0; i < t->cap; i++)
-			if (t->e[i].used) {
-				size_t h = sym_hash(t->e[i].addr, cap);
-				while (e[h].used)
-					h = (h + 1) & (cap - 1);
-				e[h] = t->e[i];
-			}
-		free(t->e);
 		t->e = e;
 		t->cap = cap;
 	}
-	size_t h = sym_hash(addr, t->cap);
-	while (t->e[h].used && t->e[h].addr != addr)
-		h = (h + 1) & (t->cap - 1);
-	*fresh = !t->e[h].used;
-	if (*fresh) {
-		t->e[h].used = true;
-		t->e[h].addr = addr;
-		t->n++;
-	}
-	return &t->e[h];
+	if (t->n >= U64_MAP_NONE || !u64_map_put(&t->index, addr, (uint32_t)t->n))
+		return NULL;
+	struct sym_entry *e = &t->e[t->n++];
+	memset(e, 0, sizeof *e);
+	e->addr = addr;
+	return e;
+}
+
+static void symtab_free(struct symtab *t)
+{
+	free(t->e);
+	u64_map_free(&t->index);
 }
 
 /* ---- decoding a byte stream that may still grow -------------------------- */
@@ -657,23 +648,14 @@ static int decode_whole(const struct options *o)
 	if (o->elf && w.syms.n) {
 		uint64_t *addrs = malloc(w.syms.n * sizeof *addrs);
 		struct symbol_info *infos = malloc(w.syms.n * sizeof *infos);
-		size_t k = 0;
+		size_t k = w.syms.n;
 		char err[512];
-		for (size_t i = 0; addrs && infos && i < w.syms.cap; i++)
-			if (w.syms.e[i].used)
-				addrs[k++] = w.syms.e[i].addr;
+		for (size_t i = 0; addrs && infos && i < k; i++)
+			addrs[i] = w.syms.e[i].addr;
 		int r =
 		    addrs && infos ? symbolize_batch(o->elf, addrs, k, infos, err, sizeof err) : -1;
-		for (size_t i = 0; r == 0 && i < k; i++) {
-			bool fresh;
-			struct sym_entry *e = sym_get(&w.syms, addrs[i], &fresh);
-			if (!e) {
-				snprintf(err, sizeof err, "out of memory");
-				r = -1;
-			} else {
-				e->info = infos[i];
-			}
-		}
+		for (size_t i = 0; r == 0 && i < k; i++)
+			w.syms.e[i].info = infos[i];
 		if (r < 0)
 			fprintf(stderr, PROG ": symbols: %s\n",
 			        addrs && infos ? err : "out of memory");
@@ -721,7 +703,7 @@ out:
 	free(s.b.p);
 	free(s.map);
 	free(in.line.p);
-	free(w.syms.e);
+	symtab_free(&w.syms);
 	return rc;
 }
 
@@ -833,7 +815,7 @@ out:
 	free(s.map);
 	free(s.b.p);
 	free(in.line.p);
-	free(w.syms.e);
+	symtab_free(&w.syms);
 	return rc;
 }
 

@@ -10,25 +10,22 @@
 #include "commands.h"
 #include "event_pipe.h"
 #include "heap_model.h"
+#include "u64_map.h"
 #include "utf8.h"
 #include "validate.h"
 
 _Static_assert(SUMMARY_HIST_BUCKETS == HEAP_MODEL_HIST_BUCKETS, "histograms must match");
 
-struct site_slot {
-	struct summary_site s; /* counters; fn/src filled at finish */
-	bool used;             /* slot holds a site */
-};
-
 struct summary_acc {
-	struct trace_summary s;   /* being filled */
-	trace_validator *v;       /* the verdict, and the heap event by event */
-	const heap_model *m;      /* the validator's heap */
-	char *path;               /* the trace, for messages */
-	uint64_t line;            /* line of the event being added */
-	const trace_reader *syms; /* names for call sites, or NULL */
-	struct site_slot *sites;  /* open addressing by caller */
-	size_t cap, count;        /* slots (power of two), used slots */
+	struct trace_summary s;     /* being filled */
+	trace_validator *v;         /* the verdict, and the heap event by event */
+	const heap_model *m;        /* the validator's heap */
+	char *path;                 /* the trace, for messages */
+	uint64_t line;              /* line of the event being added */
+	const trace_reader *syms;   /* names for call sites, or NULL */
+	struct summary_site *sites; /* every call site seen (fn/src filled at finish) */
+	size_t nsites, capsites;
+	struct u64_map by_caller; /* caller -> index in sites */
 	bool any;                 /* an event has been fed */
 	bool lf_started;          /* largest_free_min is being tracked (INIT seen) */
 };
@@ -40,45 +37,26 @@ double summary_frag(uint64_t largest, uint64_t free_bytes)
 
 /* ---- call sites ------------------------------------------------------------- */
 
-static size_t site_hash(uint64_t caller, size_t cap)
-{
-	caller ^= caller >> 29;
-	caller *= 0xbf58476d1ce4e5b9ull;
-	caller ^= caller >> 32;
-	return (size_t)caller & (cap - 1);
-}
-
-static struct site_slot *site_slot(struct site_slot *tab, size_t cap, uint64_t caller)
-{
-	size_t i = site_hash(caller, cap);
-	while (tab[i].used && tab[i].s.caller != caller)
-		i = (i + 1) & (cap - 1);
-	return &tab[i];
-}
-
 /* The site of caller, created if new; NULL when out of memory. */
 static struct summary_site *site_get(summary_acc *a, uint64_t caller)
 {
-	if ((a->count + 1) * 2 > a->cap) {
-		size_t ncap = a->cap ? a->cap * 2 : 256;
-		struct site_slot *nt = calloc(ncap, sizeof *nt);
-		if (!nt)
+	uint32_t i = u64_map_get(&a->by_caller, caller);
+	if (i != U64_MAP_NONE)
+		return &a->sites[i];
+	if (a->nsites == a->capsites) {
+		size_t ncap = a->capsites ? a->capsites * 2 : 256;
+		struct summary_site *ns = realloc(a->sites, ncap * sizeof *ns);
+		if (!ns)
 			return NULL;
-		for (size_t i = 0; i < a->cap; i++)
-			if (a->sites[i].used)
-				*site_slot(nt, ncap, a->sites[i].s.caller) = a->sites[i];
-		free(a->sites);
-		a->sites = nt;
-		a->cap = ncap;
+		a->sites = ns;
+		a->capsites = ncap;
 	}
-	struct site_slot *e = site_slot(a->sites, a->cap, caller);
-	if (!e->used) {
-		memset(e, 0, sizeof *e);
-		e->used = true;
-		e->s.caller = caller;
-		a->count++;
-	}
-	return &e->s;
+	if (a->nsites >= U64_MAP_NONE || !u64_map_put(&a->by_caller, caller, (uint32_t)a->nsites))
+		return NULL;
+	struct summary_site *site = &a->sites[a->nsites++];
+	memset(site, 0, sizeof *site);
+	site->caller = caller;
+	return site;
 }
 
 /* ---- accumulation ------------------------------------------------------------- */
@@ -117,6 +95,7 @@ void summary_acc_destroy(summary_acc *a)
 	trace_validator_destroy(a->v);
 	free(a->path);
 	free(a->sites);
+	u64_map_free(&a->by_caller);
 	free(a);
 }
 
@@ -147,7 +126,8 @@ static bool add_total(const summary_acc *a, uint64_t *total, uint64_t v, const c
 static bool note_examined(summary_acc *a, const struct heap_event *ev, char *err, size_t errlen)
 {
 	struct trace_summary *s = &a->s;
-	if (!add_total(a, &s->examined_total, ev->examined, "free blocks examined", ev, err, errlen))
+	if (!add_total(a, &s->examined_total, ev->examined, "free blocks examined", ev, err,
+	               errlen))
 		return false;
 	if (ev->examined > s->examined_worst) {
 		s->examined_worst = ev->examined;
@@ -200,7 +180,8 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, uint64_t lin
 		break;
 	case HEAP_EV_ALLOC:
 		s->allocs++;
-		if (!add_total(a, &s->requested_total, ev->size, "requested bytes", ev, err, errlen) ||
+		if (!add_total(a, &s->requested_total, ev->size, "requested bytes", ev, err,
+		               errlen) ||
 		    !note_examined(a, ev, err, errlen))
 			return false;
 		if (!(site = site_get(a, ev->caller)))
@@ -334,8 +315,8 @@ bool summary_acc_finish(summary_acc *a, uint64_t line, struct trace_summary *out
 		memcpy(s->misuse_src, who.src, sizeof s->misuse_src);
 	}
 	s->leaked_blocks = s->leaked_bytes = 0;
-	for (size_t i = 0; i < a->cap; i++)
-		a->sites[i].s.leaked_blocks = a->sites[i].s.leaked_bytes = 0;
+	for (size_t i = 0; i < a->nsites; i++)
+		a->sites[i].leaked_blocks = a->sites[i].leaked_bytes = 0;
 	heap_model_each_block(a->m, 0, UINT64_MAX, leak_block, a);
 	if (s->leaked_blocks != heap_model_peek(a->m)->live_blocks)
 		return oom(err, errlen);
@@ -354,18 +335,16 @@ bool summary_acc_finish(summary_acc *a, uint64_t line, struct trace_summary *out
 	uint64_t attempts = s->allocs + s->alloc_failures;
 	s->examined_avg = attempts ? (double)s->examined_total / (double)attempts : 0.0;
 
-	struct summary_site *all = malloc((a->count ? a->count : 1) * sizeof *all);
+	size_t n = a->nsites;
+	struct summary_site *all = malloc((n ? n : 1) * sizeof *all);
 	if (!all)
 		return oom(err, errlen);
-	size_t n = 0;
+	if (n)
+		memcpy(all, a->sites, n * sizeof *all);
 	s->leak_sites = 0;
-	for (size_t i = 0; i < a->cap; i++) {
-		if (!a->sites[i].used)
-			continue;
-		all[n++] = a->sites[i].s;
-		if (a->sites[i].s.leaked_blocks)
+	for (size_t i = 0; i < n; i++)
+		if (all[i].leaked_blocks)
 			s->leak_sites++;
-	}
 	s->sites = n;
 	qsort(all, n, sizeof *all, by_allocs);
 	s->n_top_sites = 0;
@@ -409,9 +388,8 @@ int trace_summary_compute(const char *path, struct trace_summary *out, char *err
 	enum trace_read_status st;
 	while ((st = pipe ? event_pipe_next(pipe, &ev) : trace_reader_next(r, &ev)) ==
 	       TRACE_READ_EVENT)
-		if (!summary_add_event(a, &ev,
-		                       pipe ? event_pipe_line(pipe) : trace_reader_line(r), err,
-		                       errlen))
+		if (!summary_add_event(a, &ev, pipe ? event_pipe_line(pipe) : trace_reader_line(r),
+		                       err, errlen))
 			goto out;
 	event_pipe_stop(pipe);
 	pipe = NULL;

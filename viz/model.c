@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "u64_map.h"
+
 #define EV_CHUNK (1u << 16) /* events per chunk: no realloc copies, little slack */
 #define EV(m, i) (&(m)->chunks[(i) / EV_CHUNK][(i) % EV_CHUNK])
 
@@ -59,12 +61,11 @@ struct viz_model {
 	size_t nfails, capfails;
 	struct viz_caller *callers;
 	size_t ncallers, capcallers;
-	uint32_t *caller_hash; /* index + 1, 0 = empty */
-	size_t caller_hashcap;
-	char **names; /* marker labels */
+	struct u64_map caller_index; /* caller address -> index in callers */
+	char **names;                /* marker labels */
 	size_t nnames, capnames;
 	uint64_t bad;
-	uint64_t dropped; /* sum of DROP counts */
+	uint64_t dropped;         /* sum of DROP counts */
 	struct heap_event misuse; /* the first MISUSE event (the call the run panicked on) */
 	size_t misuse_pos;        /* position just after it, 0 if none */
 };
@@ -98,27 +99,11 @@ static char *dup_or(const char *s, const char *dflt)
 	return strdup(s ? s : dflt);
 }
 
+_Static_assert(VIZ_NO_CALLER == U64_MAP_NONE, "an unknown caller is an absent key");
+
 static uint32_t caller_lookup(const viz_model *m, uint64_t addr)
 {
-	if (!m->caller_hashcap)
-		return VIZ_NO_CALLER;
-	size_t mask = m->caller_hashcap - 1;
-	for (size_t i = (size_t)(addr * 0x9e3779b97f4a7c15ull >> 32) & mask;; i = (i + 1) & mask) {
-		uint32_t v = m->caller_hash[i];
-		if (!v)
-			return VIZ_NO_CALLER;
-		if (m->callers[v - 1].addr == addr)
-			return v - 1;
-	}
-}
-
-static void caller_hash_put(viz_model *m, uint32_t index)
-{
-	size_t mask = m->caller_hashcap - 1;
-	size_t i = (size_t)(m->callers[index].addr * 0x9e3779b97f4a7c15ull >> 32) & mask;
-	while (m->caller_hash[i])
-		i = (i + 1) & mask;
-	m->caller_hash[i] = index + 1;
+	return u64_map_get(&m->caller_index, addr);
 }
 
 uint32_t viz_model_add_caller(viz_model *m, uint64_t addr, const char *fn, const char *src)
@@ -139,19 +124,8 @@ uint32_t viz_model_add_caller(viz_model *m, uint64_t addr, const char *fn, const
 		}
 		return i;
 	}
-	if (m->ncallers >= UINT32_MAX - 1)
+	if (m->ncallers >= UINT32_MAX - 1 || !u64_map_reserve(&m->caller_index, 1))
 		return VIZ_NO_CALLER;
-	if ((m->ncallers + 1) * 2 > m->caller_hashcap) {
-		size_t cap = m->caller_hashcap ? m->caller_hashcap * 2 : 64;
-		uint32_t *h = calloc(cap, sizeof *h);
-		if (!h)
-			return VIZ_NO_CALLER;
-		free(m->caller_hash);
-		m->caller_hash = h;
-		m->caller_hashcap = cap;
-		for (size_t k = 0; k < m->ncallers; k++)
-			caller_hash_put(m, (uint32_t)k);
-	}
 	if (!grow((void **)&m->callers, &m->capcallers, m->ncallers + 1, sizeof *m->callers))
 		return VIZ_NO_CALLER;
 	struct viz_caller *c = &m->callers[m->ncallers];
@@ -163,7 +137,7 @@ uint32_t viz_model_add_caller(viz_model *m, uint64_t addr, const char *fn, const
 		free(c->src);
 		return VIZ_NO_CALLER;
 	}
-	caller_hash_put(m, (uint32_t)m->ncallers);
+	u64_map_put(&m->caller_index, addr, (uint32_t)m->ncallers); /* cannot fail: reserved */
 	return (uint32_t)m->ncallers++;
 }
 
@@ -205,7 +179,8 @@ static void expand(const viz_model *m, const struct viz_event *e, size_t idx,
 	out->block = e->block;
 	out->addr2 = from_off(m, e->addr2);
 	out->size2 = e->size2;
-	out->caller = heap_event_has_caller(e->kind) && e->aux < m->ncallers ? m->callers[e->aux].addr : 0;
+	out->caller =
+	    heap_event_has_caller(e->kind) && e->aux < m->ncallers ? m->callers[e->aux].addr : 0;
 	out->name[0] = 0;
 }
 
@@ -300,7 +275,7 @@ void viz_model_free(viz_model *m)
 		free(m->callers[i].src);
 	}
 	free(m->callers);
-	free(m->caller_hash);
+	u64_map_free(&m->caller_index);
 	for (size_t i = 0; i < m->nnames; i++)
 		free(m->names[i]);
 	free(m->names);
@@ -320,7 +295,6 @@ static struct viz_sample sample_now(const struct viz_model *m, const struct heap
 	    .free_blocks = sat32(st->free_blocks),
 	};
 }
-
 
 static void series_push(viz_model *m)
 {
@@ -642,7 +616,7 @@ size_t viz_model_bytes(const viz_model *m)
 	b += m->capkf * sizeof *m->kf + m->kf_bytes + m->capscratch;
 	b += (VIZ_SERIES_MAX + 1) * sizeof *m->series;
 	b += m->capfails * sizeof *m->fails;
-	b += m->capcallers * sizeof *m->callers + m->caller_hashcap * sizeof *m->caller_hash;
+	b += m->capcallers * sizeof *m->callers + u64_map_bytes(&m->caller_index);
 	b += m->capnames * sizeof *m->names;
 	b += m->cur_capsorted * sizeof *m->cur_sorted;
 	b += heap_model_bytes(m->tip) + heap_model_bytes(m->cur);
