@@ -34,7 +34,8 @@ static void check_table(const struct u64_map *m)
 			continue;
 		used++;
 		for (size_t i = home(m, m->slot[j].key); i != j; i = (i + 1) & mask)
-			ASSERT_MSG(m->slot[i].val != 0, "key 0x%llx in slot %zu: empty slot %zu before it",
+			ASSERT_MSG(m->slot[i].val != 0,
+			           "key 0x%llx in slot %zu: empty slot %zu before it",
 			           (unsigned long long)m->slot[j].key, j, i);
 	}
 	ASSERT_EQ(used, m->count);
@@ -192,7 +193,7 @@ TEST_CASE(reserve_beyond_memory_fails_and_leaves_the_map_unchanged)
 	struct u64_map m = {0};
 	ASSERT(u64_map_put(&m, 0x1000, 5));
 	struct u64_map before = m;
-	ASSERT(!u64_map_reserve(&m, SIZE_MAX / 2)); /* its size in bytes would overflow */
+	ASSERT(!u64_map_reserve(&m, SIZE_MAX / 2));    /* its size in bytes would overflow */
 	ASSERT(!u64_map_reserve(&m, (size_t)1 << 56)); /* 2^62 bytes: no allocator has them */
 	ASSERT_MEM_EQ(&m, &before, sizeof m);
 	ASSERT_EQ(u64_map_get(&m, 0x1000), 5u);
@@ -241,10 +242,18 @@ static void reference_init(struct reference *r, uint64_t *seed)
 	memset(r, 0, sizeof *r);
 	for (size_t i = 0; i < UNIVERSE; i++) {
 		switch (i % 4) {
-		case 0: r->key[i] = 0x80400000ull + 16 * i; break;
-		case 1: r->key[i] = 0x80200000ull + 2 * rng_next(seed) % 0x10000; break;
-		case 2: r->key[i] = (uint64_t)i << 48; break;
-		default: r->key[i] = rng_next(seed); break;
+		case 0:
+			r->key[i] = 0x80400000ull + 16 * i;
+			break;
+		case 1:
+			r->key[i] = 0x80200000ull + 2 * rng_next(seed) % 0x10000;
+			break;
+		case 2:
+			r->key[i] = (uint64_t)i << 48;
+			break;
+		default:
+			r->key[i] = rng_next(seed);
+			break;
 		}
 	}
 	r->key[0] = 0;
@@ -277,7 +286,8 @@ static void random_mix(uint64_t seed, unsigned ops, unsigned remove_pct)
 	for (unsigned n = 0; n < ops; n++) {
 		size_t i = rng_next(&seed) % UNIVERSE;
 		if (rng_next(&seed) % 100 < remove_pct) {
-			ASSERT_EQ(u64_map_remove(&m, r.key[i]), r.present[i] ? r.val[i] : U64_MAP_NONE);
+			ASSERT_EQ(u64_map_remove(&m, r.key[i]),
+			          r.present[i] ? r.val[i] : U64_MAP_NONE);
 			r.count -= r.present[i];
 			r.present[i] = false;
 		} else {
