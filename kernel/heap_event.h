@@ -2,7 +2,7 @@
  *
  * Shared, unchanged, by the kernel (which emits events), the allocator core
  * (which fills them), the wire encoder/decoder, heaptrace and heapviz.
- * Freestanding: includes only <stdint.h>.
+ * Freestanding: includes only <stdint.h> and <stddef.h>.
  *
  * Field use per kind (fields not listed are 0):
  *
@@ -35,6 +35,7 @@
 #ifndef HEAP_EVENT_H
 #define HEAP_EVENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* X-macro: every event kind once, with its name in the JSON trace. */
@@ -111,6 +112,171 @@ struct heap_event {
 	uint64_t caller; /* return address of the code that called the allocator, 0 if unknown */
 	char name[HEAP_MARKER_NAME_MAX + 1]; /* MARKER: NUL-terminated label */
 };
+
+/* ---- the schema: each kind's JSON fields ------------------------------------
+ *
+ * One row per field of each kind, in the order the JSON trace writes them
+ * (docs/trace-format.md): its JSON name, the struct heap_event member it
+ * lives in, and its type, which says how the member is written and read.
+ * The reader, the writer, diff, check and the viewer all walk this table
+ * (trace/trace_schema.h), so a field is added here once. Every field of a
+ * kind is required in its event lines; members a kind has no field for are 0.
+ */
+enum heap_field_type {
+	HEAP_FT_KIND,      /* kind: heap_event_kind_name, a string ("alloc") */
+	HEAP_FT_UINT,      /* unsigned integer member, a JSON number below 2^53 */
+	HEAP_FT_INSTRET,   /* instret: a number, written only when the header says instret */
+	HEAP_FT_ADDR,      /* heap address: hex string ("0x80400010") */
+	HEAP_FT_CODE,      /* code address (a caller): hex string, "0x0" if unknown */
+	HEAP_FT_ALIGN,     /* align_log2, written as bytes (1 << align_log2): a power of two */
+	HEAP_FT_ALIGN_ANY, /* the same, and 0 for HEAP_MISUSE_ALIGN_BAD (not a power of two) */
+	HEAP_FT_MERGED,    /* flags HEAP_MERGED_*: heap_merged_name ("prev", "next", "both") */
+	HEAP_FT_PANIC,     /* flags HEAP_END_PANIC: true or false */
+	HEAP_FT_OP,        /* flags, high nibble: heap_misuse_op_name ("dealloc") */
+	HEAP_FT_ERROR,     /* flags, low nibble: heap_misuse_error_name ("double free") */
+	HEAP_FT_NAME,      /* name[]: UTF-8 string of at most HEAP_MARKER_NAME_MAX bytes */
+};
+
+struct heap_field {
+	const char *name;  /* JSON name */
+	uint8_t len;       /* strlen(name) */
+	uint8_t type;      /* enum heap_field_type */
+	uint8_t width;     /* sizeof the member: 1, 4 or 8 */
+	uint8_t offset;    /* offsetof(struct heap_event, member) */
+	const char *gloss; /* what a terse name means ("free blocks examined"), or NULL */
+};
+
+_Static_assert(sizeof(struct heap_event) <= 255, "struct heap_field.offset is one byte");
+
+#define HEAP_FIELDS_MAX 8 /* fields of one kind, the terminating { NULL } included */
+
+#define HEAP_FIELD_G(json, member, type, gloss)                                       \
+	{json, sizeof(json) - 1, type, sizeof(((struct heap_event *)0)->member),      \
+	 offsetof(struct heap_event, member), gloss}
+#define HEAP_FIELD(json, member, type) HEAP_FIELD_G(json, member, type, 0)
+
+/* The fields every event has, before its kind's: i, k, t and (with instret) n. */
+static inline const struct heap_field *heap_event_common_fields(void)
+{
+	static const struct heap_field common[] = {
+		HEAP_FIELD("i", seq, HEAP_FT_UINT),
+		HEAP_FIELD("k", kind, HEAP_FT_KIND),
+		HEAP_FIELD("t", time, HEAP_FT_UINT),
+		HEAP_FIELD("n", instret, HEAP_FT_INSTRET),
+		{0},
+	};
+	return common;
+}
+
+/* The fields of events of `kind`, in the order written, ending with a row
+ * whose name is NULL; an empty list for a kind out of range. */
+static inline const struct heap_field *heap_event_fields(unsigned kind)
+{
+	/* clang-format off */
+	static const struct heap_field schema[HEAP_EV_COUNT + 1][HEAP_FIELDS_MAX] = {
+	[HEAP_EV_INIT] = {
+		HEAP_FIELD("addr", addr, HEAP_FT_ADDR),        /* heap base */
+		HEAP_FIELD("size", size, HEAP_FT_UINT),        /* heap bytes */
+		HEAP_FIELD("min_block", block, HEAP_FT_UINT),
+		HEAP_FIELD("min_align", align_log2, HEAP_FT_ALIGN)},
+	[HEAP_EV_ALLOC] = {
+		HEAP_FIELD("addr", addr, HEAP_FT_ADDR),
+		HEAP_FIELD("size", size, HEAP_FT_UINT),        /* requested */
+		HEAP_FIELD("align", align_log2, HEAP_FT_ALIGN),
+		HEAP_FIELD("block", block, HEAP_FT_UINT),      /* bytes taken */
+		HEAP_FIELD("caller", caller, HEAP_FT_CODE),
+		HEAP_FIELD_G("ex", examined, HEAP_FT_UINT, "free blocks examined")},
+	[HEAP_EV_FREE] = {
+		HEAP_FIELD("addr", addr, HEAP_FT_ADDR),
+		HEAP_FIELD("size", size, HEAP_FT_UINT),        /* given */
+		HEAP_FIELD("align", align_log2, HEAP_FT_ALIGN),
+		HEAP_FIELD("block", block, HEAP_FT_UINT),      /* bytes released */
+		HEAP_FIELD("caller", caller, HEAP_FT_CODE)},
+	[HEAP_EV_SPLIT] = {
+		HEAP_FIELD("addr", addr, HEAP_FT_ADDR),        /* free block cut */
+		HEAP_FIELD("size", size, HEAP_FT_UINT),        /* its size before */
+		HEAP_FIELD("rem_addr", addr2, HEAP_FT_ADDR),   /* the piece that stays free */
+		HEAP_FIELD("rem_size", size2, HEAP_FT_UINT)},
+	[HEAP_EV_COALESCE] = {
+		HEAP_FIELD("addr", addr, HEAP_FT_ADDR),        /* the merged free block */
+		HEAP_FIELD("size", size, HEAP_FT_UINT),
+		HEAP_FIELD("freed_addr", addr2, HEAP_FT_ADDR), /* the block being freed */
+		HEAP_FIELD("freed_size", size2, HEAP_FT_UINT),
+		HEAP_FIELD("merged", flags, HEAP_FT_MERGED)},
+	[HEAP_EV_ALLOC_FAIL] = {
+		HEAP_FIELD("size", size, HEAP_FT_UINT),
+		HEAP_FIELD("align", align_log2, HEAP_FT_ALIGN),
+		HEAP_FIELD("caller", caller, HEAP_FT_CODE),
+		HEAP_FIELD_G("ex", examined, HEAP_FT_UINT, "free blocks examined"),
+		HEAP_FIELD("free", block, HEAP_FT_UINT),       /* total free bytes */
+		HEAP_FIELD("largest", size2, HEAP_FT_UINT)},   /* largest free block */
+	[HEAP_EV_REALLOC] = {
+		HEAP_FIELD("addr", addr, HEAP_FT_ADDR),        /* new block */
+		HEAP_FIELD("size", size, HEAP_FT_UINT),
+		HEAP_FIELD("old_addr", addr2, HEAP_FT_ADDR),
+		HEAP_FIELD("old_size", size2, HEAP_FT_UINT),
+		HEAP_FIELD("caller", caller, HEAP_FT_CODE)},
+	[HEAP_EV_MARKER] = {
+		HEAP_FIELD("name", name, HEAP_FT_NAME)},
+	[HEAP_EV_DROP] = {
+		HEAP_FIELD("count", size, HEAP_FT_UINT)},      /* events lost */
+	[HEAP_EV_END] = {
+		HEAP_FIELD("events", size, HEAP_FT_UINT),      /* emitted in all */
+		HEAP_FIELD("dropped", size2, HEAP_FT_UINT),
+		HEAP_FIELD("used", block, HEAP_FT_UINT),       /* bytes in use */
+		HEAP_FIELD("panic", flags, HEAP_FT_PANIC)},
+	[HEAP_EV_MISUSE] = {
+		HEAP_FIELD("op", flags, HEAP_FT_OP),
+		HEAP_FIELD("error", flags, HEAP_FT_ERROR),
+		HEAP_FIELD("addr", addr, HEAP_FT_ADDR),        /* pointer given */
+		HEAP_FIELD("size", size, HEAP_FT_UINT),
+		HEAP_FIELD("align", align_log2, HEAP_FT_ALIGN_ANY),
+		HEAP_FIELD("caller", caller, HEAP_FT_CODE),
+		HEAP_FIELD("len", size2, HEAP_FT_UINT)},       /* vec_index: the vector's length */
+	};
+	/* clang-format on */
+	return schema[kind < HEAP_EV_COUNT ? kind : HEAP_EV_COUNT];
+}
+
+/* The value of field f of ev (a member of 1, 4 or 8 bytes; 0 for a name). */
+static inline uint64_t heap_field_get(const struct heap_event *ev, const struct heap_field *f)
+{
+	const unsigned char *p = (const unsigned char *)ev + f->offset;
+	switch (f->width) {
+	case 1:
+		return *p;
+	case 4:
+		return *(const uint32_t *)(const void *)p;
+	case 8:
+		return *(const uint64_t *)(const void *)p;
+	}
+	return 0;
+}
+
+/* Stores v into field f of ev (cut to the member's width; not for a name). */
+static inline void heap_field_set(struct heap_event *ev, const struct heap_field *f, uint64_t v)
+{
+	unsigned char *p = (unsigned char *)ev + f->offset;
+	switch (f->width) {
+	case 1:
+		*p = (uint8_t)v;
+		break;
+	case 4:
+		*(uint32_t *)(void *)p = (uint32_t)v;
+		break;
+	case 8:
+		*(uint64_t *)(void *)p = v;
+		break;
+	}
+}
+
+/* The JSON name of the HEAP_MERGED_* flags of a coalesce: "prev", "next",
+ * "both", or "none" (flags no coalesce has). */
+static inline const char *heap_merged_name(unsigned flags)
+{
+	static const char *const names[] = {"none", "prev", "next", "both"};
+	return names[flags & (HEAP_MERGED_PREV | HEAP_MERGED_NEXT)];
+}
 
 /* Whether the two NUL-terminated strings are equal (freestanding strcmp). */
 static inline int heap_event_name_eq(const char *a, const char *b)

@@ -26,6 +26,7 @@
 #include "heap.h"
 #include "heap_malloc.h"
 #include "trace_reader.h"
+#include "trace_schema.h"
 #include "validate.h"
 
 #define QUEUE_MAX   8 /* events one allocator call can emit (split + alloc, free + coalesce) */
@@ -62,40 +63,18 @@ static uint64_t to_host(const struct shadow *s, uint64_t addr)
 	return addr - s->trace_base + s->host_base;
 }
 
-/* Rewrites a shadow event's addresses into the trace's address space. */
+/* Rewrites a shadow event's heap addresses (its HEAP_FT_ADDR fields) into
+ * the trace's address space. */
 static void shadow_translate(const struct shadow *s, struct heap_event *ev)
 {
-	switch (ev->kind) {
-	case HEAP_EV_SPLIT:
-	case HEAP_EV_COALESCE:
-	case HEAP_EV_REALLOC:
-		ev->addr2 = to_trace(s, ev->addr2);
-		/* fall through */
-	case HEAP_EV_INIT:
-	case HEAP_EV_ALLOC:
-	case HEAP_EV_FREE:
-		ev->addr = to_trace(s, ev->addr);
-		break;
-	}
+	for (const struct heap_field *f = heap_event_fields(ev->kind); f->name; f++)
+		if (f->type == HEAP_FT_ADDR)
+			heap_field_set(ev, f, to_trace(s, heap_field_get(ev, f)));
 }
 
-/* JSON names of the fields a kind uses, in struct heap_event order:
- * addr, size, block, addr2, size2 (NULL = unused). */
-static const char *const field_names[HEAP_EV_COUNT][5] = {
-    [HEAP_EV_INIT] = {"addr", "size", "min_block", NULL, NULL},
-    [HEAP_EV_ALLOC] = {"addr", "size", "block", NULL, NULL},
-    [HEAP_EV_FREE] = {"addr", "size", "block", NULL, NULL},
-    [HEAP_EV_SPLIT] = {"addr", "size", NULL, "rem_addr", "rem_size"},
-    [HEAP_EV_COALESCE] = {"addr", "size", NULL, "freed_addr", "freed_size"},
-    [HEAP_EV_ALLOC_FAIL] = {NULL, "size", "free", NULL, "largest"},
-    [HEAP_EV_REALLOC] = {"addr", "size", NULL, "old_addr", "old_size"},
-    [HEAP_EV_MARKER] = {NULL, NULL, NULL, NULL, NULL},
-    [HEAP_EV_DROP] = {NULL, "count", NULL, NULL, NULL},
-    [HEAP_EV_END] = {NULL, "events", "used", NULL, "dropped"},
-};
-
-/* Describes the first field in which the trace's event t and the shadow's s
- * differ into what; returns false if they are the same. */
+/* Describes the first field (in the schema's order) in which the trace's
+ * event t and the shadow's s differ into what; returns false if they are the
+ * same. */
 static bool event_differs(const struct heap_event *t, const struct heap_event *s, char *what,
                           size_t n)
 {
@@ -104,50 +83,16 @@ static bool event_differs(const struct heap_event *t, const struct heap_event *s
 		         heap_event_kind_name(t->kind), heap_event_kind_name(s->kind));
 		return true;
 	}
-	const uint64_t tv[5] = {t->addr, t->size, t->block, t->addr2, t->size2};
-	const uint64_t sv[5] = {s->addr, s->size, s->block, s->addr2, s->size2};
-	const bool is_addr[5] = {true, false, false, true, false};
-	for (int i = 0; i < 5; i++) {
-		const char *name = field_names[t->kind][i];
-		if (!name || tv[i] == sv[i])
+	for (const struct heap_field *f = heap_event_fields(t->kind); f->name; f++) {
+		bool same = f->type == HEAP_FT_NAME ? !strncmp(t->name, s->name, sizeof t->name)
+		                                    : heap_field_get(t, f) == heap_field_get(s, f);
+		if (same)
 			continue;
-		if (is_addr[i])
-			snprintf(what, n, "%s %s: trace 0x%" PRIx64 ", allocator core 0x%" PRIx64,
-			         heap_event_kind_name(t->kind), name, tv[i], sv[i]);
-		else
-			snprintf(what, n, "%s %s: trace %" PRIu64 ", allocator core %" PRIu64,
-			         heap_event_kind_name(t->kind), name, tv[i], sv[i]);
-		return true;
-	}
-	bool uses_align = t->kind == HEAP_EV_ALLOC || t->kind == HEAP_EV_FREE ||
-	                  t->kind == HEAP_EV_ALLOC_FAIL || t->kind == HEAP_EV_INIT;
-	if (uses_align && t->align_log2 != s->align_log2) {
-		snprintf(what, n, "%s align: trace %llu, allocator core %llu",
-		         heap_event_kind_name(t->kind), 1ull << (t->align_log2 & 63),
-		         1ull << (s->align_log2 & 63));
-		return true;
-	}
-	if ((t->kind == HEAP_EV_ALLOC || t->kind == HEAP_EV_ALLOC_FAIL) &&
-	    t->examined != s->examined) {
-		snprintf(what, n, "%s ex (free blocks examined): trace %u, allocator core %u",
-		         heap_event_kind_name(t->kind), (unsigned)t->examined,
-		         (unsigned)s->examined);
-		return true;
-	}
-	if (t->kind == HEAP_EV_COALESCE && t->flags != s->flags) {
-		static const char *const m[] = {"none", "prev", "next", "both"};
-		snprintf(what, n, "coalesce merged: trace \"%s\", allocator core \"%s\"",
-		         m[t->flags & 3], m[s->flags & 3]);
-		return true;
-	}
-	if (t->caller != s->caller && t->kind != HEAP_EV_SPLIT && t->kind != HEAP_EV_COALESCE) {
-		snprintf(what, n, "%s caller: trace 0x%" PRIx64 ", allocator core 0x%" PRIx64,
-		         heap_event_kind_name(t->kind), t->caller, s->caller);
-		return true;
-	}
-	if (t->kind == HEAP_EV_MARKER && strncmp(t->name, s->name, sizeof t->name) != 0) {
-		snprintf(what, n, "marker name: trace \"%s\", allocator core \"%s\"", t->name,
-		         s->name);
+		char label[64], tv[TRACE_EVENT_LINE_MAX], sv[TRACE_EVENT_LINE_MAX];
+		snprintf(what, n, "%s %s: trace %s, allocator core %s", heap_event_kind_name(t->kind),
+		         trace_schema_field_label(f, label, sizeof label),
+		         trace_schema_value_text(t, f, tv, sizeof tv),
+		         trace_schema_value_text(s, f, sv, sizeof sv));
 		return true;
 	}
 	return false;

@@ -1,6 +1,8 @@
 /* diff.c - comparison of two heap traces: events in lockstep, metric table, thresholds (diff.h). */
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,142 +11,58 @@
 #include "commands.h"
 #include "diff.h"
 
+/* The struct heap_event member each DIFF_F_* bit stands for, in bit order. */
+static const uint8_t diff_member[] = {
+    offsetof(struct heap_event, kind),    offsetof(struct heap_event, seq),
+    offsetof(struct heap_event, addr),    offsetof(struct heap_event, size),
+    offsetof(struct heap_event, block),   offsetof(struct heap_event, align_log2),
+    offsetof(struct heap_event, examined), offsetof(struct heap_event, addr2),
+    offsetof(struct heap_event, size2),   offsetof(struct heap_event, flags),
+    offsetof(struct heap_event, caller),  offsetof(struct heap_event, name),
+};
+_Static_assert(sizeof diff_member == 12 && DIFF_F_NAME == 1u << 11,
+               "one member per DIFF_F_* bit");
+
+/* The DIFF_F_* bit of the member at offset, 0 if none. */
+static unsigned diff_bit(size_t offset)
+{
+	for (unsigned i = 0; i < sizeof diff_member; i++)
+		if (diff_member[i] == offset)
+			return 1u << i;
+	return 0;
+}
+
+static char field_names[HEAP_EV_COUNT][sizeof diff_member][32]; /* diff_field_name's */
+static pthread_once_t field_names_once = PTHREAD_ONCE_INIT;
+
+/* Fills field_names from the schema table: for each kind and member, the
+ * names of the fields that live there, joined by '/' ("op/error" share flags). */
+static void field_names_build(void)
+{
+	for (unsigned kind = 0; kind < HEAP_EV_COUNT; kind++) {
+		for (unsigned i = 0; i < sizeof diff_member; i++) {
+			char *out = field_names[kind][i];
+			size_t n = 0, cap = sizeof field_names[0][0];
+			for (const struct heap_field *f = heap_event_common_fields(); f->name; f++)
+				if (f->offset == diff_member[i] && f->type != HEAP_FT_INSTRET)
+					n += (size_t)snprintf(out + n, cap - n, "%s", f->name);
+			for (const struct heap_field *f = heap_event_fields(kind); f->name; f++)
+				if (f->offset == diff_member[i] && n < cap)
+					n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "/" : "",
+					                      f->name);
+		}
+	}
+}
+
 /* JSON name of field f for an event of kind k (docs/trace-format.md), or NULL
  * when the field does not belong to that kind. */
 const char *diff_field_name(unsigned kind, unsigned field)
 {
-	switch (field) {
-	case DIFF_F_KIND:
-		return "k";
-	case DIFF_F_SEQ:
-		return "i";
-	default:
-		break;
-	}
-	switch (kind) {
-	case HEAP_EV_INIT:
-		switch (field) {
-		case DIFF_F_ADDR:
-			return "addr";
-		case DIFF_F_SIZE:
-			return "size";
-		case DIFF_F_BLOCK:
-			return "min_block";
-		case DIFF_F_ALIGN:
-			return "min_align";
-		}
-		break;
-	case HEAP_EV_ALLOC:
-	case HEAP_EV_FREE:
-		switch (field) {
-		case DIFF_F_ADDR:
-			return "addr";
-		case DIFF_F_SIZE:
-			return "size";
-		case DIFF_F_ALIGN:
-			return "align";
-		case DIFF_F_BLOCK:
-			return "block";
-		case DIFF_F_CALLER:
-			return "caller";
-		case DIFF_F_EXAMINED:
-			return kind == HEAP_EV_ALLOC ? "ex" : NULL;
-		}
-		break;
-	case HEAP_EV_SPLIT:
-		switch (field) {
-		case DIFF_F_ADDR:
-			return "addr";
-		case DIFF_F_SIZE:
-			return "size";
-		case DIFF_F_ADDR2:
-			return "rem_addr";
-		case DIFF_F_SIZE2:
-			return "rem_size";
-		}
-		break;
-	case HEAP_EV_COALESCE:
-		switch (field) {
-		case DIFF_F_ADDR:
-			return "addr";
-		case DIFF_F_SIZE:
-			return "size";
-		case DIFF_F_ADDR2:
-			return "freed_addr";
-		case DIFF_F_SIZE2:
-			return "freed_size";
-		case DIFF_F_FLAGS:
-			return "merged";
-		}
-		break;
-	case HEAP_EV_ALLOC_FAIL:
-		switch (field) {
-		case DIFF_F_SIZE:
-			return "size";
-		case DIFF_F_ALIGN:
-			return "align";
-		case DIFF_F_CALLER:
-			return "caller";
-		case DIFF_F_EXAMINED:
-			return "ex";
-		case DIFF_F_BLOCK:
-			return "free";
-		case DIFF_F_SIZE2:
-			return "largest";
-		}
-		break;
-	case HEAP_EV_REALLOC:
-		switch (field) {
-		case DIFF_F_ADDR:
-			return "addr";
-		case DIFF_F_SIZE:
-			return "size";
-		case DIFF_F_ADDR2:
-			return "old_addr";
-		case DIFF_F_SIZE2:
-			return "old_size";
-		case DIFF_F_CALLER:
-			return "caller";
-		}
-		break;
-	case HEAP_EV_MARKER:
-		if (field == DIFF_F_NAME)
-			return "name";
-		break;
-	case HEAP_EV_DROP:
-		if (field == DIFF_F_SIZE)
-			return "count";
-		break;
-	case HEAP_EV_END:
-		switch (field) {
-		case DIFF_F_SIZE:
-			return "events";
-		case DIFF_F_BLOCK:
-			return "used";
-		case DIFF_F_SIZE2:
-			return "dropped";
-		case DIFF_F_FLAGS:
-			return "panic";
-		}
-		break;
-	case HEAP_EV_MISUSE:
-		switch (field) {
-		case DIFF_F_ADDR:
-			return "addr";
-		case DIFF_F_SIZE:
-			return "size";
-		case DIFF_F_ALIGN:
-			return "align";
-		case DIFF_F_SIZE2:
-			return "len";
-		case DIFF_F_FLAGS:
-			return "op/error";
-		case DIFF_F_CALLER:
-			return "caller";
-		}
-		break;
-	}
-	return NULL;
+	unsigned i = (unsigned)__builtin_ctz(field | 1u << 31);
+	if (kind >= HEAP_EV_COUNT || i >= sizeof diff_member || field != 1u << i)
+		return NULL;
+	pthread_once(&field_names_once, field_names_build);
+	return field_names[kind][i][0] ? field_names[kind][i] : NULL;
 }
 
 /* Whether two heap addresses are the same place in their heaps (0 = none). */
@@ -176,38 +94,25 @@ unsigned diff_event_compare(const struct heap_event *a, const struct heap_event 
                             const struct diff_event_ctx *ctx)
 {
 	unsigned m = 0;
-	if (a->kind != b->kind)
-		m |= DIFF_F_KIND;
 	if (a->seq != b->seq)
 		m |= DIFF_F_SEQ;
-	if (!addr_same(a->addr, b->addr, ctx))
-		m |= DIFF_F_ADDR;
-	if (a->size != b->size)
-		m |= DIFF_F_SIZE;
-	if (a->block != b->block)
-		m |= DIFF_F_BLOCK;
-	if (a->align_log2 != b->align_log2)
-		m |= DIFF_F_ALIGN;
-	if (a->examined != b->examined)
-		m |= DIFF_F_EXAMINED;
-	if (!addr_same(a->addr2, b->addr2, ctx))
-		m |= DIFF_F_ADDR2;
-	if (a->size2 != b->size2)
-		m |= DIFF_F_SIZE2;
-	if (a->flags != b->flags)
-		m |= DIFF_F_FLAGS;
-	if (!caller_same(a->caller, b->caller, ctx))
-		m |= DIFF_F_CALLER;
-	if (a->kind == HEAP_EV_MARKER && b->kind == HEAP_EV_MARKER &&
-	    strncmp(a->name, b->name, sizeof a->name))
-		m |= DIFF_F_NAME;
 	/* events of different kinds: the kind says it all (their fields mean
-	 * different things); otherwise fields the kind does not use are noise */
-	if (m & DIFF_F_KIND)
-		return m & (DIFF_F_KIND | DIFF_F_SEQ);
-	for (unsigned f = DIFF_F_ADDR; f <= DIFF_F_NAME; f <<= 1)
-		if ((m & f) && !diff_field_name(a->kind, f))
-			m &= ~f;
+	 * different things); otherwise only the fields the kind has count */
+	if (a->kind != b->kind)
+		return m | DIFF_F_KIND;
+	for (const struct heap_field *f = heap_event_fields(a->kind); f->name; f++) {
+		bool same;
+		if (f->type == HEAP_FT_NAME)
+			same = !strncmp(a->name, b->name, sizeof a->name);
+		else if (f->type == HEAP_FT_ADDR)
+			same = addr_same(heap_field_get(a, f), heap_field_get(b, f), ctx);
+		else if (f->type == HEAP_FT_CODE)
+			same = caller_same(heap_field_get(a, f), heap_field_get(b, f), ctx);
+		else
+			same = heap_field_get(a, f) == heap_field_get(b, f);
+		if (!same)
+			m |= diff_bit(f->offset);
+	}
 	return m;
 }
 
@@ -229,102 +134,13 @@ int diff_fields_format(unsigned kind, unsigned mask, char *buf, size_t len)
 	return (int)n;
 }
 
-/* Adds a hex-string member (addresses). */
-static void add_hex(cJSON *o, const char *key, uint64_t v)
-{
-	char s[24];
-	snprintf(s, sizeof s, "0x%" PRIx64, v);
-	cJSON_AddStringToObject(o, key, s);
-}
-
 cJSON *diff_event_json(const struct heap_event *ev, const trace_reader *r)
 {
-	cJSON *o = cJSON_CreateObject();
+	/* the event line the writer writes, as an object */
+	char line[TRACE_EVENT_LINE_MAX];
+	cJSON *o = cJSON_ParseWithLength(line, trace_format_event(line, ev, false));
 	if (!o)
 		return NULL;
-	cJSON_AddNumberToObject(o, "i", (double)ev->seq);
-	cJSON_AddStringToObject(o, "k", heap_event_kind_name(ev->kind));
-	cJSON_AddNumberToObject(o, "t", (double)ev->time);
-	uint64_t align = ev->align_log2 < 64 ? (uint64_t)1 << ev->align_log2 : 0;
-	switch (ev->kind) {
-	case HEAP_EV_INIT:
-		add_hex(o, "addr", ev->addr);
-		cJSON_AddNumberToObject(o, "size", (double)ev->size);
-		cJSON_AddNumberToObject(o, "min_block", (double)ev->block);
-		cJSON_AddNumberToObject(o, "min_align", (double)align);
-		break;
-	case HEAP_EV_ALLOC:
-	case HEAP_EV_FREE:
-		add_hex(o, "addr", ev->addr);
-		cJSON_AddNumberToObject(o, "size", (double)ev->size);
-		cJSON_AddNumberToObject(o, "align", (double)align);
-		cJSON_AddNumberToObject(o, "block", (double)ev->block);
-		add_hex(o, "caller", ev->caller);
-		if (ev->kind == HEAP_EV_ALLOC)
-			cJSON_AddNumberToObject(o, "ex", ev->examined);
-		break;
-	case HEAP_EV_SPLIT:
-		add_hex(o, "addr", ev->addr);
-		cJSON_AddNumberToObject(o, "size", (double)ev->size);
-		add_hex(o, "rem_addr", ev->addr2);
-		cJSON_AddNumberToObject(o, "rem_size", (double)ev->size2);
-		break;
-	case HEAP_EV_COALESCE: {
-		unsigned both = HEAP_MERGED_PREV | HEAP_MERGED_NEXT;
-		add_hex(o, "addr", ev->addr);
-		cJSON_AddNumberToObject(o, "size", (double)ev->size);
-		add_hex(o, "freed_addr", ev->addr2);
-		cJSON_AddNumberToObject(o, "freed_size", (double)ev->size2);
-		cJSON_AddStringToObject(o, "merged",
-		                        (ev->flags & both) == both       ? "both"
-		                        : (ev->flags & HEAP_MERGED_PREV) ? "prev"
-		                        : (ev->flags & HEAP_MERGED_NEXT) ? "next"
-		                                                         : "none");
-		break;
-	}
-	case HEAP_EV_ALLOC_FAIL:
-		cJSON_AddNumberToObject(o, "size", (double)ev->size);
-		cJSON_AddNumberToObject(o, "align", (double)align);
-		add_hex(o, "caller", ev->caller);
-		cJSON_AddNumberToObject(o, "ex", ev->examined);
-		cJSON_AddNumberToObject(o, "free", (double)ev->block);
-		cJSON_AddNumberToObject(o, "largest", (double)ev->size2);
-		break;
-	case HEAP_EV_REALLOC:
-		add_hex(o, "addr", ev->addr);
-		cJSON_AddNumberToObject(o, "size", (double)ev->size);
-		add_hex(o, "old_addr", ev->addr2);
-		cJSON_AddNumberToObject(o, "old_size", (double)ev->size2);
-		add_hex(o, "caller", ev->caller);
-		break;
-	case HEAP_EV_MARKER: {
-		char name[sizeof ev->name];
-		memcpy(name, ev->name, sizeof name);
-		name[sizeof name - 1] = 0;
-		cJSON_AddStringToObject(o, "name", name);
-		break;
-	}
-	case HEAP_EV_DROP:
-		cJSON_AddNumberToObject(o, "count", (double)ev->size);
-		break;
-	case HEAP_EV_END:
-		cJSON_AddNumberToObject(o, "events", (double)ev->size);
-		cJSON_AddNumberToObject(o, "dropped", (double)ev->size2);
-		cJSON_AddNumberToObject(o, "used", (double)ev->block);
-		cJSON_AddBoolToObject(o, "panic", (ev->flags & HEAP_END_PANIC) != 0);
-		break;
-	case HEAP_EV_MISUSE: {
-		const char *err = heap_misuse_error_name(HEAP_MISUSE_ERROR(ev->flags));
-		cJSON_AddStringToObject(o, "op", heap_misuse_op_name(HEAP_MISUSE_OP(ev->flags)));
-		cJSON_AddStringToObject(o, "error", err ? err : "?");
-		add_hex(o, "addr", ev->addr);
-		cJSON_AddNumberToObject(o, "size", (double)ev->size);
-		cJSON_AddNumberToObject(o, "align", (double)align);
-		add_hex(o, "caller", ev->caller);
-		cJSON_AddNumberToObject(o, "len", (double)ev->size2);
-		break;
-	}
-	}
 	/* the caller's symbol, when the trace has one: easier to read */
 	if (r && ev->caller) {
 		const struct trace_symbol *s = trace_reader_symbol(r, ev->caller);

@@ -662,10 +662,9 @@ static bool apply_coalesce(heap_model *m, const struct heap_event *ev, char *err
 		                  " does not follow its free",
 		                  ev->addr2, ev->size2);
 	if (m->free_merged != (ev->flags & (HEAP_MERGED_PREV | HEAP_MERGED_NEXT))) {
-		static const char *const names[] = {"nothing", "prev", "next", "both"};
 		return impossible(err, errlen, ev,
 		                  "coalesce says it merged %s; the neighbours give %s",
-		                  names[ev->flags & 3], names[m->free_merged & 3]);
+		                  heap_merged_name(ev->flags), heap_merged_name(m->free_merged));
 	}
 	uint32_t gi = gap_at(m, ev->addr);
 	if (gi == NOGAP || m->gp[gi].size != ev->size)

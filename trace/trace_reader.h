@@ -1,13 +1,16 @@
-/* trace_reader.h - streaming reader of JSON trace files (docs/trace-format.md).
+/* trace_reader.h - streaming reader of JSON trace files (docs/trace-format.md),
+ * and the writer of the same lines.
  *
  * Reads one line at a time, never the whole file: memory is bounded by the
  * longest line plus the symbol table. Also follows a file that is still being
  * written (TRACE_READ_AGAIN at a partial last line; call again later).
  *
- * Event lines map onto struct heap_event as kernel/heap_event.h lays out
- * (alloc_fail: block = "free", size2 = "largest"; end: size = "events",
- * block = "used", size2 = "dropped"; drop: size = "count"; init: block =
- * "min_block", align_log2 = log2 "min_align"; "align" becomes align_log2).
+ * Event lines map onto struct heap_event through the schema table of
+ * kernel/heap_event.h (heap_event_fields: each kind's JSON fields, their
+ * members and types); fields of other kinds on a line are ignored.
+ * Implemented by trace_reader.c (the reader), trace/line_input.c,
+ * trace/json_scan.c, trace/trace_schema.c (mapping and the format's rules),
+ * trace/symbols.c, trace/trace_writer.c (writing) and trace/event_text.c.
  *
  * Ownership: trace_reader_open returns a handle the caller frees with
  * trace_reader_close. Strings returned by the reader belong to it and live
@@ -125,6 +128,11 @@ bool trace_write_header(FILE *out, const struct trace_header *h);
  * Returns false on a stream error or an event kind out of range. */
 bool trace_write_event(FILE *out, const struct heap_event *ev, bool with_instret);
 
+/* Formats the value of field f (a row of heap_event_fields) of ev as JSON
+ * ("0x80400010", 64, "both", true) into buf (at least TRACE_EVENT_LINE_MAX
+ * bytes). Returns its length. */
+size_t trace_format_field(char *buf, const struct heap_event *ev, const struct heap_field *f);
+
 /* The longest line trace_format_event writes (fields, escaped marker name). */
 #define TRACE_EVENT_LINE_MAX 512
 
@@ -139,6 +147,11 @@ size_t trace_format_event(char *buf, const struct heap_event *ev, bool with_inst
  * outside the heap", "realloc of 0x80234010 (new size 9): bad layout",
  * "vector index 7 out of range (len 3, elements at 0x80234100)". Returns buf. */
 const char *trace_misuse_describe(const struct heap_event *ev, char *buf, size_t n);
+
+/* The fields of ev in words, in the schema's order, its caller left out:
+ * "addr 0x80400000, size 1048576, min_block 16, min_align 16" (a terse
+ * name glossed: "ex (free blocks examined) 3"), into buf (n bytes). Returns buf. */
+const char *trace_event_fields_text(const struct heap_event *ev, char *buf, size_t n);
 
 /* Writes s as a quoted JSON string: '"' and '\\' escaped, control bytes as
  * \u00XX, well-formed UTF-8 unchanged, any other byte as \ufffd. */

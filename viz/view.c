@@ -425,10 +425,7 @@ static void describe_event(const viz_model *m, const struct viz_event *e, char *
 		         base + e->addr, commas(b1, e->size), e->size2);
 		break;
 	case HEAP_EV_COALESCE:
-		snprintf(buf, len, "coalesce (%s) into 0x%" PRIx64 ", %s B",
-		         e->flags == (HEAP_MERGED_PREV | HEAP_MERGED_NEXT) ? "both"
-		         : e->flags == HEAP_MERGED_PREV                    ? "prev"
-		                                                           : "next",
+		snprintf(buf, len, "coalesce (%s) into 0x%" PRIx64 ", %s B", heap_merged_name(e->flags),
 		         base + e->addr, commas(b1, e->size));
 		break;
 	case HEAP_EV_ALLOC_FAIL:
@@ -451,9 +448,19 @@ static void describe_event(const viz_model *m, const struct viz_event *e, char *
 		         fn);
 		break;
 	}
-	default:
-		snprintf(buf, len, "%s", heap_event_kind_name(e->kind));
+	default: { /* init, realloc, end: the fields the trace format gives them */
+		struct heap_event h = {.kind = e->kind, .flags = e->flags,
+		                       .align_log2 = e->align_log2, .size = e->size,
+		                       .block = e->block, .size2 = e->size2,
+		                       .addr = e->addr == VIZ_NO_ADDR ? 0 : base + e->addr,
+		                       .addr2 = e->addr2 == VIZ_NO_ADDR ? 0 : base + e->addr2};
+		char what[200];
+		snprintf(buf, len, "%s: %s%s%s", heap_event_kind_name(e->kind),
+		         trace_event_fields_text(&h, what, sizeof what),
+		         heap_event_has_caller(e->kind) ? " by " : "",
+		         heap_event_has_caller(e->kind) ? fn : "");
 		break;
+	}
 	}
 	if (e->bad)
 		strncat(buf, "  [does not fit the heap state: ignored]", len - strlen(buf) - 1);

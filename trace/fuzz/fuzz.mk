@@ -15,7 +15,7 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -D_GNU_SOURCE -Ikernel -Itrace \
                 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
                 -DREAD_CHUNK=4096u
-# READ_CHUNK: the trace reader's read(2) size (trace/trace_reader.c). Small, so
+# READ_CHUNK: the trace reader's read(2) size (trace/line_input.c). Small, so
 # that small inputs reach its refill and grow paths, and its buffer is not a
 # large allocation that AddressSanitizer maps and unmaps for every input
 # everything heaptrace is made of but its main(): the host library

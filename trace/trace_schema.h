@@ -1,0 +1,63 @@
+/* trace_schema.h - event lines <-> struct heap_event, through the schema table
+ * of kernel/heap_event.h (heap_event_fields): the one place that knows which
+ * JSON field of which kind is which member, walked by the reader, the writer,
+ * diff, check and the viewer.
+ *
+ * Reading: the JSON scanner's dictionary of every field name (events and
+ * symbol records), and the mapping of a scanned line onto an event. The
+ * format's own rules (trace_event_check, trace_end_check) are declared in
+ * trace_reader.h, defined here.
+ */
+#ifndef TRACE_SCHEMA_H
+#define TRACE_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap_event.h"
+#include "json_scan.h"
+
+#define TRACE_KIND_SYM (-2) /* trace_schema_kind: a symbol record, not an event */
+
+/* The scanner's dictionary: every field of every kind (one slot a name) and
+ * the fields of symbol records. Built once, on first use. */
+const struct json_keys *trace_schema_keys(void);
+
+/* The slot in the dictionary of the kind field "k". */
+int trace_schema_kind_slot(void);
+
+/* The kind named by the "k" field of scanned line s: an enum heap_event_kind,
+ * TRACE_KIND_SYM for a symbol record, or -1 with what is wrong in err. */
+int trace_schema_kind(const struct json_scan *s, char *err, size_t errlen);
+
+/* Fills *ev from the scanned line s of a `kind` event: every field of the
+ * kind (and i, t, and n when with_instret) must be there; fields other
+ * kinds have are ignored. The event is then held to trace_event_check.
+ * Returns false with what is wrong in err ("alloc event lacks field 'ex'"). */
+bool trace_schema_event(const struct json_scan *s, int kind, bool with_instret,
+                        struct heap_event *ev, char *err, size_t errlen);
+
+/* Reads a symbol record: its address, fn (default "??") and src (default
+ * "??:0") into the buffers given. False with what is wrong in err. */
+bool trace_schema_symbol(const struct json_scan *s, uint64_t *addr, char *fn, size_t fnlen,
+                         char *src, size_t srclen, char *err, size_t errlen);
+
+/* The field of `kind` stored in struct heap_event at member offset `offset`
+ * (the first, if two share it: op and error share flags), or NULL. */
+const struct heap_field *trace_schema_field_at(unsigned kind, size_t offset);
+
+/* Writes "name" or, for a terse one, "name (gloss)" ("ex (free blocks
+ * examined)") into buf (n bytes). Returns buf. */
+const char *trace_schema_field_label(const struct heap_field *f, char *buf, size_t n);
+
+/* Formats the value of field f of ev as the JSON trace writes it, without
+ * quotes ("0x80400010", "64", "both", "double free", "true") into buf (n
+ * bytes, at least 24). Returns buf. */
+const char *trace_schema_value_text(const struct heap_event *ev, const struct heap_field *f,
+                                    char *buf, size_t n);
+
+/* Whether f's value is written as a JSON string (quoted). */
+bool trace_schema_is_string(const struct heap_field *f);
+
+#endif /* TRACE_SCHEMA_H */
