@@ -48,7 +48,7 @@ KCC      := $(CROSS)gcc
 KAR      := $(CROSS)ar
 KOBJDUMP := $(CROSS)objdump
 KNM      := $(CROSS)nm
-KARCH    := -march=rv64imac_zicsr_zifencei -mabi=lp64
+KARCH    := -march=rv64imac_zicsr_zifencei_zbb -mabi=lp64   # Zbb: clz/ctz (QEMU virt has it)
 KCFLAGS  := $(KARCH) -mcmodel=medany -ffreestanding -fno-builtin -nostdlib \
             -fno-omit-frame-pointer -fno-stack-protector -std=c11 -O2 -g \
             -Wall -Wextra -Werror -Ikernel -DHEAP_SIZE=$(HEAP_SIZE)

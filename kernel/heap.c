@@ -104,6 +104,288 @@ static void block_fill(uintptr_t addr, size_t n, uint8_t byte)
 		p[i] = byte;
 }
 
+/* ---- segregated fit ------------------------------------------------------
+ *
+ * Free blocks sit in size classes (two levels, in the spirit of TLSF: below
+ * 128 bytes one class per 16 bytes, above eight classes per power of two),
+ * each a doubly linked list; a bitmap says which classes are non-empty. An
+ * allocation takes the head of the first non-empty class whose every block
+ * fits (a "good fit"), so it examines one block. Used blocks still carry no
+ * header: a free finds its neighbours through a bitmap with one bit per
+ * 16-byte granule, set where a free block starts, with two summary levels, so
+ * "the free block at or before p" and "the first free block after p" are a
+ * few word operations. All of it is carved from the front of the region:
+ *
+ *   region start                                         heap base (h->base)
+ *   +-------------------+---------+---------+----------+-------------------
+ *   | struct heap_seg   | level 0 | level 1 | level 2  |  the heap ...
+ *   | (class heads, map)| (1 bit / granule, 1 / word..)|
+ *   +-------------------+---------+---------+----------+-------------------
+ *
+ *   free block: +----------+--------+--------+---------+
+ *               | size (8) | next 4 | prev 4 | (poison)|  next/prev: granule
+ *               +----------+--------+--------+---------+  numbers in its class
+ */
+#define SEG_NONE        UINT32_MAX                 /* no block (a list's end) */
+#define SEG_LINEAR      8                          /* classes 1..7: 16..112 bytes, one per 16 */
+#define SEG_SL_LOG2     3                          /* eight classes per power of two above */
+#define SEG_CLASSES     (SEG_LINEAR + 57 * 8)      /* up to 2^64 bytes */
+#define SEG_CLASS_WORDS ((SEG_CLASSES + 63) / 64)
+
+struct heap_seg {
+	uint32_t head[SEG_CLASSES];          /* first block of each class, SEG_NONE if empty */
+	uint64_t class_map[SEG_CLASS_WORDS]; /* bit c: class c is non-empty */
+	size_t w0, w1, w2;                   /* words in each bitmap level */
+	uint64_t *l0, *l1, *l2;              /* l0: one bit per granule; l1: per l0 word; l2: per l1 word */
+};
+
+struct seg_free { /* a free block's header under segregated fit */
+	size_t size;         /* as struct heap_free_block's */
+	uint32_t next, prev; /* neighbours in its class (granule numbers) */
+};
+_Static_assert(sizeof(struct seg_free) <= HEAP_MIN_BLOCK, "a segregated free header fits a block");
+
+static inline struct seg_free *seg_block(const struct heap *h, size_t g)
+{
+	return (struct seg_free *)(h->base + g * HEAP_MIN_ALIGN);
+}
+
+static inline size_t seg_gran(const struct heap *h, uintptr_t a)
+{
+	return (a - h->base) / HEAP_MIN_ALIGN;
+}
+
+static inline unsigned seg_ctz(uint64_t x)
+{
+	return (unsigned)__builtin_ctzll(x);
+}
+
+static inline unsigned seg_msb(uint64_t x)
+{
+	return 63u - (unsigned)__builtin_clzll(x);
+}
+
+/* The class of a free block of size bytes (a multiple of 16, at least 16). */
+static inline unsigned seg_class(size_t size)
+{
+	if (size < SEG_LINEAR * HEAP_MIN_ALIGN)
+		return (unsigned)(size / HEAP_MIN_ALIGN);
+	unsigned fl = seg_msb(size);
+	unsigned sl = (unsigned)(size >> (fl - SEG_SL_LOG2)) & ((1u << SEG_SL_LOG2) - 1);
+	return SEG_LINEAR + (fl - 7) * (1u << SEG_SL_LOG2) + sl;
+}
+
+/* The first class all of whose blocks hold need bytes. */
+static inline unsigned seg_class_for(size_t need)
+{
+	unsigned c = seg_class(need);
+	size_t low = c < SEG_LINEAR ? (size_t)c * HEAP_MIN_ALIGN
+				    : ((size_t)(8 + (c - SEG_LINEAR) % 8) << ((c - SEG_LINEAR) / 8 + 7 - 3));
+	return low < need ? c + 1 : c;
+}
+
+static inline void seg_bit_set(struct heap_seg *sg, size_t g)
+{
+	sg->l0[g >> 6] |= 1ull << (g & 63);
+	sg->l1[g >> 12] |= 1ull << ((g >> 6) & 63);
+	sg->l2[g >> 18] |= 1ull << ((g >> 12) & 63);
+}
+
+static inline void seg_bit_clear(struct heap_seg *sg, size_t g)
+{
+	if ((sg->l0[g >> 6] &= ~(1ull << (g & 63))) != 0)
+		return;
+	if ((sg->l1[g >> 12] &= ~(1ull << ((g >> 6) & 63))) != 0)
+		return;
+	sg->l2[g >> 18] &= ~(1ull << ((g >> 12) & 63));
+}
+
+/* The first free-block start at granule g or after, or SIZE_MAX. */
+static size_t seg_find_next(const struct heap_seg *sg, size_t g)
+{
+	size_t w = g >> 6;
+	if (w >= sg->w0)
+		return SIZE_MAX;
+	uint64_t m = sg->l0[w] & (~0ull << (g & 63));
+	if (m)
+		return (w << 6) + seg_ctz(m);
+	size_t v = w + 1; /* the next non-empty level-0 word after w */
+	if (v >= sg->w0)
+		return SIZE_MAX;
+	size_t i = v >> 6;
+	uint64_t m1 = sg->l1[i] & (~0ull << (v & 63));
+	if (!m1) {
+		size_t j = i + 1, k = j >> 6;
+		if (j >= sg->w1)
+			return SIZE_MAX;
+		uint64_t m2 = sg->l2[k] & (~0ull << (j & 63));
+		while (!m2) {
+			if (++k >= sg->w2)
+				return SIZE_MAX;
+			m2 = sg->l2[k];
+		}
+		i = (k << 6) + seg_ctz(m2);
+		m1 = sg->l1[i];
+	}
+	w = (i << 6) + seg_ctz(m1);
+	return (w << 6) + seg_ctz(sg->l0[w]);
+}
+
+/* The last free-block start at granule g or before, or SIZE_MAX. */
+static size_t seg_find_prev(const struct heap_seg *sg, size_t g)
+{
+	size_t w = g >> 6;
+	uint64_t m = sg->l0[w] & (~0ull >> (63 - (g & 63)));
+	if (m)
+		return (w << 6) + seg_msb(m);
+	if (w == 0)
+		return SIZE_MAX;
+	size_t v = w - 1, i = v >> 6;
+	uint64_t m1 = sg->l1[i] & (~0ull >> (63 - (v & 63)));
+	if (!m1) {
+		if (i == 0)
+			return SIZE_MAX;
+		size_t j = i - 1, k = j >> 6;
+		uint64_t m2 = sg->l2[k] & (~0ull >> (63 - (j & 63)));
+		while (!m2) {
+			if (k == 0)
+				return SIZE_MAX;
+			m2 = sg->l2[--k];
+		}
+		i = (k << 6) + seg_msb(m2);
+		m1 = sg->l1[i];
+	}
+	w = (i << 6) + seg_msb(m1);
+	return (w << 6) + seg_msb(sg->l0[w]);
+}
+
+/* Puts the free block at granule g (its size set) at the head of its class. */
+static inline void seg_insert(struct heap *h, size_t g)
+{
+	struct heap_seg *sg = h->seg;
+	struct seg_free *b = seg_block(h, g);
+	unsigned c = seg_class(b->size);
+	b->prev = SEG_NONE;
+	b->next = sg->head[c];
+	if (b->next != SEG_NONE)
+		seg_block(h, b->next)->prev = (uint32_t)g;
+	sg->head[c] = (uint32_t)g;
+	sg->class_map[c >> 6] |= 1ull << (c & 63);
+}
+
+/* Takes the free block at granule g (of its current size) out of its class. */
+static inline void seg_remove(struct heap *h, size_t g)
+{
+	struct heap_seg *sg = h->seg;
+	struct seg_free *b = seg_block(h, g);
+	if (b->prev != SEG_NONE) {
+		seg_block(h, b->prev)->next = b->next;
+	} else {
+		unsigned c = seg_class(b->size);
+		sg->head[c] = b->next;
+		if (b->next == SEG_NONE)
+			sg->class_map[c >> 6] &= ~(1ull << (c & 63));
+	}
+	if (b->next != SEG_NONE)
+		seg_block(h, b->next)->prev = b->prev;
+}
+
+/* The first non-empty class at c or above, or SEG_CLASSES. */
+static inline unsigned seg_nonempty_from(const struct heap_seg *sg, unsigned c)
+{
+	if (c >= SEG_CLASSES)
+		return SEG_CLASSES;
+	unsigned w = c >> 6;
+	uint64_t m = sg->class_map[w] & (~0ull << (c & 63));
+	while (!m) {
+		if (++w >= SEG_CLASS_WORDS)
+			return SEG_CLASSES;
+		m = sg->class_map[w];
+	}
+	return (w << 6) + seg_ctz(m);
+}
+
+/* Carves the segregated state from the front of [start, start + len) and sets
+ * h->base/len to the rest; false if nothing usable remains. */
+static bool seg_init(struct heap *h, uintptr_t start, size_t len)
+{
+	size_t g = len / HEAP_MIN_ALIGN; /* an upper bound on the granules left */
+	size_t w0 = (g + 63) / 64, w1 = (w0 + 63) / 64, w2 = (w1 + 63) / 64;
+	size_t meta = sizeof(struct heap_seg) + (w0 + w1 + w2) * sizeof(uint64_t);
+	meta = (meta + HEAP_MIN_ALIGN - 1) & ~(size_t)(HEAP_MIN_ALIGN - 1);
+	if (len < meta + HEAP_MIN_BLOCK)
+		return false;
+	struct heap_seg *sg = (struct heap_seg *)start;
+	sg->w0 = w0, sg->w1 = w1, sg->w2 = w2;
+	sg->l0 = (uint64_t *)(sg + 1);
+	sg->l1 = sg->l0 + w0;
+	sg->l2 = sg->l1 + w1;
+	for (unsigned c = 0; c < SEG_CLASSES; c++)
+		sg->head[c] = SEG_NONE;
+	for (unsigned i = 0; i < SEG_CLASS_WORDS; i++)
+		sg->class_map[i] = 0;
+	for (size_t i = 0; i < w0 + w1 + w2; i++)
+		sg->l0[i] = 0;
+	h->seg = sg;
+	h->base = start + meta;
+	h->len = len - meta;
+	h->free = NULL;
+	seg_block(h, 0)->size = h->len;
+	seg_insert(h, 0);
+	seg_bit_set(sg, 0);
+	return true;
+}
+
+/* Walks the segregated state: every class list against the bitmap (each listed
+ * block starts a free block of that class, links agree, the map matches).
+ * nstarts: free blocks the bitmap holds. */
+static enum heap_error seg_check_lists(const struct heap *h, size_t nstarts, uintptr_t *bad)
+{
+	const struct heap_seg *sg = h->seg;
+	size_t listed = 0;
+	for (unsigned c = 0; c < SEG_CLASSES; c++) {
+		bool mapped = (sg->class_map[c >> 6] >> (c & 63)) & 1;
+		if (mapped != (sg->head[c] != SEG_NONE)) {
+			*bad = h->base;
+			return HEAP_ERR_ACCOUNTING;
+		}
+		uint32_t prev = SEG_NONE;
+		for (uint32_t g = sg->head[c]; g != SEG_NONE; prev = g, g = seg_block(h, g)->next) {
+			*bad = h->base + (uintptr_t)g * HEAP_MIN_ALIGN;
+			if ((size_t)g >= h->len / HEAP_MIN_ALIGN || !((sg->l0[g >> 6] >> (g & 63)) & 1) ||
+			    ++listed > nstarts)
+				return HEAP_ERR_ACCOUNTING; /* not a free block, or a cycle */
+			const struct seg_free *b = seg_block(h, g);
+			if (b->prev != prev || seg_class(b->size) != c)
+				return HEAP_ERR_ACCOUNTING;
+		}
+	}
+	if (listed != nstarts) {
+		*bad = h->base;
+		return HEAP_ERR_ACCOUNTING; /* a free block in no list */
+	}
+	return HEAP_OK;
+}
+
+/* Free blocks in address order, whatever the policy: the list, or under
+ * segregated fit the bitmap of free-block starts. */
+static inline const struct heap_free_block *free_first(const struct heap *h)
+{
+	if (!h->seg)
+		return h->free;
+	size_t g = seg_find_next(h->seg, 0);
+	return g == SIZE_MAX ? NULL : (const struct heap_free_block *)seg_block(h, g);
+}
+
+static inline const struct heap_free_block *free_after(const struct heap *h,
+						       const struct heap_free_block *b)
+{
+	if (!h->seg)
+		return b->next;
+	size_t g = seg_find_next(h->seg, seg_gran(h, (uintptr_t)b) + 1);
+	return g == SIZE_MAX ? NULL : (const struct heap_free_block *)seg_block(h, g);
+}
+
 /* ---- trace events (cold paths, only reached when h->trace is set) -------- */
 
 static void event_emit(struct heap *h, struct heap_event *ev)
@@ -158,7 +440,7 @@ static __attribute__((noinline)) void trace_alloc_fail(struct heap *h, size_t si
 {
 	struct heap_event ev;
 	size_t largest = 0;
-	for (const struct heap_free_block *b = h->free; b; b = b->next)
+	for (const struct heap_free_block *b = free_first(h); b; b = free_after(h, b))
 		if (b->size > largest)
 			largest = b->size;
 	event_clear(&ev, HEAP_EV_ALLOC_FAIL);
@@ -277,6 +559,7 @@ bool heap_init_policy(struct heap *h, void *base, size_t len, enum heap_policy p
 	h->free = NULL;
 	h->policy = (uint8_t)policy;
 	h->rover = 0;
+	h->seg = NULL;
 	h->used = 0;
 	h->peak_used = 0;
 	h->free_blocks = 0;
@@ -288,12 +571,17 @@ bool heap_init_policy(struct heap *h, void *base, size_t len, enum heap_policy p
 	len = (len - (start - b)) & ~(size_t)(HEAP_MIN_ALIGN - 1);
 	if (len < HEAP_MIN_BLOCK || start + len < start)
 		return false;
-	h->base = start;
-	h->len = len;
-	h->rover = start;
-	h->free = (struct heap_free_block *)start;
-	h->free->size = len;
-	h->free->next = NULL;
+	if (policy == HEAP_POLICY_SEGREGATED) {
+		if (!seg_init(h, start, len))
+			return false;
+	} else {
+		h->base = start;
+		h->len = len;
+		h->free = (struct heap_free_block *)start;
+		h->free->size = len;
+		h->free->next = NULL;
+	}
+	h->rover = h->base;
 	h->free_blocks = 1;
 	if (h->trace)
 		trace_init(h);
@@ -304,7 +592,7 @@ void heap_set_poison(struct heap *h, bool on)
 {
 	h->poison = on;
 	if (on)
-		for (struct heap_free_block *b = h->free; b; b = b->next)
+		for (const struct heap_free_block *b = free_first(h); b; b = free_after(h, b))
 			block_fill((uintptr_t)b + HEAP_HDR, b->size - HEAP_HDR, HEAP_POISON_BYTE);
 }
 
@@ -438,11 +726,104 @@ static inline __attribute__((always_inline)) size_t alloc_block_size(struct heap
 	return bsize;
 }
 
+/* heap_alloc under segregated fit: the head of the first class whose blocks all
+ * hold the block at any alignment; cut as block_take does. */
+static __attribute__((noinline)) void *seg_alloc(struct heap *h, size_t size, size_t align, uintptr_t caller)
+{
+	size_t bsize = alloc_block_size(h, size, align, caller);
+	if (bsize == 0)
+		return NULL;
+	struct heap_seg *sg = h->seg;
+	size_t a = align < HEAP_MIN_ALIGN ? HEAP_MIN_ALIGN : align;
+	size_t need = bsize + (a - HEAP_MIN_ALIGN); /* room for the worst front pad */
+	unsigned c = need < bsize ? SEG_CLASSES : seg_nonempty_from(sg, seg_class_for(need));
+	if (c >= SEG_CLASSES) {
+		if (h->trace)
+			trace_alloc_fail(h, size, align, caller, 0);
+		return NULL;
+	}
+	size_t g = sg->head[c];
+	struct seg_free *b = seg_block(h, g);
+	uintptr_t s = (uintptr_t)b, p = align_up(s, a);
+	size_t old_size = b->size, rest = s + old_size - p - bsize;
+	seg_remove(h, g);
+	h->free_blocks--;
+	if (p != s) { /* the front pad stays free, with b's header */
+		b->size = p - s;
+		seg_insert(h, g);
+		h->free_blocks++;
+	} else {
+		seg_bit_clear(sg, g);
+	}
+	if (rest) {
+		size_t gr = seg_gran(h, p + bsize);
+		seg_block(h, gr)->size = rest;
+		seg_insert(h, gr);
+		seg_bit_set(sg, gr);
+		h->free_blocks++;
+	}
+	h->used += bsize;
+	if (h->used > h->peak_used)
+		h->peak_used = h->used;
+	if (h->trace)
+		return emit_alloc(h, s, old_size, p + bsize, rest, p, size, bsize, align, caller, 1);
+	return (void *)p;
+}
+
+/* heap_free under segregated fit, after the checks every policy shares: the
+ * neighbours come from the bitmap, not from a walk. */
+static __attribute__((noinline)) enum heap_error seg_free(struct heap *h, uintptr_t p, size_t size, size_t bsize,
+				size_t align, uintptr_t caller)
+{
+	struct heap_seg *sg = h->seg;
+	size_t g = seg_gran(h, p), gp = seg_find_prev(sg, g);
+	uintptr_t end = heap_end(h);
+	if (gp != SIZE_MAX && (uintptr_t)seg_block(h, gp) + seg_block(h, gp)->size > p)
+		return HEAP_ERR_DOUBLE_FREE; /* p lies in a free block */
+	if (bsize > end - p)
+		return HEAP_ERR_BAD_LAYOUT;
+	size_t gn = seg_find_next(sg, g + 1);
+	if (gn != SIZE_MAX && (uintptr_t)seg_block(h, gn) < p + bsize)
+		return HEAP_ERR_BAD_LAYOUT; /* the size runs into a free block */
+	if (h->poison)
+		block_fill(p, bsize, HEAP_POISON_BYTE);
+	unsigned merged = 0;
+	size_t gb = g; /* the merged block's granule */
+	size_t msize = bsize;
+	if (gp != SIZE_MAX && (uintptr_t)seg_block(h, gp) + seg_block(h, gp)->size == p) {
+		seg_remove(h, gp);
+		gb = gp;
+		msize += seg_block(h, gp)->size;
+		merged |= HEAP_MERGED_PREV;
+	} else {
+		seg_bit_set(sg, g);
+		h->free_blocks++;
+	}
+	if (gn != SIZE_MAX && (uintptr_t)seg_block(h, gn) == p + bsize) {
+		seg_remove(h, gn);
+		seg_bit_clear(sg, gn);
+		msize += seg_block(h, gn)->size;
+		h->free_blocks--;
+		merged |= HEAP_MERGED_NEXT;
+		if (h->poison)
+			block_fill((uintptr_t)seg_block(h, gn), HEAP_HDR, HEAP_POISON_BYTE);
+	}
+	seg_block(h, gb)->size = msize;
+	seg_insert(h, gb);
+	h->used -= bsize;
+	if (h->trace)
+		return emit_free(h, p, size, bsize, align, caller, merged,
+				 (uintptr_t)seg_block(h, gb), msize);
+	return HEAP_OK;
+}
+
 /* heap_alloc for the policies other than first fit (out of line, so that first
  * fit's path keeps its small frame). */
 static __attribute__((noinline)) void *alloc_policy(struct heap *h, size_t size, size_t align,
 						     uintptr_t caller)
 {
+	if (h->policy == HEAP_POLICY_SEGREGATED)
+		return seg_alloc(h, size, align, caller);
 	size_t bsize = alloc_block_size(h, size, align, caller);
 	if (bsize == 0)
 		return NULL;
@@ -491,6 +872,8 @@ enum heap_error heap_free(struct heap *h, void *ptr, size_t size, size_t align, 
 	size_t a = align < HEAP_MIN_ALIGN ? HEAP_MIN_ALIGN : align;
 	if (p & (a - 1))
 		return HEAP_ERR_MISALIGNED;
+	if (__builtin_expect(h->seg != NULL, 0))
+		return seg_free(h, p, size, bsize, align, caller);
 
 	/* neighbours: prev is the last free block below p, next the first above */
 	struct heap_free_block *prev = NULL, *next = h->free;
@@ -538,6 +921,12 @@ enum heap_error heap_free(struct heap *h, void *ptr, size_t size, size_t align, 
 
 bool heap_addr_is_free(const struct heap *h, uintptr_t addr)
 {
+	if (h->seg) {
+		if (addr < h->base || addr >= heap_end(h))
+			return false;
+		size_t g = seg_find_prev(h->seg, seg_gran(h, addr));
+		return g != SIZE_MAX && addr - (uintptr_t)seg_block(h, g) < seg_block(h, g)->size;
+	}
 	for (const struct heap_free_block *b = h->free; b && (uintptr_t)b <= addr; b = b->next)
 		if (addr - (uintptr_t)b < b->size)
 			return true;
@@ -555,7 +944,7 @@ enum heap_error heap_check(const struct heap *h, uintptr_t *bad_addr)
 		bad = h->base;
 		goto out;
 	}
-	for (const struct heap_free_block *b = h->free; b; b = b->next) {
+	for (const struct heap_free_block *b = free_first(h); b; b = free_after(h, b)) {
 		uintptr_t a = (uintptr_t)b;
 		bad = a;
 		if (a < h->base || a >= end || end - a < HEAP_MIN_BLOCK) {
@@ -609,6 +998,8 @@ enum heap_error heap_check(const struct heap *h, uintptr_t *bad_addr)
 	if (count != h->free_blocks || free_bytes + h->used != h->len || h->peak_used < h->used ||
 	    (h->used & (HEAP_MIN_ALIGN - 1)))
 		err = HEAP_ERR_ACCOUNTING; /* I6 */
+	else if (h->seg)
+		err = seg_check_lists(h, count, &bad); /* I8: the classes hold exactly the free blocks */
 out:
 	if (err != HEAP_OK && bad_addr)
 		*bad_addr = bad;
@@ -618,7 +1009,7 @@ out:
 void heap_walk(const struct heap *h, heap_walk_fn fn, void *ctx)
 {
 	uintptr_t cur = h->base;
-	for (const struct heap_free_block *b = h->free; b; b = b->next) {
+	for (const struct heap_free_block *b = free_first(h); b; b = free_after(h, b)) {
 		uintptr_t a = (uintptr_t)b;
 		if (a > cur)
 			fn(ctx, cur, a - cur, false);
@@ -639,7 +1030,7 @@ void heap_stats(const struct heap *h, struct heap_stats *out)
 {
 	size_t free_bytes = 0, largest = 0, n = 0;
 	heap_sq_t sq = 0;
-	for (const struct heap_free_block *b = h->free; b; b = b->next) {
+	for (const struct heap_free_block *b = free_first(h); b; b = free_after(h, b)) {
 		free_bytes += b->size;
 		sq += (heap_sq_t)b->size * b->size;
 		if (b->size > largest)

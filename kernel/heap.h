@@ -39,11 +39,16 @@ struct heap_free_block {
  *   first  the lowest-addressed free block that fits (the seed's; the default)
  *   next   like first, but the search starts where the previous allocation
  *          ended and wraps around (a roving pointer)
- *   best   the smallest free block that fits; the lowest address on ties */
+ *   best   the smallest free block that fits; the lowest address on ties
+ *   segregated  two-level size classes with bitmaps (in the spirit of TLSF):
+ *          alloc and free take constant time whatever the number of free
+ *          blocks; its state (class lists, a bitmap of free-block starts)
+ *          is carved from the front of the region, so its heap starts later */
 #define HEAP_POLICIES(X)                  \
 	X(HEAP_POLICY_FIRST, "first")     \
 	X(HEAP_POLICY_NEXT, "next")       \
-	X(HEAP_POLICY_BEST, "best")
+	X(HEAP_POLICY_BEST, "best")       \
+	X(HEAP_POLICY_SEGREGATED, "segregated")
 
 enum heap_policy {
 #define HEAP_POLICY_ENUM(id, name) id,
@@ -64,6 +69,7 @@ struct heap {
 	size_t len;                    /* bytes managed */
 	struct heap_free_block *free;  /* free list, sorted by address */
 	uint8_t policy;                /* enum heap_policy */
+	struct heap_seg *seg;          /* segregated: its state (heap.c), else NULL; free is NULL */
 	uintptr_t rover;               /* next fit: where the last allocation ended */
 	size_t used;                   /* bytes in allocated blocks */
 	size_t peak_used;              /* largest value `used` has had */

@@ -212,6 +212,42 @@ static struct fit model_next_fit(size_t bsize, size_t align)
 
 static struct fit model_first_fit(size_t bsize, size_t align);
 
+/* Segregated fit cannot be predicted from the byte map alone (its choice among
+ * the blocks that fit follows its class lists), so the model checks the choice
+ * instead: p starts at the lowest aligned address of a whole free run that
+ * holds the block with room for any front pad; and a failure is allowed only if
+ * no run is that large plus a size class's width (an eighth). */
+static struct fit model_segregated_check(size_t bsize, size_t align, uintptr_t got)
+{
+	struct fit f = {.examined = 1};
+	size_t a = align < HEAP_MIN_ALIGN ? HEAP_MIN_ALIGN : align, need = bsize + a - HEAP_MIN_ALIGN;
+	if (!got) {
+		f.examined = 0;
+		if (need < bsize || need > SIZE_MAX / 2)
+			return f; /* no heap holds it */
+		for (size_t g = g_next(0, false); g < ngrans;) {
+			size_t ge = g_next(g, true);
+			DIFF_ASSERT((ge - g) * GRAN < need + need / 8 + 128,
+				    "segregated: alloc(%zu, align %zu) failed with a free run of %zu bytes",
+				    bsize, align, (ge - g) * GRAN);
+			g = g_next(ge, false);
+		}
+		return f;
+	}
+	size_t g = (got - H.base) / GRAN;
+	DIFF_ASSERT(got >= H.base && g < ngrans && !g_used(g), "segregated: +0x%lx is not free",
+		    (unsigned long)(got - H.base));
+	size_t gs = g_run_start(g), ge = g_next(g, true);
+	f.run_s = H.base + gs * GRAN;
+	f.run_e = H.base + ge * GRAN;
+	f.p = (f.run_s + a - 1) / a * a;
+	DIFF_ASSERT(got == f.p, "segregated: +0x%lx is not the run's first aligned address +0x%lx",
+		    (unsigned long)(got - H.base), (unsigned long)(f.p - H.base));
+	DIFF_ASSERT(f.run_e - f.run_s >= need, "segregated: took a %lu-byte run for %zu bytes at align %zu",
+		    (unsigned long)(f.run_e - f.run_s), bsize, align);
+	return f;
+}
+
 /* The placement of the policy under test. */
 static struct fit model_fit(size_t bsize, size_t align)
 {
@@ -421,10 +457,12 @@ static void op_alloc(void)
 	size_t bsize = model_block_size(size, align);
 	bool pow2 = align && !(align & (align - 1));
 	struct fit f = {0, 0, 0, 0};
-	if (bsize)
+	if (bsize && policy != HEAP_POLICY_SEGREGATED)
 		f = model_fit(bsize, align);
 
 	uint8_t *p = heap_alloc(&H, size, align, caller);
+	if (bsize && policy == HEAP_POLICY_SEGREGATED)
+		f = model_segregated_check(bsize, align, (uintptr_t)p);
 
 	if (!pow2) {
 		DIFF_ASSERT(p == NULL, "alloc(%zu, %zu): bad alignment accepted", size, align);
@@ -439,7 +477,8 @@ static void op_alloc(void)
 		e->size2 = fs.largest;
 		e->align_log2 = (uint8_t)ilog2(align);
 		e->caller = caller;
-		e->examined = bsize ? (uint32_t)fs.runs : 0; /* a failed search looks at every block */
+		/* a failed search looks at every block; segregated fit looks at none */
+		e->examined = bsize && policy != HEAP_POLICY_SEGREGATED ? (uint32_t)fs.runs : 0;
 	} else {
 		DIFF_ASSERT((uintptr_t)p == f.p, "alloc(%zu, %zu) = +0x%lx, model (%s fit) +0x%lx", size,
 			    align, p ? (unsigned long)((uintptr_t)p - H.base) : 0xdeadul,
@@ -572,7 +611,7 @@ static void run(size_t heap_len, size_t ops)
 	memset(map, 0, sizeof map);
 	ASSERT(heap_init_policy(&H, arena, heap_len, policy, sink, NULL));
 	model_rover = H.base;
-	ngrans = heap_len / GRAN;
+	ngrans = H.len / GRAN; /* segregated fit keeps its state in the region's front */
 	model_used = 0;
 	nlive = 0;
 	last_freed.p = NULL;
@@ -653,6 +692,17 @@ TEST_CASE(best_fit_matches_the_byte_map_model)
 	size_t ops = (size_t)env_u64("HEAP_DIFF_OPS", 1000000) / 4;
 	rng_state = seed ^ 0x62657374; /* "best" */
 	policy = HEAP_POLICY_BEST;
+	run(MAX_HEAP, ops);
+	op_no = 0;
+	run(4096, ops / 5);
+	policy = HEAP_POLICY_FIRST;
+}
+
+TEST_CASE(segregated_fit_matches_the_byte_map_model)
+{
+	size_t ops = (size_t)env_u64("HEAP_DIFF_OPS", 1000000) / 4;
+	rng_state = seed ^ 0x736567; /* "seg" */
+	policy = HEAP_POLICY_SEGREGATED;
 	run(MAX_HEAP, ops);
 	op_no = 0;
 	run(4096, ops / 5);
