@@ -43,6 +43,8 @@ SCRIPT_TESTS += trace/test/capture_test.sh trace/test/test_stats.sh trace/test/t
                 trace/test/diff_test.sh trace/test/export_test.sh trace/test/hardening_test.sh
 # every tool's verdict on self-contradicting traces, and the table of it in docs/heaptrace.md
 SCRIPT_TESTS += trace/test/bad_input_test.sh trace/test/block_flip_test.sh
+# faults during a capture (kills, hangs, panics, full disks, Ctrl-C): trace/test/fault_test.sh
+SCRIPT_TESTS += trace/test/fault_test.sh
 
 # ---- make trace -----------------------------------------------------------------------
 # make trace [WORKLOAD=churn] [CHANNEL=semihosting|uart] [OUT=trace.jsonl]
