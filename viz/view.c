@@ -538,18 +538,14 @@ static void hist_rows(const struct heap_model_stats *st, uint32_t rows[VIEW_HIST
 	}
 }
 
-static void draw_panel(struct view *v, render *r)
+/* The figures of the heap at the cursor (and of the compared trace's); returns
+ * the y below them. */
+static int panel_figures(struct view *v, render *r, int x, int y)
 {
-	int th = render_text_height(r);
-	const struct view_rect *p = &v->panel;
-	render_rect(r, p->x, p->y, p->w, p->h, (struct rcolor){32, 32, 38, 255});
-	render_clip(r, p->x, p->y, p->w, p->h);
+	int lh = render_text_height(r) + 1;
 	const struct heap_model_stats mt = *viz_model_stats(v->m);
-	uint32_t hist[VIEW_HIST_ROWS];
-	hist_rows(&mt, hist);
 	uint64_t size = viz_model_heap_size(v->m);
 	char b1[32];
-	int x = p->x + 8, y = p->y + 6, lh = th + 1;
 	textf(r, x, y, VIZ_COL_TEXT, "Fragmentation");
 	y += lh + 2;
 	textf(r, x, y, VIZ_COL_USED, "used         %14s B %5.1f%%", commas(b1, mt.used_bytes),
@@ -589,10 +585,19 @@ static void draw_panel(struct view *v, render *r)
 		      commas(b1, om->used_bytes), om->largest_free);
 		y += lh;
 	}
-	/* histogram */
-	y += 4;
+	return y;
+}
+
+/* The histogram of free blocks by size at the cursor, one bar a row up to
+ * the biggest size present; returns the y below it. */
+static int panel_histogram(struct view *v, render *r, int x, int y)
+{
+	int th = render_text_height(r);
+	const struct view_rect *p = &v->panel;
+	uint32_t hist[VIEW_HIST_ROWS];
+	hist_rows(viz_model_stats(v->m), hist);
 	textf(r, x, y, VIZ_COL_TEXT, "Free blocks by size");
-	y += lh;
+	y += th + 1;
 	uint32_t maxh = 1;
 	int last = 0;
 	for (int b = 0; b < VIEW_HIST_ROWS; b++) {
@@ -618,11 +623,19 @@ static void draw_panel(struct view *v, render *r)
 			textf(r, barx + w + 4, y, VIZ_COL_DIM, "%u", hist[b]);
 		y += th;
 	}
-	/* legend */
+	return y;
+}
+
+/* The map's colours and what they mean, wrapped to the panel's width;
+ * returns the y below them. */
+static int panel_legend(struct view *v, render *r, int x, int y)
+{
 	static const char *names[] = {"used", "free", "new", "freed", "split", "merged", "fail"};
 	const struct rcolor cols[] = {VIZ_COL_USED,  VIZ_COL_FREE,  VIZ_COL_NEW, VIZ_COL_FREED,
 	                              VIZ_COL_SPLIT, VIZ_COL_MERGE, VIZ_COL_FAIL};
-	int lx = x, ly = y + 4;
+	int th = render_text_height(r), lh = th + 1;
+	const struct view_rect *p = &v->panel;
+	int lx = x, ly = y;
 	for (int i = 0; i < 7; i++) {
 		int tw = render_text_width(r, names[i]) + 18;
 		if (lx + tw > p->x + p->w) {
@@ -633,51 +646,68 @@ static void draw_panel(struct view *v, render *r)
 		render_text(r, lx + 13, ly, names[i], VIZ_COL_DIM);
 		lx += tw;
 	}
-	y = ly + lh + 4;
-	/* hover */
-	long h = seg_at(v, &v->map, v->segs, v->nsegs, v->mx, v->my);
-	if (h >= 0) {
-		struct viz_block b;
-		bool is_free;
-		uint64_t base = viz_model_heap_base(v->m);
-		if (viz_model_hit(v->m, v->segs[h].off, &b, &is_free)) {
-			y += 6;
-			textf(r, x, y, VIZ_COL_TEXT, "%s block 0x%" PRIx64,
-			      is_free ? "Free" : "Allocated", base + b.off);
-			y += lh;
-			textf(r, x, y, VIZ_COL_DIM, "size %s B", commas(b1, b.bytes));
-			y += lh;
-			if (!is_free) {
-				textf(r, x, y, VIZ_COL_DIM, "requested %u B, align %u", b.req,
-				      1u << b.align_log2);
-				y += lh;
-				const struct viz_event *be = viz_model_event(v->m, b.born);
-				size_t pos = viz_model_pos(v->m);
-				textf(r, x, y, VIZ_COL_DIM, "allocated at event %u (%zu ago)",
-				      b.born, pos - 1 - b.born);
-				y += lh;
-				const struct viz_event *ce =
-				    pos ? viz_model_event(v->m, pos - 1) : NULL;
-				if (be && ce && v->time_hz)
-					textf(r, x, y, VIZ_COL_DIM, "  at t = %.6f s, %.3f ms ago",
-					      (double)be->time / v->time_hz,
-					      (double)(ce->time - be->time) * 1e3 / v->time_hz);
-				else if (be)
-					textf(r, x, y, VIZ_COL_DIM, "  at t = %" PRIu64 " ticks",
-					      be->time);
-				y += lh;
-				const struct viz_caller *c = viz_model_caller(v->m, b.caller);
-				if (c) {
-					textf(r, x, y, VIZ_COL_DIM, "caller 0x%" PRIx64 " %s",
-					      c->addr, c->fn);
-					y += lh;
-					textf(r, x, y, VIZ_COL_DIM, "  %s", c->src);
-				} else {
-					textf(r, x, y, VIZ_COL_DIM, "caller unknown");
-				}
-			}
-		}
+	return ly + lh;
+}
+
+/* When and where the live block b was allocated, from y down. */
+static void panel_block_origin(struct view *v, render *r, const struct viz_block *b, int x, int y)
+{
+	int lh = render_text_height(r) + 1;
+	const struct viz_event *be = viz_model_event(v->m, b->born);
+	size_t pos = viz_model_pos(v->m);
+	textf(r, x, y, VIZ_COL_DIM, "allocated at event %u (%zu ago)", b->born, pos - 1 - b->born);
+	y += lh;
+	const struct viz_event *ce = pos ? viz_model_event(v->m, pos - 1) : NULL;
+	if (be && ce && v->time_hz)
+		textf(r, x, y, VIZ_COL_DIM, "  at t = %.6f s, %.3f ms ago",
+		      (double)be->time / v->time_hz,
+		      (double)(ce->time - be->time) * 1e3 / v->time_hz);
+	else if (be)
+		textf(r, x, y, VIZ_COL_DIM, "  at t = %" PRIu64 " ticks", be->time);
+	y += lh;
+	const struct viz_caller *c = viz_model_caller(v->m, b->caller);
+	if (c) {
+		textf(r, x, y, VIZ_COL_DIM, "caller 0x%" PRIx64 " %s", c->addr, c->fn);
+		y += lh;
+		textf(r, x, y, VIZ_COL_DIM, "  %s", c->src);
+	} else {
+		textf(r, x, y, VIZ_COL_DIM, "caller unknown");
 	}
+}
+
+/* The block (allocated or free) under the pointer, if any, from y down. */
+static void panel_hover(struct view *v, render *r, int x, int y)
+{
+	long h = seg_at(v, &v->map, v->segs, v->nsegs, v->mx, v->my);
+	struct viz_block b;
+	bool is_free;
+	if (h < 0 || !viz_model_hit(v->m, v->segs[h].off, &b, &is_free))
+		return;
+	int lh = render_text_height(r) + 1;
+	char b1[32];
+	y += 6;
+	textf(r, x, y, VIZ_COL_TEXT, "%s block 0x%" PRIx64, is_free ? "Free" : "Allocated",
+	      viz_model_heap_base(v->m) + b.off);
+	y += lh;
+	textf(r, x, y, VIZ_COL_DIM, "size %s B", commas(b1, b.bytes));
+	y += lh;
+	if (is_free)
+		return;
+	textf(r, x, y, VIZ_COL_DIM, "requested %u B, align %u", b.req, 1u << b.align_log2);
+	panel_block_origin(v, r, &b, x, y + lh);
+}
+
+/* The side panel: figures, histogram, legend, and the block under the pointer. */
+static void draw_panel(struct view *v, render *r)
+{
+	const struct view_rect *p = &v->panel;
+	render_rect(r, p->x, p->y, p->w, p->h, (struct rcolor){32, 32, 38, 255});
+	render_clip(r, p->x, p->y, p->w, p->h);
+	int x = p->x + 8, y = p->y + 6;
+	y = panel_figures(v, r, x, y);
+	y = panel_histogram(v, r, x, y + 4);
+	y = panel_legend(v, r, x, y + 4);
+	panel_hover(v, r, x, y + 4);
 	render_clip(r, 0, 0, 0, 0);
 }
 
@@ -914,18 +944,16 @@ static void jump_kind(struct view *v, unsigned kind, int dir, uint32_t now, cons
 	view_seek(v, i + 1);
 }
 
-enum view_action view_input(struct view *v, const struct rinput *in, uint32_t now)
+/* Mouse input: hover, dragging on the timeline, zooming the map with the wheel. */
+static void pointer_input(struct view *v, const struct rinput *in)
 {
-	size_t pos = viz_model_pos(v->m), count = viz_model_count(v->m);
 	switch (in->type) {
-	case RI_QUIT:
-		return VIEW_QUIT;
 	case RI_MOUSE_MOVE:
 		v->mx = in->x;
 		v->my = in->y;
 		if (v->drag_timeline && in->button)
 			timeline_seek(v, in->x);
-		return VIEW_NONE;
+		break;
 	case RI_MOUSE_DOWN:
 		v->mx = in->x;
 		v->my = in->y;
@@ -933,25 +961,133 @@ enum view_action view_input(struct view *v, const struct rinput *in, uint32_t no
 			v->drag_timeline = true;
 			timeline_seek(v, in->x);
 		}
-		return VIEW_NONE;
+		break;
 	case RI_MOUSE_UP:
 		v->drag_timeline = false;
-		return VIEW_NONE;
+		break;
 	case RI_WHEEL:
 		v->mx = in->x;
 		v->my = in->y;
 		if (in_rect(&v->map, in->x, in->y) && in->wheel)
 			zoom(v, in->wheel > 0 ? 0.5 : 2.0, pointer_off(v));
-		return VIEW_NONE;
-	case RI_KEY:
 		break;
 	default:
-		return VIEW_NONE;
+		break;
 	}
+}
+
+/* Keys that change how the replay plays or what is shown, without pausing
+ * it. Returns false for any other key. */
+static bool key_play_or_show(struct view *v, int key, bool shift)
+{
+	switch (key) {
+	case ' ':
+		v->playing = !v->playing;
+		if (v->playing && viz_model_pos(v->m) == viz_model_count(v->m) && !v->follow)
+			view_seek(v, 0);
+		v->live = false;
+		return true;
+	case '+':
+	case '=':
+		v->speed = v->speed * 2 > 1e7 ? 1e7 : v->speed * 2;
+		return true;
+	case '-':
+		v->speed = v->speed / 2 < 1 ? 1 : v->speed / 2;
+		return true;
+	case 'z':
+		zoom(v, 0.5, pointer_off(v));
+		return true;
+	case 'x':
+		zoom(v, 2.0, pointer_off(v));
+		return true;
+	case '0':
+		v->lo = 0;
+		v->hi = viz_model_heap_size(v->m);
+		return true;
+	case 's':
+		v->compressed = !v->compressed;
+		return true;
+	case 'a':
+		v->colour = (enum view_colour)((v->colour + 1) % 3);
+		return true;
+	case '/':
+		if (!shift)
+			return true;          /* a key without a meaning: nothing happens */
+		__attribute__((fallthrough)); /* "?" */
+	case 'h':
+	case RK_F1:
+		v->help = !v->help;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Keys that move the cursor: by events (Shift x100, Ctrl x10000), by 1% of
+ * the trace, to either end, to the peak, or to the next (Shift: previous)
+ * event of interest. Returns false for any other key. */
+static bool key_seek(struct view *v, const struct rinput *in, uint32_t now)
+{
+	size_t pos = viz_model_pos(v->m), count = viz_model_count(v->m);
 	bool shift = in->mod & RMOD_SHIFT, ctrl = in->mod & RMOD_CTRL;
 	size_t step = ctrl ? 10000 : shift ? 100 : 1;
 	size_t pct = count / 100 ? count / 100 : 1;
-	bool stop = true; /* most keys pause playback and leave live following */
+	switch (in->key) {
+	case RK_RIGHT:
+		view_seek(v, pos + step);
+		return true;
+	case RK_LEFT:
+		view_seek(v, pos > step ? pos - step : 0);
+		return true;
+	case RK_PAGEDOWN:
+		view_seek(v, pos + pct);
+		return true;
+	case RK_PAGEUP:
+		view_seek(v, pos > pct ? pos - pct : 0);
+		return true;
+	case RK_HOME:
+		view_seek(v, 0);
+		return true;
+	case 'p':
+		view_seek(v, viz_model_peak_pos(v->m, NULL));
+		return true;
+	case 'f':
+		jump_kind(v, HEAP_EV_ALLOC_FAIL, shift ? -1 : 1, now, "alloc failure");
+		return true;
+	case 'c':
+		jump_kind(v, HEAP_EV_COALESCE, shift ? -1 : 1, now, "coalesce");
+		return true;
+	case 'm':
+		jump_kind(v, HEAP_EV_MARKER, shift ? -1 : 1, now, "marker");
+		return true;
+	case 'u': {
+		size_t mp;
+		if (viz_model_misuse(v->m, &mp))
+			view_seek(v, mp);
+		else
+			set_message(v, now, "no misuse: the run did not panic on one");
+		return true;
+	}
+	case 'v':
+		if (v->other && v->divergence != SIZE_MAX)
+			view_seek(v, v->divergence + 1);
+		else
+			set_message(v, now,
+			            v->other ? "the traces do not diverge" : "no --compare trace");
+		return true;
+	default:
+		return false;
+	}
+}
+
+enum view_action view_input(struct view *v, const struct rinput *in, uint32_t now)
+{
+	if (in->type == RI_QUIT)
+		return VIEW_QUIT;
+	if (in->type != RI_KEY) {
+		pointer_input(v, in);
+		return VIEW_NONE;
+	}
 	switch (in->key) {
 	case 'q':
 		return VIEW_QUIT;
@@ -964,104 +1100,16 @@ enum view_action view_input(struct view *v, const struct rinput *in, uint32_t no
 	case 'd':
 	case RK_F12:
 		return VIEW_DUMP;
-	case ' ':
-		v->playing = !v->playing;
-		if (v->playing && pos == count && !v->follow)
-			view_seek(v, 0);
-		v->live = false;
-		stop = false;
-		break;
-	case '+':
-	case '=':
-		v->speed = v->speed * 2 > 1e7 ? 1e7 : v->speed * 2;
-		stop = false;
-		break;
-	case '-':
-		v->speed = v->speed / 2 < 1 ? 1 : v->speed / 2;
-		stop = false;
-		break;
-	case RK_RIGHT:
-		view_seek(v, pos + step);
-		break;
-	case RK_LEFT:
-		view_seek(v, pos > step ? pos - step : 0);
-		break;
-	case RK_PAGEDOWN:
-		view_seek(v, pos + pct);
-		break;
-	case RK_PAGEUP:
-		view_seek(v, pos > pct ? pos - pct : 0);
-		break;
-	case RK_HOME:
-		view_seek(v, 0);
-		break;
-	case RK_END:
-		view_seek(v, count);
+	case RK_END: /* the end, and live following again if the trace grows */
+		view_seek(v, viz_model_count(v->m));
 		v->playing = false;
 		v->live = v->follow;
 		return VIEW_NONE;
-	case 'p':
-		view_seek(v, viz_model_peak_pos(v->m, NULL));
-		break;
-	case 'f':
-		jump_kind(v, HEAP_EV_ALLOC_FAIL, shift ? -1 : 1, now, "alloc failure");
-		break;
-	case 'c':
-		jump_kind(v, HEAP_EV_COALESCE, shift ? -1 : 1, now, "coalesce");
-		break;
-	case 'm':
-		jump_kind(v, HEAP_EV_MARKER, shift ? -1 : 1, now, "marker");
-		break;
-	case 'u': {
-		size_t mp;
-		if (viz_model_misuse(v->m, &mp))
-			view_seek(v, mp);
-		else
-			set_message(v, now, "no misuse: the run did not panic on one");
-		break;
-	}
-	case 'v':
-		if (v->other && v->divergence != SIZE_MAX)
-			view_seek(v, v->divergence + 1);
-		else
-			set_message(v, now,
-			            v->other ? "the traces do not diverge" : "no --compare trace");
-		break;
-	case 'z':
-		zoom(v, 0.5, pointer_off(v));
-		stop = false;
-		break;
-	case 'x':
-		zoom(v, 2.0, pointer_off(v));
-		stop = false;
-		break;
-	case '0':
-		v->lo = 0;
-		v->hi = viz_model_heap_size(v->m);
-		stop = false;
-		break;
-	case 's':
-		v->compressed = !v->compressed;
-		stop = false;
-		break;
-	case 'a':
-		v->colour = (enum view_colour)((v->colour + 1) % 3);
-		stop = false;
-		break;
-	case '/':
-		if (!shift)
-			return VIEW_NONE;
-		__attribute__((fallthrough)); /* "?" */
-	case 'h':
-	case RK_F1:
-		v->help = !v->help;
-		stop = false;
-		break;
 	default:
-		return VIEW_NONE;
+		break;
 	}
-	if (stop) {
-		v->playing = false;
+	if (!key_play_or_show(v, in->key, in->mod & RMOD_SHIFT) && key_seek(v, in, now)) {
+		v->playing = false; /* a seek pauses playback and leaves live following */
 		v->live = false;
 	}
 	return VIEW_NONE;
