@@ -12,6 +12,7 @@
 #include "heap_model.h"
 #include "out_file.h"
 #include "trace_reader.h"
+#include "u64_map.h"
 #include "utf8.h"
 #include "validate.h"
 
@@ -126,72 +127,39 @@ struct caller_bytes {
 	uint64_t bytes;  /* requested bytes still live */
 };
 
-/* Open-addressing map caller -> index into a dense array; both grow with
- * the number of distinct call sites. */
+/* The call sites seen, in order of first sight, indexed by caller. */
 struct caller_table {
 	struct caller_bytes *c; /* n entries, room for cap */
 	size_t n, cap;
-	int32_t *slot; /* cap * 2 slots (a power of two): -1 empty, else index into c */
+	struct u64_map index; /* caller -> index into c */
 };
 
 static void callers_free(struct caller_table *t)
 {
 	free(t->c);
-	free(t->slot);
+	u64_map_free(&t->index);
 	t->c = NULL;
-	t->slot = NULL;
 	t->n = t->cap = 0;
-}
-
-static size_t callers_home(uint64_t caller, size_t mask)
-{
-	return (size_t)((caller * 0x9e3779b97f4a7c15ull) >> 40) & mask;
-}
-
-/* Doubles the room (256 to start with); false when out of memory. */
-static bool callers_grow(struct caller_table *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : 256;
-	if (cap > INT32_MAX / 2)
-		return false;
-	struct caller_bytes *c = realloc(t->c, cap * sizeof *c);
-	if (c)
-		t->c = c;
-	int32_t *slot = malloc(cap * 2 * sizeof *slot);
-	if (!c || !slot) {
-		free(slot);
-		return false;
-	}
-	size_t mask = cap * 2 - 1;
-	for (size_t i = 0; i <= mask; i++)
-		slot[i] = -1;
-	for (size_t k = 0; k < t->n; k++) {
-		size_t i = callers_home(t->c[k].caller, mask);
-		while (slot[i] >= 0)
-			i = (i + 1) & mask;
-		slot[i] = (int32_t)k;
-	}
-	free(t->slot);
-	t->slot = slot;
-	t->cap = cap;
-	return true;
 }
 
 /* The entry for caller (created at 0 bytes); NULL when out of memory. */
 static struct caller_bytes *callers_get(struct caller_table *t, uint64_t caller)
 {
-	if (t->n == t->cap && !callers_grow(t))
-		return NULL;
-	size_t mask = t->cap * 2 - 1;
-	for (size_t i = callers_home(caller, mask);; i = (i + 1) & mask) {
-		if (t->slot[i] < 0) {
-			t->slot[i] = (int32_t)t->n;
-			t->c[t->n] = (struct caller_bytes){caller, 0};
-			return &t->c[t->n++];
-		}
-		if (t->c[t->slot[i]].caller == caller)
-			return &t->c[t->slot[i]];
+	uint32_t i = u64_map_get(&t->index, caller);
+	if (i != U64_MAP_NONE)
+		return &t->c[i];
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct caller_bytes *c = realloc(t->c, cap * sizeof *c);
+		if (!c)
+			return NULL;
+		t->c = c;
+		t->cap = cap;
 	}
+	if (t->n >= U64_MAP_NONE || !u64_map_put(&t->index, caller, (uint32_t)t->n))
+		return NULL;
+	t->c[t->n] = (struct caller_bytes){caller, 0};
+	return &t->c[t->n++];
 }
 
 /* ---- reading the trace ---------------------------------------------------- */
@@ -204,10 +172,10 @@ struct exporter {
 	const char *path;
 	FILE *out;
 	struct caller_table *callers; /* massif only */
-	bool out_of_memory;          /* a table could not grow: the export fails */
+	bool out_of_memory;           /* a table could not grow: the export fails */
 	/* massif: the exact peak, with its heap tree */
 	struct sample peak;
-	bool peak_pending; /* the current state is a new peak not yet recorded */
+	bool peak_pending;              /* the current state is a new peak not yet recorded */
 	struct caller_bytes *peak_tree; /* also the end's tree, once the peak's is written */
 	size_t peak_tree_n, peak_tree_cap;
 	/* times are written relative to the first event's */
@@ -358,8 +326,7 @@ static void massif_site(const struct exporter *x, uint64_t caller, char *buf, si
 	massif_clean(buf);
 }
 
-static void massif_tree(const struct exporter *x, struct caller_bytes *c, size_t n,
-                        uint64_t total)
+static void massif_tree(const struct exporter *x, struct caller_bytes *c, size_t n, uint64_t total)
 {
 	if (n)
 		qsort(c, n, sizeof *c, cmp_bytes_desc);
@@ -386,8 +353,8 @@ static void massif_tree(const struct exporter *x, struct caller_bytes *c, size_t
 	}
 	if (lumped)
 		fprintf(x->out,
-		        " n0: %" PRIu64 " in %zu place%s, below massif's threshold (1.00%%)\n", rest,
-		        lumped, lumped == 1 ? "" : "s");
+		        " n0: %" PRIu64 " in %zu place%s, below massif's threshold (1.00%%)\n",
+		        rest, lumped, lumped == 1 ? "" : "s");
 }
 
 /* The time of a snapshot in the file's unit. */
@@ -465,8 +432,8 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 		        massif_clean(h.channel),
 		        !trace_reader_complete(x->r)
 		            ? " INCOMPLETE: no end event, the run was cut short"
-		            : x->panic ? " PANIC: the run ended in a panic, the trace stops there"
-		                       : " complete");
+		        : x->panic ? " PANIC: the run ended in a panic, the trace stops there"
+		                   : " complete");
 		fprintf(x->out, "cmd: %s workload=%s\n", h.elf[0] ? massif_clean(h.elf) : "kernel",
 		        h.workload[0] ? massif_clean(h.workload) : "?");
 		fprintf(x->out, "time_unit: %s\n", x->h->has_instret ? "i" : "ms");
@@ -656,10 +623,38 @@ static int export_chrome(struct exporter *x, size_t max_samples, char *err, size
 
 /* ---- command -------------------------------------------------------------- */
 
-static int cmd_export(int argc, char **argv)
+#define EXPORT_RUN (-1) /* export_parse_args: the arguments are fine, export */
+
+struct export_options {
+	const char *out_path; /* -o, NULL: stdout */
+	const char *in_path;  /* TRACE, "-": stdin */
+	bool massif;          /* --format massif (else chrome) */
+	size_t max_samples;   /* --max-samples, or the format's default */
+};
+
+/* --max-samples' value: a number from 4 to 10000000; false (said why) if not. */
+static bool parse_max_samples(const char *v, long *out)
 {
-	const char *format = NULL, *out_path = NULL, *in_path = NULL;
+	char *end;
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	if (end == v || *end || errno || *out < 4 || *out > 10000000) {
+		fprintf(stderr,
+		        "heaptrace export: --max-samples: '%s' is not a "
+		        "number from 4 to 10000000\n",
+		        v);
+		return false;
+	}
+	return true;
+}
+
+/* Reads the command line into *o. Returns EXPORT_RUN, or the exit status to
+ * end with at once (--help printed, or a usage error said). */
+static int export_parse_args(int argc, char **argv, struct export_options *o)
+{
+	const char *format = NULL;
 	long max_samples = 0;
+	*o = (struct export_options){0};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -672,30 +667,19 @@ static int cmd_export(int argc, char **argv)
 				return HT_EXIT_BAD_INPUT;
 			}
 			const char *v = argv[++i];
-			if (!strcmp(a, "--format")) {
+			if (!strcmp(a, "--format"))
 				format = v;
-			} else if (!strcmp(a, "-o")) {
-				out_path = v;
-			} else {
-				char *end;
-				errno = 0;
-				max_samples = strtol(v, &end, 10);
-				if (end == v || *end || errno || max_samples < 4 ||
-				    max_samples > 10000000) {
-					fprintf(stderr,
-					        "heaptrace export: --max-samples: '%s' is not a "
-					        "number from 4 to 10000000\n",
-					        v);
-					return HT_EXIT_BAD_INPUT;
-				}
-			}
+			else if (!strcmp(a, "-o"))
+				o->out_path = v;
+			else if (!parse_max_samples(v, &max_samples))
+				return HT_EXIT_BAD_INPUT;
 		} else if (!strncmp(a, "--format=", 9)) {
 			format = a + 9;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "heaptrace export: unknown option '%s' (try --help)\n", a);
 			return HT_EXIT_BAD_INPUT;
-		} else if (!in_path) {
-			in_path = a;
+		} else if (!o->in_path) {
+			o->in_path = a;
 		} else {
 			fprintf(stderr, "heaptrace export: too many arguments: '%s'\n", a);
 			return HT_EXIT_BAD_INPUT;
@@ -705,71 +689,103 @@ static int cmd_export(int argc, char **argv)
 		fprintf(stderr, "heaptrace export: --format is required (massif|chrome)\n");
 		return HT_EXIT_BAD_INPUT;
 	}
-	if (!in_path) {
+	if (!o->in_path) {
 		fprintf(stderr, "heaptrace export: no TRACE given (\"-\" reads stdin)\n");
 		export_usage(stderr);
 		return HT_EXIT_BAD_INPUT;
 	}
-	bool massif = !strcmp(format, "massif");
-	if (!massif && strcmp(format, "chrome")) {
+	o->massif = !strcmp(format, "massif");
+	if (!o->massif && strcmp(format, "chrome")) {
 		fprintf(stderr, "heaptrace export: --format: '%s' is not massif or chrome\n",
 		        format);
 		return HT_EXIT_BAD_INPUT;
 	}
 	if (!max_samples)
-		max_samples = massif ? MASSIF_DEFAULT_SAMPLES : CHROME_DEFAULT_SAMPLES;
+		max_samples = o->massif ? MASSIF_DEFAULT_SAMPLES : CHROME_DEFAULT_SAMPLES;
+	o->max_samples = (size_t)max_samples;
+	return EXPORT_RUN;
+}
 
+/* Opens the trace at path and its validator (with the heap model) into *x.
+ * Returns HT_EXIT_OK, or the exit status with the reason said on stderr. */
+static int exporter_open(struct exporter *x, const char *path)
+{
 	char err[512];
-	struct exporter x = {.path = in_path};
-	x.r = trace_reader_open(in_path, err, sizeof err);
-	if (!x.r) {
+	*x = (struct exporter){.path = path};
+	x->r = trace_reader_open(path, err, sizeof err);
+	if (!x->r) {
 		fprintf(stderr, "heaptrace export: %s\n", err);
 		return HT_EXIT_BAD_INPUT;
 	}
-	x.h = trace_reader_header(x.r);
-	x.v = trace_validator_create(in_path, x.h);
-	if (!x.v) {
+	x->h = trace_reader_header(x->r);
+	x->v = trace_validator_create(path, x->h);
+	if (!x->v) {
 		fprintf(stderr, "heaptrace export: out of memory\n");
-		trace_reader_close(x.r);
+		trace_reader_close(x->r);
 		return HT_EXIT_IO;
 	}
-	x.model = trace_validator_model(x.v);
+	x->model = trace_validator_model(x->v);
+	return HT_EXIT_OK;
+}
+
+static void exporter_close(struct exporter *x)
+{
+	trace_validator_destroy(x->v);
+	trace_reader_close(x->r);
+}
+
+/* Warns on stderr when a successful export is of less than the whole run:
+ * events skipped after drops, or a trace cut short. */
+static void warn_if_partial(const struct exporter *x)
+{
+	uint64_t skipped = trace_validator_tolerated(x->v);
+	if (skipped)
+		fprintf(stderr,
+		        "heaptrace export: %s: warning: %" PRIu64 " event%s contradicted the heap "
+		        "model after dropped events and %s skipped (first: %s)\n",
+		        x->path, skipped, skipped == 1 ? "" : "s", skipped == 1 ? "was" : "were",
+		        trace_validator_first_tolerated(x->v));
+	if (!trace_reader_complete(x->r))
+		fprintf(stderr,
+		        "heaptrace export: %s: warning: the trace has no end event "
+		        "(cut short); exported as far as it goes\n",
+		        x->path);
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	struct export_options o;
+	int rc = export_parse_args(argc, argv, &o);
+	if (rc != EXPORT_RUN)
+		return rc;
+	struct exporter x;
+	if ((rc = exporter_open(&x, o.in_path)) != HT_EXIT_OK)
+		return rc;
 
 	/* output: a temp file beside OUT, renamed over it only when complete
 	 * (trace/out_file.h) */
-	out_file *out = out_file_open(out_path ? out_path : "-", 0, err, sizeof err);
+	char err[512];
+	out_file *out = out_file_open(o.out_path ? o.out_path : "-", 0, err, sizeof err);
 	if (!out) {
 		fprintf(stderr, "heaptrace export: %s\n", err);
-		trace_validator_destroy(x.v);
-		trace_reader_close(x.r);
+		exporter_close(&x);
 		return HT_EXIT_IO;
 	}
 	x.out = out_file_stream(out);
 
-	int rc = massif ? export_massif(&x, (size_t)max_samples, err, sizeof err)
-	                : export_chrome(&x, (size_t)max_samples, err, sizeof err);
-	if (rc)
-		fprintf(stderr, "heaptrace export: %s\n", err);
-	uint64_t skipped = trace_validator_tolerated(x.v);
-	if (!rc && skipped)
-		fprintf(stderr,
-		        "heaptrace export: %s: warning: %" PRIu64 " event%s contradicted the heap "
-		        "model after dropped events and %s skipped (first: %s)\n",
-		        in_path, skipped, skipped == 1 ? "" : "s", skipped == 1 ? "was" : "were",
-		        trace_validator_first_tolerated(x.v));
-	if (!rc && !trace_reader_complete(x.r))
-		fprintf(stderr,
-		        "heaptrace export: %s: warning: the trace has no end event "
-		        "(cut short); exported as far as it goes\n",
-		        in_path);
+	rc = o.massif ? export_massif(&x, o.max_samples, err, sizeof err)
+	              : export_chrome(&x, o.max_samples, err, sizeof err);
 	if (rc) {
-		out_file_discard(out);
-	} else if (!out_file_close(out, err, sizeof err)) {
 		fprintf(stderr, "heaptrace export: %s\n", err);
-		rc = HT_EXIT_IO;
+		out_file_discard(out);
+	} else {
+		warn_if_partial(&x);
+		if (!out_file_close(out, err, sizeof err)) {
+			fprintf(stderr, "heaptrace export: %s\n", err);
+			rc = HT_EXIT_IO;
+		}
 	}
-	trace_validator_destroy(x.v);
-	trace_reader_close(x.r);
+	exporter_close(&x);
 	return rc;
 }
 
