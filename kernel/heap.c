@@ -307,12 +307,17 @@ static inline unsigned seg_nonempty_from(const struct heap_seg *sg, unsigned c)
 
 /* Carves the segregated state from the front of [start, start + len) and sets
  * h->base/len to the rest; false if nothing usable remains. */
-static bool seg_init(struct heap *h, uintptr_t start, size_t len)
+static size_t seg_overhead(size_t len, size_t *w0, size_t *w1, size_t *w2)
 {
 	size_t g = len / HEAP_MIN_ALIGN; /* an upper bound on the granules left */
-	size_t w0 = (g + 63) / 64, w1 = (w0 + 63) / 64, w2 = (w1 + 63) / 64;
-	size_t meta = sizeof(struct heap_seg) + (w0 + w1 + w2) * sizeof(uint64_t);
-	meta = (meta + HEAP_MIN_ALIGN - 1) & ~(size_t)(HEAP_MIN_ALIGN - 1);
+	*w0 = (g + 63) / 64, *w1 = (*w0 + 63) / 64, *w2 = (*w1 + 63) / 64;
+	size_t meta = sizeof(struct heap_seg) + (*w0 + *w1 + *w2) * sizeof(uint64_t);
+	return (meta + HEAP_MIN_ALIGN - 1) & ~(size_t)(HEAP_MIN_ALIGN - 1);
+}
+
+static bool seg_init(struct heap *h, uintptr_t start, size_t len)
+{
+	size_t w0, w1, w2, meta = seg_overhead(len, &w0, &w1, &w2);
 	if (len < meta + HEAP_MIN_BLOCK)
 		return false;
 	struct heap_seg *sg = (struct heap_seg *)start;
@@ -542,6 +547,23 @@ int heap_policy_from_name(const char *name)
 			return (int)k;
 	}
 	return -1;
+}
+
+size_t heap_region_for(enum heap_policy policy, size_t heap_len)
+{
+	if (policy != HEAP_POLICY_SEGREGATED)
+		return heap_len;
+	size_t w0, w1, w2;
+	/* the overhead grows with the region: step up from heap_len until the
+	 * heap left after it is heap_len (a few steps: one granule bit per 16 bytes) */
+	for (size_t region = heap_len + seg_overhead(heap_len, &w0, &w1, &w2);;) {
+		size_t left = region - seg_overhead(region, &w0, &w1, &w2);
+		if (left == heap_len)
+			return region;
+		if (left > heap_len || region > SIZE_MAX - HEAP_MIN_ALIGN)
+			return 0;
+		region += heap_len - left;
+	}
 }
 
 bool heap_init(struct heap *h, void *base, size_t len, heap_trace_fn trace, void *trace_ctx)

@@ -104,9 +104,15 @@ const char *heap_error_name(enum heap_error err);
  * than one block remains. */
 bool heap_init(struct heap *h, void *base, size_t len, heap_trace_fn trace, void *trace_ctx);
 /* The same with a placement policy (heap_init uses HEAP_POLICY_FIRST). INIT
- * records it. Returns false also for a policy out of range. */
+ * records it. Returns false also for a policy out of range. Segregated fit
+ * keeps its state at the region's front: the heap (h->base, h->len) is what
+ * follows it. */
 bool heap_init_policy(struct heap *h, void *base, size_t len, enum heap_policy policy,
 		      heap_trace_fn trace, void *trace_ctx);
+/* The region length (at a 16-aligned start) whose heap under policy is exactly
+ * heap_len bytes, or 0 if there is none: how a replay (heaptrace check) rebuilds
+ * a traced heap from INIT's length. Its front overhead is the difference. */
+size_t heap_region_for(enum heap_policy policy, size_t heap_len);
 
 /* Turns debug poisoning on or off. On: every free byte past a free block's
  * header is filled with HEAP_POISON_BYTE now and on every free, and

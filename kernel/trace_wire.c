@@ -338,6 +338,10 @@ static inline __attribute__((always_inline)) uint8_t *put_fields(const struct wi
 		p = put_varint(p, ev->size);
 		p = put_varint(p, ev->block);
 		*p++ = ev->align_log2;
+		if (ev->flags) { /* the allocator policy, when not first fit (F0) */
+			*f |= F0;
+			*p++ = ev->flags;
+		}
 		return p;
 	case HEAP_EV_ALLOC_FAIL:
 		return put_alloc_fail(st, ev, p, f);
@@ -708,12 +712,17 @@ static void get_other(const struct wire_state *st, struct rd *r, unsigned kind, 
 {
 	switch (kind) {
 	case HEAP_EV_INIT:
-		if (f)
-			corrupt(r, "flags on an init tag");
+		if (f & ~F0)
+			corrupt(r, "unknown flags on an init tag");
 		e->addr = get_varint(r);
 		e->size = get_varint(r);
 		e->block = get_varint(r);
 		e->align_log2 = get_u8(r);
+		if (f & F0) { /* the allocator policy; first fit (0) is never written */
+			e->flags = get_u8(r);
+			if (e->flags == 0)
+				corrupt(r, "init names first fit explicitly");
+		}
 		break;
 	case HEAP_EV_ALLOC_FAIL:
 		if (f & (F1 | F3))

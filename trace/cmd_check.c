@@ -1,9 +1,10 @@
 /* cmd_check.c - `heaptrace check`: replays a trace through the host build of the real allocator
  * core.
  *
- * The shadow heap is a host buffer of heap_size bytes placed at the same
- * offset from a 4096-byte boundary as the kernel's heap base, so every
- * alignment decision of kernel/heap.c comes out the same. Each alloc, free
+ * The shadow heap is a host buffer of heap_size bytes (plus the front state
+ * of INIT's allocator policy) placed at the same offset from a 4096-byte
+ * boundary as the kernel's heap base, so every alignment decision of
+ * kernel/heap.c comes out the same; it runs the trace's policy. Each alloc, free
  * and marker of the trace is performed on the shadow heap; the events the
  * shadow emits (split, alloc, free, coalesce, alloc_fail, marker) must equal
  * the trace's, field by field (addresses compared as offsets from the base).
@@ -179,7 +180,9 @@ static int replay_init(struct checker *c, const struct heap_event *t)
 		sh->mem = NULL;
 		sh->started = false;
 	}
-	uint64_t off = t->addr & 4095;
+	if (t->flags >= HEAP_POLICY_COUNT)
+		return mismatch(c, t, NULL, "init names an allocator policy the core does not have");
+	enum heap_policy policy = (enum heap_policy)t->flags;
 	if (t->size > ((uint64_t)1 << 40)) {
 		fprintf(stderr,
 		        "heaptrace check: %s: event %" PRIu64 ": heap of %" PRIu64
@@ -187,7 +190,14 @@ static int replay_init(struct checker *c, const struct heap_event *t)
 		        c->path, t->seq, t->size);
 		return HT_EXIT_BAD_INPUT;
 	}
-	size_t len = (size_t)((off + t->size + 4095) & ~(uint64_t)4095);
+	/* the region the kernel handed the allocator: its heap is INIT's, after the
+	 * policy's own state (segregated fit's), at the same offset from a page */
+	size_t region = heap_region_for(policy, (size_t)t->size);
+	if (region == 0)
+		return mismatch(c, t, NULL, "the allocator core cannot lay out a heap of this size");
+	size_t front = region - (size_t)t->size;
+	uint64_t off = (t->addr - front) & 4095;
+	size_t len = (size_t)((off + region + 4095) & ~(uint64_t)4095);
 	sh->mem = aligned_alloc(4096, len ? len : 4096);
 	if (!sh->mem) {
 		fprintf(stderr,
@@ -195,12 +205,13 @@ static int replay_init(struct checker *c, const struct heap_event *t)
 		        c->path, t->size);
 		return HT_EXIT_IO;
 	}
-	sh->host_base = (uint64_t)(uintptr_t)sh->mem + off;
 	sh->trace_base = t->addr;
 	sh->started = true;
-	if (!heap_init(&sh->heap, (void *)(uintptr_t)sh->host_base, (size_t)t->size, shadow_sink,
-	               sh))
+	if (!heap_init_policy(&sh->heap, (uint8_t *)sh->mem + off, region, policy, shadow_sink, sh))
 		return mismatch(c, t, NULL, "the allocator core refuses a heap of this size");
+	sh->host_base = sh->heap.base;
+	if (sh->heap.len != t->size)
+		return mismatch(c, t, NULL, "the allocator core lays out a heap of another size");
 	return match_call(c, t);
 }
 

@@ -758,3 +758,22 @@ int main(void)
 {
 	return test_main();
 }
+
+/* ---- the allocator policy in INIT (issue 12) ---- */
+
+TEST_CASE(init_with_a_policy_round_trips_and_first_fit_stays_byte_identical)
+{
+	static struct heap_event evs[200], got[200];
+	static uint8_t buf[200 * WIRE_EVENT_MAX], first[200 * WIRE_EVENT_MAX];
+	size_t n = make_session(evs, 199, false);
+	ASSERT_EQ(evs[0].kind, (uint8_t)HEAP_EV_INIT);
+	size_t len_first = encode_all(evs, n, false, first);
+	evs[0].flags = HEAP_POLICY_SEGREGATED;
+	size_t len = encode_all(evs, n, false, buf);
+	ASSERT_EQ(len, len_first + 1); /* one byte names the policy; first fit writes none */
+	ASSERT_EQ(decode_all(buf, len, got, 200), (long)n);
+	assert_same_event(&evs[0], &got[0]);
+	ASSERT_EQ(got[0].flags, (uint8_t)HEAP_POLICY_SEGREGATED);
+	ASSERT_EQ(decode_all(first, len_first, got, 200), (long)n);
+	ASSERT_EQ(got[0].flags, 0);
+}
