@@ -9,12 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Symbol records ({"k":"sym","addr":...,"fn":...,"src":...}): not events. */
-#define SYM_KIND "sym"
-#define SYM_ADDR "addr"
-#define SYM_FN   "fn"
-#define SYM_SRC  "src"
-
 /* One field of a kind's reading plan: where its value is and what to do with it. */
 struct step {
 	int8_t slot;                  /* in the scan; -1 ends the plan */
@@ -104,11 +98,14 @@ static void schema_build(void)
 		}
 		st->slot = -1;
 	}
-	if (json_keys_add(&schema.kinds, SYM_KIND, strlen(SYM_KIND), JSON_T_STR) != HEAP_EV_COUNT)
+	if (json_keys_add(&schema.kinds, TRACE_SYM_KIND, strlen(TRACE_SYM_KIND), JSON_T_STR) !=
+	    HEAP_EV_COUNT)
 		schema.ok = false;
-	schema.sym_addr = json_keys_add(&schema.fields, SYM_ADDR, strlen(SYM_ADDR), JSON_T_HEX);
-	schema.sym_fn = json_keys_add(&schema.fields, SYM_FN, strlen(SYM_FN), JSON_T_STR);
-	schema.sym_src = json_keys_add(&schema.fields, SYM_SRC, strlen(SYM_SRC), JSON_T_STR);
+	schema.sym_addr =
+	    json_keys_add(&schema.fields, TRACE_SYM_ADDR, strlen(TRACE_SYM_ADDR), JSON_T_HEX);
+	schema.sym_fn = json_keys_add(&schema.fields, TRACE_SYM_FN, strlen(TRACE_SYM_FN), JSON_T_STR);
+	schema.sym_src =
+	    json_keys_add(&schema.fields, TRACE_SYM_SRC, strlen(TRACE_SYM_SRC), JSON_T_STR);
 	if (schema.sym_addr < 0 || schema.sym_fn < 0 || schema.sym_src < 0)
 		schema.ok = false;
 }
@@ -117,6 +114,14 @@ const struct json_keys *trace_schema_keys(void)
 {
 	pthread_once(&schema_once, schema_build);
 	return schema.ok ? &schema.fields : NULL;
+}
+
+const char *trace_schema_kind_key(void)
+{
+	for (const struct heap_field *c = heap_event_common_fields(); c->name; c++)
+		if (c->type == HEAP_FT_KIND)
+			return c->name;
+	return "?";
 }
 
 int trace_schema_kind_slot(void)
@@ -319,7 +324,7 @@ bool trace_schema_symbol(const struct json_scan *s, uint64_t *addr, char *fn, si
                          char *src, size_t srclen, char *err, size_t errlen)
 {
 	if (!(s->seen & (uint64_t)1 << schema.sym_addr)) {
-		snprintf(err, errlen, "sym record lacks field '" SYM_ADDR "'");
+		snprintf(err, errlen, "sym record lacks field '" TRACE_SYM_ADDR "'");
 		return false;
 	}
 	*addr = s->u[schema.sym_addr];

@@ -20,9 +20,18 @@
 
 #define TRACE_KIND_SYM (-2) /* trace_schema_kind: a symbol record, not an event */
 
+/* Symbol records ({"k":"sym","addr":"0x...","fn":...,"src":...}): not events. */
+#define TRACE_SYM_KIND "sym"
+#define TRACE_SYM_ADDR "addr"
+#define TRACE_SYM_FN   "fn"
+#define TRACE_SYM_SRC  "src"
+
 /* The scanner's dictionary: every field of every kind (one slot a name) and
  * the fields of symbol records. Built once, on first use. */
 const struct json_keys *trace_schema_keys(void);
+
+/* The JSON name of the kind field of every line ("k"). */
+const char *trace_schema_kind_key(void);
 
 /* The slot in the dictionary of the kind field "k". */
 int trace_schema_kind_slot(void);

@@ -2,6 +2,7 @@
  * (through the schema table of kernel/heap_event.h), symbol records. */
 #include "trace_reader.h"
 
+#include "trace_schema.h"
 #include "utf8.h"
 
 #include <inttypes.h>
@@ -201,9 +202,11 @@ bool trace_write_event(FILE *out, const struct heap_event *ev, bool with_instret
 
 bool trace_write_symbol(FILE *out, uint64_t addr, const char *fn, const char *src)
 {
-	fprintf(out, "{\"k\":\"sym\",\"addr\":\"0x%" PRIx64 "\",\"fn\":", addr);
+	fprintf(out, "{\"%s\":\"" TRACE_SYM_KIND "\",\"" TRACE_SYM_ADDR "\":\"0x%" PRIx64
+	             "\",\"" TRACE_SYM_FN "\":",
+	        trace_schema_kind_key(), addr);
 	trace_write_json_string(out, fn ? fn : "??");
-	fputs(",\"src\":", out);
+	fputs(",\"" TRACE_SYM_SRC "\":", out);
 	trace_write_json_string(out, src ? src : "??:0");
 	fputs("}\n", out);
 	return !ferror(out);
