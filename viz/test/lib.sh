@@ -30,7 +30,17 @@ viz_kill_at_exit() {
 # viz_window NAME WAIT ERRFILE: waits up to WAIT s (scaled) for heapviz's window; sets $WIN.
 # Without a window: fails NAME with ERRFILE's end and finishes the test.
 viz_window() {
-	WIN=$(timeout "$(scaled "$2")" xdotool search --sync --name '^heapviz - ' | head -1)
+	# polled, not `search --sync`: SDL may replace its first window while creating
+	# the renderer, and xdotool gives up on an X error for a window that vanished
+	local tries
+	tries=$(scaled_count "$(($2 * 5))")
+	WIN=
+	for _ in $(seq "$tries"); do
+		WIN=$(xdotool search --name '^heapviz - ' 2>/dev/null | head -1)
+		[ -n "$WIN" ] && xdotool getwindowname "$WIN" >/dev/null 2>&1 && break
+		WIN=
+		sleep 0.2
+	done
 	if [ -n "$WIN" ]; then
 		ok "$1"
 	else
