@@ -18,12 +18,20 @@ struct step {
 };
 enum { STEP_COPY8, STEP_ALIGN, STEP_OTHER };
 
+/* What trace_event_check must look at in events of one kind, from its fields. */
+struct rules {
+	uint8_t nbig;            /* numbers (8-byte HEAP_FT_UINT members) ... */
+	uint8_t big[HEAP_FIELDS_MAX]; /* ... at these offsets: below 2^53 */
+	uint16_t types;          /* bit (1 << enum heap_field_type) of each type the kind has */
+};
+
 static struct {
 	struct json_keys fields;                     /* every field name: the scanner's */
 	struct json_keys kinds;                      /* kind names: slot = kind; "sym" last */
 	int common[HEAP_FIELDS_MAX];                 /* slots of the common fields */
 	int slot[HEAP_EV_COUNT][HEAP_FIELDS_MAX];    /* slots of each kind's fields */
 	struct step plan[HEAP_EV_COUNT][2 * HEAP_FIELDS_MAX]; /* how to read each kind */
+	struct rules rules[HEAP_EV_COUNT];                   /* how to check each kind */
 	uint64_t required[HEAP_EV_COUNT];            /* bits of the slots each kind needs (i, t too) */
 	uint64_t instret_bit;                        /* bit of the slot of n */
 	int instret_slot;                            /* its slot */
@@ -95,6 +103,10 @@ static void schema_build(void)
 			             : f[i].type == HEAP_FT_ALIGN                 ? STEP_ALIGN
 			                                                          : STEP_OTHER;
 			*st++ = (struct step){(int8_t)schema.slot[k][i], op, f[i].offset, &f[i]};
+			struct rules *ru = &schema.rules[k];
+			ru->types |= (uint16_t)(1u << f[i].type);
+			if (f[i].type == HEAP_FT_UINT && f[i].width == 8)
+				ru->big[ru->nbig++] = f[i].offset;
 		}
 		st->slot = -1;
 	}
@@ -380,64 +392,48 @@ const char *trace_schema_value_text(const struct heap_event *ev, const struct he
 const char *trace_event_check(const struct heap_event *ev, bool with_instret)
 {
 #define BIG(v) ((v) >= TRACE_INT_LIMIT)
+#define HAS(t) (ru->types & 1u << (t))
 	if (ev->kind >= HEAP_EV_COUNT)
 		return "unknown event kind";
 	if (BIG(ev->seq))
 		return "sequence number of 2^53 or more";
 	if (BIG(ev->time) || (with_instret && BIG(ev->instret)))
 		return "time or instret of 2^53 or more";
-	bool big = false, align = false;
-	for (const struct heap_field *f = heap_event_fields(ev->kind); f->name; f++) {
-		if (f->type == HEAP_FT_UINT && f->width == 8) {
-			uint64_t v;
-			memcpy(&v, (const unsigned char *)ev + f->offset, 8);
-			big |= BIG(v);
-			continue;
+	pthread_once(&schema_once, schema_build);
+	const struct rules *ru = &schema.rules[ev->kind];
+	if (HAS(HEAP_FT_MERGED) && (ev->flags < 1 || ev->flags > 3))
+		return "coalesce that merged no neighbour (or unknown merge flags)";
+	if (HAS(HEAP_FT_PANIC) && (ev->flags & ~HEAP_END_PANIC))
+		return "unknown flags on an end event";
+	if ((HAS(HEAP_FT_OP) || HAS(HEAP_FT_ERROR)) &&
+	    (HEAP_MISUSE_OP(ev->flags) >= HEAP_OP_COUNT ||
+	     !heap_misuse_error_name(HEAP_MISUSE_ERROR(ev->flags))))
+		return "misuse of an unknown operation or error";
+	if (HAS(HEAP_FT_NAME)) {
+		const unsigned char *q = (const unsigned char *)ev->name;
+		size_t i = 0;
+		while (i < HEAP_MARKER_NAME_MAX && q[i]) {
+			size_t k = utf8_sequence(q + i);
+			if (k == 0 || i + k > HEAP_MARKER_NAME_MAX)
+				return "marker name that is not well-formed UTF-8";
+			i += k;
 		}
-		switch (f->type) {
-		case HEAP_FT_UINT:
-			big |= BIG(heap_field_get(ev, f));
-			break;
-		case HEAP_FT_ALIGN:
-			align |= ev->align_log2 > 52;
-			break;
-		case HEAP_FT_ALIGN_ANY:
-			align |= ev->align_log2 != HEAP_MISUSE_ALIGN_BAD && ev->align_log2 > 52;
-			break;
-		case HEAP_FT_MERGED:
-			if (ev->flags < 1 || ev->flags > 3)
-				return "coalesce that merged no neighbour (or unknown merge flags)";
-			break;
-		case HEAP_FT_PANIC:
-			if (ev->flags & ~HEAP_END_PANIC)
-				return "unknown flags on an end event";
-			break;
-		case HEAP_FT_OP:
-		case HEAP_FT_ERROR:
-			if (HEAP_MISUSE_OP(ev->flags) >= HEAP_OP_COUNT ||
-			    !heap_misuse_error_name(HEAP_MISUSE_ERROR(ev->flags)))
-				return "misuse of an unknown operation or error";
-			break;
-		case HEAP_FT_NAME: {
-			const unsigned char *q = (const unsigned char *)ev->name;
-			size_t i = 0;
-			while (i < HEAP_MARKER_NAME_MAX && q[i]) {
-				size_t k = utf8_sequence(q + i);
-				if (k == 0 || i + k > HEAP_MARKER_NAME_MAX)
-					return "marker name that is not well-formed UTF-8";
-				i += k;
-			}
-			if (q[i])
-				return "marker name longer than 31 bytes";
-			break;
-		}
-		}
+		if (q[i])
+			return "marker name longer than 31 bytes";
+	}
+	bool big = false;
+	for (unsigned i = 0; i < ru->nbig; i++) {
+		uint64_t v;
+		memcpy(&v, (const unsigned char *)ev + ru->big[i], 8);
+		big |= BIG(v);
 	}
 	if (big)
 		return "a size or count of 2^53 or more";
-	if (align)
+	if ((HAS(HEAP_FT_ALIGN) && ev->align_log2 > 52) ||
+	    (HAS(HEAP_FT_ALIGN_ANY) && ev->align_log2 != HEAP_MISUSE_ALIGN_BAD && ev->align_log2 > 52))
 		return "an alignment of 2^53 or more";
 	return NULL;
+#undef HAS
 #undef BIG
 }
 
