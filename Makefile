@@ -22,6 +22,7 @@ WORKLOAD    ?= churn           # sample workload for `make run` / `make trace`
 CHANNEL     ?= semihosting     # trace channel: semihosting | uart
 OUT         ?= trace.jsonl     # where `make trace` writes the JSON trace
 TRACE_ARGS  ?=                 # extra kernel boot arguments, e.g. "ops=300 seed=7"
+POLICY      ?=                 # allocator policy: first (default) | next | best | segregated
 ICOUNT      ?= 0               # 1: deterministic guest time (QEMU -icount shift=0)
 TEST_TIMEOUT ?= 300            # seconds a test may run (x TEST_TIME_SCALE)
 TEST_TIME_SCALE ?= 2           # stretches every test time limit and wait (loaded machines)
@@ -31,6 +32,7 @@ V           ?= 0               # V=1 shows the full compiler command lines
 # strip the comments' trailing blanks from the values above
 HEAP_SIZE := $(strip $(HEAP_SIZE))
 WORKLOAD  := $(strip $(WORKLOAD))
+POLICY    := $(strip $(POLICY))
 CHANNEL   := $(strip $(CHANNEL))
 OUT       := $(strip $(OUT))
 ICOUNT    := $(strip $(ICOUNT))
@@ -199,6 +201,7 @@ help:
 	@echo "Variables (current value):"
 	@echo "  WORKLOAD=$(WORKLOAD)  churn vector frag lifetimes million panic ring paced hang recurse"
 	@echo "  CHANNEL=$(CHANNEL)  semihosting | uart (make trace)"
+	@echo "  POLICY=$(POLICY)  allocator policy: first (default), next, best, segregated (make trace/run)"
 	@echo "  OUT=$(OUT)  the JSON trace make trace writes (its heap map: OUT with .png)"
 	@echo "  TRACE_ARGS=\"$(TRACE_ARGS)\"  kernel boot arguments, e.g. \"ops=300 seed=7 trace.instret=1\""
 	@echo "  ICOUNT=$(ICOUNT)  1: exact guest instruction counts (QEMU -icount shift=0)"

@@ -527,28 +527,6 @@ const char *heap_error_name(enum heap_error err)
 	return "unknown error";
 }
 
-const char *heap_policy_name(unsigned policy)
-{
-	static const char *const names[] = {
-#define HEAP_POLICY_NAME(id, name) name,
-		HEAP_POLICIES(HEAP_POLICY_NAME)
-#undef HEAP_POLICY_NAME
-	};
-	return policy < HEAP_POLICY_COUNT ? names[policy] : "?";
-}
-
-int heap_policy_from_name(const char *name)
-{
-	for (unsigned k = 0; k < HEAP_POLICY_COUNT; k++) {
-		const char *a = heap_policy_name(k), *b = name;
-		while (*a && *a == *b)
-			a++, b++;
-		if (*a == 0 && *b == 0)
-			return (int)k;
-	}
-	return -1;
-}
-
 size_t heap_region_for(enum heap_policy policy, size_t heap_len)
 {
 	if (policy != HEAP_POLICY_SEGREGATED)

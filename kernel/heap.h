@@ -43,24 +43,8 @@ struct heap_free_block {
  *   segregated  two-level size classes with bitmaps (in the spirit of TLSF):
  *          alloc and free take constant time whatever the number of free
  *          blocks; its state (class lists, a bitmap of free-block starts)
- *          is carved from the front of the region, so its heap starts later */
-#define HEAP_POLICIES(X)                  \
-	X(HEAP_POLICY_FIRST, "first")     \
-	X(HEAP_POLICY_NEXT, "next")       \
-	X(HEAP_POLICY_BEST, "best")       \
-	X(HEAP_POLICY_SEGREGATED, "segregated")
-
-enum heap_policy {
-#define HEAP_POLICY_ENUM(id, name) id,
-	HEAP_POLICIES(HEAP_POLICY_ENUM)
-#undef HEAP_POLICY_ENUM
-	HEAP_POLICY_COUNT /* number of policies */
-};
-
-/* The name of a policy ("best"), or "?" out of range. */
-const char *heap_policy_name(unsigned policy);
-/* The policy called name, or -1 if there is none. */
-int heap_policy_from_name(const char *name);
+ *          is carved from the front of the region, so its heap starts later
+ * (enum heap_policy and its names: heap_event.h, as the trace records them) */
 
 /* One heap instance. All state lives here so several heaps (the kernel's,
  * a host shadow replay, a test's) can coexist. */

@@ -52,6 +52,21 @@
 	X(HEAP_EV_END, "end")              \
 	X(HEAP_EV_MISUSE, "misuse")
 
+/* The allocator's placement policies (kernel/heap.h says what each does), in
+ * INIT's flags and the trace's "policy" fields. */
+#define HEAP_POLICIES(X)                  \
+	X(HEAP_POLICY_FIRST, "first")     \
+	X(HEAP_POLICY_NEXT, "next")       \
+	X(HEAP_POLICY_BEST, "best")       \
+	X(HEAP_POLICY_SEGREGATED, "segregated")
+
+enum heap_policy {
+#define HEAP_POLICY_ENUM(id, name) id,
+	HEAP_POLICIES(HEAP_POLICY_ENUM)
+#undef HEAP_POLICY_ENUM
+	HEAP_POLICY_COUNT /* number of policies */
+};
+
 enum heap_event_kind {
 #define HEAP_EVENT_ENUM(id, name) id,
 	HEAP_EVENT_KINDS(HEAP_EVENT_ENUM)
@@ -135,6 +150,8 @@ enum heap_field_type {
 	HEAP_FT_OP,        /* flags, high nibble: heap_misuse_op_name ("dealloc") */
 	HEAP_FT_ERROR,     /* flags, low nibble: heap_misuse_error_name ("double free") */
 	HEAP_FT_NAME,      /* name[]: UTF-8 string of at most HEAP_MARKER_NAME_MAX bytes */
+	HEAP_FT_POLICY,    /* flags: heap_policy_name ("segregated"); optional: first fit (0)
+	                      is not written, and a line without it means first fit */
 };
 
 struct heap_field {
@@ -178,7 +195,8 @@ static inline const struct heap_field *heap_event_fields(unsigned kind)
 		HEAP_FIELD("addr", addr, HEAP_FT_ADDR),        /* heap base */
 		HEAP_FIELD("size", size, HEAP_FT_UINT),        /* heap bytes */
 		HEAP_FIELD("min_block", block, HEAP_FT_UINT),
-		HEAP_FIELD("min_align", align_log2, HEAP_FT_ALIGN)},
+		HEAP_FIELD("min_align", align_log2, HEAP_FT_ALIGN),
+		HEAP_FIELD("policy", flags, HEAP_FT_POLICY)},    /* the allocator's */
 	[HEAP_EV_ALLOC] = {
 		HEAP_FIELD("addr", addr, HEAP_FT_ADDR),
 		HEAP_FIELD("size", size, HEAP_FT_UINT),        /* requested */
@@ -302,6 +320,26 @@ static inline int heap_event_kind_from_name(const char *name)
 {
 	for (unsigned k = 0; k < HEAP_EV_COUNT; k++)
 		if (heap_event_name_eq(heap_event_kind_name(k), name))
+			return (int)k;
+	return -1;
+}
+
+/* The name of a policy ("best"), or "?" out of range. */
+static inline const char *heap_policy_name(unsigned policy)
+{
+	static const char *const names[] = {
+#define HEAP_POLICY_NAME(id, name) name,
+		HEAP_POLICIES(HEAP_POLICY_NAME)
+#undef HEAP_POLICY_NAME
+	};
+	return policy < HEAP_POLICY_COUNT ? names[policy] : "?";
+}
+
+/* The policy called name, or -1 if there is none. */
+static inline int heap_policy_from_name(const char *name)
+{
+	for (unsigned k = 0; k < HEAP_POLICY_COUNT; k++)
+		if (heap_event_name_eq(heap_policy_name(k), name))
 			return (int)k;
 	return -1;
 }

@@ -73,10 +73,12 @@ void kmain(unsigned long hartid, void *dtb)
 		kexit(EXIT_WORKLOAD_FAILED);
 	}
 
+	enum heap_policy policy = policy_from_bootargs(); /* before tracing: a bad one leaves no trace */
+
 	struct trace_config cfg;
 	trace_config_from_bootargs(&cfg, wl->name);
 	enum trace_channel ch = trace_start(&cfg);                 /* channel, buffer, exit hook */
-	kheap_init_policy(policy_from_bootargs(), ch != TRACE_OFF ? trace_hook : 0,
+	kheap_init_policy(policy, ch != TRACE_OFF ? trace_hook : 0,
 	                  trace_ctx()); /* the global heap, traced */
 	trace_set_heap(kheap());                                   /* END reports bytes in use */
 

@@ -164,7 +164,7 @@ fi
 dec_pid=
 if [ ! -e "$raw" ]; then
 	if [ "$qemu_status" = 6 ]; then # EXIT_WORKLOAD_FAILED before tracing started
-		echo "capture: the kernel has no workload '$workload' (the list is above); no trace written" >&2
+		echo "capture: the kernel refused its boot arguments (no workload '$workload', or an unknown policy=: the list is above); no trace written" >&2
 	else
 		echo "capture: no raw trace at $raw; no trace written" >&2
 	fi

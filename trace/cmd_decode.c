@@ -207,24 +207,24 @@ static void write_header(struct writer *w, const struct heap_event *first)
 {
 	bool init = first && first->kind == HEAP_EV_INIT;
 	unsigned al = init ? first->align_log2 : 0;
-	char elfbuf[4096];
-	const char *elf = "";
+	struct trace_header h = {
+	    .version = 1,
+	    .heap_base = init ? first->addr : 0,
+	    .heap_size = init ? first->size : 0,
+	    .min_block = init ? first->block : 0,
+	    .min_align = init && al < 64 ? (uint64_t)1 << al : 0,
+	    .time_hz = w->info->time_hz,
+	    .has_instret = (w->info->flags & WIRE_FLAG_INSTRET) != 0,
+	    .policy = init ? first->flags : 0,
+	};
+	snprintf(h.channel, sizeof h.channel, "%s", w->channel);
+	snprintf(h.workload, sizeof h.workload, "%s", w->info->name);
 	if (w->o->elf) {
+		char elfbuf[4096];
 		snprintf(elfbuf, sizeof elfbuf, "%s", w->o->elf);
-		elf = basename(elfbuf);
+		snprintf(h.elf, sizeof h.elf, "%s", basename(elfbuf));
 	}
-	fprintf(w->f,
-	        "{\"format\":\"heapscope-trace\",\"version\":1,\"channel\":\"%s\",\"workload\":",
-	        w->channel);
-	trace_write_json_string(w->f, w->info->name);
-	fprintf(w->f,
-	        ",\"heap_base\":\"0x%" PRIx64 "\",\"heap_size\":%" PRIu64 ",\"min_block\":%" PRIu64
-	        ",\"min_align\":%" PRIu64 ",\"time_hz\":%" PRIu64 ",\"instret\":%s,\"elf\":",
-	        init ? first->addr : 0, init ? first->size : 0, init ? first->block : 0,
-	        init && al < 64 ? (uint64_t)1 << al : 0, w->info->time_hz,
-	        (w->info->flags & WIRE_FLAG_INSTRET) ? "true" : "false");
-	trace_write_json_string(w->f, elf);
-	fputs("}\n", w->f);
+	trace_write_header(w->f, &h);
 	w->header_done = true;
 }
 

@@ -42,12 +42,12 @@ $(eval $(call host_program,gen_trace,trace/test/gen_trace.c,$(TRACE_TEST_LIBS),$
 SCRIPT_TESTS += trace/test/capture_test.sh trace/test/test_stats.sh trace/test/test_check.sh \
                 trace/test/diff_test.sh trace/test/export_test.sh trace/test/hardening_test.sh
 # every tool's verdict on self-contradicting traces, and the table of it in docs/heaptrace.md
-SCRIPT_TESTS += trace/test/bad_input_test.sh trace/test/block_flip_test.sh
+SCRIPT_TESTS += trace/test/bad_input_test.sh trace/test/block_flip_test.sh trace/test/policy_test.sh
 # faults during a capture (kills, hangs, panics, full disks, Ctrl-C): trace/test/fault_test.sh
 SCRIPT_TESTS += trace/test/fault_test.sh
 
 # ---- make trace -----------------------------------------------------------------------
-# make trace [WORKLOAD=churn] [CHANNEL=semihosting|uart] [OUT=trace.jsonl]
+# make trace [WORKLOAD=churn] [POLICY=first|next|best|segregated] [CHANNEL=semihosting|uart] [OUT=trace.jsonl]
 #            [TRACE_ARGS="trace.instret=1 seed=7"] [ICOUNT=1] [TRACE_PNG=file.png]
 # Captures (trace/capture.sh: boot, decode alongside QEMU, stats), then renders
 # the heap map with no display to TRACE_PNG (default: OUT with .png; TRACE_PNG=
@@ -60,7 +60,8 @@ TRACE_PNG_AT := panic,first-fail,peak
 trace: $(KERNEL_ELF) $(HEAPTRACE) $(HEAPVIZ)
 	@png="$(strip $(TRACE_PNG))"; [ -z "$$png" ] || rm -f "$$png"; \
 	BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" ICOUNT=$(ICOUNT) \
-	  trace/capture.sh $(KERNEL_ELF) $(HEAPTRACE) "$(WORKLOAD)" "$(CHANNEL)" "$(OUT)" $(TRACE_ARGS) \
+	  trace/capture.sh $(KERNEL_ELF) $(HEAPTRACE) "$(WORKLOAD)" "$(CHANNEL)" "$(OUT)" \
+	  $(if $(POLICY),policy=$(POLICY)) $(TRACE_ARGS) \
 	  && status=0 || status=$$?; \
 	if [ -n "$$png" ] && [ -s "$(OUT)" ]; then \
 	  if at=$$(SDL_VIDEODRIVER=offscreen $(HEAPVIZ) --snapshot "$$png" --at $(TRACE_PNG_AT) \

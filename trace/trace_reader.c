@@ -147,6 +147,13 @@ static bool parse_header(trace_reader *r, const char *p, size_t len)
 		goto out;
 	}
 	h->has_instret = cJSON_IsTrue(ins);
+	const cJSON *pol = cJSON_GetObjectItemCaseSensitive(o, "policy");
+	int policy = pol && cJSON_IsString(pol) ? heap_policy_from_name(pol->valuestring) : 0;
+	if (pol && policy < 0) {
+		set_error(r, "header: 'policy' is not an allocator policy (first, next, best, segregated)");
+		goto out;
+	}
+	h->policy = (uint8_t)policy;
 	ok = true;
 out:
 	cJSON_Delete(o);

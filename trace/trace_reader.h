@@ -42,6 +42,7 @@ struct trace_header {
 	uint64_t min_align; /* alignment of every block */
 	uint64_t time_hz;   /* ticks per second of event times */
 	bool has_instret;   /* events carry instret */
+	uint8_t policy;     /* enum heap_policy of the allocator (its "policy"; absent: first fit) */
 };
 
 struct trace_symbol {

@@ -33,6 +33,8 @@ static struct {
 	struct step plan[HEAP_EV_COUNT][2 * HEAP_FIELDS_MAX]; /* how to read each kind */
 	struct rules rules[HEAP_EV_COUNT];                   /* how to check each kind */
 	uint64_t required[HEAP_EV_COUNT];            /* bits of the slots each kind needs (i, t too) */
+	const struct heap_field *optional[HEAP_EV_COUNT]; /* a kind's optional field (INIT's policy) */
+	int optional_slot[HEAP_EV_COUNT];            /* ...and its slot */
 	uint64_t instret_bit;                        /* bit of the slot of n */
 	int instret_slot;                            /* its slot */
 	const struct heap_field *instret;            /* its row */
@@ -53,6 +55,7 @@ static enum json_type json_type_of(const struct heap_field *f)
 	case HEAP_FT_OP:
 	case HEAP_FT_ERROR:
 	case HEAP_FT_NAME:
+	case HEAP_FT_POLICY:
 		return JSON_T_STR;
 	case HEAP_FT_PANIC:
 		return JSON_T_BOOL;
@@ -98,6 +101,12 @@ static void schema_build(void)
 				*st++ = (struct step){(int8_t)schema.common[i], STEP_COPY8, c[i].offset, &c[i]};
 		for (int i = 0; f[i].name; i++) {
 			schema.slot[k][i] = add_field(&f[i]);
+			if (f[i].type == HEAP_FT_POLICY) { /* optional: absent is first fit (0) */
+				schema.rules[k].types |= (uint16_t)(1u << f[i].type);
+				schema.optional[k] = &f[i];
+				schema.optional_slot[k] = schema.slot[k][i];
+				continue;
+			}
 			schema.required[k] |= (uint64_t)1 << (schema.slot[k][i] & 63);
 			uint8_t op = f[i].width == 8 && f[i].type != HEAP_FT_NAME ? STEP_COPY8
 			             : f[i].type == HEAP_FT_ALIGN                 ? STEP_ALIGN
@@ -185,6 +194,9 @@ static const char *value_names(unsigned t, char *buf, size_t n)
 	} else if (t == HEAP_FT_OP) {
 		for (unsigned op = 0; op < HEAP_OP_COUNT; op++)
 			names[count++] = heap_misuse_op_name(op);
+	} else if (t == HEAP_FT_POLICY) {
+		for (unsigned pol = 0; pol < HEAP_POLICY_COUNT; pol++)
+			names[count++] = heap_policy_name(pol);
 	} else {
 		for (unsigned e = 1; e < 16; e++)
 			if (heap_misuse_error_name(e))
@@ -270,6 +282,14 @@ static __attribute__((noinline)) bool put_field(const struct json_scan *s, int s
 		ev->flags |= HEAP_MISUSE_FLAGS(0, x);
 		return true;
 	}
+	case HEAP_FT_POLICY: {
+		char name[16];
+		int x = field_string(s, slot, name, sizeof name) ? heap_policy_from_name(name) : -1;
+		if (x < 0)
+			break;
+		ev->flags = (uint8_t)x;
+		return true;
+	}
 	case HEAP_FT_NAME:
 		/* any bytes are read (hardening), as a name the writer writes back
 		 * unchanged: cut to 31 bytes, then what is not UTF-8 made '?' */
@@ -296,7 +316,7 @@ static __attribute__((noinline)) void lacks_field(const struct json_scan *s, int
 		    !(s->seen & (uint64_t)1 << schema.common[i]))
 			name = c[i].name;
 	for (int i = 0; f[i].name && !strcmp(name, "?"); i++)
-		if (!(s->seen & (uint64_t)1 << schema.slot[kind][i]))
+		if (f[i].type != HEAP_FT_POLICY && !(s->seen & (uint64_t)1 << schema.slot[kind][i]))
 			name = f[i].name;
 	snprintf(err, errlen, "%s event lacks field '%s'", heap_event_kind_name((unsigned)kind),
 	         name);
@@ -324,6 +344,10 @@ bool trace_schema_event(const struct json_scan *s, int kind, bool with_instret,
 		else if (!put_field(s, st->slot, st->f, ev, err, errlen))
 			return false;
 	}
+	const struct heap_field *opt = schema.optional[kind];
+	if (opt && (s->seen & (uint64_t)1 << schema.optional_slot[kind]) &&
+	    !put_field(s, schema.optional_slot[kind], opt, ev, err, errlen))
+		return false;
 	const char *bad = trace_event_check(ev, with_instret);
 	if (bad) {
 		snprintf(err, errlen, "%s event: %s", heap_event_kind_name((unsigned)kind), bad);
@@ -405,6 +429,8 @@ const char *trace_event_check(const struct heap_event *ev, bool with_instret)
 		return "coalesce that merged no neighbour (or unknown merge flags)";
 	if (HAS(HEAP_FT_PANIC) && (ev->flags & ~HEAP_END_PANIC))
 		return "unknown flags on an end event";
+	if (HAS(HEAP_FT_POLICY) && ev->flags >= HEAP_POLICY_COUNT)
+		return "init of an unknown allocator policy";
 	if ((HAS(HEAP_FT_OP) || HAS(HEAP_FT_ERROR)) &&
 	    (HEAP_MISUSE_OP(ev->flags) >= HEAP_OP_COUNT ||
 	     !heap_misuse_error_name(HEAP_MISUSE_ERROR(ev->flags))))

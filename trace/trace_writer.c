@@ -136,6 +136,11 @@ static char *put_value(char *p, const struct heap_event *ev, const struct heap_f
 	}
 	case HEAP_FT_NAME:
 		return put_json_string(p, ev->name, HEAP_MARKER_NAME_MAX);
+	case HEAP_FT_POLICY:
+		*p++ = '"';
+		p = put_lit(p, heap_policy_name(ev->flags));
+		*p++ = '"';
+		return p;
 	}
 	return p;
 }
@@ -152,6 +157,8 @@ static char *put_fields(char *p, const struct heap_event *ev, const struct heap_
 	for (; f->name; f++) {
 		if (f->type == HEAP_FT_INSTRET && !with_instret)
 			continue;
+		if (f->type == HEAP_FT_POLICY && ev->flags == HEAP_POLICY_FIRST)
+			continue; /* optional: first fit is not written */
 		if (!first)
 			*p++ = ',';
 		first = false;
@@ -187,6 +194,8 @@ bool trace_write_header(FILE *out, const struct trace_header *h)
 	        h->heap_base, h->heap_size, h->min_block, h->min_align, h->time_hz,
 	        h->has_instret ? "true" : "false");
 	trace_write_json_string(out, h->elf);
+	if (h->policy != HEAP_POLICY_FIRST) /* optional, as in INIT: first fit is not written */
+		fprintf(out, ",\"policy\":\"%s\"", heap_policy_name(h->policy));
 	fputs("}\n", out);
 	return !ferror(out);
 }
