@@ -300,14 +300,17 @@ static cJSON *summary_json(const char *path, const struct trace_summary *s, size
 		char what[160];
 		cJSON *m = cJSON_AddObjectToObject(o, "misuse");
 		if (m) {
-			const char *err = heap_misuse_error_name(HEAP_MISUSE_ERROR(s->misuse.flags));
 			cJSON_AddStringToObject(m, "what",
 			                        trace_misuse_describe(&s->misuse, what, sizeof what));
-			cJSON_AddStringToObject(m, "op",
-			                        heap_misuse_op_name(HEAP_MISUSE_OP(s->misuse.flags)));
-			cJSON_AddStringToObject(m, "error", err ? err : "?");
-			json_hex(m, "addr", s->misuse.addr);
-			json_hex(m, "caller", s->misuse.caller);
+			/* the event's own fields, as the trace writes them (the schema's) */
+			for (const struct heap_field *f = heap_event_fields(HEAP_EV_MISUSE); f->name;
+			     f++) {
+				char v[TRACE_EVENT_LINE_MAX];
+				size_t n = trace_format_field(v, &s->misuse, f);
+				cJSON *item = cJSON_ParseWithLength(v, n);
+				if (item)
+					cJSON_AddItemToObject(m, f->name, item);
+			}
 			cJSON_AddStringToObject(m, "fn", s->misuse_fn[0] ? s->misuse_fn : "??");
 			cJSON_AddStringToObject(m, "src", s->misuse_src[0] ? s->misuse_src : "??:0");
 			json_u64(m, "event", s->misuse.seq);
