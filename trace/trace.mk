@@ -42,7 +42,8 @@ $(eval $(call host_program,gen_trace,trace/test/gen_trace.c,$(TRACE_TEST_LIBS),$
 SCRIPT_TESTS += trace/test/capture_test.sh trace/test/test_stats.sh trace/test/test_check.sh \
                 trace/test/diff_test.sh trace/test/export_test.sh trace/test/hardening_test.sh
 # every tool's verdict on self-contradicting traces, and the table of it in docs/heaptrace.md
-SCRIPT_TESTS += trace/test/bad_input_test.sh trace/test/block_flip_test.sh trace/test/policy_test.sh
+SCRIPT_TESTS += trace/test/bad_input_test.sh trace/test/block_flip_test.sh trace/test/policy_test.sh \
+                trace/test/replay_test.sh
 # faults during a capture (kills, hangs, panics, full disks, Ctrl-C): trace/test/fault_test.sh
 SCRIPT_TESTS += trace/test/fault_test.sh
 
