@@ -194,6 +194,7 @@ help:
 	@echo "  make diff A=BASE B=NEW   compare two traces; exit 1 if NEW regressed (DIFF_FLAGS=...)"
 	@echo "  make baseline  re-record the regression baselines in samples/baseline/, say what changed"
 	@echo "  make record-samples  re-record the small sample traces in samples/"
+	@echo "  make policies  every sample workload under every allocator policy, one table"
 	@echo "  make bench     run the benchmarks; one table of figures and goals"
 	@echo "  make fuzz      run every fuzz target for FUZZ_SECONDS each (clang libFuzzer)"
 	@echo "  make setup     install the Debian packages the project needs"

@@ -87,3 +87,9 @@ diff: $(HEAPTRACE)
 	$(HEAPTRACE) diff $(DIFF_FLAGS) $(A) $(B)
 
 # ---- benchmarks (scripts/bench.sh runs them) ----------------------------------------------
+
+# ---- make policies ----------------------------------------------------------------------------
+# every sample workload under every allocator policy: one table (trace/policies.sh)
+.PHONY: policies
+policies: $(KERNEL_ELF) $(HEAPTRACE) $(HEAPVIZ)
+	@BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" trace/policies.sh $(KERNEL_ELF) $(HEAPTRACE) $(HEAPVIZ)

@@ -3,11 +3,13 @@
 # the churn workload under each policy (policy= at boot), the capture records it
 # in the header and INIT, and heaptrace check replays each trace with its own
 # policy and finds it faithful; diff compares two policies on one workload; an
-# unknown policy is refused with the list. (The allocator's placement itself is
-# checked against the byte-map model by heap_diff_test.)
+# unknown policy is refused with the list; make policies' table comes out.
+# (The allocator's placement itself is checked against the byte-map model by
+# heap_diff_test.)
 set -u
 . "$(dirname "$0")/../../scripts/testlib.sh"
 HT=$BUILD/asan/bin/heaptrace
+HV=$BUILD/asan/bin/heapviz
 ELF=$BUILD/kernel.elf
 [ -e "$ELF" ] || { no "$ELF is built" "make all first"; test_finish; }
 export BUILD=$T/build
@@ -40,4 +42,12 @@ TRACE_TIMEOUT=$(scaled 120) trace/capture.sh "$ELF" "$HT" churn semihosting "$T/
 	policy=worst >"$T/bad.log" 2>&1
 check "policy=worst fails the capture" [ ! -e "$T/bad.jsonl" ]
 check "the console lists the policies" grep -q 'no allocator policy "worst"; the policies are: first next best segregated' "$T/bad.log"
+# make policies: the table, on one workload and two policies
+ASAN_OPTIONS=detect_leaks=0 POLICY_WORKLOADS=frag POLICIES="first segregated" BUILD=$T/pol \
+	trace/policies.sh "$ELF" "$HT" "$HV" >"$T/table.txt" 2>&1
+rc=$?
+check "make policies' script exits 0 (exit $rc)" [ "$rc" = 0 ]
+check "its table has a row per policy with a heap efficiency" \
+	[ "$(grep -cE '^frag +(first|segregated) +[0-9]+ +[0-9]+ +[0-9.]+ +1 +[0-9]+ +[0-9.]+%' "$T/table.txt")" = 2 ]
+check "and a heap map per run" [ -s "$T/pol/policies/frag-segregated.png" ]
 test_finish
