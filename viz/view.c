@@ -405,6 +405,17 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 		          true);
 }
 
+/* e's fields as a heap_event for the shared event wording (trace_reader.h):
+ * addresses absolute, 0 where e has none; the caller left out. */
+static struct heap_event event_fields(const struct viz_event *e, uint64_t base)
+{
+	return (struct heap_event){.kind = e->kind, .flags = e->flags,
+	                           .align_log2 = e->align_log2, .size = e->size,
+	                           .block = e->block, .size2 = e->size2,
+	                           .addr = e->addr == VIZ_NO_ADDR ? 0 : base + e->addr,
+	                           .addr2 = e->addr2 == VIZ_NO_ADDR ? 0 : base + e->addr2};
+}
+
 static void describe_event(const viz_model *m, const struct viz_event *e, char *buf, size_t len)
 {
 	char b1[32];
@@ -439,21 +450,14 @@ static void describe_event(const viz_model *m, const struct viz_event *e, char *
 		snprintf(buf, len, "%s events dropped", commas(b1, e->size));
 		break;
 	case HEAP_EV_MISUSE: {
-		struct heap_event h = {.kind = HEAP_EV_MISUSE, .flags = e->flags,
-		                       .align_log2 = e->align_log2, .size = e->size,
-		                       .size2 = e->size2,
-		                       .addr = e->addr == VIZ_NO_ADDR ? 0 : base + e->addr};
+		struct heap_event h = event_fields(e, base);
 		char what[160];
 		snprintf(buf, len, "MISUSE: %s by %s", trace_misuse_describe(&h, what, sizeof what),
 		         fn);
 		break;
 	}
 	default: { /* init, realloc, end: the fields the trace format gives them */
-		struct heap_event h = {.kind = e->kind, .flags = e->flags,
-		                       .align_log2 = e->align_log2, .size = e->size,
-		                       .block = e->block, .size2 = e->size2,
-		                       .addr = e->addr == VIZ_NO_ADDR ? 0 : base + e->addr,
-		                       .addr2 = e->addr2 == VIZ_NO_ADDR ? 0 : base + e->addr2};
+		struct heap_event h = event_fields(e, base);
 		char what[200];
 		snprintf(buf, len, "%s: %s%s%s", heap_event_kind_name(e->kind),
 		         trace_event_fields_text(&h, what, sizeof what),
