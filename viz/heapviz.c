@@ -247,6 +247,19 @@ static void apply_opts(struct view *v, const struct opts *o)
 /* --at A,B,...: the first of the points the trace has (panic and first-fail
  * may be missing; a later point is tried then); *used names it. One list
  * saves `make trace` loading the trace once per point it tries. */
+/* Whether the point at is one the trace can lack (panic, first-fail) and lacks. */
+static bool at_missing(viz_model *m, const char *at)
+{
+	if (!strcmp(at, "panic"))
+		return !viz_model_misuse(m, NULL);
+	if (!strcmp(at, "first-fail")) {
+		size_t fails;
+		viz_model_fails(m, &fails);
+		return fails == 0;
+	}
+	return false;
+}
+
 static bool resolve_at_list(viz_model *m, const char *list, size_t *pos, int *status,
                             char *used, size_t used_len)
 {
@@ -255,14 +268,7 @@ static bool resolve_at_list(viz_model *m, const char *list, size_t *pos, int *st
 		const char *comma = strchr(item, ',');
 		size_t len = comma ? (size_t)(comma - item) : strlen(item);
 		snprintf(used, used_len, "%.*s", (int)len, item);
-		bool optional = comma && (!strcmp(used, "panic") || !strcmp(used, "first-fail"));
-		size_t fails = 0;
-		if (!strcmp(used, "first-fail"))
-			viz_model_fails(m, &fails);
-		bool has = !strcmp(used, "panic") ? viz_model_misuse(m, pos) != NULL
-		           : !strcmp(used, "first-fail") ? fails != 0
-		                                         : true;
-		if (!optional || has)
+		if (!comma || !at_missing(m, used))
 			return resolve_at(m, used, pos, status);
 		item = comma + 1;
 	}
@@ -338,6 +344,12 @@ static bool timed_change(const struct view *v, uint32_t drawn_at, uint32_t now)
 	return blinking || message_gone;
 }
 
+/* Whether the picture moves on its own: playing, or following a trace still growing. */
+static bool moving_on_its_own(const struct view *v)
+{
+	return v->playing || (v->follow && !v->complete);
+}
+
 static int run_window(const struct opts *o, struct view *v, viz_source *follow_src)
 {
 	char err[512];
@@ -361,7 +373,7 @@ static int run_window(const struct opts *o, struct view *v, viz_source *follow_s
 	while (!quit) {
 		/* events: while the picture moves, poll; while it stands still, sleep until
 		 * input or the next time-driven change (a blink, a message expiring) */
-		bool moving = v->playing || (v->follow && !v->complete);
+		bool moving = moving_on_its_own(v);
 		int wait = moving ? 1 : idle_wait_ms(v, render_ticks());
 		struct rinput in;
 		while (render_poll(r, &in, wait)) {
@@ -396,7 +408,7 @@ static int run_window(const struct opts *o, struct view *v, viz_source *follow_s
 		uint32_t now = render_ticks();
 		view_tick(v, now - last);
 		last = now;
-		if (moving && !(v->playing || (v->follow && !v->complete)))
+		if (moving && !moving_on_its_own(v))
 			dirty = true, moving = false; /* it just stopped: one last picture and title */
 		if (viz_model_pos(v->m) != shown_pos || viz_model_count(v->m) != shown_count) {
 			shown_pos = viz_model_pos(v->m);
