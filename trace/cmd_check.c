@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "heap.h"
 #include "heap_malloc.h"
+#include "host_heap.h"
 #include "trace_reader.h"
 #include "trace_schema.h"
 #include "validate.h"
@@ -34,10 +35,7 @@
 #define PENDING_MAX 4 /* trace events that may precede their driving event (a split) */
 
 struct shadow {
-	struct heap heap;               /* the real allocator core */
-	void *mem;                      /* the buffer behind it */
-	uint64_t host_base;             /* where the shadow heap starts */
-	uint64_t trace_base;            /* where the traced heap starts */
+	struct host_heap hh;            /* the real allocator core, laid out like the traced heap */
 	bool started;                   /* INIT replayed */
 	struct heap_event q[QUEUE_MAX]; /* events emitted by the shadow, not yet matched */
 	unsigned qh, qn;                /* queue head and length */
@@ -54,24 +52,6 @@ static void shadow_sink(void *ctx, struct heap_event *ev)
 	s->q[(s->qh + s->qn++) % QUEUE_MAX] = *ev;
 }
 
-static uint64_t to_trace(const struct shadow *s, uint64_t host)
-{
-	return host ? host - s->host_base + s->trace_base : 0;
-}
-
-static uint64_t to_host(const struct shadow *s, uint64_t addr)
-{
-	return addr - s->trace_base + s->host_base;
-}
-
-/* Rewrites a shadow event's heap addresses (its HEAP_FT_ADDR fields) into
- * the trace's address space. */
-static void shadow_translate(const struct shadow *s, struct heap_event *ev)
-{
-	for (const struct heap_field *f = heap_event_fields(ev->kind); f->name; f++)
-		if (f->type == HEAP_FT_ADDR)
-			heap_field_set(ev, f, to_trace(s, heap_field_get(ev, f)));
-}
 
 /* Describes the first field (in the schema's order) in which the trace's
  * event t and the shadow's s differ into what; returns false if they are the
@@ -149,7 +129,7 @@ static int match_one(struct checker *c, const struct heap_event *t)
 	struct heap_event s = c->sh.q[c->sh.qh];
 	c->sh.qh = (c->sh.qh + 1) % QUEUE_MAX;
 	c->sh.qn--;
-	shadow_translate(&c->sh, &s);
+	host_heap_translate(&c->sh.hh, &s);
 	char what[200];
 	if (event_differs(t, &s, what, sizeof what))
 		return mismatch(c, t, &s, what);
@@ -176,42 +156,35 @@ static int replay_init(struct checker *c, const struct heap_event *t)
 {
 	struct shadow *sh = &c->sh;
 	if (sh->started) {
-		free(sh->mem);
-		sh->mem = NULL;
+		host_heap_close(&sh->hh);
 		sh->started = false;
 	}
 	if (t->flags >= HEAP_POLICY_COUNT)
 		return mismatch(c, t, NULL, "init names an allocator policy the core does not have");
-	enum heap_policy policy = (enum heap_policy)t->flags;
-	if (t->size > ((uint64_t)1 << 40)) {
+	switch (host_heap_open(&sh->hh, t->addr, t->size, (enum heap_policy)t->flags, shadow_sink,
+	                       sh)) {
+	case HOST_HEAP_OK:
+		break;
+	case HOST_HEAP_TOO_LARGE:
 		fprintf(stderr,
 		        "heaptrace check: %s: event %" PRIu64 ": heap of %" PRIu64
 		        " bytes is too large to shadow\n",
 		        c->path, t->seq, t->size);
 		return HT_EXIT_BAD_INPUT;
-	}
-	/* the region the kernel handed the allocator: its heap is INIT's, after the
-	 * policy's own state (segregated fit's), at the same offset from a page */
-	size_t region = heap_region_for(policy, (size_t)t->size);
-	if (region == 0)
+	case HOST_HEAP_NO_LAYOUT:
 		return mismatch(c, t, NULL, "the allocator core cannot lay out a heap of this size");
-	size_t front = region - (size_t)t->size;
-	uint64_t off = (t->addr - front) & 4095;
-	size_t len = (size_t)((off + region + 4095) & ~(uint64_t)4095);
-	sh->mem = aligned_alloc(4096, len ? len : 4096);
-	if (!sh->mem) {
+	case HOST_HEAP_NO_MEMORY:
 		fprintf(stderr,
 		        "heaptrace check: %s: no memory for a shadow heap of %" PRIu64 " bytes\n",
 		        c->path, t->size);
 		return HT_EXIT_IO;
-	}
-	sh->trace_base = t->addr;
-	sh->started = true;
-	if (!heap_init_policy(&sh->heap, (uint8_t *)sh->mem + off, region, policy, shadow_sink, sh))
+	case HOST_HEAP_REFUSED:
 		return mismatch(c, t, NULL, "the allocator core refuses a heap of this size");
-	sh->host_base = sh->heap.base;
-	if (sh->heap.len != t->size)
+	case HOST_HEAP_OTHER_SIZE:
+		sh->started = true;
 		return mismatch(c, t, NULL, "the allocator core lays out a heap of another size");
+	}
+	sh->started = true;
 	return match_call(c, t);
 }
 
@@ -231,14 +204,14 @@ static int replay_misuse(struct checker *c, const struct heap_event *t)
 		c->matched++;
 		return HT_EXIT_OK;
 	}
-	void *p = (void *)(uintptr_t)to_host(sh, t->addr);
+	void *p = (void *)(uintptr_t)host_heap_to_host(&sh->hh, t->addr);
 	enum heap_error got;
 	c->replayed++;
 	if (op == HEAP_OP_DEALLOC) {
 		size_t align = t->align_log2 < 64 ? (size_t)1 << t->align_log2 : 3; /* 3: no power of two */
-		got = heap_free(&sh->heap, p, (size_t)t->size, align, (uintptr_t)t->caller);
+		got = heap_free(&sh->hh.heap, p, (size_t)t->size, align, (uintptr_t)t->caller);
 	} else {
-		got = heap_mvalidate(&sh->heap, p);
+		got = heap_mvalidate(&sh->hh.heap, p);
 	}
 	if (got == want && want != HEAP_OK) {
 		c->misuse_ev = *t;
@@ -283,15 +256,15 @@ static int check_event(struct checker *c, const struct heap_event *t)
 	case HEAP_EV_ALLOC:
 	case HEAP_EV_ALLOC_FAIL: {
 		c->replayed++;
-		void *p = heap_alloc(&sh->heap, (size_t)t->size, align, (uintptr_t)t->caller);
+		void *p = heap_alloc(&sh->hh.heap, (size_t)t->size, align, (uintptr_t)t->caller);
 		(void)p;
 		return match_call(c, t);
 	}
 	case HEAP_EV_FREE: {
 		c->replayed++;
-		if (t->addr < sh->trace_base || t->addr - sh->trace_base >= sh->heap.len)
+		if (t->addr < sh->hh.trace_base || t->addr - sh->hh.trace_base >= sh->hh.heap.len)
 			return mismatch(c, t, NULL, "free of an address outside the heap");
-		enum heap_error e = heap_free(&sh->heap, (void *)(uintptr_t)to_host(sh, t->addr),
+		enum heap_error e = heap_free(&sh->hh.heap, (void *)(uintptr_t)host_heap_to_host(&sh->hh, t->addr),
 		                              (size_t)t->size, align, (uintptr_t)t->caller);
 		if (e != HEAP_OK) {
 			char what[120];
@@ -306,7 +279,7 @@ static int check_event(struct checker *c, const struct heap_event *t)
 	case HEAP_EV_MARKER:
 		if (!sh->started)
 			return HT_EXIT_OK;
-		heap_mark(&sh->heap, t->name);
+		heap_mark(&sh->hh.heap, t->name);
 		return match_call(c, t);
 	case HEAP_EV_DROP: {
 		char what[160];
@@ -320,17 +293,17 @@ static int check_event(struct checker *c, const struct heap_event *t)
 		if (c->npending)
 			return mismatch(c, &c->pending[0], NULL,
 			                "split without the alloc that causes it");
-		if (sh->started && t->block != sh->heap.used && (t->flags & HEAP_END_PANIC)) {
+		if (sh->started && t->block != sh->hh.heap.used && (t->flags & HEAP_END_PANIC)) {
 			/* the panic stopped an allocator call between its bookkeeping and
 			 * its event (a stack overflow in the sink): nothing to replay */
 			printf("%s: note: the end reports %" PRIu64 " bytes in use, the replay %zu: the "
 			       "panic cut an allocator call short\n",
-			       c->path, t->block, sh->heap.used);
-		} else if (sh->started && t->block != sh->heap.used) {
+			       c->path, t->block, sh->hh.heap.used);
+		} else if (sh->started && t->block != sh->hh.heap.used) {
 			char what[160];
 			snprintf(what, sizeof what,
 			         "end used: trace %" PRIu64 ", allocator core %zu", t->block,
-			         sh->heap.used);
+			         sh->hh.heap.used);
 			return mismatch(c, t, NULL, what);
 		}
 		c->matched++;
@@ -424,7 +397,7 @@ static int run_check(int argc, char **argv)
 		              "the trace ends before the alloc this split belongs to");
 	} else if (rc == HT_EXIT_OK && c.sh.qn) {
 		struct heap_event s = c.sh.q[c.sh.qh];
-		shadow_translate(&c.sh, &s);
+		host_heap_translate(&c.sh.hh, &s);
 		char what[160];
 		snprintf(what, sizeof what,
 		         "the trace ends after event %" PRIu64
@@ -435,12 +408,12 @@ static int run_check(int argc, char **argv)
 	}
 	if (rc == HT_EXIT_OK && c.sh.started) {
 		uintptr_t bad = 0;
-		enum heap_error e = heap_check(&c.sh.heap, &bad);
+		enum heap_error e = heap_check(&c.sh.hh.heap, &bad);
 		if (e != HEAP_OK) {
 			printf(
 			    "%s: the shadow heap fails its own check at the end: %s at 0x%" PRIx64
 			    "\n",
-			    c.path, heap_error_name(e), to_trace(&c.sh, (uint64_t)bad));
+			    c.path, heap_error_name(e), host_heap_to_trace(&c.sh.hh, (uint64_t)bad));
 			rc = HT_EXIT_VERDICT;
 		}
 	}
@@ -460,7 +433,7 @@ static int run_check(int argc, char **argv)
 		                : " (but the trace has no end event: it was cut short, checked as "
 		                  "far as it goes)");
 	}
-	free(c.sh.mem);
+	host_heap_close(&c.sh.hh);
 	trace_validator_destroy(v);
 	trace_reader_close(c.r);
 	return rc;

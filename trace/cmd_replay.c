@@ -22,6 +22,7 @@
 
 #include "commands.h"
 #include "heap.h"
+#include "host_heap.h"
 #include "out_file.h"
 #include "trace_reader.h"
 #include "u64_map.h"
@@ -33,9 +34,7 @@ struct replay {
 	FILE *out;
 	enum heap_policy policy;
 	uint64_t heap_size;        /* 0: the trace's */
-	struct heap heap;
-	void *mem;                 /* the host region of the replayed heap */
-	uint64_t trace_base;       /* the original heap base: the new heap starts there too */
+	struct host_heap hh;       /* the replayed heap; it starts at the original's base */
 	bool started;
 	uint64_t seq, time;        /* the next event number; the time of the event replayed */
 	struct u64_map blocks;          /* original block address -> index into addr */
@@ -64,11 +63,6 @@ static void usage(FILE *f)
 	           "events to drops (the replay is written but is uncertain).\n");
 }
 
-static uint64_t to_trace(const struct replay *x, uint64_t host)
-{
-	return host - x->heap.base + x->trace_base;
-}
-
 /* Writes the symbol record of caller once, before its first use. */
 static void write_symbol_once(struct replay *x, uint64_t caller)
 {
@@ -90,9 +84,7 @@ static void replay_sink(void *ctx, struct heap_event *ev)
 	e.seq = x->seq++;
 	e.time = x->time;
 	e.instret = 0;
-	for (const struct heap_field *f = heap_event_fields(e.kind); f->name; f++)
-		if (f->type == HEAP_FT_ADDR && heap_field_get(&e, f))
-			heap_field_set(&e, f, to_trace(x, heap_field_get(&e, f)));
+	host_heap_translate(&x->hh, &e);
 	if (e.kind == HEAP_EV_ALLOC_FAIL)
 		x->fails++;
 	if (heap_event_has_caller(e.kind))
@@ -104,18 +96,6 @@ static void replay_sink(void *ctx, struct heap_event *ev)
 static bool replay_init(struct replay *x, const struct heap_event *t, char *err, size_t errlen)
 {
 	uint64_t size = x->heap_size ? x->heap_size : t->size;
-	size_t region = heap_region_for(x->policy, (size_t)size);
-	if (size > ((uint64_t)1 << 40) || region == 0) {
-		snprintf(err, errlen, "a heap of %" PRIu64 " bytes is too large to replay", size);
-		return false;
-	}
-	size_t front = region - (size_t)size, off = (size_t)((t->addr - front) & 4095);
-	x->mem = aligned_alloc(4096, (off + region + 4095) & ~(size_t)4095);
-	if (!x->mem) {
-		snprintf(err, errlen, "no memory for a heap of %" PRIu64 " bytes", size);
-		return false;
-	}
-	x->trace_base = t->addr;
 	struct trace_header h = *trace_reader_header(x->r);
 	h.heap_base = t->addr;
 	h.heap_size = size;
@@ -123,11 +103,21 @@ static bool replay_init(struct replay *x, const struct heap_event *t, char *err,
 	h.policy = (uint8_t)x->policy;
 	trace_write_header(x->out, &h);
 	x->time = t->time;
-	x->started = heap_init_policy(&x->heap, (uint8_t *)x->mem + off, region, x->policy,
-	                              replay_sink, x);
-	if (!x->started)
+	switch (host_heap_open(&x->hh, t->addr, size, x->policy, replay_sink, x)) {
+	case HOST_HEAP_OK:
+	case HOST_HEAP_OTHER_SIZE: /* not for a 16-byte multiple; the heap's own INIT says */
+		x->started = true;
+		return true;
+	case HOST_HEAP_NO_MEMORY:
+		snprintf(err, errlen, "no memory for a heap of %" PRIu64 " bytes", size);
+		return false;
+	case HOST_HEAP_REFUSED:
 		snprintf(err, errlen, "the allocator core refuses a heap of %" PRIu64 " bytes", size);
-	return x->started;
+		return false;
+	default:
+		snprintf(err, errlen, "a heap of %" PRIu64 " bytes is too large to replay", size);
+		return false;
+	}
 }
 
 /* Remembers that the original block at orig is at host address p (0: not placed). */
@@ -178,7 +168,7 @@ static bool replay_event(struct replay *x, const struct heap_event *t, char *err
 		return x->started || replay_init(x, t, err, errlen);
 	case HEAP_EV_ALLOC:
 	case HEAP_EV_ALLOC_FAIL: {
-		void *p = heap_alloc(&x->heap, (size_t)t->size, align, (uintptr_t)t->caller);
+		void *p = heap_alloc(&x->hh.heap, (size_t)t->size, align, (uintptr_t)t->caller);
 		if (t->kind == HEAP_EV_ALLOC && !block_add(x, t->addr, (uint64_t)(uintptr_t)p)) {
 			snprintf(err, errlen, "out of memory");
 			return false;
@@ -191,7 +181,7 @@ static bool replay_event(struct replay *x, const struct heap_event *t, char *err
 			x->skipped_frees++;
 			return true;
 		}
-		enum heap_error e = heap_free(&x->heap, (void *)(uintptr_t)p, (size_t)t->size, align,
+		enum heap_error e = heap_free(&x->hh.heap, (void *)(uintptr_t)p, (size_t)t->size, align,
 		                              (uintptr_t)t->caller);
 		if (e != HEAP_OK) {
 			snprintf(err, errlen, "event %" PRIu64 ": the allocator core refuses the free: %s",
@@ -201,7 +191,7 @@ static bool replay_event(struct replay *x, const struct heap_event *t, char *err
 		return true;
 	}
 	case HEAP_EV_MARKER:
-		heap_mark(&x->heap, t->name);
+		heap_mark(&x->hh.heap, t->name);
 		return true;
 	default: /* split, coalesce: the new heap makes its own; realloc: a summary of
 		  * its alloc and free; drop, misuse, end: handled by the caller */
@@ -249,7 +239,7 @@ static int replay_run(struct replay *x)
 	/* the end: the original's completeness, this heap's bytes in use */
 	struct heap_event end = {.kind = HEAP_EV_END, .seq = x->seq, .time = x->time};
 	end.size = x->seq + 1;
-	end.block = x->heap.used;
+	end.block = x->hh.heap.used;
 	end.flags = panic ? HEAP_END_PANIC : 0;
 	if (trace_reader_complete(x->r) && !trace_write_event(x->out, &end, false))
 		x->write_error = true;
@@ -344,7 +334,7 @@ static int run_replay(int argc, char **argv)
 	} else {
 		out_file_discard(o);
 	}
-	free(x.mem);
+	host_heap_close(&x.hh);
 	free(x.addr);
 	free(x.free_slots);
 	u64_map_free(&x.blocks);
