@@ -29,36 +29,31 @@ static void ring_request(struct rng *r, uint32_t *size, uint32_t *align)
 	*align = 4u << (x & 3);
 }
 
+/* Moves a[k] down the max-heap a[0..n) to its place. */
+static void sift_down(uint32_t *a, size_t k, size_t n)
+{
+	for (size_t c; (c = 2 * k + 1) < n; k = c) {
+		if (c + 1 < n && a[c + 1] > a[c])
+			c++;
+		if (a[k] >= a[c])
+			return;
+		uint32_t t = a[k];
+		a[k] = a[c];
+		a[c] = t;
+	}
+}
+
 /* In-place heap sort (no allocation: the heap is what is measured). */
 static void sort_u32(uint32_t *a, size_t n)
 {
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(a, i, n);
 	for (size_t end = n; end > 1;) {
-		if (end == n) { /* heapify once */
-			for (size_t i = n / 2; i-- > 0;) {
-				for (size_t k = i, c; (c = 2 * k + 1) < n; k = c) {
-					if (c + 1 < n && a[c + 1] > a[c])
-						c++;
-					if (a[k] >= a[c])
-						break;
-					uint32_t t = a[k];
-					a[k] = a[c];
-					a[c] = t;
-				}
-			}
-		}
 		end--;
 		uint32_t t = a[0];
 		a[0] = a[end];
 		a[end] = t;
-		for (size_t k = 0, c; (c = 2 * k + 1) < end; k = c) {
-			if (c + 1 < end && a[c + 1] > a[c])
-				c++;
-			if (a[k] >= a[c])
-				break;
-			t = a[k];
-			a[k] = a[c];
-			a[c] = t;
-		}
+		sift_down(a, 0, end);
 	}
 }
 

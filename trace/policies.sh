@@ -36,11 +36,11 @@ wl_args() {
 
 # peak_requested TRACE: the largest sum of requested sizes of live blocks
 peak_requested() {
-	jq -n --stream -c 'fromstream(inputs)' "$1" 2>/dev/null | jq -s -r '
+	jq -s -r '
 		reduce (.[] | select(.k == "alloc" or .k == "free")) as $e ({live: {}, cur: 0, peak: 0};
 			if $e.k == "alloc" then .live[$e.addr] = $e.size | .cur += $e.size
 			else .cur -= (.live[$e.addr] // 0) | del(.live[$e.addr]) end
-			| .peak = ([.peak, .cur] | max)) | .peak'
+			| .peak = ([.peak, .cur] | max)) | .peak' "$1"
 }
 
 # fails TRACE: its alloc_fail events
