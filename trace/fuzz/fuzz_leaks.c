@@ -6,8 +6,6 @@
  * one valid JSON object; --fail says 1 exactly when blocks leaked (unless
  * lost events make the answer uncertain: 4).
  */
-#include <cjson/cJSON.h>
-
 #include "fuzz_util.h"
 
 static struct fuzz_file input;
@@ -24,9 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc = fuzz_command((const char *[]){"leaks", "--json", "--fail", path, NULL}, &o);
 	fuzz_check_status("leaks", rc, &o);
-	if (o.out_len) {
-		cJSON *j = cJSON_ParseWithLength(o.out, o.out_len);
-		FUZZ_ASSERT(cJSON_IsObject(j), "leaks --json printed no JSON object: %.200s", o.out);
+	cJSON *j = fuzz_json_object("leaks", &o);
+	if (j) {
 		const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(j, "leaked_blocks");
 		FUZZ_ASSERT(cJSON_IsNumber(blocks), "leaks --json without leaked_blocks");
 		if (rc == HT_EXIT_OK || rc == HT_EXIT_VERDICT)

@@ -22,6 +22,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "commands.h"
 
 /* Aborts (a crash libFuzzer records) with the failed property and why. */
@@ -145,6 +147,17 @@ static inline void fuzz_check_status(const char *name, int rc, const struct fuzz
 		            "heaptrace %s rejected the input without saying why (\"%s...\")", name,
 		            want);
 	}
+}
+
+/* What `heaptrace NAME --json` printed, parsed: NULL if it printed nothing,
+ * else one JSON object (aborts otherwise), for the caller to cJSON_Delete. */
+static inline cJSON *fuzz_json_object(const char *name, const struct fuzz_output *o)
+{
+	if (!o->out_len)
+		return NULL;
+	cJSON *j = cJSON_ParseWithLength(o->out, o->out_len);
+	FUZZ_ASSERT(cJSON_IsObject(j), "%s --json printed no JSON object: %.200s", name, o->out);
+	return j;
 }
 
 #endif /* FUZZ_UTIL_H */
