@@ -304,6 +304,19 @@ static inline int heap_event_name_eq(const char *a, const char *b)
 	return *a == 0 && *b == 0;
 }
 
+/* The value v < count whose name_of(v) is name, or -1 (a NULL name never
+ * matches): the reverse of every name table below. */
+static inline int heap_name_lookup(const char *(*name_of)(unsigned), unsigned count,
+                                   const char *name)
+{
+	for (unsigned v = 0; v < count; v++) {
+		const char *n = name_of(v);
+		if (n && heap_event_name_eq(n, name))
+			return (int)v;
+	}
+	return -1;
+}
+
 /* The JSON name of a kind ("alloc"), or "?" for a value out of range. */
 static inline const char *heap_event_kind_name(unsigned kind)
 {
@@ -318,10 +331,7 @@ static inline const char *heap_event_kind_name(unsigned kind)
 /* The kind named `name` (NUL-terminated), or -1 if there is none. */
 static inline int heap_event_kind_from_name(const char *name)
 {
-	for (unsigned k = 0; k < HEAP_EV_COUNT; k++)
-		if (heap_event_name_eq(heap_event_kind_name(k), name))
-			return (int)k;
-	return -1;
+	return heap_name_lookup(heap_event_kind_name, HEAP_EV_COUNT, name);
 }
 
 /* The name of a policy ("best"), or "?" out of range. */
@@ -338,10 +348,7 @@ static inline const char *heap_policy_name(unsigned policy)
 /* The policy called name, or -1 if there is none. */
 static inline int heap_policy_from_name(const char *name)
 {
-	for (unsigned k = 0; k < HEAP_POLICY_COUNT; k++)
-		if (heap_event_name_eq(heap_policy_name(k), name))
-			return (int)k;
-	return -1;
+	return heap_name_lookup(heap_policy_name, HEAP_POLICY_COUNT, name);
 }
 
 /* Whether events of this kind carry a caller (ALLOC, FREE, ALLOC_FAIL, REALLOC, MISUSE). */
@@ -381,21 +388,13 @@ static inline const char *heap_misuse_error_name(unsigned err)
 /* The misuse operation named `name`, or -1 if there is none. */
 static inline int heap_misuse_op_from_name(const char *name)
 {
-	for (unsigned op = 0; op < HEAP_OP_COUNT; op++)
-		if (heap_event_name_eq(heap_misuse_op_name(op), name))
-			return (int)op;
-	return -1;
+	return heap_name_lookup(heap_misuse_op_name, HEAP_OP_COUNT, name);
 }
 
 /* The misuse error named `name` (0 for ""), or -1 if there is none. */
 static inline int heap_misuse_error_from_name(const char *name)
 {
-	for (unsigned err = 0; err < 16; err++) {
-		const char *n = heap_misuse_error_name(err);
-		if (n && heap_event_name_eq(n, name))
-			return (int)err;
-	}
-	return -1;
+	return heap_name_lookup(heap_misuse_error_name, 16, name);
 }
 
 #endif /* HEAP_EVENT_H */
