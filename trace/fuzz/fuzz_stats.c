@@ -15,12 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *path = fuzz_file_set(&input, data, size);
 	struct fuzz_output o;
 
-	int rc = fuzz_command((const char *[]){"stats", "--top", "3", path, NULL}, &o);
-	fuzz_check_status("stats", rc, &o);
+	fuzz_command((const char *[]){"stats", "--top", "3", path, NULL}, &o);
 	fuzz_output_free(&o);
 
-	rc = fuzz_command((const char *[]){"stats", "--json", path, NULL}, &o);
-	fuzz_check_status("stats", rc, &o);
+	fuzz_command((const char *[]){"stats", "--json", path, NULL}, &o);
 	cJSON_Delete(fuzz_json_object("stats", &o));
 	fuzz_output_free(&o);
 	return 0;

@@ -100,9 +100,28 @@ static inline void fuzz_output_free(struct fuzz_output *o)
 	memset(o, 0, sizeof *o);
 }
 
+/* The contract every subcommand keeps on any input (commands.h,
+ * docs/heaptrace.md): it returns a documented status, and when it rejects
+ * the input (status 2) it says why on stderr as "heaptrace NAME: ...". An
+ * output sink in memory never fails, so 3 (I/O) is a bug here. */
+static inline void fuzz_check_status(const char *name, int rc, const struct fuzz_output *o)
+{
+	FUZZ_ASSERT(rc == HT_EXIT_OK || rc == HT_EXIT_VERDICT || rc == HT_EXIT_BAD_INPUT ||
+	                rc == HT_EXIT_UNCERTAIN,
+	            "heaptrace %s returned %d; stderr: %.300s", name, rc, o->err ? o->err : "");
+	if (rc == HT_EXIT_BAD_INPUT) {
+		char want[32];
+		snprintf(want, sizeof want, "heaptrace %s: ", name);
+		FUZZ_ASSERT(o->err && strstr(o->err, want),
+		            "heaptrace %s rejected the input without saying why (\"%s...\")", name,
+		            want);
+	}
+}
+
 /* Runs `heaptrace NAME ARGS...` (argv[0] = NAME, argv NULL-terminated) with
  * stdout and stderr captured in o (the stdio streams are swapped, so
- * sanitizer reports still reach the real fd 2). Returns its exit status. */
+ * sanitizer reports still reach the real fd 2), and checks the contract
+ * (fuzz_check_status). Returns its exit status. */
 static inline int fuzz_command(const char *const *argv, struct fuzz_output *o)
 {
 	const struct heaptrace_command *c = fuzz_find_command(argv[0]);
@@ -128,25 +147,8 @@ static inline int fuzz_command(const char *const *argv, struct fuzz_output *o)
 	fuzz_saved_stderr = NULL;
 	fclose(out);
 	fclose(err);
+	fuzz_check_status(argv[0], rc, o);
 	return rc;
-}
-
-/* The contract every subcommand keeps on any input (commands.h,
- * docs/heaptrace.md): it returns a documented status, and when it rejects
- * the input (status 2) it says why on stderr as "heaptrace NAME: ...". An
- * output sink in memory never fails, so 3 (I/O) is a bug here. */
-static inline void fuzz_check_status(const char *name, int rc, const struct fuzz_output *o)
-{
-	FUZZ_ASSERT(rc == HT_EXIT_OK || rc == HT_EXIT_VERDICT || rc == HT_EXIT_BAD_INPUT ||
-	                rc == HT_EXIT_UNCERTAIN,
-	            "heaptrace %s returned %d; stderr: %.300s", name, rc, o->err ? o->err : "");
-	if (rc == HT_EXIT_BAD_INPUT) {
-		char want[32];
-		snprintf(want, sizeof want, "heaptrace %s: ", name);
-		FUZZ_ASSERT(o->err && strstr(o->err, want),
-		            "heaptrace %s rejected the input without saying why (\"%s...\")", name,
-		            want);
-	}
 }
 
 /* What `heaptrace NAME --json` printed, parsed: NULL if it printed nothing,
