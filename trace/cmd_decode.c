@@ -55,20 +55,12 @@ static struct sym_entry *sym_get(struct symtab *t, uint64_t addr, bool *fresh)
 	*fresh = i == U64_MAP_NONE;
 	if (!*fresh)
 		return &t->e[i];
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		struct sym_entry *e = realloc(t->e, cap * sizeof *e);
-		if (!e)
-			return NULL;
-		t->e = e;
-		t->cap = cap;
-	}
-	if (t->n >= U64_MAP_NONE || !u64_map_put(&t->index, addr, (uint32_t)t->n))
+	struct sym_entry *e = u64_map_append(&t->index, addr, t->e, &t->n, &t->cap, sizeof *e);
+	if (!e)
 		return NULL;
-	struct sym_entry *e = &t->e[t->n++];
-	memset(e, 0, sizeof *e);
-	e->addr = addr;
-	return e;
+	t->e = e;
+	e[t->n - 1].addr = addr;
+	return &e[t->n - 1];
 }
 
 static void symtab_free(struct symtab *t)

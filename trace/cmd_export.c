@@ -148,18 +148,12 @@ static struct caller_bytes *callers_get(struct caller_table *t, uint64_t caller)
 	uint32_t i = u64_map_get(&t->index, caller);
 	if (i != U64_MAP_NONE)
 		return &t->c[i];
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		struct caller_bytes *c = realloc(t->c, cap * sizeof *c);
-		if (!c)
-			return NULL;
-		t->c = c;
-		t->cap = cap;
-	}
-	if (t->n >= U64_MAP_NONE || !u64_map_put(&t->index, caller, (uint32_t)t->n))
+	struct caller_bytes *c = u64_map_append(&t->index, caller, t->c, &t->n, &t->cap, sizeof *c);
+	if (!c)
 		return NULL;
-	t->c[t->n] = (struct caller_bytes){caller, 0};
-	return &t->c[t->n++];
+	t->c = c;
+	c[t->n - 1].caller = caller;
+	return &c[t->n - 1];
 }
 
 /* ---- reading the trace ---------------------------------------------------- */

@@ -43,20 +43,13 @@ static struct summary_site *site_get(summary_acc *a, uint64_t caller)
 	uint32_t i = u64_map_get(&a->by_caller, caller);
 	if (i != U64_MAP_NONE)
 		return &a->sites[i];
-	if (a->nsites == a->capsites) {
-		size_t ncap = a->capsites ? a->capsites * 2 : 256;
-		struct summary_site *ns = realloc(a->sites, ncap * sizeof *ns);
-		if (!ns)
-			return NULL;
-		a->sites = ns;
-		a->capsites = ncap;
-	}
-	if (a->nsites >= U64_MAP_NONE || !u64_map_put(&a->by_caller, caller, (uint32_t)a->nsites))
+	struct summary_site *ns =
+	    u64_map_append(&a->by_caller, caller, a->sites, &a->nsites, &a->capsites, sizeof *ns);
+	if (!ns)
 		return NULL;
-	struct summary_site *site = &a->sites[a->nsites++];
-	memset(site, 0, sizeof *site);
-	site->caller = caller;
-	return site;
+	a->sites = ns;
+	ns[a->nsites - 1].caller = caller;
+	return &ns[a->nsites - 1];
 }
 
 /* ---- accumulation ------------------------------------------------------------- */

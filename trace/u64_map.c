@@ -64,6 +64,25 @@ bool u64_map_put(struct u64_map *m, uint64_t key, uint32_t val)
 	return true;
 }
 
+void *u64_map_append(struct u64_map *m, uint64_t key, void *arr, size_t *n, size_t *cap,
+                     size_t elem)
+{
+	if (*n >= U64_MAP_NONE || !u64_map_reserve(m, 1)) /* the put below cannot fail */
+		return NULL;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 256;
+		void *na = ncap <= SIZE_MAX / elem ? realloc(arr, ncap * elem) : NULL;
+		if (!na)
+			return NULL;
+		arr = na;
+		*cap = ncap;
+	}
+	u64_map_put(m, key, (uint32_t)*n);
+	memset((char *)arr + *n * elem, 0, elem);
+	++*n;
+	return arr;
+}
+
 uint32_t u64_map_remove(struct u64_map *m, uint64_t key)
 {
 	if (!m->count)

@@ -69,6 +69,14 @@ bool u64_map_reserve(struct u64_map *m, size_t n);
  * after a successful u64_map_reserve covering this key. */
 bool u64_map_put(struct u64_map *m, uint64_t key, uint32_t val);
 
+/* For an array the caller keeps in order of first sight, indexed by m: appends
+ * a zeroed entry for key (not yet in m) to arr (*n entries of elem bytes, room
+ * for *cap; doubled from 256 when full), maps key to its index *n and counts
+ * it in *n. Returns the array, moved if it grew; NULL when out of memory (arr,
+ * *n, *cap and m's keys unchanged). */
+void *u64_map_append(struct u64_map *m, uint64_t key, void *arr, size_t *n, size_t *cap,
+                     size_t elem);
+
 /* Removes key. Returns the value it had, or U64_MAP_NONE if it was absent. */
 uint32_t u64_map_remove(struct u64_map *m, uint64_t key);
 

@@ -333,6 +333,45 @@ TEST_CASE(insertion_heavy_random_mix_matches_a_reference)
 	random_mix(777, 100000, 20); /* nearly every key present: long runs to delete from */
 }
 
+struct entry {
+	uint64_t key;
+	uint64_t n;
+};
+
+TEST_CASE(append_keeps_entries_in_first_seen_order_found_through_the_map)
+{
+	struct u64_map m = {0};
+	struct entry *e = NULL;
+	size_t n = 0, cap = 0;
+	for (uint64_t k = 0; k < 1000; k++) {
+		struct entry *ne = u64_map_append(&m, k * 7919, e, &n, &cap, sizeof *e);
+		ASSERT_NOT_NULL(ne);
+		e = ne;
+		ASSERT_EQ(n, (size_t)k + 1);
+		ASSERT_EQ(e[k].key, (uint64_t)0); /* zeroed */
+		ASSERT_EQ(e[k].n, (uint64_t)0);
+		e[k].key = k * 7919;
+	}
+	ASSERT_EQ(cap, (size_t)1024); /* 256 doubled */
+	for (uint64_t k = 0; k < 1000; k++)
+		ASSERT_EQ(e[u64_map_get(&m, k * 7919)].key, k * 7919);
+	check_table(&m);
+	free(e);
+	u64_map_free(&m);
+}
+
+TEST_CASE(append_out_of_memory_leaves_array_and_keys_unchanged)
+{
+	struct u64_map m = {0};
+	size_t n = 0, cap = 0;
+	ASSERT_NULL(u64_map_append(&m, 1, NULL, &n, &cap, SIZE_MAX / 2));
+	ASSERT_EQ(n, (size_t)0);
+	ASSERT_EQ(cap, (size_t)0);
+	ASSERT_EQ(u64_map_count(&m), (size_t)0);
+	ASSERT_EQ(u64_map_get(&m, 1), U64_MAP_NONE);
+	u64_map_free(&m);
+}
+
 int main(void)
 {
 	return test_main();
