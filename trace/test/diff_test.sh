@@ -239,26 +239,23 @@ fi
 
 # malformed or out-of-range limits: exit 2, the option and the value named on stderr
 # (every form of limit is in test_diff's diff_limit_parse tests; these check the wiring)
-name=malformed_limits_exit_2_with_the_option_named
-bad=
-for v in -5 abc 5%% nan ''; do
-	"$HT" diff --max-peak-growth "$v" "$T/base.jsonl" "$T/same.jsonl" >/dev/null 2>"$T/err"
-	rc=$?
-	if [ $rc != 2 ] || ! grep -q "^heaptrace diff: --max-peak-growth: '$v' is .*expected a percentage" "$T/err"; then
-		bad="$bad [$v]:$rc"
-	fi
-done
-if [ -z "$bad" ]; then ok $name; else no $name "$bad $(head -1 "$T/err")"; fi
-name=fragmentation_limit_above_1_exits_2
-bad=
-for v in 150% 5; do
-	"$HT" diff --max-frag-growth "$v" "$T/base.jsonl" "$T/same.jsonl" >/dev/null 2>"$T/err"
-	rc=$?
-	if [ $rc != 2 ] || ! grep -q "^heaptrace diff: --max-frag-growth: '$v' is above 1; expected a fraction" "$T/err"; then
-		bad="$bad [$v]:$rc"
-	fi
-done
-if [ -z "$bad" ]; then ok $name; else no $name "$bad $(head -1 "$T/err")"; fi
+# bad_limit NAME OPTION WHY VALUE...: every VALUE of OPTION exits 2 with
+# "heaptrace diff: OPTION: 'VALUE' is WHY" (WHY a grep pattern) on stderr
+bad_limit() {
+	local name=$1 opt=$2 why=$3 v rc bad=
+	shift 3
+	for v in "$@"; do
+		"$HT" diff "$opt" "$v" "$T/base.jsonl" "$T/same.jsonl" >/dev/null 2>"$T/err"
+		rc=$?
+		if [ $rc != 2 ] || ! grep -q "^heaptrace diff: $opt: '$v' is $why" "$T/err"; then
+			bad="$bad [$v]:$rc"
+		fi
+	done
+	if [ -z "$bad" ]; then ok $name; else no $name "$bad $(head -1 "$T/err")"; fi
+}
+bad_limit malformed_limits_exit_2_with_the_option_named --max-peak-growth ".*expected a percentage" \
+	-5 abc 5%% nan ''
+bad_limit fragmentation_limit_above_1_exits_2 --max-frag-growth "above 1; expected a fraction" 150% 5
 expect negative_examined_limit_exits_2 2 "$HT" diff --max-examined-growth=-1% "$T/base.jsonl" "$T/same.jsonl"
 expect a_rule_takes_no_value 2 "$HT" diff --fail-on-new-leaks=yes "$T/base.jsonl" "$T/same.jsonl"
 
