@@ -29,12 +29,16 @@ J
 A=0x80400080 B=0x80400200 C=0x80400380 F=0x80400800
 GREEN=46,160,90 FREE=52,56,64 NEW=255,220,60 FREED=230,70,70
 
-# snap AT: renders t.jsonl at AT into $T/AT.png; sets X_A Y_A ... from --locate
-snap() {
-	local out="$T/$1.png" loc
-	loc=$("$HV" --snapshot "$out" --at "$1" --size 800x600 --locate $A --locate $B --locate $C --locate $F "$T/t.jsonl") || return 1
-	PIX=$($CHECK "$out" $(echo "$loc" | awk '/^locate/ {print $3, $4}' | tr '\n' ' ')) || return 1
+# snap_in TRACE AT ADDR...: renders TRACE at AT into $T/AT.png; PIX gets the size and
+# the colours at ADDR..., LOC heapviz's output
+snap_in() {
+	local trace=$1 at=$2 out="$T/$2.png" a locs=()
+	shift 2
+	for a; do locs+=(--locate "$a"); done
+	LOC=$("$HV" --snapshot "$out" --at "$at" --size 800x600 "${locs[@]}" "$trace") || return 1
+	PIX=$($CHECK "$out" $(echo "$LOC" | awk '/^locate/ {print $3, $4}' | tr '\n' ' ')) || return 1
 }
+snap() { snap_in "$T/t.jsonl" "$1" $A $B $C $F; } # snap AT: t.jsonl, blocks A B C and F
 pixels() { # pixels NAME "WxH colourA colourB colourC colourF": the last snap showed these
 	if [ "$(echo $PIX)" = "$2" ]; then ok "$1"; else no "$1" "got '$(echo $PIX)' want '$2'"; fi
 }
@@ -65,10 +69,9 @@ cat > "$T/p.jsonl" <<'J'
 {"i":6,"k":"end","t":7,"events":7,"dropped":0,"used":0,"panic":true}
 J
 FAIL=255,40,40
-if loc=$("$HV" --snapshot "$T/panic.png" --at panic --size 800x600 --locate $A --locate $F "$T/p.jsonl"); then
-	PIX=$($CHECK "$T/panic.png" $(echo "$loc" | awk '/^locate/ {print $3, $4}' | tr '\n' ' '))
-	echo "$loc" | grep -q "position 6 of 7" && pixels "at panic: after the misuse, A's bytes in red, the rest free" "800x600 $FAIL $FREE" ||
-		no "--at panic: not just after the misuse event: $loc"
+if snap_in "$T/p.jsonl" panic $A $F; then
+	echo "$LOC" | grep -q "position 6 of 7" && pixels "at panic: after the misuse, A's bytes in red, the rest free" "800x600 $FAIL $FREE" ||
+		no "--at panic: not just after the misuse event: $LOC"
 else
 	no "snapshot at panic failed"
 fi
