@@ -42,6 +42,15 @@ static struct heap_event fail(uint64_t size, uint64_t free_bytes, uint64_t large
 	return e;
 }
 
+/* Appends evs[0..n) to m, evs[0] the init of a 4 KiB heap; none may be refused. */
+static void append_all(viz_model *m, struct heap_event *evs, size_t n)
+{
+	evs[0].size = 4096;
+	for (size_t i = 0; i < n; i++)
+		ASSERT(viz_model_append(m, &evs[i]));
+	ASSERT_EQ(viz_model_bad_events(m), (uint64_t)0);
+}
+
 /* 0 init, 1 split, 2 alloc A, 3 split, 4 alloc B, 5 marker, 6 free A, 7 alloc_fail,
  * 8 free B, 9 coalesce, 10 split, 11 alloc C, 12 alloc_fail, 13 end */
 static viz_model *model(void)
@@ -69,10 +78,7 @@ static viz_model *model(void)
 	    fail(5000, 4032, 4032),
 	    ev(HEAP_EV_END, 0, 64),
 	};
-	evs[0].size = 4096;
-	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
-		ASSERT(viz_model_append(m, &evs[i]));
-	ASSERT_EQ(viz_model_bad_events(m), (uint64_t)0);
+	append_all(m, evs, sizeof evs / sizeof evs[0]);
 	return m;
 }
 
@@ -225,11 +231,6 @@ TEST_CASE(q_and_escape_quit_and_d_dumps)
 	viz_model_free(m);
 }
 
-int main(void)
-{
-	return test_main();
-}
-
 /* A run that panicked: A allocated and freed, then freed again (the MISUSE
  * kheap reports), then the end flagged panic. 0 init, 1 split, 2 alloc A,
  * 3 free A, 4 coalesce, 5 misuse, 6 end. */
@@ -255,10 +256,7 @@ static viz_model *panicked_model(void)
 	    ev(HEAP_EV_INIT, 0, 0), split(0, 4096, 64), ev(HEAP_EV_ALLOC, 0, 64),
 	    ev(HEAP_EV_FREE, 0, 64), coalesce, misuse, end,
 	};
-	evs[0].size = 4096;
-	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
-		ASSERT(viz_model_append(m, &evs[i]));
-	ASSERT_EQ(viz_model_bad_events(m), (uint64_t)0);
+	append_all(m, evs, sizeof evs / sizeof evs[0]);
 	return m;
 }
 
@@ -295,4 +293,9 @@ TEST_CASE(a_trace_without_misuse_has_no_panic_text_and_u_says_so)
 	ASSERT(v.message[0] != 0);
 	view_fini(&v);
 	viz_model_free(m);
+}
+
+int main(void)
+{
+	return test_main();
 }
