@@ -83,8 +83,7 @@ struct stream {
 	const char *why;  /* WIRE_CORRUPT: what */
 	uint64_t bad_off; /* WIRE_CORRUPT: stream offset of the record at fault */
 	uint64_t rec_off; /* stream offset of the record the last event came from */
-	uint64_t dropped; /* sum of the drop counts so far */
-	uint64_t prev_seq; /* sequence number of the last event */
+	struct trace_order order; /* sequence numbers and drops so far */
 	bool semihosting;  /* the semihosting channel (else UART frames' payload) */
 	bool blocked;      /* semihosting in checked blocks (version 3) */
 	uint64_t *map;     /* blocked: payload offset, file offset of each block's start */
@@ -101,17 +100,7 @@ static const char *stream_check(struct stream *s, const struct heap_event *ev)
 	const char *bad = trace_event_check(ev, s->info.flags & WIRE_FLAG_INSTRET);
 	if (bad)
 		return bad;
-	if (s->nevents && ev->seq <= s->prev_seq) {
-		snprintf(s->whybuf, sizeof s->whybuf,
-		         "sequence number %" PRIu64 " does not follow %" PRIu64, ev->seq,
-		         s->prev_seq);
-		return s->whybuf;
-	}
-	if (ev->kind == HEAP_EV_DROP)
-		s->dropped += ev->size;
-	if (ev->kind == HEAP_EV_END)
-		return trace_end_check(ev, s->dropped, s->whybuf, sizeof s->whybuf);
-	return NULL;
+	return trace_order_check(&s->order, ev, s->whybuf, sizeof s->whybuf);
 }
 
 typedef int (*event_fn)(void *ctx, const struct heap_event *ev);
@@ -159,7 +148,6 @@ static int stream_pump(struct stream *s, event_fn fn, void *ctx)
 			s->bad_off = s->rec_off;
 			return WIRE_CORRUPT;
 		}
-		s->prev_seq = ev.seq;
 		s->nevents++;
 		if (ev.kind == HEAP_EV_END)
 			s->ended = true;

@@ -26,10 +26,8 @@ struct trace_reader {
 	char *name;           /* file name for messages ("stdin" for "-") */
 	bool failed;          /* a TRACE_READ_ERROR was returned */
 	bool complete;        /* END has been read */
-	bool have_seq;        /* prev_seq is valid */
-	uint64_t prev_seq;    /* sequence number of the last event */
+	struct trace_order order; /* sequence numbers and drops so far */
 	uint64_t events;      /* events returned */
-	uint64_t dropped;     /* sum of the drop events' counts */
 	struct trace_header hdr;
 	const struct json_keys *keys; /* the scanner's dictionary (trace_schema_keys) */
 	struct symbols syms;          /* symbol records read */
@@ -366,17 +364,8 @@ enum trace_read_status trace_reader_next(trace_reader *r, struct heap_event *ev)
 			set_error(r, "event %" PRIu64 " after the end event", ev->seq);
 			goto fail;
 		}
-		if (r->have_seq && ev->seq <= r->prev_seq) {
-			set_error(r, "sequence number %" PRIu64 " does not follow %" PRIu64,
-			          ev->seq, r->prev_seq);
-			goto fail;
-		}
-		if (kind == HEAP_EV_DROP)
-			r->dropped += ev->size;
-		if (kind == HEAP_EV_END && trace_end_check(ev, r->dropped, why, sizeof why))
+		if (trace_order_check(&r->order, ev, why, sizeof why))
 			goto fail_why;
-		r->have_seq = true;
-		r->prev_seq = ev->seq;
 		r->events++;
 		if (kind == HEAP_EV_END)
 			r->complete = true;

@@ -119,6 +119,20 @@ const char *trace_event_check(const struct heap_event *ev, bool with_instret);
  * it). Returns NULL if so, else a description written to buf (n bytes). */
 const char *trace_end_check(const struct heap_event *end, uint64_t dropped, char *buf, size_t n);
 
+/* The order the reader requires of consecutive events (the decoder too):
+ * increasing sequence numbers, and an end event that counts the events and
+ * drops before it (trace_end_check). A zeroed struct: no event yet. */
+struct trace_order {
+	bool any;          /* an event was accepted: prev_seq is its */
+	uint64_t prev_seq; /* sequence number of the last event accepted */
+	uint64_t dropped;  /* sum of the accepted drop events' counts */
+};
+
+/* Whether ev follows the events accepted so far. NULL if so (ev is then
+ * accepted), else a description written to buf (n bytes). */
+const char *trace_order_check(struct trace_order *o, const struct heap_event *ev, char *buf,
+                              size_t n);
+
 /* ---- writing (tests, generators, converters) ------------------------------ */
 
 /* Writes the header line of h (format, version 1 and every field). Returns

@@ -478,3 +478,20 @@ const char *trace_end_check(const struct heap_event *end, uint64_t dropped, char
 		return NULL;
 	return buf;
 }
+
+const char *trace_order_check(struct trace_order *o, const struct heap_event *ev, char *buf,
+                              size_t n)
+{
+	if (o->any && ev->seq <= o->prev_seq) {
+		snprintf(buf, n, "sequence number %" PRIu64 " does not follow %" PRIu64, ev->seq,
+		         o->prev_seq);
+		return buf;
+	}
+	if (ev->kind == HEAP_EV_DROP)
+		o->dropped += ev->size;
+	if (ev->kind == HEAP_EV_END && trace_end_check(ev, o->dropped, buf, n))
+		return buf;
+	o->any = true;
+	o->prev_seq = ev->seq;
+	return NULL;
+}
