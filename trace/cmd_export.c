@@ -264,24 +264,14 @@ static void peak_record(struct exporter *x)
 /* ---- JSON string output --------------------------------------------------- */
 
 /* Writes text from the trace (at most 511 bytes of it) as a JSON string:
- * well-formed UTF-8 whatever bytes the trace held (trace/utf8.h), '"', '\\'
- * and control characters escaped. */
+ * well-formed UTF-8 whatever bytes the trace held (trace/utf8.h: each byte
+ * that is not becomes '?'), escaped by trace_write_json_string. */
 static void put_json_string(FILE *f, const char *text)
 {
 	char buf[512];
 	snprintf(buf, sizeof buf, "%s", text);
 	utf8_sanitize(buf);
-	fputc('"', f);
-	for (const char *s = buf; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	trace_write_json_string(f, buf);
 }
 
 /* ---- massif --------------------------------------------------------------- */
