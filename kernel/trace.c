@@ -413,7 +413,7 @@ enum trace_channel trace_start(const struct trace_config *cfg)
 	wire_state_init(&trace_fast.wire, sink.instret);
 	trace_fast.pos = sink.buf + wire_encode_header(sink.buf, TIMEBASE_HZ,
 	                                               sink.instret ? WIRE_FLAG_INSTRET : 0,
-	                                               cfg->workload);
+	                                               0, cfg->workload);
 	sink.active = true;
 	fast_refresh();
 	if (sink.channel == TRACE_SEMIHOSTING)

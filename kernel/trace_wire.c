@@ -110,13 +110,19 @@ static inline __attribute__((always_inline)) void advance(struct wire_state *st,
 	}
 }
 
-size_t wire_encode_header(uint8_t *out, uint64_t time_hz, uint32_t flags, const char *name)
+size_t wire_encode_header(uint8_t *out, uint64_t time_hz, uint32_t flags, uint32_t stack_depth,
+                          const char *name)
 {
 	uint8_t *p = out;
 	for (int i = 0; i < 4; i++)
 		*p++ = (uint8_t)WIRE_MAGIC[i];
 	*p++ = WIRE_VERSION;
+	flags &= ~WIRE_FLAG_STACKS;
+	if (stack_depth)
+		flags |= WIRE_FLAG_STACKS;
 	*p++ = (uint8_t)flags;
+	if (stack_depth)
+		*p++ = (uint8_t)stack_depth;
 	p = put_varint(p, time_hz);
 	size_t n = 0;
 	while (name && name[n] && n < WIRE_NAME_MAX)
@@ -124,6 +130,22 @@ size_t wire_encode_header(uint8_t *out, uint64_t time_hz, uint32_t flags, const 
 	*p++ = (uint8_t)n;
 	for (size_t i = 0; i < n; i++)
 		*p++ = (uint8_t)name[i];
+	return (size_t)(p - out);
+}
+
+/* A STACK record: id, depth, the caller in full, then each frame as the
+ * signed difference from the one before (return addresses of one kernel are
+ * close together: two or three bytes a frame). */
+size_t wire_encode_stack(struct wire_state *st, const struct wire_stack *s, uint8_t *out)
+{
+	(void)st; /* a STACK record is not an event: the state does not move */
+	uint8_t *p = out;
+	*p++ = WIRE_TAG_STACK;
+	p = put_varint(p, s->id);
+	*p++ = (uint8_t)s->depth;
+	p = put_varint(p, s->frames[0]);
+	for (uint32_t i = 1; i < s->depth; i++)
+		p = put_varint(p, zigzag((int64_t)(s->frames[i] - s->frames[i - 1])));
 	return (size_t)(p - out);
 }
 
@@ -528,6 +550,13 @@ enum wire_status wire_decode_header(const uint8_t *in, size_t len, struct wire_s
 	    info->version != WIRE_VERSION_UNBLOCKED)
 		corrupt(&r, "unknown wire format version");
 	info->flags = get_u8(&r);
+	info->stack_depth = 0;
+	if (info->flags & WIRE_FLAG_STACKS) {
+		info->stack_depth = get_u8(&r);
+		if (r.st == WIRE_OK &&
+		    (info->stack_depth == 0 || info->stack_depth > WIRE_STACK_DEPTH_MAX))
+			corrupt(&r, "stack depth in the header out of range (1..32)");
+	}
 	info->time_hz = get_varint(&r);
 	uint8_t n = get_u8(&r);
 	if (n > WIRE_NAME_MAX)
@@ -813,6 +842,25 @@ static bool get_compact(const struct wire_state *st, struct rd *r, unsigned kind
 	return false;
 }
 
+/* A STACK record, after its tag (f: the tag's flags, none defined). */
+static void get_stack(struct rd *r, unsigned f, struct wire_stack *s)
+{
+	if (f)
+		corrupt(r, "flags on a stack record");
+	uint64_t id = get_varint(r);
+	s->depth = get_u8(r);
+	if (id == 0 || id > WIRE_STACK_IDS)
+		corrupt(r, "stack id out of range (1..1024)");
+	else if (s->depth == 0 || s->depth > WIRE_STACK_DEPTH_MAX)
+		corrupt(r, "stack depth out of range (1..32)");
+	if (r->st != WIRE_OK)
+		return;
+	s->id = (uint32_t)id;
+	s->frames[0] = get_varint(r);
+	for (uint32_t i = 1; i < s->depth; i++)
+		s->frames[i] = s->frames[i - 1] + (uint64_t)unzigzag(get_varint(r));
+}
+
 enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t len,
                              struct heap_event *ev, size_t *used, const char **why)
 {
@@ -828,6 +876,16 @@ enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t le
 	struct heap_event e = {0}, e2 = {0};
 	bool pair = false;
 	uint8_t tag = get_u8(&r);
+	if (r.st == WIRE_OK && (tag & 0x0f) == WIRE_TAG_STACK) {
+		struct wire_stack s = {0};
+		get_stack(&r, tag & 0xf0, &s);
+		*why = r.why;
+		if (r.st != WIRE_OK)
+			return r.st;
+		*used = (size_t)(r.p - in);
+		st->stack = s;
+		return WIRE_STACK;
+	}
 	if (r.st == WIRE_OK) {
 		if ((tag & 0x0f) == WIRE_TAG_RAW)
 			get_raw(&r, &e, tag & 0xf0);

@@ -5,9 +5,14 @@
  * (decoder); the decoder mirrors every piece of encoder state, so both must
  * see the same event sequence from the stream header on. Format: docs/trace-wire.md.
  *
- *   stream = header event*
- *   header = "HTRW" version:u8 flags:u8 time_hz:varint name_len:u8 name[name_len]
+ *   stream = header (event | stack)*
+ *   header = "HTRW" version:u8 flags:u8 [depth:u8] time_hz:varint name_len:u8 name[name_len]
  *   event  = tag:u8 fields...      tag = kind (low nibble) | flags (high nibble)
+ *   stack  = 0x0d id:varint depth:u8 frame0:varint (frame_i - frame_i-1):zz...
+ *
+ * With WIRE_FLAG_STACKS (depth byte present) every event's caller field holds
+ * a wire stack id, defined by an earlier STACK record, instead of a return
+ * address; without it streams are as they always were.
  *
  * Fields a kind does not use (heap_event.h: "fields not listed are 0") are not
  * carried by the compact form and decode as 0; unusual values of the fields a
@@ -30,14 +35,28 @@
 #define WIRE_BLOCK_HEAD   12 /* block = len:u32le check:u64le payload[len] (semihosting) */
 #define WIRE_BLOCK_MAX    (1u << 20) /* longest block payload a decoder accepts */
 #define WIRE_FLAG_INSTRET 0x1u /* header flag: events carry an instret delta */
+#define WIRE_FLAG_STACKS  0x2u /* header flag: a depth byte follows; callers are stack ids */
 #define WIRE_NAME_MAX     31   /* longest workload name in the header */
-#define WIRE_HEADER_MAX   (4 + 1 + 1 + 10 + 1 + WIRE_NAME_MAX)
+#define WIRE_HEADER_MAX   (4 + 1 + 1 + 1 + 10 + 1 + WIRE_NAME_MAX)
 #define WIRE_EVENT_MAX    160   /* upper bound on one encoded event, bytes */
 #define WIRE_CACHE_SIZE   64    /* caller cache entries (direct-mapped) */
 #define WIRE_TAG_RAW      0x0fu /* kind nibble of the escape form: every field in full */
 #define WIRE_TAG_SPLIT_ALLOC 0x0au /* pair record: SPLIT + ALLOC of the split block's start */
 #define WIRE_TAG_FREE_MERGE  0x0bu /* FREE [+ COALESCE], the common shape */
 #define WIRE_TAG_MISUSE      0x0cu /* MISUSE (its kind, 10, is the split+alloc tag's nibble) */
+#define WIRE_TAG_STACK       0x0du /* STACK record: defines a stack id (not an event) */
+
+#define WIRE_STACK_DEPTH_MAX 32   /* most frames a stack carries (trace.depth=N, N <= this) */
+#define WIRE_STACK_IDS       1024 /* stack ids are 1..WIRE_STACK_IDS; 0 = no stack */
+#define WIRE_STACK_MAX       (1 + 2 + 1 + 10 * WIRE_STACK_DEPTH_MAX) /* longest STACK record */
+
+/* One call stack: frames[0] is the caller (the return address into the code
+ * that called the allocator API), frames[1..depth) its callers, outward. */
+struct wire_stack {
+	uint32_t id;                             /* 1..WIRE_STACK_IDS */
+	uint32_t depth;                          /* frames used, 1..WIRE_STACK_DEPTH_MAX */
+	uint64_t frames[WIRE_STACK_DEPTH_MAX];   /* return addresses, innermost first */
+};
 
 /* State shared, field for field, by encoder and decoder. */
 struct wire_state {
@@ -56,11 +75,15 @@ struct wire_state {
 	 * out by the next wire_decode call without consuming input */
 	bool has_pending;
 	struct heap_event pending;
+	/* decoder only: the last STACK record decoded (wire_decode returned
+	 * WIRE_STACK for it); kept until the next one */
+	struct wire_stack stack;
 };
 
 struct wire_stream_info {
 	uint32_t version;             /* WIRE_VERSION */
 	uint32_t flags;               /* WIRE_FLAG_* */
+	uint32_t stack_depth;         /* frames per stack (WIRE_FLAG_STACKS), 0 = no stacks */
 	uint64_t time_hz;             /* ticks per second of event times */
 	char name[WIRE_NAME_MAX + 1]; /* workload name, NUL-terminated */
 };
@@ -69,18 +92,29 @@ struct wire_stream_info {
 void wire_state_init(struct wire_state *st, bool instret);
 
 /* Writes the stream header into out (at least WIRE_HEADER_MAX bytes).
- * name is truncated to WIRE_NAME_MAX. Returns bytes written. */
-size_t wire_encode_header(uint8_t *out, uint64_t time_hz, uint32_t flags, const char *name);
+ * stack_depth: 0 for a stream whose callers are return addresses (flags'
+ * WIRE_FLAG_STACKS is then cleared), else 1..WIRE_STACK_DEPTH_MAX (the flag is
+ * set and the depth byte written): callers are stack ids. name is truncated
+ * to WIRE_NAME_MAX. Returns bytes written. */
+size_t wire_encode_header(uint8_t *out, uint64_t time_hz, uint32_t flags, uint32_t stack_depth,
+                          const char *name);
 
 /* Encodes ev into out (at least WIRE_EVENT_MAX bytes) and advances st.
  * Any event round-trips exactly (unusual ones take the longer escape form).
  * Returns bytes written (1..WIRE_EVENT_MAX). */
 size_t wire_encode(struct wire_state *st, const struct heap_event *ev, uint8_t *out);
 
+/* Encodes the STACK record of s (id 1..WIRE_STACK_IDS, depth
+ * 1..WIRE_STACK_DEPTH_MAX) into out (at least WIRE_STACK_MAX bytes). It
+ * (re)defines s->id for the events after it; st does not change (a STACK
+ * record is not an event: no sequence number, no time). Returns bytes written. */
+size_t wire_encode_stack(struct wire_state *st, const struct wire_stack *s, uint8_t *out);
+
 enum wire_status {
 	WIRE_OK = 0,    /* one event or header decoded */
 	WIRE_NEED_MORE, /* the input ends inside it: give more bytes (or report truncation) */
 	WIRE_CORRUPT,   /* bytes that no encoder writes; *why says what */
+	WIRE_STACK,     /* a STACK record decoded into st->stack; no event */
 };
 
 /* Decodes the stream header from in[0..len). On WIRE_OK *used is its size. */
@@ -89,7 +123,10 @@ enum wire_status wire_decode_header(const uint8_t *in, size_t len, struct wire_s
 
 /* Decodes one event from in[0..len) into *ev and advances st (only on
  * WIRE_OK; st is untouched otherwise). On WIRE_OK *used is the event's size;
- * on WIRE_CORRUPT *why is a static description. */
+ * on WIRE_STACK the record was a STACK record, now in st->stack (the only
+ * part of st that changed), *used is its size and *ev is untouched; on
+ * WIRE_CORRUPT *why is a static description (a STACK record with id 0 or
+ * above WIRE_STACK_IDS, or depth 0 or above WIRE_STACK_DEPTH_MAX, is one). */
 enum wire_status wire_decode(struct wire_state *st, const uint8_t *in, size_t len,
                              struct heap_event *ev, size_t *used, const char **why);
 

@@ -10,7 +10,10 @@
  * previous event's (times, sequence numbers, addresses near the heap), so the
  * encoder's compact forms are reached, not only its escape form. The whole
  * sequence goes through one encoder and one decoder, as in a capture, and
- * through one JSON trace, as heaptrace decode writes it.
+ * through one JSON trace, as heaptrace decode writes it. When the first byte's
+ * bit 1 is set, STACK records (any id and depth in range, frames near the
+ * kernel's text) come between the events, as in a capture with trace.depth;
+ * each must decode (WIRE_STACK) to itself and leave the event state alone.
  */
 #include "fuzz_event.h"
 #include "fuzz_util.h"
@@ -135,16 +138,55 @@ static bool make_event(struct bytes *b, struct heap_event *ev, const struct heap
 	return true;
 }
 
+/* A STACK record from the fuzz bytes: any id and depth in range. */
+static void make_stack(struct bytes *b, struct wire_stack *s)
+{
+	memset(s, 0, sizeof *s);
+	s->id = 1 + (uint32_t)(take(b) % WIRE_STACK_IDS);
+	s->depth = 1 + take8(b) % WIRE_STACK_DEPTH_MAX;
+	for (uint32_t i = 0; i < s->depth; i++)
+		s->frames[i] = take_addr(b, i ? s->frames[i - 1] : 0x80200000u);
+}
+
+/* Sends s through enc and dec: it must come back whole, as WIRE_STACK, and
+ * leave the event state of dec as it was. */
+static void stack_round_trip(struct wire_state *enc, struct wire_state *dec,
+                             const struct wire_stack *s)
+{
+	uint8_t buf[WIRE_STACK_MAX];
+	size_t len = wire_encode_stack(enc, s, buf);
+	FUZZ_ASSERT(len >= 4 && len <= WIRE_STACK_MAX, "stack %u encoded in %zu bytes", s->id, len);
+	static struct wire_state before;
+	before = *dec;
+	struct heap_event ev;
+	size_t used;
+	const char *why = NULL;
+	enum wire_status ws = wire_decode(dec, buf, len, &ev, &used, &why);
+	FUZZ_ASSERT(ws == WIRE_STACK && used == len, "stack %u (depth %u): status %d, %zu of %zu "
+	            "bytes: %s", s->id, s->depth, (int)ws, used, len, why ? why : "");
+	FUZZ_ASSERT(!memcmp(&before, dec, offsetof(struct wire_state, stack)),
+	            "stack %u changed the event state", s->id);
+	FUZZ_ASSERT(dec->stack.id == s->id && dec->stack.depth == s->depth &&
+	                !memcmp(dec->stack.frames, s->frames, sizeof s->frames),
+	            "stack %u (depth %u) came back changed", s->id, s->depth);
+}
+
 static struct heap_event events[EVENTS_MAX];
+static struct wire_stack stacks_before[EVENTS_MAX]; /* the STACK record before events[i] */
+static bool has_stack[EVENTS_MAX];                  /* whether there is one */
 static struct fuzz_file json;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bytes b = {data, data + size};
-	bool instret = take8(&b) & 1;
+	uint8_t mode = take8(&b);
+	bool instret = mode & 1, stacks = mode & 2;
 	size_t n = 0;
 	uint64_t dropped = 0;
 	while (b.p < b.end && n < EVENTS_MAX) {
+		has_stack[n] = stacks && take8(&b) & 1;
+		if (has_stack[n])
+			make_stack(&b, &stacks_before[n]);
 		if (!make_event(&b, &events[n], n ? &events[n - 1] : NULL, instret, &dropped))
 			break;
 		char sa[400];
@@ -161,6 +203,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wire_state_init(&dec, instret);
 	char sa[400], sb[400];
 	for (size_t i = 0; i < n; i++) {
+		if (has_stack[i])
+			stack_round_trip(&enc, &dec, &stacks_before[i]);
 		uint8_t buf[WIRE_EVENT_MAX + 1];
 		size_t len = wire_encode(&enc, &events[i], buf);
 		FUZZ_ASSERT(len >= 1 && len <= WIRE_EVENT_MAX, "event %zu encoded in %zu bytes", i,

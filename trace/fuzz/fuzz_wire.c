@@ -7,11 +7,45 @@
  * a kind in range; a marker name terminated; the state is untouched when
  * decoding fails (trace_wire.h); the same event cut one byte short is
  * WIRE_NEED_MORE, never another event; and every decoded event, encoded
- * again by an encoder that has seen the same events, decodes to itself.
+ * again by an encoder that has seen the same events, decodes to itself. A
+ * STACK record (WIRE_STACK) changes nothing but st->stack, has an id and a
+ * depth in range, is WIRE_NEED_MORE one byte short, and re-encodes to a
+ * record that decodes to the same stack.
  */
 #include "fuzz_event.h"
 #include "fuzz_util.h"
 #include "trace_wire.h"
+
+/* The properties of a STACK record decoded from in[0..len) in used bytes:
+ * before is the state before, after the state it left. */
+static void check_stack(const struct wire_state *before, const struct wire_state *after,
+                        const uint8_t *in, size_t len, size_t used)
+{
+	const struct wire_stack *s = &after->stack;
+	FUZZ_ASSERT(used > 0 && used <= len && used <= WIRE_STACK_MAX, "stack record of %zu bytes",
+	            used);
+	FUZZ_ASSERT(!memcmp(before, after, offsetof(struct wire_state, stack)),
+	            "a stack record changed the event state");
+	FUZZ_ASSERT(s->id >= 1 && s->id <= WIRE_STACK_IDS, "stack id %u", s->id);
+	FUZZ_ASSERT(s->depth >= 1 && s->depth <= WIRE_STACK_DEPTH_MAX, "stack depth %u", s->depth);
+	static struct wire_state cut, enc, dec;
+	cut = *before;
+	struct heap_event ev;
+	size_t used2;
+	const char *why;
+	enum wire_status ws = wire_decode(&cut, in, used - 1, &ev, &used2, &why);
+	FUZZ_ASSERT(ws == WIRE_NEED_MORE, "a %zu-byte stack record cut short gave status %d", used,
+	            (int)ws);
+	uint8_t buf[WIRE_STACK_MAX];
+	size_t n = wire_encode_stack(&enc, s, buf);
+	FUZZ_ASSERT(n >= 4 && n <= WIRE_STACK_MAX, "stack encoded in %zu bytes", n);
+	ws = wire_decode(&dec, buf, n, &ev, &used2, &why);
+	FUZZ_ASSERT(ws == WIRE_STACK && used2 == n, "re-encoded stack %u does not decode: %s",
+	            s->id, why ? why : "");
+	FUZZ_ASSERT(dec.stack.id == s->id && dec.stack.depth == s->depth &&
+	                !memcmp(dec.stack.frames, s->frames, s->depth * sizeof s->frames[0]),
+	            "re-encoded stack %u decodes to another stack", s->id);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,6 +73,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		before = st;
 		bool pending = wire_pending(&st);
 		ws = wire_decode(&st, data + pos, size - pos, &ev, &used, &why);
+		if (ws == WIRE_STACK) {
+			check_stack(&before, &st, data + pos, size - pos, used);
+			pos += used;
+			continue;
+		}
 		if (ws != WIRE_OK) {
 			FUZZ_ASSERT(!memcmp(&st, &before, sizeof st), "state changed by a failed decode");
 			FUZZ_ASSERT(ws == WIRE_NEED_MORE || why, "corrupt event without a reason");

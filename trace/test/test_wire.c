@@ -99,7 +99,7 @@ static size_t encode_all(const struct heap_event *evs, size_t n, bool instret, u
 {
 	struct wire_state st;
 	wire_state_init(&st, instret);
-	size_t len = wire_encode_header(buf, 10000000, instret ? WIRE_FLAG_INSTRET : 0, "churn");
+	size_t len = wire_encode_header(buf, 10000000, instret ? WIRE_FLAG_INSTRET : 0, 0, "churn");
 	for (size_t i = 0; i < n; i++)
 		len += wire_encode(&st, &evs[i], buf + len);
 	return len;
@@ -131,7 +131,7 @@ static long decode_all(const uint8_t *buf, size_t len, struct heap_event *out, s
 TEST_CASE(header_round_trips_with_name_and_flags)
 {
 	uint8_t buf[WIRE_HEADER_MAX];
-	size_t len = wire_encode_header(buf, 10000000, WIRE_FLAG_INSTRET, "vector");
+	size_t len = wire_encode_header(buf, 10000000, WIRE_FLAG_INSTRET, 0, "vector");
 	struct wire_stream_info info;
 	size_t used;
 	const char *why;
@@ -338,7 +338,7 @@ TEST_CASE(unknown_tag_is_reported_as_corrupt)
 {
 	struct wire_state st;
 	wire_state_init(&st, false);
-	const uint8_t bad[] = {0x0d, 1, 2, 3};
+	const uint8_t bad[] = {0x0e, 1, 2, 3};
 	struct heap_event ev;
 	size_t used;
 	const char *why = NULL;
@@ -636,7 +636,7 @@ static size_t fast_roundtrip(unsigned seed, uint8_t *buf, size_t *pairs)
 	fast_time = 1000;
 	fast_pairs = 0;
 	wire_state_init(&fast_st, false);
-	fast_pos = buf + wire_encode_header(buf, 10000000, 0, "fast");
+	fast_pos = buf + wire_encode_header(buf, 10000000, 0, 0, "fast");
 	ASSERT(heap_init(&h, arena, sizeof arena, heap_sink_hook, NULL));
 	struct {
 		void *p;
@@ -754,10 +754,6 @@ TEST_CASE(every_truncation_of_a_pair_record_needs_more)
 	ASSERT(checked > 50);
 }
 
-int main(void)
-{
-	return test_main();
-}
 
 /* ---- the allocator policy in INIT (issue 12) ---- */
 
@@ -776,4 +772,230 @@ TEST_CASE(init_with_a_policy_round_trips_and_first_fit_stays_byte_identical)
 	ASSERT_EQ(got[0].flags, (uint8_t)HEAP_POLICY_SEGREGATED);
 	ASSERT_EQ(decode_all(first, len_first, got, 200), (long)n);
 	ASSERT_EQ(got[0].flags, 0);
+}
+
+/* ---- call stacks (issue 11): the depth in the header, STACK records ---- */
+
+TEST_CASE(header_with_stacks_carries_the_depth_and_depth_0_is_todays_header)
+{
+	uint8_t buf[WIRE_HEADER_MAX], plain[WIRE_HEADER_MAX];
+	size_t len = wire_encode_header(buf, 10000000, WIRE_FLAG_INSTRET, 8, "vector");
+	struct wire_stream_info info;
+	size_t used;
+	const char *why;
+	ASSERT_EQ((int)wire_decode_header(buf, len, &info, &used, &why), (int)WIRE_OK);
+	ASSERT_EQ(used, len);
+	ASSERT_EQ(info.flags, (uint32_t)(WIRE_FLAG_INSTRET | WIRE_FLAG_STACKS));
+	ASSERT_EQ(info.stack_depth, 8u);
+	ASSERT_STR_EQ(info.name, "vector");
+	for (size_t cut = 0; cut < len; cut++)
+		ASSERT_EQ((int)wire_decode_header(buf, cut, &info, &used, &why),
+		          (int)WIRE_NEED_MORE);
+	/* depth 0: no flag, no depth byte, whatever flags said */
+	size_t len0 = wire_encode_header(buf, 10000000, WIRE_FLAG_STACKS, 0, "vector");
+	size_t lenp = wire_encode_header(plain, 10000000, 0, 0, "vector");
+	ASSERT_EQ(len0, lenp);
+	ASSERT_MEM_EQ(buf, plain, lenp);
+	ASSERT_EQ(len, lenp + 1);
+	ASSERT_EQ((int)wire_decode_header(plain, lenp, &info, &used, &why), (int)WIRE_OK);
+	ASSERT_EQ(info.stack_depth, 0u);
+}
+
+TEST_CASE(header_with_a_stack_depth_of_0_or_over_32_is_corrupt)
+{
+	const unsigned bad[] = {0, WIRE_STACK_DEPTH_MAX + 1, 255};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint8_t buf[WIRE_HEADER_MAX];
+		size_t len = wire_encode_header(buf, 10000000, 0, 4, "churn");
+		buf[6] = (uint8_t)bad[i]; /* "HTRW" version flags depth */
+		struct wire_stream_info info;
+		size_t used;
+		const char *why = NULL;
+		ASSERT_EQ((int)wire_decode_header(buf, len, &info, &used, &why), (int)WIRE_CORRUPT);
+		ASSERT_STR_EQ(why, "stack depth in the header out of range (1..32)");
+	}
+}
+
+static void assert_same_stack(const struct wire_stack *a, const struct wire_stack *b)
+{
+	ASSERT_EQ(a->id, b->id);
+	ASSERT_EQ(a->depth, b->depth);
+	for (uint32_t i = 0; i < a->depth; i++)
+		ASSERT_EQ(a->frames[i], b->frames[i]);
+}
+
+/* A stack of depth frames, id id, innermost at caller, each outer frame a
+ * plausible distance further. */
+static struct wire_stack make_stack(uint32_t id, uint32_t depth, uint64_t caller)
+{
+	struct wire_stack s;
+	memset(&s, 0, sizeof s);
+	s.id = id, s.depth = depth;
+	for (uint32_t i = 0; i < depth; i++)
+		s.frames[i] = i == 0 ? caller : s.frames[i - 1] + 0x100 - (i * 0x2e % 0x3c0);
+	return s;
+}
+
+/* The decoder's view of a stream with stacks: events, and for each event the
+ * latest definition of its caller's id when it was decoded. */
+struct stack_stream {
+	struct heap_event ev[300];
+	struct wire_stack def[300]; /* def[i]: the stack ev[i].caller named */
+	size_t n, stacks;
+	struct wire_stack table[WIRE_STACK_IDS + 1]; /* latest definitions, by id */
+};
+
+static void decode_stacks(const uint8_t *buf, size_t len, struct stack_stream *out)
+{
+	struct wire_stream_info info;
+	size_t used;
+	const char *why;
+	memset(out, 0, sizeof *out);
+	ASSERT_EQ((int)wire_decode_header(buf, len, &info, &used, &why), (int)WIRE_OK);
+	ASSERT(info.stack_depth > 0);
+	static struct wire_state st;
+	wire_state_init(&st, false);
+	size_t pos = used;
+	while (pos < len || wire_pending(&st)) {
+		struct heap_event ev;
+		enum wire_status ws = wire_decode(&st, buf + pos, len - pos, &ev, &used, &why);
+		pos += used;
+		if (ws == WIRE_STACK) {
+			ASSERT_LE(st.stack.depth, info.stack_depth);
+			out->table[st.stack.id] = st.stack;
+			out->stacks++;
+			continue;
+		}
+		ASSERT_EQ((int)ws, (int)WIRE_OK);
+		ASSERT_LT(out->n, 300u);
+		out->def[out->n] = out->table[ev.caller <= WIRE_STACK_IDS ? ev.caller : 0];
+		out->ev[out->n++] = ev;
+	}
+}
+
+TEST_CASE(stack_records_round_trip_between_events_and_redefine_their_id)
+{
+	static struct heap_event evs[200];
+	static uint8_t buf[200 * (WIRE_EVENT_MAX + WIRE_STACK_MAX)];
+	static struct stack_stream got;
+	size_t n = make_session(evs, 200, false);
+	/* the session's callers become ids 1..3; id 2 is redefined halfway */
+	struct wire_stack s1 = make_stack(1, 8, 0x80201000), s2 = make_stack(2, 3, 0x80201040),
+	                  s2b = make_stack(2, 5, 0x80203456), s3 = make_stack(3, 1, 0x80201080);
+	struct wire_stack want[200];
+	struct wire_state st;
+	wire_state_init(&st, false);
+	size_t len = wire_encode_header(buf, 10000000, 0, 8, "vector");
+	len += wire_encode_stack(&st, &s1, buf + len);
+	len += wire_encode_stack(&st, &s2, buf + len);
+	len += wire_encode_stack(&st, &s3, buf + len);
+	for (size_t i = 0; i < n; i++) {
+		if (i == n / 2)
+			len += wire_encode_stack(&st, &s2b, buf + len);
+		if (heap_event_has_caller(evs[i].kind)) {
+			evs[i].caller = 1 + i % 3;
+			want[i] = evs[i].caller == 1   ? s1
+			          : evs[i].caller == 3 ? s3
+			          : i < n / 2          ? s2
+			                               : s2b;
+		}
+		len += wire_encode(&st, &evs[i], buf + len);
+	}
+	decode_stacks(buf, len, &got);
+	ASSERT_EQ(got.n, n);
+	ASSERT_EQ(got.stacks, 4u);
+	for (size_t i = 0; i < n; i++) {
+		assert_same_event(&evs[i], &got.ev[i]);
+		if (heap_event_has_caller(evs[i].kind))
+			assert_same_stack(&want[i], &got.def[i]);
+	}
+}
+
+TEST_CASE(stack_of_the_deepest_depth_with_extreme_frames_round_trips)
+{
+	struct wire_stack s = make_stack(WIRE_STACK_IDS, WIRE_STACK_DEPTH_MAX, 0);
+	for (uint32_t i = 0; i < WIRE_STACK_DEPTH_MAX; i++) /* the largest jumps a frame can make */
+		s.frames[i] = i % 2 ? UINT64_MAX : (i % 4 ? 0 : 0x8000000000000000ull);
+	uint8_t buf[WIRE_STACK_MAX];
+	struct wire_state enc, dec;
+	wire_state_init(&enc, false);
+	wire_state_init(&dec, false);
+	size_t len = wire_encode_stack(&enc, &s, buf);
+	ASSERT_LE(len, (size_t)WIRE_STACK_MAX);
+	struct heap_event ev;
+	size_t used;
+	const char *why;
+	ASSERT_EQ((int)wire_decode(&dec, buf, len, &ev, &used, &why), (int)WIRE_STACK);
+	ASSERT_EQ(used, len);
+	assert_same_stack(&s, &dec.stack);
+}
+
+TEST_CASE(a_stack_of_kernel_return_addresses_takes_about_two_bytes_a_frame)
+{
+	struct wire_stack s = make_stack(37, 8, 0x80201a3c);
+	uint8_t buf[WIRE_STACK_MAX];
+	struct wire_state st;
+	wire_state_init(&st, false);
+	ASSERT_LE(wire_encode_stack(&st, &s, buf), 1 + 1 + 1 + 5 + 7 * 2u);
+}
+
+TEST_CASE(every_truncation_of_a_stack_record_needs_more_and_leaves_state_alone)
+{
+	struct wire_stack s = make_stack(700, 16, 0x80201a3c);
+	uint8_t buf[WIRE_STACK_MAX];
+	static struct wire_state enc, dec, before;
+	wire_state_init(&enc, false);
+	wire_state_init(&dec, false);
+	size_t len = wire_encode_stack(&enc, &s, buf);
+	before = dec;
+	for (size_t cut = 0; cut < len; cut++) {
+		struct heap_event ev;
+		size_t used;
+		const char *why;
+		ASSERT_EQ((int)wire_decode(&dec, buf, cut, &ev, &used, &why), (int)WIRE_NEED_MORE);
+		ASSERT_MEM_EQ(&before, &dec, sizeof dec);
+	}
+}
+
+/* Decodes bad as one record: it must be corrupt for why, the state untouched. */
+static void assert_corrupt_record(const uint8_t *bad, size_t len, const char *want)
+{
+	static struct wire_state st, before;
+	wire_state_init(&st, false);
+	before = st;
+	struct heap_event ev;
+	size_t used;
+	const char *why = NULL;
+	ASSERT_EQ((int)wire_decode(&st, bad, len, &ev, &used, &why), (int)WIRE_CORRUPT);
+	ASSERT_STR_EQ(why, want);
+	ASSERT_MEM_EQ(&before, &st, sizeof st);
+}
+
+TEST_CASE(stack_records_with_id_or_depth_out_of_range_are_corrupt)
+{
+	const uint8_t id0[] = {WIRE_TAG_STACK, 0, 1, 0x80, 0x80, 0x80, 0x80, 0x08};
+	const uint8_t id1025[] = {WIRE_TAG_STACK, 0x81, 0x08, 1, 0x10};
+	const uint8_t depth0[] = {WIRE_TAG_STACK, 5, 0, 0x10};
+	const uint8_t depth33[] = {WIRE_TAG_STACK, 5, 33, 0x10};
+	const uint8_t flagged[] = {WIRE_TAG_STACK | 0x10, 5, 1, 0x10};
+	assert_corrupt_record(id0, sizeof id0, "stack id out of range (1..1024)");
+	assert_corrupt_record(id1025, sizeof id1025, "stack id out of range (1..1024)");
+	assert_corrupt_record(depth0, sizeof depth0, "stack depth out of range (1..32)");
+	assert_corrupt_record(depth33, sizeof depth33, "stack depth out of range (1..32)");
+	assert_corrupt_record(flagged, sizeof flagged, "flags on a stack record");
+	/* the largest id and depth are fine */
+	const uint8_t top[] = {WIRE_TAG_STACK, 0x80, 0x08, 1, 0x10};
+	struct wire_state st;
+	wire_state_init(&st, false);
+	struct heap_event ev;
+	size_t used;
+	const char *why;
+	ASSERT_EQ((int)wire_decode(&st, top, sizeof top, &ev, &used, &why), (int)WIRE_STACK);
+	ASSERT_EQ(st.stack.id, (uint32_t)WIRE_STACK_IDS);
+	ASSERT_EQ(st.stack.frames[0], 0x10u);
+}
+
+int main(void)
+{
+	return test_main();
 }
