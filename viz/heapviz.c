@@ -48,7 +48,9 @@ static void usage(FILE *f)
 	    "  --size WxH          window / snapshot size (default 1280x800)\n"
 	    "  --colour MODE       state (default), age or caller\n"
 	    "  --compressed        compressed map scale (small blocks get room)\n"
-	    "  --zoom LO:HI        show only heap offsets [LO, HI) (hex or decimal)\n"
+	    "  --zoom LO:HI        show only [LO, HI): addresses as the viewer shows them, or\n"
+	    "                      offsets from the heap base; LO+LEN also (hex or decimal)\n"
+	    "  --whole             show the whole heap (default: the part the trace used)\n"
 	    "  --locate ADDR       with --snapshot: print \"locate ADDR X Y\", the pixel of ADDR\n"
 	    "  --help              this text (keys: docs/heapviz.md, or h in the viewer)\n"
 	    "environment: HEAPVIZ_DUMP=FILE.png  where d/F12/SIGUSR1 dump the current frame\n"
@@ -64,8 +66,8 @@ struct opts {
 	bool follow, compressed;
 	int w, h;
 	enum view_colour colour;
-	uint64_t zlo, zhi;
-	bool zoom;
+	const char *zoom; /* --zoom LO:HI, parsed once the heap is known */
+	bool whole;
 	const char *locate[16];
 	int nlocate;
 };
@@ -111,15 +113,9 @@ static bool parse_args(int argc, char **argv, struct opts *o)
 				return false;
 			}
 		} else if (!strcmp(a, "--zoom") && has) {
-			char *end;
-			const char *z = argv[++i];
-			o->zlo = strtoull(z, &end, 0);
-			if (*end != ':' || (o->zhi = strtoull(end + 1, &end, 0), *end) ||
-			    o->zhi <= o->zlo) {
-				fprintf(stderr, "heapviz: --zoom %s: want LO:HI with LO < HI\n", z);
-				return false;
-			}
-			o->zoom = true;
+			o->zoom = argv[++i];
+		} else if (!strcmp(a, "--whole")) {
+			o->whole = true;
 		} else if (!strcmp(a, "--locate") && has) {
 			if (o->nlocate == 16) {
 				fprintf(stderr, "heapviz: --locate: at most 16\n");
@@ -233,15 +229,24 @@ static bool resolve_at(viz_model *m, const char *at, size_t *pos, int *status)
 	return true;
 }
 
-static void apply_opts(struct view *v, const struct opts *o)
+/* The options that set up the view; false (the reason printed) for a --zoom
+ * range that is malformed or not inside the heap. */
+static bool apply_opts(struct view *v, const struct opts *o)
 {
 	v->compressed = o->compressed;
 	v->colour = o->colour;
+	if (o->whole)
+		view_whole(v);
 	if (o->zoom) {
-		uint64_t size = viz_model_heap_size(v->m);
-		v->lo = o->zlo < size ? o->zlo : 0;
-		v->hi = o->zhi < size ? o->zhi : size;
+		uint64_t lo, hi;
+		char err[200];
+		if (!view_parse_range(v, o->zoom, &lo, &hi, err, sizeof err)) {
+			fprintf(stderr, "heapviz: --zoom %s\n", err);
+			return false;
+		}
+		view_zoom_to(v, lo, hi);
 	}
+	return true;
 }
 
 /* --at A,B,...: the first of the points the trace has (panic and first-fail
@@ -473,7 +478,12 @@ int main(int argc, char **argv)
 	}
 	struct view v;
 	view_init(&v, viz_source_model(src), o.trace);
-	apply_opts(&v, &o);
+	if (!apply_opts(&v, &o)) {
+		view_fini(&v);
+		viz_source_close(src);
+		viz_source_close(osrc);
+		return EXIT_USAGE;
+	}
 	v.noflash = getenv("HEAPVIZ_NOFLASH") != NULL;
 	v.time_hz = viz_source_header(src)->time_hz;
 	v.follow = o.follow;

@@ -57,6 +57,7 @@ struct viz_model {
 	size_t tip_sample_count; /* count when tip_sample was made, 0 = never */
 	uint64_t peak_used;
 	size_t peak_pos;
+	uint64_t extent; /* highest block end (heap offset) any ALLOC reached */
 	uint32_t *fails;
 	size_t nfails, capfails;
 	struct viz_caller *callers;
@@ -393,6 +394,9 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 		m->peak_used = st->used_bytes;
 		m->peak_pos = m->count;
 	}
+	if (e.kind == HEAP_EV_ALLOC && !EV(m, m->count - 1)->bad &&
+	    (uint64_t)e.addr + e.block > m->extent)
+		m->extent = (uint64_t)e.addr + e.block;
 	if (e.kind == HEAP_EV_DROP)
 		m->dropped += ev->size;
 	if (e.kind == HEAP_EV_MISUSE && !m->misuse_pos) {
@@ -559,6 +563,11 @@ size_t viz_model_peak_pos(const viz_model *m, uint64_t *peak_used)
 	if (peak_used)
 		*peak_used = m->peak_used;
 	return m->peak_pos;
+}
+
+uint64_t viz_model_extent(const viz_model *m)
+{
+	return m->extent;
 }
 
 const struct heap_event *viz_model_misuse(const viz_model *m, size_t *pos)

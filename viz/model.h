@@ -131,6 +131,10 @@ bool viz_model_hit(viz_model *m, uint64_t off, struct viz_block *blk, bool *is_f
 /* Position with the most bytes in use (first one if tied), and that figure. */
 size_t viz_model_peak_pos(const viz_model *m, uint64_t *peak_used);
 
+/* The end (heap offset) of the highest block the trace allocated so far: the part
+ * of the heap it ever used, 0 before its first alloc. */
+uint64_t viz_model_extent(const viz_model *m);
+
 /* Positions just after each ALLOC_FAIL event, in order; *n gets their number. */
 const uint32_t *viz_model_fails(const viz_model *m, size_t *n);
 

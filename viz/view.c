@@ -10,6 +10,7 @@
 
 #include "trace_reader.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -33,8 +34,6 @@ void view_init(struct view *v, viz_model *m, const char *name)
 	v->m = m;
 	v->name = name;
 	v->speed = 200;
-	v->lo = 0;
-	v->hi = viz_model_heap_size(m);
 	v->divergence = SIZE_MAX;
 	v->mx = v->my = -1;
 }
@@ -73,6 +72,19 @@ static const char *commas(char *buf, uint64_t n)
 	return buf;
 }
 
+/* A size as people write round ones: "16 KiB", "1 MiB", else "3,000 B". */
+static const char *bytes_text(char *buf, uint64_t n)
+{
+	char tmp[32];
+	if (n >= (1u << 20) && n % (1u << 20) == 0)
+		sprintf(buf, "%s MiB", commas(tmp, n >> 20));
+	else if (n >= 1024 && n % 1024 == 0)
+		sprintf(buf, "%s KiB", commas(tmp, n >> 10));
+	else
+		sprintf(buf, "%s B", commas(tmp, n));
+	return buf;
+}
+
 static void set_message(struct view *v, uint32_t now, const char *msg)
 {
 	snprintf(v->message, sizeof v->message, "%s", msg);
@@ -86,6 +98,144 @@ void view_seek(struct view *v, size_t pos)
 		viz_model_seek(v->other, pos);
 }
 
+/* ---- the shown range ---------------------------------------------------------- */
+
+#define VIEW_ROW_MIN 12 /* map row height, pixels: the rows shrink to this, */
+#define VIEW_ROW_MAX 40 /* ...and stretch to this to fill the map's height */
+
+/* The heap offsets the maps should show: the zoomed range, the whole heap, or
+ * (by default) the part the traces ever used, [0, highest block end). */
+static void wanted_range(const struct view *v, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t size = viz_model_heap_size(v->m);
+	*lo = 0;
+	*hi = size;
+	if (v->zoomed) {
+		*lo = v->lo;
+		*hi = v->hi;
+		return;
+	}
+	if (v->whole)
+		return;
+	uint64_t ext = viz_model_extent(v->m);
+	if (v->other && viz_model_extent(v->other) > ext)
+		ext = viz_model_extent(v->other);
+	if (ext && ext < size)
+		*hi = ext;
+}
+
+/* The rows of map area a: on the linear scale every row holds row_bytes, the
+ * smallest power of two that fits the wanted range into the rows there are,
+ * rows start at multiples of it (round addresses; equal holes line up in
+ * columns), and the rows stretch to fill the area's height. The compressed
+ * scale spreads the wanted range over every row. */
+static void fit_rows(struct view *v, const struct view_rect *a)
+{
+	uint64_t lo, hi, size = viz_model_heap_size(v->m);
+	wanted_range(v, &lo, &hi);
+	uint64_t rows_max = a->h / VIEW_ROW_MIN > 1 ? (uint64_t)(a->h / VIEW_ROW_MIN) : 1;
+	if (v->compressed) {
+		v->map_lo = lo;
+		v->map_hi = hi;
+		v->row_bytes = 0;
+		v->rows = (int)rows_max;
+		v->row_h = VIEW_ROW_MIN;
+		v->cell_h = VIEW_ROW_MIN - 2;
+		return;
+	}
+	uint64_t rb = 1, rows;
+	for (;;) {
+		v->map_lo = lo & ~(rb - 1);
+		rows = (hi - v->map_lo + rb - 1) / rb;
+		if (rows <= rows_max)
+			break;
+		rb *= 2;
+	}
+	v->row_bytes = rb;
+	v->rows = rows ? (int)rows : 1;
+	v->map_hi = v->map_lo + (uint64_t)v->rows * rb < size ? v->map_lo + (uint64_t)v->rows * rb
+	                                                       : size;
+	int rh = a->h / v->rows;
+	v->row_h = rh < VIEW_ROW_MIN ? VIEW_ROW_MIN : rh > VIEW_ROW_MAX ? VIEW_ROW_MAX : rh;
+	v->cell_h = v->row_h - (v->row_h / 6 > 2 ? v->row_h / 6 : 2);
+}
+
+void view_zoom_to(struct view *v, uint64_t lo, uint64_t hi)
+{
+	uint64_t size = viz_model_heap_size(v->m), gran = viz_model_gran(v->m);
+	if (hi > size)
+		hi = size;
+	if (lo >= hi || (lo == 0 && hi == size)) {
+		view_whole(v);
+		return;
+	}
+	if (hi - lo < gran * 16) { /* the narrowest view: 16 granules */
+		hi = lo + gran * 16 < size ? lo + gran * 16 : size;
+		lo = hi - gran * 16 < hi ? hi - gran * 16 : 0;
+	}
+	v->zoomed = true;
+	v->lo = lo;
+	v->hi = hi;
+}
+
+void view_fit(struct view *v)
+{
+	v->zoomed = false;
+	v->whole = false;
+}
+
+void view_whole(struct view *v)
+{
+	v->zoomed = false;
+	v->whole = true;
+}
+
+/* One number of a range: hex or decimal, the whole text. */
+static bool parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	char buf[32], *end;
+	if (len == 0 || len >= sizeof buf || s[0] == '-' || s[0] == '+')
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	errno = 0;
+	*out = strtoull(buf, &end, 0);
+	return !errno && *end == 0;
+}
+
+bool view_parse_range(const struct view *v, const char *text, uint64_t *lo, uint64_t *hi,
+                      char *err, size_t errlen)
+{
+	uint64_t base = viz_model_heap_base(v->m), size = viz_model_heap_size(v->m);
+	const char *sep = strpbrk(text, ":+");
+	uint64_t a, b;
+	if (!sep || !parse_u64(text, (size_t)(sep - text), &a) ||
+	    !parse_u64(sep + 1, strlen(sep + 1), &b)) {
+		snprintf(err, errlen, "%s: want LO:HI or LO+LEN (hex or decimal)", text);
+		return false;
+	}
+	if (*sep == '+')
+		b = a + b < a ? UINT64_MAX : a + b;
+	if (a >= base && a - base <= size) { /* absolute addresses, as the screen shows them */
+		a -= base;
+		b = b >= base ? b - base : 0;
+	}
+	if (b <= a) {
+		snprintf(err, errlen, "%s: empty range (LO must be below HI)", text);
+		return false;
+	}
+	if (a >= size || b > size) {
+		snprintf(err, errlen,
+		         "%s: outside the heap (0x%" PRIx64 "..0x%" PRIx64 ", or offsets 0..0x%" PRIx64
+		         ")",
+		         text, base, base + size, size);
+		return false;
+	}
+	*lo = a;
+	*hi = b;
+	return true;
+}
+
 /* ---- layout ---------------------------------------------------------------- */
 
 void view_layout(struct view *v, int w, int h, int th)
@@ -97,8 +247,6 @@ void view_layout(struct view *v, int w, int h, int th)
 	v->timeline = (struct view_rect){6, h - tl_h, w - 12, tl_h - 4};
 	v->panel = (struct view_rect){w - panel_w, status_h, panel_w - 6, h - tl_h - status_h - 6};
 	struct view_rect map = {6, status_h, w - panel_w - 12, h - tl_h - status_h - 6};
-	v->row_h = 12;
-	v->cell_h = 10;
 	v->gutter =
 	    (!v->compressed && map.w > 400) ? 11 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7) + 8 : 0;
 	if (v->other) {
@@ -110,6 +258,7 @@ void view_layout(struct view *v, int w, int h, int th)
 		v->map = (struct view_rect){map.x, map.y + th + 2, map.w, map.h - th - 2};
 		v->other_map = (struct view_rect){0, 0, 0, 0};
 	}
+	fit_rows(v, &v->map);
 }
 
 static int map_cols(const struct view *v, const struct view_rect *a)
@@ -120,8 +269,17 @@ static int map_cols(const struct view *v, const struct view_rect *a)
 
 static int map_rows(const struct view *v, const struct view_rect *a)
 {
-	int n = a->h / v->row_h;
-	return n > 1 ? n : 1;
+	(void)a; /* every map area has the same rows (view_layout) */
+	return v->rows;
+}
+
+/* Map pixels of area a: the shown range's bytes on the linear scale, every
+ * cell of every row on the compressed one. */
+static double map_total_u(const struct view *v, const struct view_rect *a)
+{
+	if (v->row_bytes)
+		return (double)(v->map_hi - v->map_lo) * map_cols(v, a) / (double)v->row_bytes;
+	return (double)map_cols(v, a) * map_rows(v, a);
 }
 
 static bool push_seg(struct view_seg **segs, size_t *n, size_t *cap, struct view_seg s)
@@ -138,14 +296,14 @@ static bool push_seg(struct view_seg **segs, size_t *n, size_t *cap, struct view
 	return true;
 }
 
-/* Lays out the blocks of m in [v->lo, v->hi) onto total_u map pixels. */
+/* Lays out the blocks of m in [v->map_lo, v->map_hi) onto total_u map pixels. */
 static void build_segs(struct view *v, viz_model *m, struct view_seg **segs, size_t *n, size_t *cap,
                        double total_u)
 {
 	*n = 0;
 	size_t nb;
 	const struct viz_block *b = viz_model_blocks(m, &nb);
-	uint64_t lo = v->lo, hi = v->hi, at = lo;
+	uint64_t lo = v->map_lo, hi = v->map_hi, at = lo;
 	/* first block that ends after lo */
 	size_t first = 0, top = nb;
 	while (first < top) {
@@ -291,11 +449,10 @@ static long seg_at(const struct view *v, const struct view_rect *a, const struct
 
 bool view_locate(struct view *v, uint64_t off, int *x, int *y)
 {
-	if (off < v->lo || off >= v->hi)
+	if (off < v->map_lo || off >= v->map_hi)
 		return false;
-	build_segs(v, v->m, &v->segs, &v->nsegs, &v->capsegs,
-	           (double)map_cols(v, &v->map) * map_rows(v, &v->map));
-	double total = (double)map_cols(v, &v->map) * map_rows(v, &v->map);
+	double total = map_total_u(v, &v->map);
+	build_segs(v, v->m, &v->segs, &v->nsegs, &v->capsegs, total);
 	double u0 = off_to_u(v->segs, v->nsegs, off, total);
 	double u1 = off_to_u(v->segs, v->nsegs, off + viz_model_gran(v->m), total);
 	double u = (u0 + u1) / 2;
@@ -313,29 +470,29 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
                      const char *label)
 {
 	int th = render_text_height(r);
-	double total = (double)map_cols(v, a) * map_rows(v, a);
+	double total = map_total_u(v, a);
 	if (m == v->m)
 		v->total_u = total;
 	build_segs(v, m, segs, n, cap, total);
 	size_t pos = viz_model_pos(m);
 	size_t nb;
 	const struct viz_block *blocks = viz_model_blocks(m, &nb);
-	char b1[32], b2[32];
-	textf(r, a->x, a->y - th - 1, VIZ_COL_DIM,
-	      "%s  heap 0x%" PRIx64 " + %s B, showing 0x%" PRIx64 "..0x%" PRIx64 "%s", label,
-	      viz_model_heap_base(m), commas(b1, viz_model_heap_size(m)),
-	      viz_model_heap_base(m) + v->lo, viz_model_heap_base(m) + v->hi,
-	      v->compressed ? "  (compressed scale)" : "");
-	(void)b2;
-	/* address gutter */
-	if (v->gutter) {
-		int cols = map_cols(v, a), rows = map_rows(v, a);
-		int every = th / v->row_h + 1;
-		double bytes_per_u = (double)(v->hi - v->lo) / total;
-		for (int row = 0; row < rows; row += every * 2)
-			textf(r, a->x, a->y + row * v->row_h - 1, VIZ_COL_DIM, "0x%08" PRIx64,
-			      viz_model_heap_base(m) + v->lo +
-			          (uint64_t)(row * (double)cols * bytes_per_u));
+	char b1[32];
+	uint64_t base = viz_model_heap_base(m);
+	const char *slash = strrchr(label, '/');
+	textf(r, a->x, a->y - th - 1, VIZ_COL_DIM, "%s  0x%" PRIx64 "..0x%" PRIx64 ", %s%s",
+	      slash ? slash + 1 : label, base + v->map_lo, base + v->map_hi,
+	      v->row_bytes ? bytes_text(b1, v->row_bytes) : "compressed scale",
+	      v->row_bytes ? " a row" : "");
+	/* address gutter: every row's address, or every 2nd, 4th... where rows are
+	 * lower than the text, so labels stay round */
+	if (v->gutter && v->row_bytes) {
+		int every = 1;
+		while (every * v->row_h < th)
+			every *= 2;
+		for (int row = 0; row < v->rows; row += every)
+			textf(r, a->x, a->y + row * v->row_h + (v->cell_h - th) / 2, VIZ_COL_DIM,
+			      "0x%08" PRIx64, base + v->map_lo + (uint64_t)row * v->row_bytes);
 	}
 	struct view_seg *s = *segs;
 	uint32_t largest_i = UINT32_MAX, largest_b = 0;
@@ -387,7 +544,7 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 		default:
 			break;
 		}
-		if (hi > lo && hi > v->lo && lo < v->hi) {
+		if (hi > lo && hi > v->map_lo && lo < v->map_hi) {
 			c.a = alpha;
 			draw_span(r, v, a, off_to_u(s, *n, lo, total), off_to_u(s, *n, hi, total),
 			          c, true, outline);
@@ -509,7 +666,11 @@ static void draw_status(struct view *v, render *r, uint32_t now)
 	             : "",
 	         v->follow && v->complete ? " - trace complete" : "",
 	         !v->follow && !v->complete ? "INCOMPLETE trace (no end event)" : "");
-	textf(r, 6, 5 + th, VIZ_COL_DIM, "%s", line);
+	if (v->prompting)
+		textf(r, 6, 5 + th, VIZ_COL_NEW, "zoom to LO:HI or LO+LEN (Enter; Esc: cancel): %s_",
+		      v->prompt);
+	else
+		textf(r, 6, 5 + th, VIZ_COL_DIM, "%s", line);
 	if (v->message[0] && now < v->message_until)
 		textf(r, v->status.w - render_text_width(r, v->message) - 8, 5 + th, VIZ_COL_NEW,
 		      "%s", v->message);
@@ -816,7 +977,9 @@ static void draw_help(struct view *v, render *r)
 	    "m / M        next / previous marker",
 	    "u            the misuse the run panicked on",
 	    "v            first divergence (--compare)",
-	    "z / x / 0    zoom in / out / reset (mouse wheel: at pointer)",
+	    "z / x        zoom in / out (mouse wheel: at the pointer)",
+	    "0 / w        the part of the heap used / the whole heap",
+	    "g            zoom to a typed range: LO:HI or LO+LEN (addresses or offsets)",
 	    "s            compressed scale (small blocks get room)",
 	    "a            colour by state / age / call site",
 	    "d, F12       dump this frame to $HEAPVIZ_DUMP (or heapviz-frame.png)",
@@ -901,34 +1064,34 @@ static bool in_rect(const struct view_rect *a, int x, int y)
 	return x >= a->x && x < a->x + a->w && y >= a->y && y < a->y + a->h;
 }
 
+/* Zooms the shown range by factor (0.5: in), keeping centre where it is. */
 static void zoom(struct view *v, double factor, uint64_t centre)
 {
 	uint64_t size = viz_model_heap_size(v->m), gran = viz_model_gran(v->m);
-	double span = (double)(v->hi - v->lo) * factor;
-	if (span < (double)gran * 16)
-		span = (double)gran * 16;
+	uint64_t cur_lo, cur_hi;
+	wanted_range(v, &cur_lo, &cur_hi);
+	double span = (double)(cur_hi - cur_lo) * factor;
 	if (span >= (double)size) {
-		v->lo = 0;
-		v->hi = size;
+		view_whole(v);
 		return;
 	}
-	double frac = (double)(centre - v->lo) / (double)(v->hi - v->lo);
+	if (centre < cur_lo || centre > cur_hi)
+		centre = (cur_lo + cur_hi) / 2;
+	double frac = (double)(centre - cur_lo) / (double)(cur_hi - cur_lo);
 	double lo = (double)centre - frac * span;
 	if (lo < 0)
 		lo = 0;
 	if (lo + span > (double)size)
 		lo = (double)size - span;
-	v->lo = (uint64_t)lo & ~(gran - 1);
-	v->hi = v->lo + (uint64_t)span;
-	if (v->hi > size)
-		v->hi = size;
+	uint64_t l = (uint64_t)lo & ~(gran - 1);
+	view_zoom_to(v, l, l + (uint64_t)span);
 }
 
 /* Heap offset under the pointer, or the middle of the shown range. */
 static uint64_t pointer_off(struct view *v)
 {
 	long h = seg_at(v, &v->map, v->segs, v->nsegs, v->mx, v->my);
-	return h >= 0 ? v->segs[h].off + v->segs[h].bytes / 2 : (v->lo + v->hi) / 2;
+	return h >= 0 ? v->segs[h].off + v->segs[h].bytes / 2 : (v->map_lo + v->map_hi) / 2;
 }
 
 static void jump_kind(struct view *v, unsigned kind, int dir, uint32_t now, const char *what)
@@ -1005,8 +1168,17 @@ static bool key_play_or_show(struct view *v, int key, bool shift)
 		zoom(v, 2.0, pointer_off(v));
 		return true;
 	case '0':
-		v->lo = 0;
-		v->hi = viz_model_heap_size(v->m);
+		view_fit(v);
+		return true;
+	case 'w':
+		if (v->whole && !v->zoomed)
+			view_fit(v);
+		else
+			view_whole(v);
+		return true;
+	case 'g':
+		v->prompting = true;
+		v->prompt[0] = 0;
 		return true;
 	case 's':
 		v->compressed = !v->compressed;
@@ -1084,10 +1256,44 @@ static bool key_seek(struct view *v, const struct rinput *in, uint32_t now)
 	}
 }
 
+/* g's prompt: typing a range (view_parse_range's forms); Enter zooms to it,
+ * Esc gives up. */
+static void prompt_key(struct view *v, const struct rinput *in, uint32_t now)
+{
+	int k = in->key;
+	size_t len = strlen(v->prompt);
+	if (k == RK_ESCAPE) {
+		v->prompting = false;
+	} else if (k == '\r' || k == '\n') {
+		uint64_t lo, hi;
+		char err[160];
+		if (view_parse_range(v, v->prompt, &lo, &hi, err, sizeof err)) {
+			view_zoom_to(v, lo, hi);
+			v->prompting = false;
+		} else {
+			set_message(v, now, err);
+		}
+	} else if (k == '\b') {
+		if (len)
+			v->prompt[len - 1] = 0;
+	} else if (k > 0 && k < 128 && len + 1 < sizeof v->prompt) {
+		if (in->mod & RMOD_SHIFT)
+			k = k == ';' ? ':' : k == '=' ? '+' : k;
+		if (strchr("0123456789abcdefx:+", k)) {
+			v->prompt[len] = (char)k;
+			v->prompt[len + 1] = 0;
+		}
+	}
+}
+
 enum view_action view_input(struct view *v, const struct rinput *in, uint32_t now)
 {
 	if (in->type == RI_QUIT)
 		return VIEW_QUIT;
+	if (v->prompting && in->type == RI_KEY) {
+		prompt_key(v, in, now);
+		return VIEW_NONE;
+	}
 	if (in->type != RI_KEY) {
 		pointer_input(v, in);
 		return VIEW_NONE;

@@ -57,7 +57,11 @@ struct view {
 	bool follow;     /* the file is still growing */
 	bool live;       /* following: the cursor stays at the newest event */
 	bool complete;   /* an END event was read */
-	uint64_t lo, hi; /* shown heap range (offsets) */
+	uint64_t lo, hi; /* zoomed heap range (offsets), when zoomed */
+	bool zoomed;     /* lo/hi were chosen (--zoom, g, z/x, the wheel) */
+	bool whole;      /* not zoomed: the whole heap, not just the part the trace used */
+	char prompt[48]; /* g: the range being typed ("" with prompting false) */
+	bool prompting;
 	bool compressed; /* small blocks get room: widths by log of size */
 	enum view_colour colour;
 	bool help;
@@ -69,6 +73,9 @@ struct view {
 	int tl_sx, tl_sw; /* timeline strips: first pixel column and width */
 	struct view_rect status, map, other_map, panel, timeline;
 	int row_h, cell_h, gutter;
+	int rows;                /* map rows in use */
+	uint64_t map_lo, map_hi; /* heap offsets the maps show (view_layout) */
+	uint64_t row_bytes;      /* bytes a row holds: a power of two (0: compressed scale) */
 	struct view_seg *segs; /* layout of the map (primary trace) */
 	size_t nsegs, capsegs;
 	struct view_seg *osegs; /* layout of the other trace's map */
@@ -99,6 +106,19 @@ void view_seek(struct view *v, size_t pos);
  * align 16) by workload_panic", into buf (n bytes); false (buf "") when the
  * trace has no MISUSE event. */
 bool view_panic_text(const struct view *v, char *buf, size_t n);
+
+/* Parses a heap range as --zoom and the g key take it: LO:HI or LO+LEN, hex or
+ * decimal, absolute addresses (as the screen shows them) or offsets from the
+ * heap base. Returns false with the reason in err if it is malformed, empty or
+ * not inside the heap. */
+bool view_parse_range(const struct view *v, const char *text, uint64_t *lo, uint64_t *hi,
+                      char *err, size_t errlen);
+
+/* Shows heap offsets [lo, hi) (clamped to the heap); view_fit returns to the
+ * part of the heap the trace used, view_whole to the whole heap. */
+void view_zoom_to(struct view *v, uint64_t lo, uint64_t hi);
+void view_fit(struct view *v);
+void view_whole(struct view *v);
 
 /* Lays out for w x h without drawing (for --locate). */
 void view_layout(struct view *v, int w, int h, int text_h);

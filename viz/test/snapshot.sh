@@ -29,13 +29,13 @@ J
 A=0x80400080 B=0x80400200 C=0x80400380 F=0x80400800
 GREEN=46,160,90 FREE=52,56,64 NEW=255,220,60 FREED=230,70,70
 
-# snap_in TRACE AT ADDR...: renders TRACE at AT into $T/AT.png; PIX gets the size and
-# the colours at ADDR..., LOC heapviz's output
+# snap_in TRACE AT ADDR...: renders TRACE at AT into $T/AT.png (the whole heap, or
+# $SNAP_ARGS); PIX gets the size and the colours at ADDR..., LOC heapviz's output
 snap_in() {
 	local trace=$1 at=$2 out="$T/$2.png" a locs=()
 	shift 2
 	for a; do locs+=(--locate "$a"); done
-	LOC=$("$HV" --snapshot "$out" --at "$at" --size 800x600 "${locs[@]}" "$trace") || return 1
+	LOC=$("$HV" --snapshot "$out" --at "$at" --size 800x600 ${SNAP_ARGS:---whole} "${locs[@]}" "$trace") || return 1
 	PIX=$($CHECK "$out" $(echo "$LOC" | awk '/^locate/ {print $3, $4}' | tr '\n' ' ')) || return 1
 }
 snap() { snap_in "$T/t.jsonl" "$1" $A $B $C $F; } # snap AT: t.jsonl, blocks A B C and F
@@ -87,6 +87,31 @@ sed 's/"i":6,"k":"alloc","t":7,"addr":"0x80400300","size":256/"i":6,"k":"alloc",
 "$HV" --snapshot "$T/cmp.png" --at 7 --compare "$T/t.jsonl" "$T/t.jsonl" >/dev/null 2>"$T/err" &&
 	grep -q "the same event for event" "$T/err" && ok "--compare of a trace with itself: no divergence" ||
 	no "--compare same: $(cat "$T/err")"
+
+# the map fits the part of the heap the trace used ([0x80400000, C's end 0x80400400)):
+# F beyond it is not shown; --whole shows it; --zoom takes addresses or offsets
+shown() { # shown NAME WANT ARGS...: whether A B C F are drawn ("y"/"n" each) is WANT
+	local got
+	got=$("$HV" --snapshot "$T/z.png" --at end --size 800x600 "${@:3}" --locate $A --locate $B \
+		--locate $C --locate $F "$T/t.jsonl" | awk '/^locate/ {printf "%s", $3 == "-" ? "n" : "y"}')
+	[ "$got" = "$2" ] && ok "$1" || no "$1" "drawn: '$got' want '$2'"
+}
+shown "by default the map ends where the highest block ended (F not shown)" yyyn
+shown "--whole shows the whole heap" yyyy --whole
+shown "--zoom with absolute addresses shows that range only" nynn --zoom 0x80400100:0x80400300
+shown "--zoom with heap offsets, the same range" nynn --zoom 256:768
+shown "--zoom LO+LEN, the same range" nynn --zoom 0x80400100+512
+for z in 0x90000000:0x90001000 0x80400300:0x80400100 5000:6000 junk 256; do
+	"$HV" --snapshot "$T/x.png" --at end --zoom "$z" "$T/t.jsonl" 2>"$T/err"; rc=$?
+	[ $rc -eq 2 ] && [ ! -e "$T/x.png" ] && grep -q "heapviz: --zoom $z: " "$T/err" &&
+		ok "a bad --zoom ($z) exits 2 and says why" || no "bad --zoom $z: rc $rc: $(cat "$T/err")"
+done
+# rows hold a power of two of bytes: the 1 KiB used at 800x600 gives 32 B rows, A's
+# start and B's start (256 B further) are in the same column, 8 rows apart
+LOC=$("$HV" --snapshot "$T/z.png" --at end --size 800x600 --locate 0x80400000 --locate 0x80400100 "$T/t.jsonl")
+XA=$(echo "$LOC" | awk '$2 == "0x80400000" {print $3}') XB=$(echo "$LOC" | awk '$2 == "0x80400100" {print $3}')
+[ -n "$XA" ] && [ "$XA" = "$XB" ] && ok "offsets a power-of-two apart line up in one column" ||
+	no "columns line up" "$LOC"
 
 # the PNG checker itself rejects a damaged file (so the checks above can fail)
 cp "$T/end.png" "$T/broken.png"

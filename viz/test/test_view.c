@@ -188,26 +188,117 @@ TEST_CASE(following_stays_live_until_the_user_scrubs_back)
 	viz_model_free(m);
 }
 
-TEST_CASE(zoom_narrows_the_range_and_zero_resets_it)
+/* The model's blocks reach offset 3072 (B) of the 4 KiB heap. */
+TEST_CASE(the_map_fits_the_part_of_the_heap_the_trace_used_in_power_of_two_rows)
 {
 	viz_model *m = model();
 	struct view v;
 	view_init(&v, m, "t");
+	ASSERT_EQ(viz_model_extent(m), (uint64_t)3072);
+	view_layout(&v, 800, 600, 14);
+	ASSERT_EQ(v.map_lo, (uint64_t)0);
+	ASSERT_GE(v.map_hi, (uint64_t)3072);
+	ASSERT(v.map_hi < 4096); /* not the whole heap */
+	ASSERT_EQ(v.row_bytes & (v.row_bytes - 1), (uint64_t)0); /* a power of two */
+	ASSERT_GE((uint64_t)v.rows * v.row_bytes, (uint64_t)3072);
+	ASSERT((uint64_t)(v.rows - 1) * v.row_bytes < 3072); /* no empty row */
+	ASSERT_GE(v.rows * v.row_h, v.map.h * 3 / 4);           /* rows fill the map */
+	key(&v, 'w', 0); /* the whole heap */
+	view_layout(&v, 800, 600, 14);
+	ASSERT_EQ(v.map_hi, (uint64_t)4096);
+	key(&v, '0', 0); /* back to the part used */
+	view_layout(&v, 800, 600, 14);
+	ASSERT(v.map_hi < 4096);
+	view_fini(&v);
+	viz_model_free(m);
+}
+
+TEST_CASE(zoom_narrows_the_range_and_zero_fits_again)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	view_layout(&v, 800, 600, 14);
 	key(&v, 'z', 0);
-	ASSERT_EQ(v.hi - v.lo, (uint64_t)2048);
-	ASSERT_EQ(v.lo, (uint64_t)1024); /* around the middle */
-	key(&v, 'z', 0);
-	key(&v, 'z', 0);
-	key(&v, 'z', 0);
-	key(&v, 'z', 0);
+	ASSERT(v.zoomed);
+	ASSERT_EQ(v.hi - v.lo, (uint64_t)1536); /* half of the 3072 shown */
+	ASSERT_EQ(v.lo, (uint64_t)768);         /* around the middle */
+	view_layout(&v, 800, 600, 14);
+	ASSERT_EQ(v.map_lo % v.row_bytes, (uint64_t)0); /* rows start at round offsets */
+	ASSERT(v.map_lo <= 768 && v.map_hi >= 2304);
+	for (int i = 0; i < 5; i++)
+		key(&v, 'z', 0);
 	ASSERT_GE(v.hi - v.lo, (uint64_t)256); /* never below 16 granules */
 	key(&v, '0', 0);
-	ASSERT_EQ(v.lo, (uint64_t)0);
-	ASSERT_EQ(v.hi, (uint64_t)4096);
+	ASSERT(!v.zoomed);
+	view_layout(&v, 800, 600, 14);
+	ASSERT_EQ(v.map_lo, (uint64_t)0);
+	ASSERT_GE(v.map_hi, (uint64_t)3072);
 	key(&v, 's', 0);
 	ASSERT(v.compressed);
 	key(&v, 'a', 0);
 	ASSERT_EQ((int)v.colour, (int)VIEW_COLOUR_AGE);
+	view_fini(&v);
+	viz_model_free(m);
+}
+
+TEST_CASE(ranges_take_absolute_addresses_and_offsets_and_refuse_the_rest)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	uint64_t lo = 1, hi = 1;
+	char err[200];
+	ASSERT(view_parse_range(&v, "0x80400400:0x80400800", &lo, &hi, err, sizeof err));
+	ASSERT_EQ(lo, (uint64_t)1024);
+	ASSERT_EQ(hi, (uint64_t)2048);
+	ASSERT(view_parse_range(&v, "1024:2048", &lo, &hi, err, sizeof err));
+	ASSERT_EQ(lo, (uint64_t)1024);
+	ASSERT_EQ(hi, (uint64_t)2048);
+	ASSERT(view_parse_range(&v, "0x80400400+0x400", &lo, &hi, err, sizeof err));
+	ASSERT_EQ(lo, (uint64_t)1024);
+	ASSERT_EQ(hi, (uint64_t)2048);
+	ASSERT(view_parse_range(&v, "0:0x1000", &lo, &hi, err, sizeof err));
+	ASSERT_EQ(hi, (uint64_t)4096);
+	const char *bad[] = {"0x80400800:0x80400400", "0x90000000:0x90001000", "5000:6000",
+	                     "1024", "x:y", "1024:", ":2048", "-1:5", "0x80400000:0x80402000"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = 0;
+		ASSERT(!view_parse_range(&v, bad[i], &lo, &hi, err, sizeof err));
+		ASSERT(strstr(err, bad[i]) == err); /* the message names what was given */
+	}
+	view_fini(&v);
+	viz_model_free(m);
+}
+
+static void type(struct view *v, const char *s)
+{
+	for (; *s; s++)
+		key(v, *s == ':' ? ';' : *s, *s == ':' ? RMOD_SHIFT : 0);
+}
+
+TEST_CASE(g_zooms_to_a_typed_range_and_says_what_is_wrong_with_a_bad_one)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	key(&v, 'g', 0);
+	ASSERT(v.prompting);
+	type(&v, "0x80400400:0x80400800");
+	ASSERT_STR_EQ(v.prompt, "0x80400400:0x80400800");
+	key(&v, '\r', 0);
+	ASSERT(!v.prompting);
+	ASSERT(v.zoomed);
+	ASSERT_EQ(v.lo, (uint64_t)1024);
+	ASSERT_EQ(v.hi, (uint64_t)2048);
+	key(&v, 'g', 0);
+	type(&v, "5000:6000");
+	key(&v, '\r', 0);
+	ASSERT(v.prompting); /* still asking */
+	ASSERT(strstr(v.message, "outside the heap") != NULL);
+	key(&v, RK_ESCAPE, 0);
+	ASSERT(!v.prompting);
+	ASSERT_EQ(v.lo, (uint64_t)1024); /* unchanged */
 	view_fini(&v);
 	viz_model_free(m);
 }
