@@ -9,16 +9,16 @@
  *   kind        addr            size             block             addr2            size2           other
  *   ----------  --------------  ---------------  ----------------  ---------------  --------------  ----------------------
  *   INIT        heap base       heap length      min block size    -                -               align_log2 = min align
- *   ALLOC       block/user ptr  requested size   block size taken  -                -               align_log2, caller, examined
- *   FREE        block/user ptr  size given       block size freed  -                -               align_log2, caller
+ *   ALLOC       block/user ptr  requested size   block size taken  -                -               align_log2, caller, stack, examined
+ *   FREE        block/user ptr  size given       block size freed  -                -               align_log2, caller, stack
  *   SPLIT       free block      its size before  -                 remainder addr   remainder size  (remainder stays free)
  *   COALESCE    merged block    merged size      -                 freed block      freed size      flags: HEAP_MERGED_*
- *   ALLOC_FAIL  -               requested size   total free bytes  -                largest free    align_log2, caller, examined
- *   REALLOC     new ptr         new size         -                 old ptr          old size        caller
+ *   ALLOC_FAIL  -               requested size   total free bytes  -                largest free    align_log2, caller, stack, examined
+ *   REALLOC     new ptr         new size         -                 old ptr          old size        caller, stack
  *   MARKER      -               -                -                 -                -               name (label of a phase)
  *   DROP        -               events dropped   -                 -                -               (written by the sink)
  *   END         -               events emitted   bytes in use      -                events dropped  flags: HEAP_END_PANIC
- *   MISUSE      pointer given   size given       -                 -                vec_index: len  flags: op and error (HEAP_MISUSE_*), align_log2, caller
+ *   MISUSE      pointer given   size given       -                 -                vec_index: len  flags: op and error (HEAP_MISUSE_*), align_log2, caller, stack
  *
  * MISUSE is a call the allocator refused (a double free, a pointer outside
  * the heap, ...) or an out-of-range vector index: the kernel emits it right
@@ -31,6 +31,10 @@
  * that merged with a neighbour is followed by the COALESCE that resulted.
  * Sizes and addresses are in bytes; addresses are absolute (the heap base is
  * in INIT).  seq, time and instret are stamped by the sink, not the allocator.
+ *
+ * stack names the call stack the event was made from (0: none, only caller
+ * is known): an id of the JSON trace's stack records, whose first frame is
+ * caller (docs/trace-format.md). The allocator leaves it 0.
  */
 #ifndef HEAP_EVENT_H
 #define HEAP_EVENT_H
@@ -125,6 +129,7 @@ struct heap_event {
 	uint64_t addr2;
 	uint64_t size2;
 	uint64_t caller; /* return address of the code that called the allocator, 0 if unknown */
+	uint32_t stack;  /* JSON trace: id of the stack record whose frames[0] is caller; 0 = none */
 	char name[HEAP_MARKER_NAME_MAX + 1]; /* MARKER: NUL-terminated label */
 };
 
@@ -135,7 +140,9 @@ struct heap_event {
  * lives in, and its type, which says how the member is written and read.
  * The reader, the writer, diff, check and the viewer all walk this table
  * (trace/trace_schema.h), so a field is added here once. Every field of a
- * kind is required in its event lines; members a kind has no field for are 0.
+ * kind is required in its event lines except the optional ones
+ * (heap_field_optional: written only when nonzero, absent reads as 0);
+ * members a kind has no field for are 0.
  */
 enum heap_field_type {
 	HEAP_FT_KIND,      /* kind: heap_event_kind_name, a string ("alloc") */
@@ -152,6 +159,8 @@ enum heap_field_type {
 	HEAP_FT_NAME,      /* name[]: UTF-8 string of at most HEAP_MARKER_NAME_MAX bytes */
 	HEAP_FT_POLICY,    /* flags: heap_policy_name ("segregated"); optional: first fit (0)
 	                      is not written, and a line without it means first fit */
+	HEAP_FT_STACK,     /* stack: a stack record's id, a number; optional: 0 (no stack)
+	                      is not written, and a line without it has none */
 };
 
 struct heap_field {
@@ -165,7 +174,7 @@ struct heap_field {
 
 _Static_assert(sizeof(struct heap_event) <= 255, "struct heap_field.offset is one byte");
 
-#define HEAP_FIELDS_MAX 8 /* fields of one kind, the terminating { NULL } included */
+#define HEAP_FIELDS_MAX 9 /* fields of one kind, the terminating { NULL } included */
 
 #define HEAP_FIELD_G(json, member, type, gloss)                                       \
 	{json, sizeof(json) - 1, type, sizeof(((struct heap_event *)0)->member),      \
@@ -203,13 +212,15 @@ static inline const struct heap_field *heap_event_fields(unsigned kind)
 		HEAP_FIELD("align", align_log2, HEAP_FT_ALIGN),
 		HEAP_FIELD("block", block, HEAP_FT_UINT),      /* bytes taken */
 		HEAP_FIELD("caller", caller, HEAP_FT_CODE),
+		HEAP_FIELD("stack", stack, HEAP_FT_STACK),
 		HEAP_FIELD_G("ex", examined, HEAP_FT_UINT, "free blocks examined")},
 	[HEAP_EV_FREE] = {
 		HEAP_FIELD("addr", addr, HEAP_FT_ADDR),
 		HEAP_FIELD("size", size, HEAP_FT_UINT),        /* given */
 		HEAP_FIELD("align", align_log2, HEAP_FT_ALIGN),
 		HEAP_FIELD("block", block, HEAP_FT_UINT),      /* bytes released */
-		HEAP_FIELD("caller", caller, HEAP_FT_CODE)},
+		HEAP_FIELD("caller", caller, HEAP_FT_CODE),
+		HEAP_FIELD("stack", stack, HEAP_FT_STACK)},
 	[HEAP_EV_SPLIT] = {
 		HEAP_FIELD("addr", addr, HEAP_FT_ADDR),        /* free block cut */
 		HEAP_FIELD("size", size, HEAP_FT_UINT),        /* its size before */
@@ -225,6 +236,7 @@ static inline const struct heap_field *heap_event_fields(unsigned kind)
 		HEAP_FIELD("size", size, HEAP_FT_UINT),
 		HEAP_FIELD("align", align_log2, HEAP_FT_ALIGN),
 		HEAP_FIELD("caller", caller, HEAP_FT_CODE),
+		HEAP_FIELD("stack", stack, HEAP_FT_STACK),
 		HEAP_FIELD_G("ex", examined, HEAP_FT_UINT, "free blocks examined"),
 		HEAP_FIELD("free", block, HEAP_FT_UINT),       /* total free bytes */
 		HEAP_FIELD("largest", size2, HEAP_FT_UINT)},   /* largest free block */
@@ -233,7 +245,8 @@ static inline const struct heap_field *heap_event_fields(unsigned kind)
 		HEAP_FIELD("size", size, HEAP_FT_UINT),
 		HEAP_FIELD("old_addr", addr2, HEAP_FT_ADDR),
 		HEAP_FIELD("old_size", size2, HEAP_FT_UINT),
-		HEAP_FIELD("caller", caller, HEAP_FT_CODE)},
+		HEAP_FIELD("caller", caller, HEAP_FT_CODE),
+		HEAP_FIELD("stack", stack, HEAP_FT_STACK)},
 	[HEAP_EV_MARKER] = {
 		HEAP_FIELD("name", name, HEAP_FT_NAME)},
 	[HEAP_EV_DROP] = {
@@ -250,10 +263,18 @@ static inline const struct heap_field *heap_event_fields(unsigned kind)
 		HEAP_FIELD("size", size, HEAP_FT_UINT),
 		HEAP_FIELD("align", align_log2, HEAP_FT_ALIGN_ANY),
 		HEAP_FIELD("caller", caller, HEAP_FT_CODE),
+		HEAP_FIELD("stack", stack, HEAP_FT_STACK),
 		HEAP_FIELD("len", size2, HEAP_FT_UINT)},       /* vec_index: the vector's length */
 	};
 	/* clang-format on */
 	return schema[kind < HEAP_EV_COUNT ? kind : HEAP_EV_COUNT];
+}
+
+/* Whether field f may be left out of an event line: it is written only when
+ * its value is not 0, and a line without it has 0 (policy, stack). */
+static inline int heap_field_optional(const struct heap_field *f)
+{
+	return f->type == HEAP_FT_POLICY || f->type == HEAP_FT_STACK;
 }
 
 /* The value of field f of ev (a member of 1, 4 or 8 bytes; 0 for a name). */

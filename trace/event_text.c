@@ -42,8 +42,8 @@ const char *trace_event_fields_text(const struct heap_event *ev, char *buf, size
 	if (n)
 		buf[0] = 0;
 	for (const struct heap_field *f = heap_event_fields(ev->kind); f->name && o < n; f++) {
-		if (f->type == HEAP_FT_CODE)
-			continue; /* the caller is named by the one who asks */
+		if (f->type == HEAP_FT_CODE || f->type == HEAP_FT_STACK)
+			continue; /* the caller and its stack are named by the one who asks */
 		char label[64], v[TRACE_EVENT_LINE_MAX];
 		o += (size_t)snprintf(buf + o, n - o, "%s%s %s", o ? ", " : "",
 		                      trace_schema_field_label(f, label, sizeof label),

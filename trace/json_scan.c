@@ -368,6 +368,13 @@ bool json_scan_object(struct json_scan *s, const struct json_keys *d, const char
 				    !scan_string(s, &s->s[f], &s->slen[f], &s->sesc[f]))
 					what = "a string";
 				break;
+			case JSON_T_RAW:
+				s->s[f] = s->p;
+				if (!skip_value(s, 0))
+					what = "a JSON value";
+				s->slen[f] = (size_t)(s->p - s->s[f]);
+				s->sesc[f] = false;
+				break;
 			case JSON_T_BOOL:
 				if (scan_literal(s, "true"))
 					s->u[f] = 1;

@@ -26,6 +26,7 @@ enum json_type {
 	JSON_T_HEX,  /* a string "0x..." of 1 to 16 hex digits */
 	JSON_T_STR,  /* a string (its raw body is kept) */
 	JSON_T_BOOL, /* true or false */
+	JSON_T_RAW,  /* any JSON value (an array): its text is kept, for a full parser */
 };
 
 struct json_keys {
@@ -92,7 +93,8 @@ struct json_scan {
 	const char *p, *e;            /* cursor and end of the line */
 	uint64_t seen;                /* bit (1 << slot) for each known field present */
 	uint64_t u[JSON_KEYS_MAX];    /* JSON_T_UINT, _HEX, _BOOL values by slot */
-	const char *s[JSON_KEYS_MAX]; /* JSON_T_STR: raw bodies (between the quotes) */
+	const char *s[JSON_KEYS_MAX]; /* JSON_T_STR: raw bodies (between the quotes);
+	                                 JSON_T_RAW: the value's text */
 	size_t slen[JSON_KEYS_MAX];
 	bool sesc[JSON_KEYS_MAX]; /* the raw body contains escapes */
 };

@@ -1,4 +1,5 @@
-/* symbols.h - the table of a trace's symbol records: caller address -> function and source.
+/* symbols.h - the table of a trace's symbol records: code address -> function and source
+ * (and the functions inlined there).
  *
  * Filled by the reader from the trace's {"k":"sym"} lines; looked up by every
  * tool that names a call site. Ownership: the table owns copies of the
@@ -16,14 +17,16 @@
 #include "u64_map.h"
 
 struct symbols {
-	struct trace_symbol *sym; /* the symbols, in the order first recorded; fn/src owned */
+	struct trace_symbol *sym; /* the symbols, in the order first recorded; strings and
+	                             inlined owned (one allocation each, symbol_copy) */
 	size_t count, cap;        /* symbols held, room for */
 	struct u64_map index;     /* address -> its index in sym */
 };
 
-/* Records (or replaces) the symbol of addr with copies of fn and src.
- * Returns false if out of memory (the table unchanged). */
-bool symbols_put(struct symbols *t, uint64_t addr, const char *fn, const char *src);
+/* Records (or replaces) the symbol sym->addr with a copy of *sym (its
+ * strings and inlined functions). Returns false if out of memory (the table
+ * unchanged). */
+bool symbols_put(struct symbols *t, const struct trace_symbol *sym);
 
 /* The symbol of addr, or NULL if none was recorded. Valid until the next
  * symbols_put or symbols_free. */

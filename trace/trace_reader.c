@@ -3,13 +3,15 @@
  * The reader ties the pieces together: lines from trace/line_input.c, the
  * header parsed with cJSON, every other line scanned by trace/json_scan.c and
  * mapped onto an event through the schema table (trace/trace_schema.c), the
- * symbol records kept in trace/symbols.c; here are the rules between lines
- * (sequence numbers, nothing after the end, the end's counts).
+ * symbol records kept in trace/symbols.c, the stack records in trace/stacks.c;
+ * here are the rules between lines (sequence numbers, nothing after the end,
+ * the end's counts, stacks defined before use and starting at the caller).
  */
 #include "trace_reader.h"
 
 #include "json_scan.h"
 #include "line_input.h"
+#include "stacks.h"
 #include "symbols.h"
 #include "trace_schema.h"
 
@@ -31,6 +33,7 @@ struct trace_reader {
 	struct trace_header hdr;
 	const struct json_keys *keys; /* the scanner's dictionary (trace_schema_keys) */
 	struct symbols syms;          /* symbol records read */
+	struct stacks stacks;         /* stack records read */
 	char err[512];                /* last error, "file:line: what" */
 };
 
@@ -58,6 +61,19 @@ void trace_reader_each_symbol(const trace_reader *r,
                               void (*fn)(void *ctx, const struct trace_symbol *sym), void *ctx)
 {
 	symbols_each(&r->syms, fn, ctx);
+}
+
+/* ---- stacks ---------------------------------------------------------------- */
+
+const struct trace_stack *trace_reader_stack(const trace_reader *r, uint32_t id)
+{
+	return r ? stacks_get(&r->stacks, id) : NULL;
+}
+
+void trace_reader_each_stack(const trace_reader *r,
+                             void (*fn)(void *ctx, const struct trace_stack *s), void *ctx)
+{
+	stacks_each(&r->stacks, fn, ctx);
 }
 
 /* ---- header ---------------------------------------------------------------- */
@@ -152,6 +168,15 @@ static bool parse_header(trace_reader *r, const char *p, size_t len)
 		goto out;
 	}
 	h->policy = (uint8_t)policy;
+	uint64_t depth = 0;
+	if (!header_uint(r, o, "stack_depth", false, &depth))
+		goto out;
+	if (depth > TRACE_STACK_DEPTH_MAX) {
+		set_error(r, "header: 'stack_depth' %" PRIu64 " is above %d", depth,
+		          TRACE_STACK_DEPTH_MAX);
+		goto out;
+	}
+	h->stack_depth = (uint32_t)depth;
 	ok = true;
 out:
 	cJSON_Delete(o);
@@ -282,6 +307,7 @@ void trace_reader_close(trace_reader *r)
 		return;
 	line_input_fini(&r->in);
 	symbols_free(&r->syms);
+	stacks_free(&r->stacks);
 	free(r->name);
 	free(r);
 }
@@ -315,14 +341,67 @@ uint64_t trace_reader_events(const trace_reader *r)
 
 static bool absorb_symbol(trace_reader *r, const struct json_scan *s)
 {
-	char fn[256], src[512], why[64];
-	uint64_t addr;
-	if (!trace_schema_symbol(s, &addr, fn, sizeof fn, src, sizeof src, why, sizeof why)) {
+	struct trace_schema_sym rec;
+	char why[200];
+	if (!trace_schema_symbol(s, &rec, why, sizeof why)) {
 		set_error(r, "%s", why);
 		return false;
 	}
-	if (!symbols_put(&r->syms, addr, fn, src)) {
+	bool ok = symbols_put(&r->syms, &rec.sym);
+	trace_schema_symbol_done(&rec);
+	if (!ok)
 		set_error(r, "out of memory");
+	return ok;
+}
+
+/* A stack record: defines its id once (the same frames again are allowed). */
+static bool absorb_stack(trace_reader *r, const struct json_scan *s)
+{
+	uint64_t frames[TRACE_STACK_DEPTH_MAX];
+	uint32_t id, depth;
+	char why[200];
+	if (!trace_schema_stack(s, &id, &depth, frames, why, sizeof why)) {
+		set_error(r, "%s", why);
+		return false;
+	}
+	if (r->hdr.stack_depth && depth > r->hdr.stack_depth) {
+		set_error(r, "stack record %" PRIu32 " has %" PRIu32
+		             " frames, more than the header's stack_depth %" PRIu32,
+		          id, depth, r->hdr.stack_depth);
+		return false;
+	}
+	switch (stacks_define(&r->stacks, id, depth, frames)) {
+	case STACKS_NEW:
+	case STACKS_SAME:
+		return true;
+	case STACKS_CONFLICT:
+		set_error(r, "stack record %" PRIu32 " redefines stack %" PRIu32
+		             " with other frames (a stack id names one frame list)",
+		          id, id);
+		return false;
+	case STACKS_NO_MEMORY:
+		break;
+	}
+	set_error(r, "out of memory");
+	return false;
+}
+
+/* Whether ev's stack (if any) was defined and starts at ev's caller. */
+static bool event_stack_ok(trace_reader *r, const struct heap_event *ev)
+{
+	if (!ev->stack)
+		return true;
+	const struct trace_stack *st = stacks_get(&r->stacks, ev->stack);
+	if (!st) {
+		set_error(r, "event %" PRIu64 ": stack %" PRIu32
+		             " is not defined (no stack record with that id before it)",
+		          ev->seq, ev->stack);
+		return false;
+	}
+	if (st->frames[0] != ev->caller) {
+		set_error(r, "event %" PRIu64 ": caller 0x%" PRIx64 " is not the first frame of stack %" PRIu32
+		             " (0x%" PRIx64 ")",
+		          ev->seq, ev->caller, ev->stack, st->frames[0]);
 		return false;
 	}
 	return true;
@@ -351,8 +430,8 @@ enum trace_read_status trace_reader_next(trace_reader *r, struct heap_event *ev)
 		if (!json_scan_object(&s, r->keys, p, len, why, sizeof why))
 			goto fail_why;
 		int kind = trace_schema_kind(&s, why, sizeof why);
-		if (kind == TRACE_KIND_SYM) {
-			if (!absorb_symbol(r, &s))
+		if (kind == TRACE_KIND_SYM || kind == TRACE_KIND_STACK) {
+			if (!(kind == TRACE_KIND_SYM ? absorb_symbol(r, &s) : absorb_stack(r, &s)))
 				goto fail;
 			continue;
 		}
@@ -364,6 +443,8 @@ enum trace_read_status trace_reader_next(trace_reader *r, struct heap_event *ev)
 			set_error(r, "event %" PRIu64 " after the end event", ev->seq);
 			goto fail;
 		}
+		if (!event_stack_ok(r, ev))
+			goto fail;
 		if (trace_order_check(&r->order, ev, why, sizeof why))
 			goto fail_why;
 		r->events++;

@@ -30,6 +30,8 @@
 #define TRACE_FORMAT_VERSION 1          /* the version this reader understands */
 #define TRACE_LINE_MAX       (1u << 20) /* longest line accepted, bytes */
 #define TRACE_INT_LIMIT      (1ull << 53) /* every integer in a trace is below it */
+#define TRACE_STACK_DEPTH_MAX 32          /* most frames in a stack record (the kernel's most) */
+#define TRACE_INLINED_MAX     32          /* most inlined functions in a symbol record */
 
 struct trace_header {
 	int version;        /* format version (1) */
@@ -43,12 +45,28 @@ struct trace_header {
 	uint64_t time_hz;   /* ticks per second of event times */
 	bool has_instret;   /* events carry instret */
 	uint8_t policy;     /* enum heap_policy of the allocator (its "policy"; absent: first fit) */
+	uint32_t stack_depth; /* most frames the kernel unwound ("stack_depth"; absent: 0, no stacks) */
+};
+
+/* A function inlined at a symbol's address (addr2line -i). */
+struct trace_inline {
+	const char *fn;  /* function name, "??" if unknown */
+	const char *src; /* "file:line", "??:0" if unknown */
 };
 
 struct trace_symbol {
-	uint64_t addr;   /* caller address */
-	const char *fn;  /* function name, "??" if unknown */
+	uint64_t addr;   /* code address (a caller, a stack frame) */
+	const char *fn;  /* function name, "??" if unknown: the innermost one when inlined */
 	const char *src; /* "file:line", "??:0" if unknown */
+	uint32_t n_inlined; /* functions fn was inlined into, 0 if none */
+	const struct trace_inline *inlined; /* ... innermost first: the last is the real frame's */
+};
+
+/* A stack record: the call stack an event was made from. */
+struct trace_stack {
+	uint32_t id;           /* the trace's id for it, 1 .. 2^32 - 1 */
+	uint32_t depth;        /* frames, 1 .. TRACE_STACK_DEPTH_MAX */
+	const uint64_t *frames; /* return addresses, frames[0] = the event's caller, then outward */
 };
 
 typedef struct trace_reader trace_reader;
@@ -72,7 +90,9 @@ trace_reader *trace_reader_open_follow(const char *path, int timeout_ms, char *e
 
 const struct trace_header *trace_reader_header(const trace_reader *r);
 
-/* Reads the next event into *ev (symbol records are absorbed on the way).
+/* Reads the next event into *ev (symbol and stack records are absorbed on
+ * the way; an event's stack is defined by then and its caller is the
+ * stack's frames[0]).
  * After TRACE_READ_ERROR the reader stays in error: every further call
  * returns TRACE_READ_ERROR again. */
 enum trace_read_status trace_reader_next(trace_reader *r, struct heap_event *ev);
@@ -98,6 +118,14 @@ const struct trace_symbol *trace_reader_symbol(const trace_reader *r, uint64_t a
 /* Calls fn for every symbol record read so far (in no particular order). */
 void trace_reader_each_symbol(const trace_reader *r,
                               void (*fn)(void *ctx, const struct trace_symbol *sym), void *ctx);
+
+/* The stack record with this id, or NULL if none was read (yet). Valid
+ * until trace_reader_close. */
+const struct trace_stack *trace_reader_stack(const trace_reader *r, uint32_t id);
+
+/* Calls fn for every stack record read so far, in the order read. */
+void trace_reader_each_stack(const trace_reader *r,
+                             void (*fn)(void *ctx, const struct trace_stack *s), void *ctx);
 
 void trace_reader_close(trace_reader *r);
 
@@ -174,5 +202,14 @@ void trace_write_json_string(FILE *out, const char *s);
 
 /* Writes a symbol record line. fn/src NULL write "??" / "??:0". */
 bool trace_write_symbol(FILE *out, uint64_t addr, const char *fn, const char *src);
+
+/* Writes the symbol record of sym, its "inlined" list included (when
+ * n_inlined > 0; at most TRACE_INLINED_MAX are written). */
+bool trace_write_symbol_record(FILE *out, const struct trace_symbol *sym);
+
+/* Writes a stack record line: {"k":"stack","id":ID,"frames":["0x...",...]}.
+ * Returns false on a stream error, or (nothing written) for a stack the
+ * reader would refuse: id 0, depth 0 or above TRACE_STACK_DEPTH_MAX. */
+bool trace_write_stack(FILE *out, uint32_t id, uint32_t depth, const uint64_t *frames);
 
 #endif /* TRACE_READER_H */

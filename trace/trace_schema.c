@@ -4,6 +4,8 @@
 #include "trace_reader.h"
 #include "utf8.h"
 
+#include <cjson/cJSON.h>
+
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -33,13 +35,14 @@ static struct {
 	struct step plan[HEAP_EV_COUNT][2 * HEAP_FIELDS_MAX]; /* how to read each kind */
 	struct rules rules[HEAP_EV_COUNT];                   /* how to check each kind */
 	uint64_t required[HEAP_EV_COUNT];            /* bits of the slots each kind needs (i, t too) */
-	const struct heap_field *optional[HEAP_EV_COUNT]; /* a kind's optional field (INIT's policy) */
-	int optional_slot[HEAP_EV_COUNT];            /* ...and its slot */
+	struct step optional[HEAP_EV_COUNT][HEAP_FIELDS_MAX]; /* a kind's optional fields
+	                                                         (heap_field_optional); slot -1 ends */
 	uint64_t instret_bit;                        /* bit of the slot of n */
 	int instret_slot;                            /* its slot */
 	const struct heap_field *instret;            /* its row */
 	int kind_slot;                               /* slot of k */
-	int sym_addr, sym_fn, sym_src;               /* slots of a symbol record's fields */
+	int sym_addr, sym_fn, sym_src, sym_inlined;  /* slots of a symbol record's fields */
+	int stack_id, stack_frames;                  /* slots of a stack record's fields */
 	bool ok;                                     /* the table fits the dictionary */
 } schema;
 static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
@@ -99,12 +102,13 @@ static void schema_build(void)
 		for (int i = 0; c[i].name; i++) /* i and t (n is read apart: it may be absent) */
 			if (c[i].type == HEAP_FT_UINT)
 				*st++ = (struct step){(int8_t)schema.common[i], STEP_COPY8, c[i].offset, &c[i]};
+		struct step *opt = schema.optional[k];
 		for (int i = 0; f[i].name; i++) {
 			schema.slot[k][i] = add_field(&f[i]);
-			if (f[i].type == HEAP_FT_POLICY) { /* optional: absent is first fit (0) */
+			if (heap_field_optional(&f[i])) { /* absent: 0 */
 				schema.rules[k].types |= (uint16_t)(1u << f[i].type);
-				schema.optional[k] = &f[i];
-				schema.optional_slot[k] = schema.slot[k][i];
+				*opt++ = (struct step){(int8_t)schema.slot[k][i], STEP_OTHER, f[i].offset,
+				                       &f[i]};
 				continue;
 			}
 			schema.required[k] |= (uint64_t)1 << (schema.slot[k][i] & 63);
@@ -118,6 +122,7 @@ static void schema_build(void)
 				ru->big[ru->nbig++] = f[i].offset;
 		}
 		st->slot = -1;
+		opt->slot = -1;
 	}
 	if (json_keys_add(&schema.kinds, TRACE_SYM_KIND, strlen(TRACE_SYM_KIND), JSON_T_STR) !=
 	    HEAP_EV_COUNT)
@@ -127,7 +132,17 @@ static void schema_build(void)
 	schema.sym_fn = json_keys_add(&schema.fields, TRACE_SYM_FN, strlen(TRACE_SYM_FN), JSON_T_STR);
 	schema.sym_src =
 	    json_keys_add(&schema.fields, TRACE_SYM_SRC, strlen(TRACE_SYM_SRC), JSON_T_STR);
-	if (schema.sym_addr < 0 || schema.sym_fn < 0 || schema.sym_src < 0)
+	schema.sym_inlined = json_keys_add(&schema.fields, TRACE_SYM_INLINED,
+	                                   strlen(TRACE_SYM_INLINED), JSON_T_RAW);
+	if (json_keys_add(&schema.kinds, TRACE_STACK_KIND, strlen(TRACE_STACK_KIND), JSON_T_STR) !=
+	    HEAP_EV_COUNT + 1)
+		schema.ok = false;
+	schema.stack_id =
+	    json_keys_add(&schema.fields, TRACE_STACK_ID, strlen(TRACE_STACK_ID), JSON_T_UINT);
+	schema.stack_frames = json_keys_add(&schema.fields, TRACE_STACK_FRAMES,
+	                                    strlen(TRACE_STACK_FRAMES), JSON_T_RAW);
+	if (schema.sym_addr < 0 || schema.sym_fn < 0 || schema.sym_src < 0 ||
+	    schema.sym_inlined < 0 || schema.stack_id < 0 || schema.stack_frames < 0)
 		schema.ok = false;
 }
 
@@ -171,6 +186,8 @@ int trace_schema_kind(const struct json_scan *s, char *err, size_t errlen)
 	}
 	if (kind == HEAP_EV_COUNT)
 		return TRACE_KIND_SYM;
+	if (kind == HEAP_EV_COUNT + 1)
+		return TRACE_KIND_STACK;
 	if (kind < 0)
 		snprintf(err, errlen, "unknown event kind \"%.*s\"", (int)(klen > 32 ? 32 : klen), k);
 	return kind;
@@ -233,6 +250,7 @@ static __attribute__((noinline)) bool put_field(const struct json_scan *s, int s
 	case HEAP_FT_INSTRET:
 	case HEAP_FT_ADDR:
 	case HEAP_FT_CODE:
+	case HEAP_FT_STACK:
 		if (f->width < 8 && v >> (8 * f->width)) {
 			snprintf(err, errlen, "field '%s' out of range", f->name);
 			return false;
@@ -316,7 +334,7 @@ static __attribute__((noinline)) void lacks_field(const struct json_scan *s, int
 		    !(s->seen & (uint64_t)1 << schema.common[i]))
 			name = c[i].name;
 	for (int i = 0; f[i].name && !strcmp(name, "?"); i++)
-		if (f[i].type != HEAP_FT_POLICY && !(s->seen & (uint64_t)1 << schema.slot[kind][i]))
+		if (!heap_field_optional(&f[i]) && !(s->seen & (uint64_t)1 << schema.slot[kind][i]))
 			name = f[i].name;
 	snprintf(err, errlen, "%s event lacks field '%s'", heap_event_kind_name((unsigned)kind),
 	         name);
@@ -344,10 +362,9 @@ bool trace_schema_event(const struct json_scan *s, int kind, bool with_instret,
 		else if (!put_field(s, st->slot, st->f, ev, err, errlen))
 			return false;
 	}
-	const struct heap_field *opt = schema.optional[kind];
-	if (opt && (s->seen & (uint64_t)1 << schema.optional_slot[kind]) &&
-	    !put_field(s, schema.optional_slot[kind], opt, ev, err, errlen))
-		return false;
+	for (const struct step *st = schema.optional[kind]; st->slot >= 0; st++)
+		if ((s->seen & (uint64_t)1 << st->slot) && !put_field(s, st->slot, st->f, ev, err, errlen))
+			return false;
 	const char *bad = trace_event_check(ev, with_instret);
 	if (bad) {
 		snprintf(err, errlen, "%s event: %s", heap_event_kind_name((unsigned)kind), bad);
@@ -356,22 +373,139 @@ bool trace_schema_event(const struct json_scan *s, int kind, bool with_instret,
 	return true;
 }
 
-bool trace_schema_symbol(const struct json_scan *s, uint64_t *addr, char *fn, size_t fnlen,
-                         char *src, size_t srclen, char *err, size_t errlen)
+static bool has(const struct json_scan *s, int slot)
 {
-	if (!(s->seen & (uint64_t)1 << schema.sym_addr)) {
+	return s->seen & (uint64_t)1 << slot;
+}
+
+/* The raw JSON value in slot parsed as an array (cJSON), or NULL. */
+static cJSON *parse_array(const struct json_scan *s, int slot)
+{
+	cJSON *a = cJSON_ParseWithLength(s->s[slot], s->slen[slot]);
+	if (a && !cJSON_IsArray(a)) {
+		cJSON_Delete(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* The string member key of object o, dflt if absent; NULL if not a string. */
+static const char *member_string(const cJSON *o, const char *key, const char *dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!v)
+		return dflt;
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+bool trace_schema_symbol(const struct json_scan *s, struct trace_schema_sym *rec, char *err,
+                         size_t errlen)
+{
+	if (!has(s, schema.sym_addr)) {
 		snprintf(err, errlen, "sym record lacks field '" TRACE_SYM_ADDR "'");
 		return false;
 	}
-	*addr = s->u[schema.sym_addr];
-	snprintf(fn, fnlen, "??");
-	snprintf(src, srclen, "??:0");
-	if (s->seen & (uint64_t)1 << schema.sym_fn)
-		json_unescape(s->s[schema.sym_fn], s->slen[schema.sym_fn], s->sesc[schema.sym_fn], fn,
-		              fnlen);
-	if (s->seen & (uint64_t)1 << schema.sym_src)
+	memset(&rec->sym, 0, sizeof rec->sym);
+	rec->parse = NULL;
+	rec->sym.addr = s->u[schema.sym_addr];
+	snprintf(rec->fn, sizeof rec->fn, "??");
+	snprintf(rec->src, sizeof rec->src, "??:0");
+	if (has(s, schema.sym_fn))
+		json_unescape(s->s[schema.sym_fn], s->slen[schema.sym_fn], s->sesc[schema.sym_fn],
+		              rec->fn, sizeof rec->fn);
+	if (has(s, schema.sym_src))
 		json_unescape(s->s[schema.sym_src], s->slen[schema.sym_src],
-		              s->sesc[schema.sym_src], src, srclen);
+		              s->sesc[schema.sym_src], rec->src, sizeof rec->src);
+	rec->sym.fn = rec->fn;
+	rec->sym.src = rec->src;
+	rec->sym.inlined = rec->inlined;
+	if (!has(s, schema.sym_inlined))
+		return true;
+	cJSON *a = parse_array(s, schema.sym_inlined);
+	int n = a ? cJSON_GetArraySize(a) : 0;
+	if (!a || n < 1 || n > TRACE_INLINED_MAX) {
+		snprintf(err, errlen,
+		         "sym record: '" TRACE_SYM_INLINED "' is not a list of 1 to %d objects with "
+		         "\"" TRACE_SYM_FN "\" and \"" TRACE_SYM_SRC "\" strings",
+		         TRACE_INLINED_MAX);
+		cJSON_Delete(a);
+		return false;
+	}
+	const cJSON *o;
+	uint32_t i = 0;
+	cJSON_ArrayForEach(o, a)
+	{
+		const char *fn = cJSON_IsObject(o) ? member_string(o, TRACE_SYM_FN, "??") : NULL;
+		const char *src = cJSON_IsObject(o) ? member_string(o, TRACE_SYM_SRC, "??:0") : NULL;
+		if (!fn || !src) {
+			snprintf(err, errlen,
+			         "sym record: inlined function %" PRIu32 " is not an object with "
+			         "\"" TRACE_SYM_FN "\" and \"" TRACE_SYM_SRC "\" strings",
+			         i + 1);
+			cJSON_Delete(a);
+			return false;
+		}
+		rec->inlined[i++] = (struct trace_inline){fn, src};
+	}
+	rec->sym.n_inlined = i;
+	rec->parse = a;
+	return true;
+}
+
+void trace_schema_symbol_done(struct trace_schema_sym *rec)
+{
+	cJSON_Delete(rec->parse);
+	rec->parse = NULL;
+}
+
+bool trace_schema_stack(const struct json_scan *s, uint32_t *id, uint32_t *depth,
+                        uint64_t frames[TRACE_STACK_DEPTH_MAX], char *err, size_t errlen)
+{
+	const char *lacks = !has(s, schema.stack_id)       ? TRACE_STACK_ID
+	                    : !has(s, schema.stack_frames) ? TRACE_STACK_FRAMES
+	                                                   : NULL;
+	if (lacks) {
+		snprintf(err, errlen, "stack record lacks field '%s'", lacks);
+		return false;
+	}
+	uint64_t v = s->u[schema.stack_id];
+	if (v == 0 || v > UINT32_MAX) {
+		snprintf(err, errlen, "stack record: '" TRACE_STACK_ID "' %" PRIu64
+		                      " is not 1 to 4294967295", v);
+		return false;
+	}
+	*id = (uint32_t)v;
+	cJSON *a = parse_array(s, schema.stack_frames);
+	int n = a ? cJSON_GetArraySize(a) : 0;
+	bool ok = a != NULL;
+	if (ok && (n < 1 || n > TRACE_STACK_DEPTH_MAX)) {
+		snprintf(err, errlen,
+		         "stack record %" PRIu32 ": '" TRACE_STACK_FRAMES "' has %d frames (1 to %d "
+		         "allowed)",
+		         *id, n, TRACE_STACK_DEPTH_MAX);
+		cJSON_Delete(a);
+		return false;
+	}
+	const cJSON *f;
+	uint32_t i = 0;
+	cJSON_ArrayForEach(f, a)
+	{
+		if (!ok || !cJSON_IsString(f) ||
+		    !json_hex_parse(f->valuestring, strlen(f->valuestring), &frames[i])) {
+			ok = false;
+			break;
+		}
+		i++;
+	}
+	cJSON_Delete(a);
+	if (!ok) {
+		snprintf(err, errlen,
+		         "stack record %" PRIu32 ": '" TRACE_STACK_FRAMES "' is not a list of hex "
+		         "addresses like \"0x80201a3c\"",
+		         *id);
+		return false;
+	}
+	*depth = i;
 	return true;
 }
 

@@ -1,5 +1,5 @@
 /* trace_writer.c - writing JSON-lines heap traces: the header, event lines
- * (through the schema table of kernel/heap_event.h), symbol records. */
+ * (through the schema table of kernel/heap_event.h), symbol and stack records. */
 #include "trace_reader.h"
 
 #include "trace_schema.h"
@@ -114,6 +114,7 @@ static char *put_value(char *p, const struct heap_event *ev, const struct heap_f
 		return p;
 	case HEAP_FT_UINT:
 	case HEAP_FT_INSTRET:
+	case HEAP_FT_STACK:
 		return put_u64(p, heap_field_get(ev, f));
 	case HEAP_FT_ADDR:
 	case HEAP_FT_CODE:
@@ -157,8 +158,8 @@ static char *put_fields(char *p, const struct heap_event *ev, const struct heap_
 	for (; f->name; f++) {
 		if (f->type == HEAP_FT_INSTRET && !with_instret)
 			continue;
-		if (f->type == HEAP_FT_POLICY && ev->flags == HEAP_POLICY_FIRST)
-			continue; /* optional: first fit is not written */
+		if (heap_field_optional(f) && heap_field_get(ev, f) == 0)
+			continue; /* optional: 0 (first fit, no stack) is not written */
 		if (!first)
 			*p++ = ',';
 		first = false;
@@ -196,6 +197,8 @@ bool trace_write_header(FILE *out, const struct trace_header *h)
 	trace_write_json_string(out, h->elf);
 	if (h->policy != HEAP_POLICY_FIRST) /* optional, as in INIT: first fit is not written */
 		fprintf(out, ",\"policy\":\"%s\"", heap_policy_name(h->policy));
+	if (h->stack_depth) /* optional: a trace without stacks is unchanged */
+		fprintf(out, ",\"stack_depth\":%" PRIu32, h->stack_depth);
 	fputs("}\n", out);
 	return !ferror(out);
 }
@@ -209,14 +212,57 @@ bool trace_write_event(FILE *out, const struct heap_event *ev, bool with_instret
 	return !ferror(out);
 }
 
-bool trace_write_symbol(FILE *out, uint64_t addr, const char *fn, const char *src)
+/* Writes "fn":FN,"src":SRC (NULL: "??" and "??:0"). */
+static void put_fn_src(FILE *out, const char *fn, const char *src)
 {
-	fprintf(out, "{\"%s\":\"" TRACE_SYM_KIND "\",\"" TRACE_SYM_ADDR "\":\"0x%" PRIx64
-	             "\",\"" TRACE_SYM_FN "\":",
-	        trace_schema_kind_key(), addr);
+	fputs("\"" TRACE_SYM_FN "\":", out);
 	trace_write_json_string(out, fn ? fn : "??");
 	fputs(",\"" TRACE_SYM_SRC "\":", out);
 	trace_write_json_string(out, src ? src : "??:0");
+}
+
+bool trace_write_symbol_record(FILE *out, const struct trace_symbol *sym)
+{
+	fprintf(out, "{\"%s\":\"" TRACE_SYM_KIND "\",\"" TRACE_SYM_ADDR "\":\"0x%" PRIx64 "\",",
+	        trace_schema_kind_key(), sym->addr);
+	put_fn_src(out, sym->fn, sym->src);
+	uint32_t n = sym->n_inlined < TRACE_INLINED_MAX ? sym->n_inlined : TRACE_INLINED_MAX;
+	if (n) {
+		fputs(",\"" TRACE_SYM_INLINED "\":[", out);
+		for (uint32_t i = 0; i < n; i++) {
+			fputs(i ? ",{" : "{", out);
+			put_fn_src(out, sym->inlined[i].fn, sym->inlined[i].src);
+			fputc('}', out);
+		}
+		fputc(']', out);
+	}
 	fputs("}\n", out);
+	return !ferror(out);
+}
+
+bool trace_write_symbol(FILE *out, uint64_t addr, const char *fn, const char *src)
+{
+	struct trace_symbol sym = {.addr = addr, .fn = fn, .src = src};
+	return trace_write_symbol_record(out, &sym);
+}
+
+bool trace_write_stack(FILE *out, uint32_t id, uint32_t depth, const uint64_t *frames)
+{
+	if (id == 0 || depth == 0 || depth > TRACE_STACK_DEPTH_MAX)
+		return false;
+	char line[64 + TRACE_STACK_DEPTH_MAX * 22], *p = line;
+	*p++ = '{';
+	p = put_lit(p, "\"");
+	p = put_lit(p, trace_schema_kind_key());
+	p = put_lit(p, "\":\"" TRACE_STACK_KIND "\",\"" TRACE_STACK_ID "\":");
+	p = put_u64(p, id);
+	p = put_lit(p, ",\"" TRACE_STACK_FRAMES "\":[");
+	for (uint32_t i = 0; i < depth; i++) {
+		if (i)
+			*p++ = ',';
+		p = put_hex(p, frames[i]);
+	}
+	p = put_lit(p, "]}\n");
+	fwrite(line, 1, (size_t)(p - line), out);
 	return !ferror(out);
 }

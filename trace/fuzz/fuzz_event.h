@@ -65,6 +65,8 @@ static inline void fuzz_event_normalize(struct heap_event *ev, bool with_instret
 		n.align_log2 = ev->align_log2, n.caller = ev->caller;
 		break;
 	}
+	if (heap_event_has_caller(ev->kind))
+		n.stack = ev->stack;
 	*ev = n;
 }
 
@@ -76,7 +78,7 @@ static inline bool fuzz_event_equal(const struct heap_event *a, const struct hea
 	       a->examined == b->examined && a->seq == b->seq && a->time == b->time &&
 	       a->instret == b->instret && a->addr == b->addr && a->size == b->size &&
 	       a->block == b->block && a->addr2 == b->addr2 && a->size2 == b->size2 &&
-	       a->caller == b->caller &&
+	       a->caller == b->caller && a->stack == b->stack &&
 	       strncmp(a->name, b->name, sizeof a->name) == 0;
 }
 
@@ -85,12 +87,12 @@ static inline const char *fuzz_event_str(const struct heap_event *e, char *buf, 
 {
 	snprintf(buf, n,
 	         "{kind %u flags %u align_log2 %u ex %u seq %llu t %llu n %llu addr %#llx "
-	         "size %llu block %llu addr2 %#llx size2 %llu caller %#llx name \"%.32s\"}",
+	         "size %llu block %llu addr2 %#llx size2 %llu caller %#llx stack %u name \"%.32s\"}",
 	         e->kind, e->flags, e->align_log2, e->examined, (unsigned long long)e->seq,
 	         (unsigned long long)e->time, (unsigned long long)e->instret,
 	         (unsigned long long)e->addr, (unsigned long long)e->size,
 	         (unsigned long long)e->block, (unsigned long long)e->addr2,
-	         (unsigned long long)e->size2, (unsigned long long)e->caller, e->name);
+	         (unsigned long long)e->size2, (unsigned long long)e->caller, e->stack, e->name);
 	return buf;
 }
 

@@ -4,8 +4,9 @@
  * Properties, for any input: the reader never crashes; every event it returns
  * has a kind in range and a sequence number above the previous one; nothing
  * follows an end event; an error names "FILE:LINE: "; and every event it
- * accepts survives the formatter: written back with trace_format_event and
- * read again, it is the same event (fields its kind carries).
+ * accepts survives the formatter: written back with trace_format_event (after
+ * the stack records it read, written by trace_write_stack) and read again, it
+ * is the same event (fields its kind carries).
  */
 #include <inttypes.h>
 
@@ -46,6 +47,19 @@ static void check_error(const trace_reader *r, const char *path)
 	            "error message without FILE:LINE: \"%s\"", e);
 }
 
+/* Appends stack record s (ctx: the length so far) to the round trip's input. */
+static void put_stack(void *ctx, const struct trace_stack *s)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+	FUZZ_ASSERT(f && trace_write_stack(f, s->id, s->depth, s->frames),
+	            "stack %u (depth %u) not written", s->id, s->depth);
+	fclose(f);
+	put(ctx, text, n);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t len = 0;
@@ -78,6 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(trace_reader_events(r) == n, "event count %" PRIu64 " but %zu returned",
 	            trace_reader_events(r), n);
 	FUZZ_ASSERT(trace_reader_complete(r) == ended, "complete() disagrees with the events");
+	size_t len_stacks = 0; /* the stack records, written back before the events */
+	put(&len_stacks, header, sizeof header - 1);
+	trace_reader_each_stack(r, put_stack, &len_stacks);
 	if (st == TRACE_READ_ERROR) {
 		check_error(r, path);
 		FUZZ_ASSERT(trace_reader_next(r, &ev) == TRACE_READ_ERROR, "error not sticky");
@@ -89,8 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the round trip: every accepted event, formatted and read again */
 	if (n > EVENTS_MAX)
 		n = EVENTS_MAX;
-	len = 0;
-	put(&len, header, sizeof header - 1);
+	len = len_stacks;
 	for (size_t i = 0; i < n; i++) {
 		char line[TRACE_EVENT_LINE_MAX];
 		put(&len, line, trace_format_event(line, &events[i], false));

@@ -225,6 +225,204 @@ TEST_CASE(every_kind_round_trips_through_writer_and_reader)
 	trace_reader_close(r);
 }
 
+/* ---- call stacks: stack records, the events' stack, inlined symbols -------------------- */
+
+#define STACK_HDR                                                                                  \
+	"{\"format\":\"heapscope-trace\",\"version\":1,\"channel\":\"uart\",\"workload\":\"w\","   \
+	"\"heap_base\":\"0x80400000\",\"heap_size\":1048576,\"min_block\":16,\"min_align\":16,"    \
+	"\"time_hz\":10000000,\"instret\":false,\"elf\":\"k.elf\",\"stack_depth\":4}\n"
+#define STACK_REC(id, frames) "{\"k\":\"stack\",\"id\":" id ",\"frames\":[" frames "]}\n"
+/* an alloc of 64 bytes at 0x80400000 from caller, naming stack */
+#define STACK_ALLOC(caller, stack)                                                                 \
+	"{\"i\":1,\"k\":\"alloc\",\"t\":6,\"addr\":\"0x80400000\",\"size\":64,\"align\":16,"       \
+	"\"block\":64,\"caller\":\"" caller "\",\"stack\":" stack ",\"ex\":1}\n"
+
+TEST_CASE(stack_and_inlined_symbol_records_round_trip_through_writer_and_reader)
+{
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char path[256];
+	snprintf(path, sizeof path, "%s/trtestXXXXXX", dir);
+	int fd = mkstemp(path);
+	ASSERT(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	struct trace_header h = {.version = 1, .heap_base = 0x80400000, .heap_size = 1 << 20,
+	                         .min_block = 16, .min_align = 16, .stack_depth = 8};
+	ASSERT(trace_write_header(f, &h));
+	const struct trace_inline inl[2] = {{"vec_push", "kernel/vec.c:80"},
+	                                    {"run_vector", "samples/vector.c:40"}};
+	struct trace_symbol sym = {.addr = 0x80200f10, .fn = "vec_grow", .src = "kernel/vec.c:57",
+	                           .n_inlined = 2, .inlined = inl};
+	ASSERT(trace_write_symbol_record(f, &sym));
+	const uint64_t deep[3] = {0x80201a3c, 0x80200f10, 0xffffffffffffffffull};
+	const uint64_t one[1] = {0x80201a3c};
+	ASSERT(trace_write_stack(f, 7, 3, deep));
+	ASSERT(trace_write_stack(f, 4294967295u, 1, one));
+	ASSERT(!trace_write_stack(f, 0, 1, one));                         /* id 0: none */
+	ASSERT(!trace_write_stack(f, 1, 0, one));                         /* no frame */
+	ASSERT(!trace_write_stack(f, 1, TRACE_STACK_DEPTH_MAX + 1, deep)); /* too deep */
+	struct heap_event init = {.kind = HEAP_EV_INIT, .addr = 0x80400000, .size = 1 << 20,
+	                          .block = 16, .align_log2 = 4};
+	struct heap_event a = {.kind = HEAP_EV_ALLOC, .seq = 1, .addr = 0x80400000, .size = 64,
+	                       .block = 64, .align_log2 = 4, .caller = 0x80201a3c, .stack = 7};
+	struct heap_event fr = {.kind = HEAP_EV_FREE, .seq = 2, .addr = 0x80400000, .size = 64,
+	                        .block = 64, .align_log2 = 4, .caller = 0x80201a3c,
+	                        .stack = 4294967295u};
+	ASSERT(trace_write_event(f, &init, false));
+	ASSERT(trace_write_event(f, &a, false));
+	ASSERT(trace_write_event(f, &fr, false));
+	fclose(f);
+
+	char err[256];
+	trace_reader *r = trace_reader_open(path, err, sizeof err);
+	unlink(path);
+	ASSERT_MSG(r != NULL, "%s", err);
+	ASSERT_EQ(trace_reader_header(r)->stack_depth, 8u);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_MEM_EQ(&ev, &init, sizeof ev);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_MEM_EQ(&ev, &a, sizeof ev);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_MEM_EQ(&ev, &fr, sizeof ev);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EOF);
+
+	const struct trace_stack *st = trace_reader_stack(r, 7);
+	ASSERT_NOT_NULL(st);
+	ASSERT_EQ(st->id, 7u);
+	ASSERT_EQ(st->depth, 3u);
+	ASSERT_MEM_EQ(st->frames, deep, sizeof deep);
+	ASSERT_EQ(trace_reader_stack(r, 4294967295u)->depth, 1u);
+	ASSERT_NULL(trace_reader_stack(r, 1));
+	ASSERT_NULL(trace_reader_stack(r, 0));
+
+	const struct trace_symbol *s = trace_reader_symbol(r, 0x80200f10);
+	ASSERT_NOT_NULL(s);
+	ASSERT_STR_EQ(s->fn, "vec_grow");
+	ASSERT_STR_EQ(s->src, "kernel/vec.c:57");
+	ASSERT_EQ(s->n_inlined, 2u);
+	ASSERT_STR_EQ(s->inlined[0].fn, "vec_push");
+	ASSERT_STR_EQ(s->inlined[0].src, "kernel/vec.c:80");
+	ASSERT_STR_EQ(s->inlined[1].fn, "run_vector");
+	ASSERT_STR_EQ(s->inlined[1].src, "samples/vector.c:40");
+	trace_reader_close(r);
+}
+
+/* Counts the stacks trace_reader_each_stack gives, checking they come in order. */
+static void count_stack(void *ctx, const struct trace_stack *s)
+{
+	uint32_t *n = ctx;
+	ASSERT_EQ(s->id, *n + 1); /* the test defines ids 1, 2, ... in order */
+	(*n)++;
+}
+
+TEST_CASE(stack_records_are_listed_once_each_and_an_identical_redefinition_is_no_error)
+{
+	char err[256];
+	trace_reader *r = open_text(STACK_HDR INIT STACK_REC("1", "\"0x10\",\"0x20\"")
+	                                STACK_REC("2", "\"0x10\"") STACK_REC("1", "\"0x10\",\"0x20\"")
+	                                    STACK_ALLOC("0x10", "1"),
+	                            err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	int n;
+	ASSERT_ST(read_all(r, &n), TRACE_READ_EOF);
+	ASSERT_EQ(n, 2);
+	uint32_t count = 0;
+	trace_reader_each_stack(r, count_stack, &count);
+	ASSERT_EQ(count, 2u);
+	trace_reader_close(r);
+}
+
+TEST_CASE(a_symbol_without_inlined_functions_has_none)
+{
+	char err[256];
+	trace_reader *r = open_text(HDR "{\"k\":\"sym\",\"addr\":\"0x10\",\"fn\":\"f\",\"src\":\"a.c:1\"}\n" INIT,
+	                            err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	int n;
+	ASSERT_ST(read_all(r, &n), TRACE_READ_EOF);
+	ASSERT_EQ(trace_reader_symbol(r, 0x10)->n_inlined, 0u);
+	trace_reader_close(r);
+}
+
+TEST_CASE(an_event_without_stack_in_a_trace_with_stacks_has_stack_0)
+{
+	char err[256];
+	trace_reader *r = open_text(STACK_HDR INIT
+	                            "{\"i\":1,\"k\":\"alloc\",\"t\":6,\"addr\":\"0x80400000\",\"size\":64,"
+	                            "\"align\":16,\"block\":64,\"caller\":\"0x0\",\"ex\":1}\n",
+	                            err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	struct heap_event ev;
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_ST(trace_reader_next(r, &ev), TRACE_READ_EVENT);
+	ASSERT_EQ(ev.stack, 0u);
+	trace_reader_close(r);
+}
+
+TEST_CASE(bad_stacks_are_errors_with_their_line)
+{
+	/* events naming stacks */
+	expect_error(STACK_HDR INIT STACK_ALLOC("0x10", "3"), 3,
+	             "event 1: stack 3 is not defined (no stack record with that id before it)");
+	expect_error(STACK_HDR INIT STACK_ALLOC("0x10", "3") STACK_REC("3", "\"0x10\""), 3,
+	             "stack 3 is not defined");
+	expect_error(STACK_HDR INIT STACK_REC("3", "\"0x10\",\"0x20\"") STACK_ALLOC("0x20", "3"), 4,
+	             "event 1: caller 0x20 is not the first frame of stack 3 (0x10)");
+	expect_error(STACK_HDR INIT STACK_ALLOC("0x10", "4294967296"), 3, "field 'stack' out of range");
+	expect_error(STACK_HDR INIT STACK_ALLOC("0x10", "\"3\""), 3,
+	             "field 'stack': expected a non-negative integer");
+	/* the records themselves */
+	expect_error(STACK_HDR INIT STACK_REC("1", "\"0x10\"") STACK_REC("1", "\"0x10\",\"0x20\""), 4,
+	             "stack record 1 redefines stack 1 with other frames");
+	expect_error(STACK_HDR INIT STACK_REC("0", "\"0x10\""), 3,
+	             "stack record: 'id' 0 is not 1 to 4294967295");
+	expect_error(STACK_HDR INIT STACK_REC("4294967296", "\"0x10\""), 3,
+	             "stack record: 'id' 4294967296 is not 1 to 4294967295");
+	expect_error(STACK_HDR INIT STACK_REC("-1", "\"0x10\""), 3,
+	             "field 'id': expected a non-negative integer");
+	expect_error(STACK_HDR INIT "{\"k\":\"stack\",\"frames\":[\"0x10\"]}\n", 3,
+	             "stack record lacks field 'id'");
+	expect_error(STACK_HDR INIT "{\"k\":\"stack\",\"id\":1}\n", 3,
+	             "stack record lacks field 'frames'");
+	expect_error(STACK_HDR INIT STACK_REC("2", ""), 3,
+	             "stack record 2: 'frames' has 0 frames (1 to 32 allowed)");
+	expect_error(STACK_HDR INIT STACK_REC("2", "\"0x10\",16"), 3,
+	             "stack record 2: 'frames' is not a list of hex addresses like \"0x80201a3c\"");
+	expect_error(STACK_HDR INIT STACK_REC("2", "\"0x10\",\"0xfg\""), 3,
+	             "stack record 2: 'frames' is not a list of hex addresses");
+	expect_error(STACK_HDR INIT "{\"k\":\"stack\",\"id\":2,\"frames\":\"0x10\"}\n", 3,
+	             "stack record 2: 'frames' is not a list of hex addresses");
+	expect_error(STACK_HDR INIT "{\"k\":\"stack\",\"id\":2,\"frames\":[\"0x10\"}\n", 3,
+	             "field 'frames': expected a JSON value");
+	expect_error(STACK_HDR INIT STACK_REC("2", "\"0x1\",\"0x2\",\"0x3\",\"0x4\",\"0x5\""), 3,
+	             "stack record 2 has 5 frames, more than the header's stack_depth 4");
+	char deep[1024] = STACK_HDR INIT "{\"k\":\"stack\",\"id\":2,\"frames\":[";
+	char text[sizeof deep + 16];
+	for (int i = 0; i < 33; i++)
+		strcat(deep, i ? ",\"0x10\"" : "\"0x10\"");
+	snprintf(text, sizeof text, "%s]}\n", deep);
+	char *depth = strstr(text, ",\"stack_depth\":4");
+	ASSERT_NOT_NULL(depth);
+	memmove(depth, depth + 16, strlen(depth + 16) + 1); /* the header without stack_depth */
+	expect_error(text, 3, "stack record 2: 'frames' has 33 frames (1 to 32 allowed)");
+	/* the header */
+	expect_error("{\"format\":\"heapscope-trace\",\"version\":1,\"heap_base\":\"0x0\","
+	             "\"heap_size\":1,\"stack_depth\":33}\n",
+	             1, "header: 'stack_depth' 33 is above 32");
+	expect_error("{\"format\":\"heapscope-trace\",\"version\":1,\"heap_base\":\"0x0\","
+	             "\"heap_size\":1,\"stack_depth\":\"8\"}\n",
+	             1, "header: field 'stack_depth' is not a non-negative integer");
+	/* inlined functions of a symbol */
+	expect_error(HDR INIT "{\"k\":\"sym\",\"addr\":\"0x10\",\"inlined\":[]}\n", 3,
+	             "sym record: 'inlined' is not a list of 1 to 32 objects with \"fn\" and \"src\" strings");
+	expect_error(HDR INIT "{\"k\":\"sym\",\"addr\":\"0x10\",\"inlined\":{\"fn\":\"f\"}}\n", 3,
+	             "sym record: 'inlined' is not a list");
+	expect_error(HDR INIT "{\"k\":\"sym\",\"addr\":\"0x10\",\"inlined\":[{\"fn\":\"f\"},{\"fn\":3}]}\n",
+	             3, "sym record: inlined function 2 is not an object with \"fn\" and \"src\" strings");
+	expect_error(HDR INIT "{\"k\":\"sym\",\"addr\":\"0x10\",\"inlined\":[\"f\"]}\n", 3,
+	             "sym record: inlined function 1 is not an object");
+}
+
 /* The misuse line of docs/trace-format.md: the panic workload's double free. */
 #define MISUSE_LINE(op, error, align)                                                              \
 	"{\"i\":1,\"k\":\"misuse\",\"t\":9,\"op\":\"" op "\",\"error\":\"" error                 \

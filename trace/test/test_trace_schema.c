@@ -138,7 +138,7 @@ TEST_CASE(every_field_name_has_one_json_type_and_fits_the_scanner)
 }
 
 /* Reads path with the reader and writes it back with the writer: the header,
- * each event, and each symbol record where it stood; returns the bytes. */
+ * each event, and each symbol and stack record where it stood; returns the bytes. */
 static char *read_then_write(const char *path, size_t *len)
 {
 	char err[512];
@@ -166,12 +166,17 @@ static char *read_then_write(const char *path, size_t *len)
 	size_t next = 0;
 	for (int n = 0; fgets(line, sizeof line, in); n++) {
 		uint64_t addr;
+		uint32_t id;
 		if (n == 0) {
 			trace_write_header(o, h);
 		} else if (sscanf(line, "{\"k\":\"sym\",\"addr\":\"0x%" SCNx64, &addr) == 1) {
 			const struct trace_symbol *s = trace_reader_symbol(r, addr);
 			ASSERT_NOT_NULL(s);
-			trace_write_symbol(o, addr, s->fn, s->src);
+			trace_write_symbol_record(o, s);
+		} else if (sscanf(line, "{\"k\":\"stack\",\"id\":%" SCNu32, &id) == 1) {
+			const struct trace_stack *s = trace_reader_stack(r, id);
+			ASSERT_NOT_NULL(s);
+			trace_write_stack(o, s->id, s->depth, s->frames);
 		} else {
 			ASSERT(next < count);
 			trace_write_event(o, &evs[next++], h->has_instret);
