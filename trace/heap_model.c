@@ -602,6 +602,7 @@ static bool apply_alloc(heap_model *m, const struct heap_event *ev, char *err, s
 	    .seq = ev->seq,
 	    .time = ev->time,
 	    .caller = ev->caller,
+	    .stack = ev->stack,
 	};
 	block_add(m, &nb);
 	m->st.used_bytes += b;
@@ -816,6 +817,7 @@ static bool save_block(void *ctx, const struct heap_model_block *b)
 	put_var(c->w, b->seq);
 	put_var(c->w, b->time);
 	put_var(c->w, b->caller ^ c->prev_caller); /* callers repeat: often 0 */
+	put_var(c->w, b->stack);
 	c->prev_end = b->addr + b->size;
 	c->prev_caller = b->caller;
 	return true;
@@ -873,8 +875,10 @@ bool heap_model_restore(heap_model *m, const void *buf, size_t len)
 		b.time = get_var(&r);
 		caller ^= get_var(&r);
 		b.caller = caller;
-		if (r.bad || al > 63 || slack > b.size || b.size == 0 || b.addr < prev_end ||
-		    b.addr + b.size < b.addr || b.addr + b.size > base + size)
+		uint64_t stack = get_var(&r);
+		b.stack = (uint32_t)stack;
+		if (r.bad || al > 63 || stack > UINT32_MAX || slack > b.size || b.size == 0 ||
+		    b.addr < prev_end || b.addr + b.size < b.addr || b.addr + b.size > base + size)
 			goto bad;
 		b.req_size = b.size - slack;
 		b.align = (uint64_t)1 << al;

@@ -40,6 +40,7 @@ struct heap_model_block {
 	uint64_t seq;      /* sequence number of its alloc event */
 	uint64_t time;     /* timestamp of its alloc event */
 	uint64_t caller;   /* return address of the allocating code, 0 if unknown */
+	uint32_t stack;    /* the alloc's stack record id (JSON trace), 0 if none */
 };
 
 /* The heap's figures after the last event applied. */
