@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "heap_event.h"
 #include "out_file.h"
+#include "stacks.h"
 #include "symbolize.h"
 #include "trace_reader.h"
 #include "trace_wire.h"
@@ -22,6 +23,9 @@
 #include "uart_frames.h"
 
 #define PROG "heaptrace decode"
+
+_Static_assert(WIRE_STACK_DEPTH_MAX <= TRACE_STACK_DEPTH_MAX,
+               "every stack the wire carries fits a stack record");
 
 struct options {
 	const char *channel; /* NULL: detect */
@@ -34,7 +38,7 @@ struct options {
 	double idle; /* --follow: give up after this many seconds without input */
 };
 
-/* ---- symbol table: caller address -> resolved name, emitted yet? ---------- */
+/* ---- symbol table: code address -> resolved name, emitted yet? ----------- */
 
 struct sym_entry {
 	uint64_t addr;
@@ -65,6 +69,8 @@ static struct sym_entry *sym_get(struct symtab *t, uint64_t addr, bool *fresh)
 
 static void symtab_free(struct symtab *t)
 {
+	for (size_t i = 0; i < t->n; i++)
+		symbol_info_free(&t->e[i].info);
 	free(t->e);
 	u64_map_free(&t->index);
 }
@@ -88,8 +94,19 @@ struct stream {
 	bool blocked;      /* semihosting in checked blocks (version 3) */
 	uint64_t *map;     /* blocked: payload offset, file offset of each block's start */
 	size_t nmap, capmap;
+	struct wire_stack *wire_stacks; /* with stacks: the latest STACK record of each wire
+	                                   id, [WIRE_STACK_IDS + 1]; depth 0: none yet */
+	struct stacks stacks;           /* the JSON trace's stacks: each distinct frame list once */
 	char whybuf[200]; /* a why with numbers in it */
 };
+
+static void stream_free(struct stream *s)
+{
+	free(s->b.p);
+	free(s->map);
+	free(s->wire_stacks);
+	stacks_free(&s->stacks);
+}
 
 /* Whether ev, just decoded, is an event the JSON trace can say and that
  * follows the ones before it (trace_event_check, increasing sequence
@@ -103,7 +120,53 @@ static const char *stream_check(struct stream *s, const struct heap_event *ev)
 	return trace_order_check(&s->order, ev, s->whybuf, sizeof s->whybuf);
 }
 
-typedef int (*event_fn)(void *ctx, const struct heap_event *ev);
+/* Called for each event decoded; fresh: the stack ev names, if the JSON
+ * trace has not had it before (its record goes before ev), else NULL. */
+typedef int (*event_fn)(void *ctx, const struct heap_event *ev, const struct trace_stack *fresh);
+
+/* A STACK record just decoded (in s->st.stack): the latest definition of its
+ * wire id. False (s->why set) if it is deeper than the header said. */
+static bool stream_stack(struct stream *s)
+{
+	const struct wire_stack *ws = &s->st.stack;
+	if (ws->depth > s->info.stack_depth) {
+		snprintf(s->whybuf, sizeof s->whybuf,
+		         "a stack of %" PRIu32 " frames in a stream of depth %" PRIu32, ws->depth,
+		         s->info.stack_depth);
+		s->why = s->whybuf;
+		return false;
+	}
+	s->wire_stacks[ws->id] = *ws;
+	return true;
+}
+
+/* With stacks, ev's caller field is a wire stack id: makes it the stack's
+ * JSON id (ev->stack) and its first frame (ev->caller), *fresh the stack if
+ * it is new to the JSON trace. 0 on success, 1 (s->why set) for an id no
+ * STACK record defined, -1 out of memory. */
+static int stream_resolve_stack(struct stream *s, struct heap_event *ev,
+                                const struct trace_stack **fresh)
+{
+	*fresh = NULL;
+	uint64_t id = ev->caller;
+	if (!s->info.stack_depth || !heap_event_has_caller(ev->kind) || id == 0)
+		return 0; /* id 0: the caller is unknown */
+	if (id > WIRE_STACK_IDS || s->wire_stacks[id].depth == 0) {
+		snprintf(s->whybuf, sizeof s->whybuf,
+		         "an event from stack id %" PRIu64 ", which no STACK record defined", id);
+		s->why = s->whybuf;
+		return 1;
+	}
+	const struct wire_stack *ws = &s->wire_stacks[id];
+	bool is_new;
+	const struct trace_stack *js = stacks_intern(&s->stacks, ws->depth, ws->frames, &is_new);
+	if (!js)
+		return -1;
+	ev->stack = js->id;
+	ev->caller = js->frames[0];
+	*fresh = is_new ? js : NULL;
+	return 0;
+}
 
 /* Decodes what the buffer holds, calling fn per event. Returns WIRE_OK when
  * everything was used (or END seen), WIRE_NEED_MORE when a partial event is
@@ -129,19 +192,38 @@ static int stream_pump(struct stream *s, event_fn fn, void *ctx)
 		s->pos = used;
 		s->have_header = true;
 		wire_state_init(&s->st, s->info.flags & WIRE_FLAG_INSTRET);
+		if (s->info.stack_depth &&
+		    !(s->wire_stacks = calloc(WIRE_STACK_IDS + 1, sizeof *s->wire_stacks)))
+			return -1;
 	}
 	while (!s->ended && (s->pos < s->b.len || wire_pending(&s->st))) {
 		struct heap_event ev;
 		bool second = wire_pending(&s->st); /* a pair record's second event */
 		enum wire_status r =
 		    wire_decode(&s->st, s->b.p + s->pos, s->b.len - s->pos, &ev, &used, &s->why);
-		if (r != WIRE_OK) {
+		if (r == WIRE_STACK && !s->info.stack_depth) {
+			r = WIRE_CORRUPT;
+			s->why = "a STACK record in a stream without stacks";
+		}
+		if (r == WIRE_STACK && !stream_stack(s))
+			r = WIRE_CORRUPT;
+		if (r != WIRE_OK && r != WIRE_STACK) {
 			s->bad_off = s->base_off + s->pos;
 			return r;
 		}
 		if (!second)
 			s->rec_off = s->base_off + s->pos;
 		s->pos += used;
+		if (r == WIRE_STACK)
+			continue;
+		const struct trace_stack *fresh;
+		int sr = stream_resolve_stack(s, &ev, &fresh);
+		if (sr < 0)
+			return -1;
+		if (sr > 0) {
+			s->bad_off = s->rec_off;
+			return WIRE_CORRUPT;
+		}
 		const char *bad = stream_check(s, &ev);
 		if (bad) {
 			s->why = bad;
@@ -151,7 +233,7 @@ static int stream_pump(struct stream *s, event_fn fn, void *ctx)
 		s->nevents++;
 		if (ev.kind == HEAP_EV_END)
 			s->ended = true;
-		if (fn(ctx, &ev) < 0)
+		if (fn(ctx, &ev, fresh) < 0)
 			return -1;
 	}
 	return WIRE_OK;
@@ -179,7 +261,7 @@ struct writer {
 	bool header_done;
 	bool failed; /* addr2line failed: message printed */
 	uint64_t counts[HEAP_EV_COUNT];
-	uint64_t events, dropped, syms_written;
+	uint64_t events, dropped, syms_written, stacks_written;
 	bool panic;
 };
 
@@ -196,6 +278,7 @@ static void write_header(struct writer *w, const struct heap_event *first)
 	    .time_hz = w->info->time_hz,
 	    .has_instret = (w->info->flags & WIRE_FLAG_INSTRET) != 0,
 	    .policy = init ? first->flags : 0,
+	    .stack_depth = w->info->stack_depth,
 	};
 	snprintf(h.channel, sizeof h.channel, "%s", w->channel);
 	snprintf(h.workload, sizeof h.workload, "%s", w->info->name);
@@ -208,38 +291,59 @@ static void write_header(struct writer *w, const struct heap_event *first)
 	w->header_done = true;
 }
 
-/* Writes the "sym" record for caller before its first use (resolving it now
- * if pass 1 did not). Returns -1 if addr2line failed. */
-static int write_sym(struct writer *w, uint64_t caller)
+/* Writes the "sym" record for a code address (a caller, a frame) before its
+ * first use (resolving it now if pass 1 did not). Returns -1 if addr2line
+ * failed. */
+static int write_sym(struct writer *w, uint64_t addr)
 {
-	if (!w->o->elf || caller == 0)
+	if (!w->o->elf || addr == 0)
 		return 0;
 	bool fresh;
-	struct sym_entry *e = sym_get(&w->syms, caller, &fresh);
+	struct sym_entry *e = sym_get(&w->syms, addr, &fresh);
 	if (!e)
 		return -1;
 	if (e->emitted)
 		return 0;
 	if (fresh) {
 		char err[512];
-		if (symbolize_batch(w->o->elf, &caller, 1, &e->info, err, sizeof err) < 0) {
+		if (symbolize_batch(w->o->elf, &addr, 1, &e->info, err, sizeof err) < 0) {
 			fprintf(stderr, PROG ": symbols: %s\n", err);
 			w->failed = true;
 			return -1;
 		}
 	}
-	trace_write_symbol(w->f, caller, e->info.fn, e->info.src);
+	/* the functions inlined there: in traces with stacks (a depth-0 trace is
+	 * written as before stacks existed) */
+	uint32_t n_inlined = w->info->stack_depth ? e->info.n_inlined : 0;
+	struct trace_inline inl[TRACE_INLINED_MAX];
+	for (uint32_t i = 0; i < n_inlined; i++)
+		inl[i] = (struct trace_inline){e->info.inlined[i].fn, e->info.inlined[i].src};
+	struct trace_symbol sym = {addr, e->info.fn, e->info.src, n_inlined, inl};
+	trace_write_symbol_record(w->f, &sym);
 	e->emitted = true;
 	w->syms_written++;
 	return 0;
 }
 
-static int write_event(void *ctx, const struct heap_event *ev)
+/* Writes a stack record new to the trace, after the symbols of its frames. */
+static int write_stack(struct writer *w, const struct trace_stack *st)
+{
+	for (uint32_t i = 0; i < st->depth; i++)
+		if (write_sym(w, st->frames[i]) < 0)
+			return -1;
+	trace_write_stack(w->f, st->id, st->depth, st->frames);
+	w->stacks_written++;
+	return 0;
+}
+
+static int write_event(void *ctx, const struct heap_event *ev, const struct trace_stack *fresh)
 {
 	struct writer *w = ctx;
 	FILE *f = w->f;
 	if (!w->header_done)
 		write_header(w, ev);
+	if (fresh && write_stack(w, fresh) < 0)
+		return -1;
 	bool has_caller = heap_event_has_caller(ev->kind);
 	if (has_caller && write_sym(w, ev->caller) < 0)
 		return -1;
@@ -255,13 +359,16 @@ static int write_event(void *ctx, const struct heap_event *ev)
 	return 0; /* --follow flushes whenever it has caught up with the input */
 }
 
-/* Pass 1: notes every distinct caller. */
-static int collect_caller(void *ctx, const struct heap_event *ev)
+/* Pass 1: notes every distinct code address (callers, stack frames). */
+static int collect_caller(void *ctx, const struct heap_event *ev, const struct trace_stack *fresh)
 {
 	struct symtab *t = ctx;
 	bool has_caller = heap_event_has_caller(ev->kind);
-	bool fresh;
-	if (has_caller && ev->caller && !sym_get(t, ev->caller, &fresh))
+	bool is_new;
+	for (uint32_t i = 0; fresh && i < fresh->depth; i++)
+		if (fresh->frames[i] && !sym_get(t, fresh->frames[i], &is_new))
+			return -1;
+	if (has_caller && ev->caller && !sym_get(t, ev->caller, &is_new))
 		return -1;
 	return 0;
 }
@@ -428,7 +535,7 @@ static void usage(FILE *f)
 	    "Decodes the kernel's raw heap trace into the JSON trace (docs/trace-format.md).\n"
 	    "RAW is the file the semihosting channel wrote, or a console log holding the UART\n"
 	    "channel's @@HT frames ('-' reads stdin). The channel is detected if not given.\n"
-	    "  --elf FILE     resolve callers against this kernel image (addr2line)\n"
+	    "  --elf FILE     resolve callers and stack frames against this kernel image (addr2line)\n"
 	    "  --follow       decode RAW while it is still being written; append to OUT,\n"
 	    "                 flushed whenever decoding catches up with RAW; stop at the end\n"
 	    "                 event, or after --idle seconds without new input (default 10)\n"
@@ -574,11 +681,15 @@ static void summary(const struct options *o, const struct writer *w, const struc
 	for (unsigned k = 0; k < HEAP_EV_COUNT; k++)
 		if (w->counts[k])
 			fprintf(stderr, " %s %" PRIu64, heap_event_kind_name(k), w->counts[k]);
+	char stacks[48] = "";
+	if (s->info.stack_depth)
+		snprintf(stacks, sizeof stacks, "%" PRIu64 " stacks (depth %" PRIu32 "); ",
+		         w->stacks_written, s->info.stack_depth);
 	fprintf(stderr,
-	        "\nwire: %" PRIu64 " bytes, %.2f bytes/event; dropped %" PRIu64 "; %" PRIu64
+	        "\nwire: %" PRIu64 " bytes, %.2f bytes/event; dropped %" PRIu64 "; %s%" PRIu64
 	        " symbols; %s%s\n",
 	        wire_bytes, w->events ? (double)wire_bytes / (double)w->events : 0.0, w->dropped,
-	        w->syms_written, s->ended ? "complete" : "INCOMPLETE",
+	        stacks, w->syms_written, s->ended ? "complete" : "INCOMPLETE",
 	        w->panic ? " (ended in a PANIC)" : "");
 }
 
@@ -607,7 +718,7 @@ static int close_out(out_file *out)
 static int decode_whole(const struct options *o)
 {
 	struct bytebuf raw = {0};
-	struct stream s = {0};
+	struct stream s = {0}, s2 = {0}; /* pass 1's, pass 2's (over pass 1's bytes) */
 	struct input in = {.o = o, .blocked = -1};
 	struct writer w = {.o = o, .info = &s.info};
 	int rc = HT_EXIT_BAD_INPUT;
@@ -635,7 +746,7 @@ static int decode_whole(const struct options *o)
 		int r =
 		    addrs && infos ? symbolize_batch(o->elf, addrs, k, infos, err, sizeof err) : -1;
 		for (size_t i = 0; r == 0 && i < k; i++)
-			w.syms.e[i].info = infos[i];
+			w.syms.e[i].info = infos[i]; /* the entry owns the answer now */
 		if (r < 0)
 			fprintf(stderr, PROG ": symbols: %s\n",
 			        addrs && infos ? err : "out of memory");
@@ -651,7 +762,7 @@ static int decode_whole(const struct options *o)
 	/* pass 2: write the JSON trace (the decoded prefix if the input is bad) */
 	uint64_t wire_bytes = s.b.len;
 	uint64_t nev = s.nevents;
-	struct stream s2 = {.b = s.b, .semihosting = s.semihosting, .blocked = s.blocked};
+	s2 = (struct stream){.b = s.b, .semihosting = s.semihosting, .blocked = s.blocked};
 	out_file *outf = open_out(o);
 	if (!outf) {
 		rc = HT_EXIT_IO;
@@ -680,8 +791,9 @@ static int decode_whole(const struct options *o)
 	rc = status;
 out:
 	free(raw.p);
-	free(s.b.p);
-	free(s.map);
+	s2.b = (struct bytebuf){0}; /* pass 1's */
+	stream_free(&s2);
+	stream_free(&s);
 	free(in.line.p);
 	symtab_free(&w.syms);
 	return rc;
@@ -792,8 +904,7 @@ out:
 		rc = HT_EXIT_IO;
 	if (fd > 0)
 		close(fd);
-	free(s.map);
-	free(s.b.p);
+	stream_free(&s);
 	free(in.line.p);
 	symtab_free(&w.syms);
 	return rc;

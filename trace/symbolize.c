@@ -1,7 +1,9 @@
-/* symbolize.c - batched addr2line runs: addresses in argv, two answer lines each. */
+/* symbolize.c - batched addr2line runs: addresses in argv; for each, its
+ * address, then a function and a file:line per inlining level. */
 #include "symbolize.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,13 +45,72 @@ static void copy_str(char *dst, size_t n, const char *s)
 	dst[l] = 0;
 }
 
+/* Whether line is the header addr2line -a writes before each address's answer. */
+static bool is_address_line(const char *line)
+{
+	if (line[0] != '0' || line[1] != 'x' || !line[2])
+		return false;
+	return line[2 + strspn(line + 2, "0123456789abcdef")] == 0;
+}
+
+/* Takes one function/location pair of the answer being read into out: the
+ * first is the address's own, the next ones the functions it was inlined into. */
+static bool add_pair(struct symbol_info *out, const char *fn, const char *src)
+{
+	if (!out->fn[0]) {
+		copy_str(out->fn, sizeof out->fn, fn[0] ? fn : "??");
+		copy_str(out->src, sizeof out->src, src[0] ? src : "??:0");
+		return true;
+	}
+	if (out->n_inlined == TRACE_INLINED_MAX)
+		return true; /* deeper than any reader keeps */
+	if (!out->inlined) {
+		out->inlined = malloc(TRACE_INLINED_MAX * sizeof *out->inlined);
+		if (!out->inlined)
+			return false;
+	}
+	struct symbol_inline *in = &out->inlined[out->n_inlined++];
+	copy_str(in->fn, sizeof in->fn, fn[0] ? fn : "??");
+	copy_str(in->src, sizeof in->src, src[0] ? src : "??:0");
+	return true;
+}
+
+/* Reads addr2line -a -i -f's answer for n addresses into out: per address a
+ * line "0x..." then one or more pairs of lines (function, file:line).
+ * Returns how many answers were complete. */
+static size_t read_answers(FILE *f, struct symbol_info *out, size_t n, const char *cwd)
+{
+	char fn[512], src[1024];
+	size_t got = 0; /* headers seen */
+	bool pair = false; /* the current answer has a pair */
+	while (fgets(fn, sizeof fn, f)) {
+		fn[strcspn(fn, "\r\n")] = 0;
+		if (is_address_line(fn)) {
+			if (got == n || (got && !pair))
+				return got - 1; /* more answers than asked, or one without a pair */
+			got++;
+			pair = false;
+			continue;
+		}
+		if (!got || !fgets(src, sizeof src, f))
+			return got ? got - 1 : 0;
+		clean_src(src, cwd);
+		if (!add_pair(&out[got - 1], fn, src))
+			return got - 1;
+		pair = true;
+	}
+	return pair ? got : got ? got - 1 : 0;
+}
+
 static int run_batch(const char *tool, const char *elf, const uint64_t *addrs, size_t n,
                      struct symbol_info *out, const char *cwd, char *err, size_t errlen)
 {
 	char bufs[BATCH][24];
-	char *argv[BATCH + 6];
+	char *argv[BATCH + 8];
 	size_t a = 0;
 	argv[a++] = (char *)tool;
+	argv[a++] = "-a"; /* each answer starts with its address: -i makes them of any length */
+	argv[a++] = "-i";
 	argv[a++] = "-f";
 	argv[a++] = "-e";
 	argv[a++] = (char *)elf;
@@ -60,6 +121,7 @@ static int run_batch(const char *tool, const char *elf, const uint64_t *addrs, s
 		argv[a++] = bufs[i];
 	}
 	argv[a] = NULL;
+	memset(out, 0, n * sizeof *out); /* each answer can be freed, however far reading got */
 
 	int fds[2];
 	if (pipe(fds) < 0) {
@@ -85,26 +147,29 @@ static int run_batch(const char *tool, const char *elf, const uint64_t *addrs, s
 	close(fds[1]);
 	FILE *f = fdopen(fds[0], "r");
 	size_t got = 0;
-	char fn[512], src[1024];
-	while (f && got < n && fgets(fn, sizeof fn, f) && fgets(src, sizeof src, f)) {
-		fn[strcspn(fn, "\r\n")] = 0;
-		clean_src(src, cwd);
-		copy_str(out[got].fn, sizeof out[got].fn, fn[0] ? fn : "??");
-		copy_str(out[got].src, sizeof out[got].src, src[0] ? src : "??:0");
-		got++;
-	}
-	if (f)
+	if (f) {
+		got = read_answers(f, out, n, cwd);
 		fclose(f);
-	else
+	} else {
 		close(fds[0]);
+	}
 	int status = 0;
 	waitpid(pid, &status, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got != n) {
-		snprintf(err, errlen, "%s -f -e %s failed (status %d, %zu of %zu answers)", tool,
-		         elf, WIFEXITED(status) ? WEXITSTATUS(status) : -1, got, n);
+		snprintf(err, errlen, "%s -a -i -f -e %s failed (status %d, %zu of %zu answers)",
+		         tool, elf, WIFEXITED(status) ? WEXITSTATUS(status) : -1, got, n);
+		for (size_t i = 0; i < n; i++)
+			symbol_info_free(&out[i]);
 		return -1;
 	}
 	return 0;
+}
+
+void symbol_info_free(struct symbol_info *info)
+{
+	free(info->inlined);
+	info->inlined = NULL;
+	info->n_inlined = 0;
 }
 
 int symbolize_batch(const char *elf, const uint64_t *addrs, size_t n, struct symbol_info *out,
@@ -121,8 +186,11 @@ int symbolize_batch(const char *elf, const uint64_t *addrs, size_t n, struct sym
 	const char *cw = getcwd(cwd, sizeof cwd) ? cwd : NULL;
 	for (size_t i = 0; i < n; i += BATCH) {
 		size_t k = n - i < BATCH ? n - i : BATCH;
-		if (run_batch(tool, elf, addrs + i, k, out + i, cw, err, errlen) < 0)
+		if (run_batch(tool, elf, addrs + i, k, out + i, cw, err, errlen) < 0) {
+			for (size_t j = 0; j < i; j++)
+				symbol_info_free(&out[j]);
 			return -1;
+		}
 	}
 	return 0;
 }

@@ -38,12 +38,16 @@ HOST_TESTS += test_wire test_capture_parts test_trace_reader test_heap_model tes
 # gen_trace: JSON traces from the real allocator core, for the script tests (stats,
 # check, diff, export, the viewer's) and the benchmarks
 $(eval $(call host_program,gen_trace,trace/test/gen_trace.c,$(TRACE_TEST_LIBS),$(CJSON_LIBS)))
+# gen_raw_stacks: raw captures with call stacks, as the kernel's sink writes them (decode's tests)
+$(eval $(call host_program,gen_raw_stacks,trace/test/gen_raw_stacks.c,$(TRACE_TEST_LIBS),$(CJSON_LIBS)))
 
 SCRIPT_TESTS += trace/test/capture_test.sh trace/test/test_stats.sh trace/test/test_check.sh \
                 trace/test/diff_test.sh trace/test/export_test.sh trace/test/hardening_test.sh
 # every tool's verdict on self-contradicting traces, and the table of it in docs/heaptrace.md
 SCRIPT_TESTS += trace/test/bad_input_test.sh trace/test/block_flip_test.sh trace/test/policy_test.sh \
                 trace/test/replay_test.sh
+# decode of captures with call stacks (gen_raw_stacks), symbolised against the kernel ELF
+SCRIPT_TESTS += trace/test/decode_stacks_test.sh
 # faults during a capture (kills, hangs, panics, full disks, Ctrl-C): trace/test/fault_test.sh
 SCRIPT_TESTS += trace/test/fault_test.sh
 
