@@ -12,7 +12,7 @@ KLIB_SRCS := kernel/entry.S kernel/trapvec.S kernel/ksetjmp.S kernel/trap.c kern
              kernel/format.c kernel/console.c kernel/panic.c kernel/exit.c kernel/sbi.c \
              kernel/semihost.c kernel/string.c kernel/stack.c \
              kernel/heap.c kernel/heap_malloc.c kernel/kheap.c kernel/vec.c kernel/strbuf.c \
-             kernel/trace.c kernel/trace_wire.c
+             kernel/trace.c kernel/trace_wire.c kernel/unwind.c kernel/stack_intern.c
 
 # Only in the main kernel, build/kernel.elf: kmain, boot arguments and the sample
 # workloads (samples/*.c, chosen at boot with workload=NAME).
@@ -20,9 +20,10 @@ KERNEL_MAIN_SRCS := kernel/main.c kernel/bootargs.c $(sort $(wildcard samples/*.
 
 # In-QEMU test suites: KERNEL_SUITES += NAME and KSUITE_NAME_SRCS := sources
 # with the suite's kmain. Each becomes build/test-NAME.elf, run by `make test`.
-KERNEL_SUITES := basic heap
+KERNEL_SUITES := basic heap stacks
 KSUITE_basic_SRCS := kernel/test/suite_basic.c
 KSUITE_heap_SRCS  := kernel/test/suite_heap.c
+KSUITE_stacks_SRCS := kernel/test/suite_stacks.c
 
 # Framework self-test images that must FAIL in a given way (kernel/test/selftest.sh).
 KERNEL_SELFTESTS := assert panic trap nopanic hang overflow many

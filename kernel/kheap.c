@@ -5,11 +5,17 @@
 #include "heap_malloc.h"
 #include "memlayout.h"
 #include "panic.h"
+#include "unwind.h"
 
 /* The one kernel heap: all allocator state, in .bss (zero until kheap_init). */
 static struct heap kheap_heap;
 
 #define CALLER() ((uintptr_t)__builtin_return_address(0))
+
+/* The API entry points below (UNWIND_ENTRY_FN: no frame of their own) note
+ * their caller's frame first thing, so the trace sink can walk the call stack
+ * from the code that called them (kernel/unwind.h); two stores a call. */
+#define API UNWIND_ENTRY_FN
 
 void kheap_init(heap_trace_fn trace, void *ctx)
 {
@@ -36,9 +42,13 @@ _Static_assert(HEAP_ERR_OUTSIDE == 1 && HEAP_ERR_MISALIGNED == 2 && HEAP_ERR_DOU
 		       HEAP_ERR_BAD_LAYOUT == 4,
 	       "heap_event.h's HEAP_MISUSE_ERRORS must match enum heap_error");
 
-void kheap_report_misuse(enum heap_misuse_op op, enum heap_error err, const void *p, size_t size,
-			 size_t align, size_t len, uintptr_t caller)
+API void kheap_report_misuse(enum heap_misuse_op op, enum heap_error err, const void *p,
+			     size_t size, size_t align, size_t len, uintptr_t caller)
 {
+	/* called by the entry points below (their note stands: same caller) or
+	 * by other code, such as vec_index_panic, which it notes */
+	if (unwind_entry.caller != caller)
+		UNWIND_NOTE_ENTRY(caller);
 	struct heap *h = &kheap_heap;
 	if (!h->trace)
 		return;
@@ -80,48 +90,56 @@ static void __attribute__((noreturn)) misuse(const char *fn, enum heap_error err
 	}
 }
 
-void *kalloc_from(size_t size, size_t align, uintptr_t caller)
+API void *kalloc_from(size_t size, size_t align, uintptr_t caller)
 {
+	UNWIND_NOTE_ENTRY(caller);
 	return heap_alloc(&kheap_heap, size, align, caller);
 }
 
-void kdealloc_from(void *p, size_t size, size_t align, uintptr_t caller)
+API void kdealloc_from(void *p, size_t size, size_t align, uintptr_t caller)
 {
+	UNWIND_NOTE_ENTRY(caller);
 	enum heap_error err = heap_free(&kheap_heap, p, size, align, caller);
 	if (err != HEAP_OK)
 		misuse("kdealloc", err, p, size, align, caller);
 }
 
-void *kalloc(size_t size, size_t align)
+API void *kalloc(size_t size, size_t align)
 {
+	UNWIND_NOTE_ENTRY(CALLER());
 	return heap_alloc(&kheap_heap, size, align, CALLER());
 }
 
-void kdealloc(void *p, size_t size, size_t align)
+API void kdealloc(void *p, size_t size, size_t align)
 {
 	uintptr_t caller = CALLER();
+	UNWIND_NOTE_ENTRY(caller);
 	enum heap_error err = heap_free(&kheap_heap, p, size, align, caller);
 	if (err != HEAP_OK)
 		misuse("kdealloc", err, p, size, align, caller);
 }
 
-void *kmalloc(size_t size)
+API void *kmalloc(size_t size)
 {
+	UNWIND_NOTE_ENTRY(CALLER());
 	return heap_malloc(&kheap_heap, size, CALLER());
 }
 
-void *kmalloc_aligned(size_t align, size_t size)
+API void *kmalloc_aligned(size_t align, size_t size)
 {
+	UNWIND_NOTE_ENTRY(CALLER());
 	return heap_aligned_alloc(&kheap_heap, align, size, CALLER());
 }
 
-void *kcalloc(size_t n, size_t size)
+API void *kcalloc(size_t n, size_t size)
 {
+	UNWIND_NOTE_ENTRY(CALLER());
 	return heap_calloc(&kheap_heap, n, size, CALLER());
 }
 
-void *krealloc(void *p, size_t size)
+API void *krealloc(void *p, size_t size)
 {
+	UNWIND_NOTE_ENTRY(CALLER());
 	if (p) {
 		enum heap_error err = heap_mvalidate(&kheap_heap, p);
 		if (err != HEAP_OK) {
@@ -132,9 +150,10 @@ void *krealloc(void *p, size_t size)
 	return heap_realloc(&kheap_heap, p, size, CALLER());
 }
 
-void kfree(void *p)
+API void kfree(void *p)
 {
 	uintptr_t caller = CALLER();
+	UNWIND_NOTE_ENTRY(caller);
 	enum heap_error err = heap_mfree(&kheap_heap, p, caller);
 	if (err == HEAP_OK)
 		return;

@@ -9,6 +9,7 @@
  *   trace.defer=1        flush only at the workloads' flush points; drop when full
  *   trace.file=NAME      semihosting host file (default trace.raw)
  *   trace.instret=1      events carry the retired-instruction count
+ *   trace.depth=N        call stacks of N frames (0..32; 0: the caller alone)
  *   trace.flush_ms=MS    normal mode: ship the buffer every MS ms (default 50; 0: when full)
  *   seed=N ops=N         workload parameters
  */
@@ -20,6 +21,7 @@
 #include "memlayout.h"
 #include "riscv.h"
 #include "trace.h"
+#include "trace_wire.h"
 #include "../samples/workload.h"
 
 void kmain(unsigned long hartid, void *dtb);
@@ -37,6 +39,13 @@ static void trace_config_from_bootargs(struct trace_config *cfg, const char *wor
 	cfg->buf_size = bootargs_ulong("trace.buf", TRACE_BUF_DEFAULT);
 	cfg->deferred = bootargs_bool("trace.defer", false);
 	cfg->instret = bootargs_bool("trace.instret", false);
+	unsigned long depth = bootargs_ulong("trace.depth", TRACE_DEPTH_DEFAULT);
+	if (depth > WIRE_STACK_DEPTH_MAX) {
+		kprintf("boot: trace.depth=%lu is more than %u frames, using %u\n", depth,
+		        WIRE_STACK_DEPTH_MAX, WIRE_STACK_DEPTH_MAX);
+		depth = WIRE_STACK_DEPTH_MAX;
+	}
+	cfg->stack_depth = (unsigned)depth;
 	cfg->flush_ms = (unsigned)bootargs_ulong("trace.flush_ms", TRACE_FLUSH_MS_DEFAULT);
 	cfg->file = bootargs_str("trace.file", "trace.raw");
 	cfg->workload = workload;

@@ -12,6 +12,13 @@
  * buffer only when it did not interrupt the sink itself, so nothing here needs
  * a lock; a flush writes whole UART lines (a tick may put them between two
  * halves of a console line, which the decoder allows).
+ *
+ * Call stacks (trace.depth=N > 0): every event with a caller carries a stack
+ * id instead (the wire header says so); the stack is walked from the frame
+ * the kheap API noted (kernel/unwind.h) and interned (kernel/stack_intern.h);
+ * a stack the table did not hold is sent as a STACK record right before the
+ * event. The allocator's calls then take stack_alloc/stack_free, reached from
+ * the hot functions' slow branch, so depth 0 keeps today's fast path as it is.
  */
 #include "trace.h"
 
@@ -19,9 +26,11 @@
 #include "exit.h"
 #include "riscv.h"
 #include "semihost.h"
+#include "stack_intern.h"
 #include "trace_wire.h"
 #include "trap.h"
 #include "uart.h"
+#include "unwind.h"
 
 #define UART_CHUNK 57 /* payload bytes per @@HT line: 76 base64 characters */
 
@@ -30,6 +39,7 @@ static struct trace_sink {
 	enum trace_channel channel; /* in use; TRACE_OFF before trace_start */
 	bool deferred;
 	bool instret;
+	unsigned depth;          /* frames per call stack, 0: callers are return addresses */
 	bool active;             /* events are recorded: a real channel, END not yet written */
 	volatile bool shipping;  /* inside flush_buffer: the timer tick keeps out */
 	long handle;             /* semihosting file */
@@ -44,13 +54,15 @@ static struct trace_sink {
 /* The hot state of the bound sink (heap_sink_alloc/free below): position,
  * fast-path limit and encoder state; the next sequence number is
  * wire.next_seq + sink.pending_drops. The fast path runs while pos <= limit;
- * limit is 0 while it is off (not recording, instret on, a drop pending), so
- * one compare decides. */
+ * limit is 0 while it is off (not recording, instret on, a drop pending, call
+ * stacks on), so one compare decides. With call stacks the same conditions
+ * arm stack_limit instead, checked on the slow branch. */
 static struct trace_fast {
 	uint8_t *pos;           /* next free byte of the buffer */
 	uintptr_t limit;        /* the fast path may run while pos <= limit; 0: off */
+	uintptr_t stack_limit;  /* the same for the call-stack path (depth > 0) */
 	struct wire_state wire; /* encoder state, mirrored by the host decoder */
-} trace_fast = {.pos = sink.buf, .limit = 0};
+} trace_fast = {.pos = sink.buf, .limit = 0, .stack_limit = 0};
 
 #define TRACE_EMIT_U        4  /* log2(HEAP_MIN_ALIGN): the wire unit the fast path assumes */
 #define TRACE_EMIT_MINBLOCK 16 /* HEAP_MIN_BLOCK: min_block the fast path assumes */
@@ -67,7 +79,9 @@ static void fast_refresh(void)
 	const struct wire_state *w = &trace_fast.wire;
 	bool on = sink.active && !sink.instret && !sink.pending_drops &&
 	          w->unit_log2 == TRACE_EMIT_U && w->min_block == TRACE_EMIT_MINBLOCK;
-	trace_fast.limit = on ? (uintptr_t)(sink.buf + sink.cap - WIRE_FAST_MAX) : 0;
+	trace_fast.limit = on && !sink.depth ? (uintptr_t)(sink.buf + sink.cap - WIRE_FAST_MAX) : 0;
+	trace_fast.stack_limit =
+	    on && sink.depth ? (uintptr_t)(sink.buf + sink.cap - WIRE_FAST_MAX - WIRE_STACK_MAX) : 0;
 }
 
 const char *trace_channel_name(enum trace_channel ch)
@@ -179,6 +193,51 @@ static void stamp(struct heap_event *ev)
 	ev->instret = sink.instret ? rdinstret() : 0;
 }
 
+/* The last stack found for each caller (direct-mapped by the caller cache's
+ * slot): what its walk read and the id it got. When the words the walk read
+ * still hold the same values and no stack was evicted since (the table's
+ * epoch), the stack is the same and so is its id: a check of two words a
+ * frame instead of a walk, a hash and a compare. */
+#define MEMO_SLOTS WIRE_CACHE_SIZE
+static struct stack_memo {
+	uint32_t id;    /* the stack's wire id, 0: empty */
+	uint32_t epoch; /* stack_intern_epoch when it got it */
+	struct unwind_trail trail;
+} __attribute__((aligned(1024))) memo[MEMO_SLOTS]; /* a power of two: cheap to index */
+
+/* stack_id's miss: walks, interns, sends the STACK record if the table did
+ * not hold the stack, remembers it in m. */
+static __attribute__((noinline)) uint32_t stack_id_walk(uintptr_t caller, struct stack_memo *m)
+{
+	struct wire_stack s;
+	bool fresh;
+	s.depth = unwind_stack(caller, s.frames, sink.depth, &m->trail);
+	s.id = stack_intern(s.frames, s.depth, &fresh);
+	if (fresh)
+		trace_fast.pos += wire_encode_stack(&trace_fast.wire, &s, trace_fast.pos);
+	m->id = s.id;
+	m->epoch = stack_intern_epoch;
+	return s.id;
+}
+
+/* The memo of caller if it still says caller's stack (its id is the
+ * stack's), else NULL. */
+static inline __attribute__((always_inline)) const struct stack_memo *stack_memo_hit(uintptr_t caller)
+{
+	const struct stack_memo *m = &memo[wire_cache_slot(caller)];
+	return m->id && m->epoch == stack_intern_epoch && unwind_trail_holds(&m->trail, caller) ? m
+	                                                                                         : 0;
+}
+
+/* The wire stack id of the call stack of an event with caller (depth > 0),
+ * sending its STACK record first if the table did not hold it. Needs
+ * WIRE_STACK_MAX bytes of room. */
+static uint32_t stack_id(uintptr_t caller)
+{
+	const struct stack_memo *m = stack_memo_hit(caller);
+	return m ? m->id : stack_id_walk(caller, &memo[wire_cache_slot(caller)]);
+}
+
 /* Appends an already stamped event; the caller made room. */
 static void append(const struct heap_event *ev)
 {
@@ -219,11 +278,15 @@ void trace_hook(void *ctx, struct heap_event *ev)
 	(void)ctx;
 	if (!sink.active)
 		return;
-	if (sink.cap - BUF_LEN() < 2 * WIRE_EVENT_MAX && ev->kind == HEAP_EV_MISUSE)
+	bool stack = sink.depth && heap_event_has_caller(ev->kind);
+	size_t need = WIRE_EVENT_MAX + (stack ? WIRE_STACK_MAX : 0); /* the event and its stack */
+	if (sink.cap - BUF_LEN() < need + WIRE_EVENT_MAX && ev->kind == HEAP_EV_MISUSE)
 		flush_now(); /* the cause of the coming panic is never dropped, even deferred */
-	else if (sink.cap - BUF_LEN() < WIRE_EVENT_MAX && !make_room())
+	else if (sink.cap - BUF_LEN() < need && !make_room())
 		return;
 	stamp(ev);
+	if (stack)
+		ev->caller = stack_id(ev->caller);
 	append(ev);
 	if (ev->kind == HEAP_EV_INIT)
 		fast_refresh(); /* the unit and min_block the fast path assumes */
@@ -277,17 +340,86 @@ decline_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t cal
 	return HEAP_OK;
 }
 
-/* The two hot functions are leaves (their only calls are tail calls), so a
- * frame pointer would give a backtrace nothing: it is omitted for just these
- * two, which saves its set-up and tear-down on every allocator call; the
- * rest of the kernel keeps -fno-omit-frame-pointer (kernel/stack.c). */
+/* The hot functions (heap_sink_alloc/free below, and the call-stack path's
+ * stack_alloc/free) are leaves (their only calls are tail calls), so a
+ * frame pointer would give a backtrace nothing: it is omitted for just these,
+ * which saves its set-up and tear-down on every allocator call; the rest of
+ * the kernel keeps -fno-omit-frame-pointer (kernel/stack.c). */
 #define TRACE_HOT __attribute__((optimize("omit-frame-pointer")))
+
+/* The allocator's calls with call stacks on (depth > 0; stack_limit armed),
+ * reached from the hot functions' slow branch: the stack's id takes the
+ * caller's place in the pair record, or in the per-event records if the pair
+ * record declines (decline_*, as at depth 0). When the stack is the one last
+ * seen for this caller (stack_memo_hit), no call is made (stack_alloc and
+ * stack_free stay leaves); otherwise stack_*_walk finds its id, sending its
+ * STACK record first if new. */
+static inline __attribute__((always_inline)) void *
+stack_alloc_id(uint32_t id, uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize,
+               size_t align, uint32_t examined)
+{
+	if (!wire_encode_alloc(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
+	                       TRACE_EMIT_MINBLOCK, s, old_size, p, size, bsize, align, id, examined,
+	                       false))
+		return decline_alloc(s, old_size, p, size, bsize, align, id, examined);
+	return (void *)p;
+}
+
+static inline __attribute__((always_inline)) enum heap_error
+stack_free_id(uint32_t id, uintptr_t p, size_t size, size_t bsize, size_t align, unsigned merged,
+              uintptr_t merged_addr, size_t merged_size)
+{
+	if (!wire_encode_free(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
+	                      TRACE_EMIT_MINBLOCK, p, size, bsize, align, id, merged, merged_addr,
+	                      merged_size, false))
+		return decline_free(p, size, bsize, align, id, merged, merged_addr, merged_size);
+	return HEAP_OK;
+}
+
+static __attribute__((noinline)) void *stack_alloc_walk(uintptr_t s, size_t old_size, uintptr_t p,
+                                                        size_t size, size_t bsize, size_t align,
+                                                        uintptr_t caller, uint32_t examined)
+{
+	uint32_t id = stack_id_walk(caller, &memo[wire_cache_slot(caller)]);
+	return stack_alloc_id(id, s, old_size, p, size, bsize, align, examined);
+}
+
+static __attribute__((noinline)) enum heap_error
+stack_free_walk(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller,
+                unsigned merged, uintptr_t merged_addr, size_t merged_size)
+{
+	uint32_t id = stack_id_walk(caller, &memo[wire_cache_slot(caller)]);
+	return stack_free_id(id, p, size, bsize, align, merged, merged_addr, merged_size);
+}
+
+TRACE_HOT static __attribute__((noinline)) void *
+stack_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize, size_t align,
+            uintptr_t caller, uint32_t examined)
+{
+	const struct stack_memo *m = stack_memo_hit(caller);
+	if (__builtin_expect(!m, 0))
+		return stack_alloc_walk(s, old_size, p, size, bsize, align, caller, examined);
+	return stack_alloc_id(m->id, s, old_size, p, size, bsize, align, examined);
+}
+
+TRACE_HOT static __attribute__((noinline)) enum heap_error
+stack_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller, unsigned merged,
+           uintptr_t merged_addr, size_t merged_size)
+{
+	const struct stack_memo *m = stack_memo_hit(caller);
+	if (__builtin_expect(!m, 0))
+		return stack_free_walk(p, size, bsize, align, caller, merged, merged_addr, merged_size);
+	return stack_free_id(m->id, p, size, bsize, align, merged, merged_addr, merged_size);
+}
 
 TRACE_HOT void *heap_sink_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size,
                                  size_t bsize, size_t align, uintptr_t caller, uint32_t examined)
 {
-	if (__builtin_expect((uintptr_t)trace_fast.pos > trace_fast.limit, 0))
+	if (__builtin_expect((uintptr_t)trace_fast.pos > trace_fast.limit, 0)) {
+		if ((uintptr_t)trace_fast.pos <= trace_fast.stack_limit) /* call stacks on */
+			return stack_alloc(s, old_size, p, size, bsize, align, caller, examined);
 		return slow_alloc(s, old_size, p, size, bsize, align, caller, examined);
+	}
 	if (!wire_encode_alloc(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
 	                       TRACE_EMIT_MINBLOCK, s, old_size, p, size, bsize, align, caller,
 	                       examined, false))
@@ -299,8 +431,12 @@ TRACE_HOT enum heap_error heap_sink_free(uintptr_t p, size_t size, size_t bsize,
                                           uintptr_t caller, unsigned merged,
                                           uintptr_t merged_addr, size_t merged_size)
 {
-	if (__builtin_expect((uintptr_t)trace_fast.pos > trace_fast.limit, 0))
+	if (__builtin_expect((uintptr_t)trace_fast.pos > trace_fast.limit, 0)) {
+		if ((uintptr_t)trace_fast.pos <= trace_fast.stack_limit) /* call stacks on */
+			return stack_free(p, size, bsize, align, caller, merged, merged_addr,
+			                  merged_size);
 		return slow_free(p, size, bsize, align, caller, merged, merged_addr, merged_size);
+	}
 	if (!wire_encode_free(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
 	                      TRACE_EMIT_MINBLOCK, p, size, bsize, align, caller, merged,
 	                      merged_addr, merged_size, false))
@@ -390,6 +526,7 @@ enum trace_channel trace_start(const struct trace_config *cfg)
 	sink.channel = cfg->channel;
 	sink.deferred = cfg->deferred;
 	sink.instret = cfg->instret;
+	sink.depth = cfg->stack_depth <= WIRE_STACK_DEPTH_MAX ? cfg->stack_depth : WIRE_STACK_DEPTH_MAX;
 	sink.cap = cfg->buf_size < TRACE_BUF_MIN   ? TRACE_BUF_MIN
 	           : cfg->buf_size > TRACE_BUF_MAX ? TRACE_BUF_MAX
 	                                           : cfg->buf_size;
@@ -411,19 +548,25 @@ enum trace_channel trace_start(const struct trace_config *cfg)
 		}
 	}
 	wire_state_init(&trace_fast.wire, sink.instret);
+	stack_intern_reset();
+	for (unsigned i = 0; i < MEMO_SLOTS; i++)
+		memo[i].id = 0; /* empty: never a hit */
 	trace_fast.pos = sink.buf + wire_encode_header(sink.buf, TIMEBASE_HZ,
 	                                               sink.instret ? WIRE_FLAG_INSTRET : 0,
-	                                               0, cfg->workload);
+	                                               sink.depth, cfg->workload);
 	sink.active = true;
 	fast_refresh();
 	if (sink.channel == TRACE_SEMIHOSTING)
-		kprintf("trace: semihosting -> %s, buffer %lu bytes%s%s\n", file,
+		kprintf("trace: semihosting -> %s, buffer %lu bytes%s%s", file,
 		        (unsigned long)sink.cap, sink.deferred ? ", deferred" : "",
 		        sink.instret ? ", instret" : "");
 	else
-		kprintf("trace: uart (framed lines), buffer %lu bytes%s%s\n",
+		kprintf("trace: uart (framed lines), buffer %lu bytes%s%s",
 		        (unsigned long)sink.cap, sink.deferred ? ", deferred" : "",
 		        sink.instret ? ", instret" : "");
+	if (sink.depth)
+		kprintf(", call stacks of %u frames", sink.depth);
+	kprintf("\n");
 	exit_set_hook(trace_exit_hook);
 	if (!sink.deferred && cfg->flush_ms)
 		trap_start_tick(TIMEBASE_HZ / 1000 * cfg->flush_ms, trace_tick);

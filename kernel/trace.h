@@ -31,6 +31,8 @@ struct trace_config {
 	size_t buf_size;            /* buffer bytes, clamped to [TRACE_BUF_MIN, TRACE_BUF_MAX] */
 	bool deferred;              /* flush only at trace_flush()/exit; a full buffer drops */
 	bool instret;               /* events carry rdinstret */
+	unsigned stack_depth;       /* frames per call stack (0..WIRE_STACK_DEPTH_MAX); 0: the
+	                               caller's return address alone, as before stacks */
 	unsigned flush_ms;          /* normal mode: ship the buffer every flush_ms (0: only when full) */
 	const char *file;           /* semihosting: host file name (relative to QEMU's cwd) */
 	const char *workload;       /* name recorded in the stream header */
@@ -44,6 +46,7 @@ struct trace_stats {
 	uint64_t flushes; /* buffer flushes */
 };
 
+#define TRACE_DEPTH_DEFAULT 0 /* trace.depth: frames per call stack (docs/capture.md) */
 #define TRACE_FLUSH_MS_DEFAULT 50 /* a hang or a kill loses at most this much of the trace */
 
 /* Chooses the channel (UART if semihosting is absent or the file cannot be
