@@ -1,5 +1,5 @@
-/* cmd_stats.c - `heaptrace stats` (summary of a trace) and `heaptrace leaks` (leak report by call
- * site). */
+/* cmd_stats.c - `heaptrace stats` (summary of a trace, top call stacks, call tree) and
+ * `heaptrace leaks` (leak report by call stack). */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,36 +8,49 @@
 
 #include "commands.h"
 #include "summary.h"
+#include "utf8.h"
 
-#define TOP_DEFAULT 5
+#define TOP_DEFAULT  5
+#define TOP_MAX      1000 /* --top's largest value */
+#define LEAKS_LISTED 16   /* call stacks `leaks` lists (the rest are counted) */
+
+#define STATS_ARGS "[--json] [--top N] [--by F] [--tree] TRACE"
+#define LEAKS_ARGS "[--json] [--fail] TRACE"
 
 static void stats_usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: heaptrace stats [--json] [--top N] TRACE\n\n"
+	    "usage: heaptrace stats " STATS_ARGS "\n\n"
 	    "Summarises a JSON trace (\"-\" reads stdin): events by kind, peak bytes in use and\n"
 	    "when, fragmentation at the peak, at the end and at worst, the largest free block,\n"
 	    "allocation failures, free blocks examined per allocation, leaks grouped by call\n"
-	    "site and the top allocation sites (symbolised from the trace's sym records).\n\n"
-	    "  --json    print one JSON object instead of the readable summary\n"
-	    "  --top N   call sites to list (1..%d, default %d)\n\n"
+	    "stack and the top call stacks (a caller alone in a trace without stacks),\n"
+	    "symbolised from the trace's sym records: per stack its allocations, bytes, frees,\n"
+	    "temporary allocations (freed before any other allocation), failures, the bytes it\n"
+	    "held at the peak and at the end (leaked).\n\n"
+	    "  --json     print one JSON object instead of the readable summary\n"
+	    "  --top N    call stacks to list, and children per call-tree node (1..%d,\n"
+	    "             default %d)\n"
+	    "  --by F     order stacks and the tree by F: allocs (default), bytes, peak,\n"
+	    "             leaked, temporary or failed\n"
+	    "  --tree     also print the call tree, root first, inclusive and exclusive\n\n"
 	    "Exit status: 0 summarised (also for an incomplete trace, which is flagged),\n"
 	    "2 bad usage, an unreadable/malformed trace, or one whose events contradict\n"
 	    "each other (nothing printed; the first such event on stderr; contradictions\n"
 	    "after dropped events are expected and only counted), 3 output could not be\n"
 	    "written.\n",
-	    SUMMARY_SITES_MAX, TOP_DEFAULT);
+	    TOP_MAX, TOP_DEFAULT);
 }
 
 static void leaks_usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: heaptrace leaks [--json] [--fail] TRACE\n\n"
-	    "Lists the allocations never freed, grouped by call site (blocks and bytes\n"
-	    "requested), largest first. A trace without an end event was cut short: what\n"
-	    "was live at the cut is reported, and flagged as such.\n\n"
+	    "usage: heaptrace leaks " LEAKS_ARGS "\n\n"
+	    "Lists the allocations never freed, grouped by call stack (blocks and bytes\n"
+	    "requested), largest first, each with its whole stack. A trace without an end\n"
+	    "event was cut short: what was live at the cut is reported, and flagged as such.\n\n"
 	    "  --json    print one JSON object instead of the table\n"
 	    "  --fail    exit 1 if anything leaked (for CI)\n\n"
 	    "Exit status: 0 done (no leaks, or leaks without --fail), 1 leaks found with\n"
@@ -51,17 +64,6 @@ static void leaks_usage(FILE *out)
 static const char *pl(uint64_t n)
 {
 	return n == 1 ? "" : "s";
-}
-
-/* "fn (src) 0xaddr", or the address alone when the trace has no symbol. */
-static void site_name(const struct summary_site *s, char *buf, size_t n)
-{
-	if (s->fn[0] && strcmp(s->fn, "??") != 0)
-		snprintf(buf, n, "%s (%s) 0x%" PRIx64, s->fn, s->src, s->caller);
-	else if (s->caller == 0)
-		snprintf(buf, n, "unknown caller");
-	else
-		snprintf(buf, n, "0x%" PRIx64, s->caller);
 }
 
 /* Ticks as a readable duration. */
@@ -113,26 +115,92 @@ static void print_completeness(FILE *out, const struct trace_summary *s)
 		fprintf(out, "note: an incomplete last line was ignored\n");
 }
 
-static void print_sites_table(FILE *out, const struct summary_site *sites, size_t n, bool leaks)
+/* A call stack on one or more lines: its caller "fn (src) 0xaddr" after the figures, then
+ * each outer frame on a line of its own, "<- fn (src)", under it (indent: the figures'
+ * width). */
+static void print_stack(FILE *out, const callstacks *c, const struct callstack_site *site,
+                        int indent)
 {
-	if (leaks)
-		fprintf(out, "  %8s %10s  %s\n", "blocks", "bytes", "call site");
+	char name[512];
+	callstacks_frame_text(c, site->frames[0], name, sizeof name);
+	if (site->frames[0] && strcmp(callstacks_frame(c, site->frames[0])->fn, "??"))
+		fprintf(out, "%s 0x%" PRIx64 "\n", name, site->frames[0]);
 	else
-		fprintf(out, "  %8s %10s %7s %7s %7s  %s\n", "allocs", "bytes", "frees", "failed",
-		        "leaked", "call site");
+		fprintf(out, "%s\n", name);
+	for (uint32_t d = 1; d < site->depth; d++)
+		fprintf(out, "%*s<- %s\n", indent, "",
+		        callstacks_frame_text(c, site->frames[d], name, sizeof name));
+}
+
+/* The top n call stacks by field f: a table, one stack per row (its outer frames below it). */
+static void print_sites_table(FILE *out, const callstacks *c, enum cs_field f, size_t n, bool leaks)
+{
+	size_t *idx = malloc((n ? n : 1) * sizeof *idx);
+	if (!idx)
+		return;
+	n = callstacks_top(c, f, idx, n);
+	if (leaks)
+		fprintf(out, "  %8s %10s  %s\n", "blocks", "bytes", "call stack");
+	else
+		fprintf(out, "  %8s %10s %7s %6s %6s %8s %8s  %s\n", "allocs", "bytes", "frees",
+		        "temp", "failed", "peak", "leaked", "call stack");
 	for (size_t i = 0; i < n; i++) {
-		char name[256];
-		site_name(&sites[i], name, sizeof name);
+		const struct callstack_site *site = callstacks_site(c, idx[i]);
+		const uint64_t *v = site->v;
+		int w;
 		if (leaks)
-			fprintf(out, "  %8" PRIu64 " %10" PRIu64 "  %s\n", sites[i].leaked_blocks,
-			        sites[i].leaked_bytes, name);
+			w = fprintf(out, "  %8" PRIu64 " %10" PRIu64 "  ", v[CS_LEAKED_BLOCKS],
+			            v[CS_LEAKED]);
 		else
-			fprintf(out,
-			        "  %8" PRIu64 " %10" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
-			        "  %s\n",
-			        sites[i].allocs, sites[i].alloc_bytes, sites[i].frees,
-			        sites[i].fails, sites[i].leaked_blocks, name);
+			w = fprintf(out,
+			            "  %8" PRIu64 " %10" PRIu64 " %7" PRIu64 " %6" PRIu64
+			            " %6" PRIu64 " %8" PRIu64 " %8" PRIu64 "  ",
+			            v[CS_ALLOCS], v[CS_BYTES], v[CS_FREES], v[CS_TEMPORARY],
+			            v[CS_FAILED], v[CS_PEAK], v[CS_LEAKED]);
+		print_stack(out, c, site, w > 0 ? w : 0);
 	}
+	free(idx);
+}
+
+/* The call tree under node, children ordered by f, at most top per node (the rest counted on
+ * one line). One line per node: inclusive and exclusive f, then the frame, indented by level. */
+static void print_tree_node(FILE *out, const callstacks *c, uint32_t node, enum cs_field f,
+                            size_t top, uint64_t total)
+{
+	size_t n_nodes;
+	const struct callstack_node *nodes = callstacks_tree(c, CS_TOP_DOWN, &n_nodes);
+	uint32_t kids[TOP_MAX];
+	size_t nk = callstacks_children(c, CS_TOP_DOWN, node, f, kids, top);
+	size_t listed = nk < top ? nk : top;
+	uint64_t rest = nodes[node].incl[f] - nodes[node].excl[f]; /* what the children hold */
+	for (size_t i = 0; i < listed; i++) {
+		const struct callstack_node *k = &nodes[kids[i]];
+		rest -= k->incl[f];
+		if (!k->incl[f])
+			continue;
+		char name[512];
+		fprintf(out, "  %6.1f%% %10" PRIu64 " %10" PRIu64 "  %*s%s\n",
+		        total ? 100.0 * (double)k->incl[f] / (double)total : 0.0, k->incl[f],
+		        k->excl[f], (int)(2 * (k->level - 1)), "",
+		        callstacks_frame_text(c, k->addr, name, sizeof name));
+		print_tree_node(out, c, kids[i], f, top, total);
+	}
+	if (rest)
+		fprintf(out, "  %6.1f%% %10" PRIu64 " %10s  %*s... %zu more\n",
+		        total ? 100.0 * (double)rest / (double)total : 0.0, rest, "",
+		        (int)(2 * nodes[node].level), "", nk - listed);
+}
+
+static void print_tree(FILE *out, const callstacks *c, enum cs_field f, size_t top)
+{
+	size_t n;
+	const struct callstack_node *nodes = callstacks_tree(c, CS_TOP_DOWN, &n);
+	uint64_t total = n ? nodes[0].incl[f] : 0;
+	fprintf(out, "call tree by %s (root first; %zu distinct stacks):\n", cs_field_name(f),
+	        callstacks_count(c));
+	fprintf(out, "  %7s %10s %10s  %s\n", "incl%", "inclusive", "exclusive", "frame");
+	if (n)
+		print_tree_node(out, c, 0, f, top, total);
 }
 
 /* A log2 histogram on one line: "16-31:3 32-63:5 1K-2K:1" (sizes from-to, the upper
@@ -177,7 +245,15 @@ static cJSON *json_hist(const uint64_t *hist)
 	return a;
 }
 
-static void print_text(FILE *out, const char *path, const struct trace_summary *s, size_t top)
+/* What stats lists of the call stacks. */
+struct stats_view {
+	size_t top;       /* stacks listed, and children per tree node */
+	enum cs_field by; /* their order */
+	bool tree;        /* print the call tree */
+};
+
+static void print_text(FILE *out, const char *path, const struct trace_summary *s,
+                       const struct stats_view *view)
 {
 	const struct trace_header *h = &s->header;
 	char t1[32], t2[32];
@@ -234,16 +310,23 @@ static void print_text(FILE *out, const char *path, const struct trace_summary *
 		fprintf(out, "alloc failures: 0\n");
 	fprintf(out,
 	        "leaks: %" PRIu64 " block%s, %" PRIu64 " bytes never freed%s, from %" PRIu64
-	        " call site%s\n",
+	        " call stack%s\n",
 	        s->leaked_blocks, pl(s->leaked_blocks), s->leaked_bytes,
 	        s->complete ? "" : " (live when the trace was cut)", s->leak_sites,
 	        pl(s->leak_sites));
-	size_t nl = s->n_leak_sites < top ? s->n_leak_sites : top;
-	if (nl)
-		print_sites_table(out, s->leak_sites_top, nl, true);
-	size_t nt = s->n_top_sites < top ? s->n_top_sites : top;
-	fprintf(out, "top allocation sites (of %" PRIu64 "):\n", s->sites);
-	print_sites_table(out, s->top_sites, nt, false);
+	if (s->leak_sites)
+		print_sites_table(out, s->stacks, CS_LEAKED, view->top, true);
+	const uint64_t *total = callstacks_total(s->stacks);
+	fprintf(out,
+	        "call stacks: %" PRIu64 " distinct (trace stack depth %" PRIu32 "%s); %" PRIu64
+	        " temporary allocation%s (freed before any other allocation)\n",
+	        s->sites, s->header.stack_depth, s->header.stack_depth ? "" : ": callers only",
+	        total[CS_TEMPORARY], pl(total[CS_TEMPORARY]));
+	fprintf(out, "top call stacks by %s (peak: bytes held at the peak; leaked: at the end):\n",
+	        cs_field_name(view->by));
+	print_sites_table(out, s->stacks, view->by, view->top, false);
+	if (view->tree)
+		print_tree(out, s->stacks, view->by, view->top);
 	if (s->impossible)
 		fprintf(out, "WARNING: %" PRIu64 " events contradict the heap state%s; first: %s\n",
 		        s->impossible, s->dropped ? " (expected after dropped events)" : "",
@@ -255,6 +338,15 @@ static void json_u64(cJSON *o, const char *key, uint64_t v)
 	cJSON_AddNumberToObject(o, key, (double)v); /* every count is below 2^53 */
 }
 
+/* Text from the trace as a JSON string member: clean UTF-8 whatever the trace held. */
+static void json_str(cJSON *o, const char *key, const char *text)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", text);
+	utf8_sanitize(buf);
+	cJSON_AddStringToObject(o, key, buf);
+}
+
 static void json_hex(cJSON *o, const char *key, uint64_t v)
 {
 	char buf[24];
@@ -262,29 +354,96 @@ static void json_hex(cJSON *o, const char *key, uint64_t v)
 	cJSON_AddStringToObject(o, key, buf);
 }
 
-static cJSON *json_sites(const struct summary_site *sites, size_t n)
+/* A frame as JSON: {addr, fn, src} and, when inlined, "inlined": [{fn, src}, ...]. */
+static cJSON *json_frame(const callstacks *c, uint64_t addr)
+{
+	const struct callstack_frame *f = callstacks_frame(c, addr);
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	json_hex(o, "addr", addr);
+	json_str(o, "fn", f->fn);
+	json_str(o, "src", f->src);
+	if (f->n_inlined) {
+		cJSON *a = cJSON_AddArrayToObject(o, "inlined");
+		for (uint32_t i = 0; a && i < f->n_inlined; i++) {
+			cJSON *in = cJSON_CreateObject();
+			if (!in)
+				break;
+			json_str(in, "fn", f->inlined[i].fn);
+			json_str(in, "src", f->inlined[i].src);
+			cJSON_AddItemToArray(a, in);
+		}
+	}
+	return o;
+}
+
+/* The figures of a stack or tree node as members of o (cs_field_name's keys). */
+static void json_fields(cJSON *o, const uint64_t *v)
+{
+	for (unsigned f = 0; f < CS_FIELDS; f++)
+		json_u64(o, cs_field_name((enum cs_field)f), v[f]);
+}
+
+/* The top n call stacks by f: [{caller, fn, src, frames: [...], allocs, bytes, ...}]; the
+ * caller's fn/src and the keys fails/leaked_bytes as before stacks existed. */
+static cJSON *json_sites(const callstacks *c, enum cs_field f, size_t n)
 {
 	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; a && i < n; i++) {
+	size_t *idx = malloc((n ? n : 1) * sizeof *idx);
+	if (!a || !idx) {
+		free(idx);
+		return a;
+	}
+	n = callstacks_top(c, f, idx, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct callstack_site *site = callstacks_site(c, idx[i]);
+		const struct callstack_frame *caller = callstacks_frame(c, site->frames[0]);
 		cJSON *o = cJSON_CreateObject();
 		if (!o)
 			break;
-		json_hex(o, "caller", sites[i].caller);
-		cJSON_AddStringToObject(o, "fn", sites[i].fn[0] ? sites[i].fn : "??");
-		cJSON_AddStringToObject(o, "src", sites[i].src[0] ? sites[i].src : "??:0");
-		json_u64(o, "allocs", sites[i].allocs);
-		json_u64(o, "bytes", sites[i].alloc_bytes);
-		json_u64(o, "frees", sites[i].frees);
-		json_u64(o, "fails", sites[i].fails);
-		json_u64(o, "leaked_blocks", sites[i].leaked_blocks);
-		json_u64(o, "leaked_bytes", sites[i].leaked_bytes);
+		json_hex(o, "caller", site->frames[0]);
+		json_str(o, "fn", caller->fn);
+		json_str(o, "src", caller->src);
+		cJSON *frames = cJSON_AddArrayToObject(o, "frames");
+		for (uint32_t d = 0; frames && d < site->depth; d++)
+			cJSON_AddItemToArray(frames, json_frame(c, site->frames[d]));
+		json_fields(o, site->v);
+		json_u64(o, "fails", site->v[CS_FAILED]);
+		json_u64(o, "leaked_bytes", site->v[CS_LEAKED]);
 		cJSON_AddItemToArray(a, o);
 	}
+	free(idx);
 	return a;
 }
 
+/* The call tree under node as nested objects {addr, fn, src, inclusive: {...}, exclusive:
+ * {...}, children: [...]}, children ordered by f, at most top each. */
+static cJSON *json_tree(const callstacks *c, uint32_t node, enum cs_field f, size_t top)
+{
+	size_t n;
+	const struct callstack_node *nodes = callstacks_tree(c, CS_TOP_DOWN, &n);
+	cJSON *o = node ? json_frame(c, nodes[node].addr) : cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	cJSON *incl = cJSON_AddObjectToObject(o, "inclusive");
+	cJSON *excl = cJSON_AddObjectToObject(o, "exclusive");
+	if (incl)
+		json_fields(incl, nodes[node].incl);
+	if (excl)
+		json_fields(excl, nodes[node].excl);
+	uint32_t kids[TOP_MAX];
+	size_t nk = callstacks_children(c, CS_TOP_DOWN, node, f, kids, top);
+	cJSON *ch = cJSON_AddArrayToObject(o, "children");
+	for (size_t i = 0; ch && i < nk && i < top; i++)
+		if (nodes[kids[i]].incl[f])
+			cJSON_AddItemToArray(ch, json_tree(c, kids[i], f, top));
+	return o;
+}
+
 /* The whole summary as JSON (docs/heaptrace.md lists the keys). */
-static cJSON *summary_json(const char *path, const struct trace_summary *s, size_t top)
+static cJSON *summary_json(const char *path, const struct trace_summary *s,
+                           const struct stats_view *view)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
@@ -360,11 +519,22 @@ static cJSON *summary_json(const char *path, const struct trace_summary *s, size
 	json_u64(o, "leaked_bytes", s->leaked_bytes);
 	json_u64(o, "sites", s->sites);
 	json_u64(o, "leak_sites", s->leak_sites);
-	cJSON_AddItemToObject(
-	    o, "leaks",
-	    json_sites(s->leak_sites_top, s->n_leak_sites < top ? s->n_leak_sites : top));
-	cJSON_AddItemToObject(
-	    o, "top_sites", json_sites(s->top_sites, s->n_top_sites < top ? s->n_top_sites : top));
+	json_u64(o, "stack_depth", s->header.stack_depth);
+	cJSON *totals = cJSON_AddObjectToObject(o, "stack_totals");
+	if (totals)
+		json_fields(totals, callstacks_total(s->stacks));
+	cJSON_AddItemToObject(o, "leaks", json_sites(s->stacks, CS_LEAKED, view->top));
+	cJSON_AddStringToObject(o, "top_by", cs_field_name(view->by));
+	cJSON_AddItemToObject(o, "top_sites", json_sites(s->stacks, view->by, view->top));
+	/* the top stacks for each figure the issue asks about */
+	static const enum cs_field tops[] = {CS_BYTES,  CS_ALLOCS,    CS_PEAK,
+	                                     CS_LEAKED, CS_TEMPORARY, CS_FAILED};
+	cJSON *top = cJSON_AddObjectToObject(o, "top");
+	for (size_t i = 0; top && i < sizeof tops / sizeof tops[0]; i++)
+		cJSON_AddItemToObject(top, cs_field_name(tops[i]),
+		                      json_sites(s->stacks, tops[i], view->top));
+	if (view->tree)
+		cJSON_AddItemToObject(o, "tree", json_tree(s->stacks, 0, view->by, view->top));
 	json_u64(o, "impossible_events", s->impossible);
 	if (s->impossible)
 		cJSON_AddStringToObject(o, "first_impossible", s->first_impossible);
@@ -396,7 +566,7 @@ static int finish_output(const char *cmd)
 static int run_stats(int argc, char **argv)
 {
 	bool json = false;
-	long top = TOP_DEFAULT;
+	struct stats_view view = {TOP_DEFAULT, CS_ALLOCS, false};
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -404,18 +574,30 @@ static int run_stats(int argc, char **argv)
 			return HT_EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--tree")) {
+			view.tree = true;
 		} else if (!strcmp(argv[i], "--top") && i + 1 < argc) {
 			char *end;
-			top = strtol(argv[++i], &end, 10);
-			if (*end || top < 1 || top > SUMMARY_SITES_MAX) {
+			long top = strtol(argv[++i], &end, 10);
+			if (*end || top < 1 || top > TOP_MAX) {
 				fprintf(
 				    stderr,
 				    "heaptrace stats: --top: '%s' is not a number from 1 to %d\n",
-				    argv[i], SUMMARY_SITES_MAX);
+				    argv[i], TOP_MAX);
+				return HT_EXIT_BAD_INPUT;
+			}
+			view.top = (size_t)top;
+		} else if (!strcmp(argv[i], "--by") && i + 1 < argc) {
+			if (!cs_field_parse(argv[++i], &view.by)) {
+				fprintf(stderr,
+				        "heaptrace stats: --by: '%s' is not allocs, bytes, peak, "
+				        "leaked, temporary or failed\n",
+				        argv[i]);
 				return HT_EXIT_BAD_INPUT;
 			}
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "heaptrace stats: unknown option '%s'\n", argv[i]);
+			fprintf(stderr, "heaptrace stats: unknown option or missing value '%s'\n",
+			        argv[i]);
 			stats_usage(stderr);
 			return HT_EXIT_BAD_INPUT;
 		} else if (!path) {
@@ -436,14 +618,12 @@ static int run_stats(int argc, char **argv)
 		fprintf(stderr, "heaptrace stats: %s\n", err);
 		return rc;
 	}
-	if (json) {
-		rc = print_json(summary_json(path, &s, (size_t)top));
-		if (rc)
-			return rc;
-	} else {
-		print_text(stdout, path, &s, (size_t)top);
-	}
-	return finish_output("stats");
+	if (json)
+		rc = print_json(summary_json(path, &s, &view));
+	else
+		print_text(stdout, path, &s, &view);
+	trace_summary_release(&s);
+	return rc ? rc : finish_output("stats");
 }
 
 static int run_leaks(int argc, char **argv)
@@ -492,25 +672,28 @@ static int run_leaks(int argc, char **argv)
 			json_u64(o, "dropped", s.dropped);
 			cJSON_AddBoolToObject(o, "uncertain", s.dropped != 0);
 			cJSON_AddItemToObject(o, "sites",
-			                      json_sites(s.leak_sites_top, s.n_leak_sites));
+			                      json_sites(s.stacks, CS_LEAKED, LEAKS_LISTED));
 		}
 		rc = print_json(o);
-		if (rc)
+		if (rc) {
+			trace_summary_release(&s);
 			return rc;
+		}
 	} else {
 		printf("%s: %" PRIu64 " block%s, %" PRIu64 " bytes never freed, from %" PRIu64
-		       " call site%s%s\n",
+		       " call stack%s%s\n",
 		       path, s.leaked_blocks, pl(s.leaked_blocks), s.leaked_bytes, s.leak_sites,
 		       pl(s.leak_sites),
 		       !s.complete ? " (no end event: what was live when the trace was cut)"
 		       : s.panic   ? " (the run ended in a PANIC: what was live at the panic)"
 		                   : "");
-		if (s.n_leak_sites)
-			print_sites_table(stdout, s.leak_sites_top, s.n_leak_sites, true);
-		if (s.leak_sites > s.n_leak_sites)
-			printf("  ... and %" PRIu64 " more call site%s\n",
-			       s.leak_sites - s.n_leak_sites, pl(s.leak_sites - s.n_leak_sites));
+		if (s.leak_sites)
+			print_sites_table(stdout, s.stacks, CS_LEAKED, LEAKS_LISTED, true);
+		if (s.leak_sites > LEAKS_LISTED)
+			printf("  ... and %" PRIu64 " more call stack%s\n",
+			       s.leak_sites - LEAKS_LISTED, pl(s.leak_sites - LEAKS_LISTED));
 	}
+	trace_summary_release(&s);
 	rc = finish_output("leaks");
 	if (rc)
 		return rc;
@@ -526,7 +709,7 @@ static int run_leaks(int argc, char **argv)
 	return fail && s.leaked_blocks ? HT_EXIT_VERDICT : HT_EXIT_OK;
 }
 
-HEAPTRACE_COMMAND(stats, "[--json] [--top N] TRACE",
-                  "summary: peaks, fragmentation, failures, leaks, sites", run_stats);
-HEAPTRACE_COMMAND(leaks, "[--json] [--fail] TRACE", "allocations never freed, by call site",
-                  run_leaks);
+HEAPTRACE_COMMAND(stats, STATS_ARGS,
+                  "summary: peaks, fragmentation, failures, leaks, call stacks and tree",
+                  run_stats);
+HEAPTRACE_COMMAND(leaks, LEAKS_ARGS, "allocations never freed, by call stack", run_leaks);

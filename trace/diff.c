@@ -252,6 +252,8 @@ out:
 
 void diff_result_free(struct diff_result *r)
 {
+	trace_summary_release(&r->base.summary);
+	trace_summary_release(&r->new.summary);
 	cJSON_Delete(r->base_event_json);
 	cJSON_Delete(r->new_event_json);
 	r->base_event_json = r->new_event_json = NULL;

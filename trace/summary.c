@@ -1,5 +1,5 @@
-/* summary.c - one pass over a trace: counts, peaks, fragmentation, failures, leaks and call sites.
- */
+/* summary.c - one pass over a trace: counts, peaks, fragmentation, failures, leaks, and the
+ * allocations by call stack (trace/callstack.c does the grouping). */
 #include "summary.h"
 
 #include <inttypes.h>
@@ -10,22 +10,19 @@
 #include "commands.h"
 #include "event_pipe.h"
 #include "heap_model.h"
-#include "u64_map.h"
 #include "utf8.h"
 #include "validate.h"
 
 _Static_assert(SUMMARY_HIST_BUCKETS == HEAP_MODEL_HIST_BUCKETS, "histograms must match");
 
 struct summary_acc {
-	struct trace_summary s;     /* being filled */
-	trace_validator *v;         /* the verdict, and the heap event by event */
-	const heap_model *m;        /* the validator's heap */
-	char *path;                 /* the trace, for messages */
-	uint64_t line;              /* line of the event being added */
-	const trace_reader *syms;   /* names for call sites, or NULL */
-	struct summary_site *sites; /* every call site seen (fn/src filled at finish) */
-	size_t nsites, capsites;
-	struct u64_map by_caller; /* caller -> index in sites */
+	struct trace_summary s;   /* being filled */
+	trace_validator *v;       /* the verdict, and the heap event by event */
+	const heap_model *m;      /* the validator's heap */
+	char *path;               /* the trace, for messages */
+	uint64_t line;            /* line of the event being added */
+	const trace_reader *syms; /* stack and sym records for call sites, or NULL */
+	callstacks *stacks;       /* allocations by call stack */
 	bool any;                 /* an event has been fed */
 	bool lf_started;          /* largest_free_min is being tracked (INIT seen) */
 };
@@ -33,23 +30,6 @@ struct summary_acc {
 double summary_frag(uint64_t largest, uint64_t free_bytes)
 {
 	return free_bytes ? 1.0 - (double)largest / (double)free_bytes : 0.0;
-}
-
-/* ---- call sites ------------------------------------------------------------- */
-
-/* The site of caller, created if new; NULL when out of memory. */
-static struct summary_site *site_get(summary_acc *a, uint64_t caller)
-{
-	uint32_t i = u64_map_get(&a->by_caller, caller);
-	if (i != U64_MAP_NONE)
-		return &a->sites[i];
-	struct summary_site *ns =
-	    u64_map_append(&a->by_caller, caller, a->sites, &a->nsites, &a->capsites, sizeof *ns);
-	if (!ns)
-		return NULL;
-	a->sites = ns;
-	ns[a->nsites - 1].caller = caller;
-	return &ns[a->nsites - 1];
 }
 
 /* ---- accumulation ------------------------------------------------------------- */
@@ -61,7 +41,8 @@ summary_acc *summary_acc_create(const char *path, const struct trace_header *h)
 		return NULL;
 	a->v = trace_validator_create(path, h);
 	a->path = strdup(path ? path : "-");
-	if (!a->v || !a->path) {
+	a->stacks = callstacks_create();
+	if (!a->v || !a->path || !a->stacks) {
 		summary_acc_destroy(a);
 		return NULL;
 	}
@@ -87,9 +68,13 @@ void summary_acc_destroy(summary_acc *a)
 		return;
 	trace_validator_destroy(a->v);
 	free(a->path);
-	free(a->sites);
-	u64_map_free(&a->by_caller);
+	callstacks_destroy(a->stacks);
 	free(a);
+}
+
+const trace_validator *summary_acc_validator(const summary_acc *a)
+{
+	return a->v;
 }
 
 static bool oom(char *err, size_t errlen)
@@ -133,12 +118,12 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, uint64_t lin
                        size_t errlen)
 {
 	struct trace_summary *s = &a->s;
-	uint64_t free_caller = 0;
+	struct heap_model_block freed; /* the block a free releases, while it still exists */
 	bool free_known = false;
 	if (ev->kind == HEAP_EV_FREE) {
 		const struct heap_model_block *b = heap_model_find(a->m, ev->addr);
 		if (b) {
-			free_caller = b->caller;
+			freed = *b;
 			free_known = true;
 		}
 	}
@@ -165,7 +150,7 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, uint64_t lin
 	s->last_time = ev->time;
 	s->last_instret = ev->instret;
 
-	struct summary_site *site;
+	bool applied = trace_validator_applied(a->v);
 	switch (ev->kind) {
 	case HEAP_EV_INIT:
 		a->lf_started = true;
@@ -177,27 +162,21 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, uint64_t lin
 		               errlen) ||
 		    !note_examined(a, ev, err, errlen))
 			return false;
-		if (!(site = site_get(a, ev->caller)))
+		if (!callstacks_alloc(a->stacks, ev, applied))
 			return oom(err, errlen);
-		site->allocs++;
-		site->alloc_bytes += ev->size; /* at most requested_total */
 		break;
 	case HEAP_EV_FREE:
 		s->frees++;
-		if (free_known) {
-			if (!(site = site_get(a, free_caller)))
-				return oom(err, errlen);
-			site->frees++;
-		}
+		if (free_known && applied && !callstacks_free(a->stacks, &freed))
+			return oom(err, errlen);
 		break;
 	case HEAP_EV_ALLOC_FAIL:
 		if (s->alloc_failures++ == 0)
 			s->first_failure_seq = ev->seq;
 		if (!note_examined(a, ev, err, errlen))
 			return false;
-		if (!(site = site_get(a, ev->caller)))
+		if (!callstacks_fail(a->stacks, ev))
 			return oom(err, errlen);
-		site->fails++;
 		break;
 	case HEAP_EV_REALLOC:
 		s->reallocs++;
@@ -230,6 +209,7 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, uint64_t lin
 		s->peak_used = st->used_bytes;
 		s->peak_used_seq = ev->seq;
 		s->peak_used_time = ev->time;
+		callstacks_peak(a->stacks);
 		s->frag_at_peak = st->frag;
 		memcpy(s->free_hist_peak, st->hist, sizeof s->free_hist_peak);
 	}
@@ -250,49 +230,15 @@ bool summary_add_event(summary_acc *a, const struct heap_event *ev, uint64_t lin
 	return true;
 }
 
-static bool leak_block(void *ctx, const struct heap_model_block *b)
+/* The caller's function and source from the sym records, "" if none (clean UTF-8). */
+static void name_caller(const summary_acc *a, uint64_t caller, char *fn, size_t fnlen, char *src,
+                        size_t srclen)
 {
-	summary_acc *a = ctx;
-	struct summary_site *site = site_get(a, b->caller);
-	if (!site)
-		return false;
-	site->leaked_blocks++;
-	/* leaked bytes cannot wrap: live blocks are disjoint and each req_size
-	 * fits in its block (the heap model rejects a larger one) */
-	site->leaked_bytes += b->req_size;
-	a->s.leaked_blocks++;
-	a->s.leaked_bytes += b->req_size;
-	return true;
-}
-
-static int by_allocs(const void *x, const void *y)
-{
-	const struct summary_site *a = x, *b = y;
-	if (a->allocs != b->allocs)
-		return a->allocs < b->allocs ? 1 : -1;
-	if (a->alloc_bytes != b->alloc_bytes)
-		return a->alloc_bytes < b->alloc_bytes ? 1 : -1;
-	return a->caller < b->caller ? -1 : a->caller > b->caller;
-}
-
-static int by_leaks(const void *x, const void *y)
-{
-	const struct summary_site *a = x, *b = y;
-	if (a->leaked_bytes != b->leaked_bytes)
-		return a->leaked_bytes < b->leaked_bytes ? 1 : -1;
-	if (a->leaked_blocks != b->leaked_blocks)
-		return a->leaked_blocks < b->leaked_blocks ? 1 : -1;
-	return a->caller < b->caller ? -1 : a->caller > b->caller;
-}
-
-static void name_site(const summary_acc *a, struct summary_site *site)
-{
-	const struct trace_symbol *sym =
-	    a->syms ? trace_reader_symbol(a->syms, site->caller) : NULL;
-	snprintf(site->fn, sizeof site->fn, "%s", sym ? sym->fn : "");
-	snprintf(site->src, sizeof site->src, "%s", sym ? sym->src : "");
-	utf8_sanitize(site->fn); /* also a sequence the copy cut short */
-	utf8_sanitize(site->src);
+	const struct trace_symbol *sym = a->syms ? trace_reader_symbol(a->syms, caller) : NULL;
+	snprintf(fn, fnlen, "%s", sym ? sym->fn : "");
+	snprintf(src, srclen, "%s", sym ? sym->src : "");
+	utf8_sanitize(fn); /* also a sequence the copy cut short */
+	utf8_sanitize(src);
 }
 
 bool summary_acc_finish(summary_acc *a, uint64_t line, struct trace_summary *out, char *err,
@@ -301,18 +247,18 @@ bool summary_acc_finish(summary_acc *a, uint64_t line, struct trace_summary *out
 	struct trace_summary *s = &a->s;
 	if (!trace_validator_finish(a->v, line, err, errlen))
 		return false;
-	if (s->misused) {
-		struct summary_site who = {.caller = s->misuse.caller};
-		name_site(a, &who);
-		memcpy(s->misuse_fn, who.fn, sizeof s->misuse_fn);
-		memcpy(s->misuse_src, who.src, sizeof s->misuse_src);
-	}
-	s->leaked_blocks = s->leaked_bytes = 0;
-	for (size_t i = 0; i < a->nsites; i++)
-		a->sites[i].leaked_blocks = a->sites[i].leaked_bytes = 0;
-	heap_model_each_block(a->m, 0, UINT64_MAX, leak_block, a);
+	if (s->misused)
+		name_caller(a, s->misuse.caller, s->misuse_fn, sizeof s->misuse_fn, s->misuse_src,
+		            sizeof s->misuse_src);
+	if (!callstacks_finish(a->stacks, a->m, a->syms))
+		return oom(err, errlen);
+	const uint64_t *total = callstacks_total(a->stacks);
+	s->leaked_blocks = total[CS_LEAKED_BLOCKS];
+	s->leaked_bytes = total[CS_LEAKED];
 	if (s->leaked_blocks != heap_model_peek(a->m)->live_blocks)
 		return oom(err, errlen);
+	s->sites = callstacks_count(a->stacks);
+	s->leak_sites = callstacks_nonzero(a->stacks, CS_LEAKED_BLOCKS);
 
 	const struct heap_model_stats *st = heap_model_peek(a->m);
 	s->frag_end = st->frag;
@@ -328,35 +274,16 @@ bool summary_acc_finish(summary_acc *a, uint64_t line, struct trace_summary *out
 	uint64_t attempts = s->allocs + s->alloc_failures;
 	s->examined_avg = attempts ? (double)s->examined_total / (double)attempts : 0.0;
 
-	size_t n = a->nsites;
-	struct summary_site *all = malloc((n ? n : 1) * sizeof *all);
-	if (!all)
-		return oom(err, errlen);
-	if (n)
-		memcpy(all, a->sites, n * sizeof *all);
-	s->leak_sites = 0;
-	for (size_t i = 0; i < n; i++)
-		if (all[i].leaked_blocks)
-			s->leak_sites++;
-	s->sites = n;
-	qsort(all, n, sizeof *all, by_allocs);
-	s->n_top_sites = 0;
-	for (size_t i = 0; i < n && s->n_top_sites < SUMMARY_SITES_MAX; i++) {
-		if (!all[i].allocs && !all[i].fails)
-			continue;
-		s->top_sites[s->n_top_sites] = all[i];
-		name_site(a, &s->top_sites[s->n_top_sites++]);
-	}
-	qsort(all, n, sizeof *all, by_leaks);
-	s->n_leak_sites = 0;
-	for (size_t i = 0; i < n && s->n_leak_sites < SUMMARY_SITES_MAX && all[i].leaked_blocks;
-	     i++) {
-		s->leak_sites_top[s->n_leak_sites] = all[i];
-		name_site(a, &s->leak_sites_top[s->n_leak_sites++]);
-	}
-	free(all);
+	s->stacks = a->stacks; /* moves to *out */
+	a->stacks = NULL;
 	*out = *s;
 	return true;
+}
+
+void trace_summary_release(struct trace_summary *s)
+{
+	callstacks_destroy(s->stacks);
+	s->stacks = NULL;
 }
 
 int trace_summary_compute(const char *path, struct trace_summary *out, char *err, size_t errlen)

@@ -5,9 +5,8 @@
  * (summary_acc_create / summary_add_event / summary_acc_finish) when the
  * caller is streaming the trace itself, as diff does.
  *
- * struct trace_summary is plain data of fixed size (the sites are the top
- * SUMMARY_SITES_MAX of each list): copy it freely, nothing inside needs
- * freeing.
+ * struct trace_summary is plain data but for its call stacks (trace/callstack.h),
+ * which it owns: trace_summary_release frees them (a copy shares them).
  */
 #ifndef SUMMARY_H
 #define SUMMARY_H
@@ -16,26 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "callstack.h"
 #include "heap_event.h"
 #include "trace_reader.h"
+#include "validate.h"
 
-#define SUMMARY_SITES_MAX 16 /* call sites kept in each top list */
 #define SUMMARY_HIST_BUCKETS                                                                       \
 	64 /* free-block histogram: bucket b counts sizes in [2^b, 2^(b+1))                        \
 	    */
-
-/* One call site (caller address) of the allocator. */
-struct summary_site {
-	uint64_t caller;        /* return address, 0 if unknown */
-	char fn[64];            /* function from the trace's sym records, "" if none */
-	char src[96];           /* "file:line", "" if none */
-	uint64_t allocs;        /* successful allocations */
-	uint64_t alloc_bytes;   /* bytes requested by them */
-	uint64_t frees;         /* blocks of this site freed */
-	uint64_t fails;         /* failed allocations */
-	uint64_t leaked_blocks; /* blocks of this site still live at the end */
-	uint64_t leaked_bytes;  /* bytes requested by those */
-};
 
 struct trace_summary {
 	struct trace_header header;      /* the trace's header */
@@ -96,13 +83,10 @@ struct trace_summary {
 
 	/* leaks: blocks still live at the end (a trace cut short counts what is live) */
 	uint64_t leaked_blocks;
-	uint64_t leaked_bytes;                            /* requested bytes */
-	uint64_t sites;                                   /* distinct call sites seen */
-	uint64_t leak_sites;                              /* distinct call sites with leaks */
-	size_t n_top_sites;                               /* entries used in top_sites */
-	struct summary_site top_sites[SUMMARY_SITES_MAX]; /* by allocations, then bytes */
-	size_t n_leak_sites;
-	struct summary_site leak_sites_top[SUMMARY_SITES_MAX]; /* by leaked bytes, then blocks */
+	uint64_t leaked_bytes; /* requested bytes */
+	uint64_t sites;        /* distinct call stacks seen (a caller alone in a depth-0 trace) */
+	uint64_t leak_sites;   /* of those, stacks with leaks */
+	callstacks *stacks;    /* every allocation by call stack, named: owned, NULL if none */
 };
 
 typedef struct summary_acc summary_acc;
@@ -125,7 +109,8 @@ void summary_acc_set_symbols(summary_acc *a, const trace_reader *r);
 bool summary_add_event(summary_acc *a, const struct heap_event *ev, uint64_t line, char *err,
                        size_t errlen);
 
-/* Completes *out from what was fed (reader flags like truncation are set by
+/* Completes *out from what was fed (its stacks move to *out: release it with
+ * trace_summary_release) (reader flags like truncation are set by
  * the caller or by trace_summary_compute); line is the last line read.
  * Returns false when the trace as a whole is bad input (no event, no init:
  * trace_validator_finish) or when out of memory, with the reason in err. */
@@ -134,9 +119,16 @@ bool summary_acc_finish(summary_acc *a, uint64_t line, struct trace_summary *out
 
 void summary_acc_destroy(summary_acc *a);
 
+/* The validator every event fed goes through: its verdicts so far (trace_validator_tolerated)
+ * and its heap model (trace_validator_model), for callers that follow the heap themselves. */
+const trace_validator *summary_acc_validator(const summary_acc *a);
+
 /* Reads the trace at path ("-" = stdin) and summarises it. Returns 0, or
- * HT_EXIT_BAD_INPUT (2) with "file:line: what" in err. */
+ * HT_EXIT_BAD_INPUT (2) with "file:line: what" in err. Release *out after. */
 int trace_summary_compute(const char *path, struct trace_summary *out, char *err, size_t errlen);
+
+/* Frees what *s owns (its call stacks); s->stacks is NULL after. */
+void trace_summary_release(struct trace_summary *s);
 
 /* The fragmentation figure used throughout: 1 - largest / free (0 if free is 0). */
 double summary_frag(uint64_t largest, uint64_t free_bytes);
