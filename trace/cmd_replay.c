@@ -8,7 +8,8 @@
  * allocs, frees, coalesces, failures, markers) is written as a complete trace:
  * heaptrace check verifies it, heaptrace diff and heapviz --compare set it
  * beside the original. The new heap starts at the original's base address.
- * Times are the original events'; callers keep their symbol records.
+ * Times are the original events'; callers keep their symbol records, and the
+ * events of a trace with call stacks their stack (records and ids as read).
  *
  * What a replay cannot redo: a free of a block the new policy could not
  * place (skipped, counted); events lost to drops (the replay says its answer
@@ -42,7 +43,9 @@ struct replay {
 	uint32_t naddr, capaddr;
 	uint32_t *free_slots;      /* indices of addr to reuse */
 	uint32_t nfree, capfree;
-	struct u64_map syms;          /* callers whose symbol record has been written */
+	struct u64_map syms;          /* code addresses whose symbol record has been written */
+	struct u64_map stacks;        /* ids of the stacks whose record has been written */
+	uint32_t stack;               /* the stack of the request being replayed (0: none) */
 	uint64_t skipped_frees;    /* frees of blocks the new policy did not place */
 	uint64_t fails;            /* allocations that failed under the new policy */
 	bool write_error;
@@ -63,16 +66,31 @@ static void usage(FILE *f)
 	           "events to drops (the replay is written but is uncertain).\n");
 }
 
-/* Writes the symbol record of caller once, before its first use. */
-static void write_symbol_once(struct replay *x, uint64_t caller)
+/* Writes the symbol record of a code address (a caller, a frame) once,
+ * before its first use. */
+static void write_symbol_once(struct replay *x, uint64_t addr)
 {
-	if (!caller || u64_map_get(&x->syms, caller) != U64_MAP_NONE)
+	if (!addr || u64_map_get(&x->syms, addr) != U64_MAP_NONE)
 		return;
-	const struct trace_symbol *s = trace_reader_symbol(x->r, caller);
+	const struct trace_symbol *s = trace_reader_symbol(x->r, addr);
 	if (!s)
 		return;
-	if (!u64_map_put(&x->syms, caller, 0) ||
-	    !trace_write_symbol(x->out, caller, s->fn, s->src))
+	if (!u64_map_put(&x->syms, addr, 0) || !trace_write_symbol_record(x->out, s))
+		x->write_error = true;
+}
+
+/* Writes the record of stack id once (after its frames' symbols), before its first use. */
+static void write_stack_once(struct replay *x, uint32_t id)
+{
+	if (!id || u64_map_get(&x->stacks, id) != U64_MAP_NONE)
+		return;
+	const struct trace_stack *st = trace_reader_stack(x->r, id);
+	if (!st) /* the reader defined every stack an event names */
+		return;
+	for (uint32_t i = 0; i < st->depth; i++)
+		write_symbol_once(x, st->frames[i]);
+	if (!u64_map_put(&x->stacks, id, 0) ||
+	    !trace_write_stack(x->out, st->id, st->depth, st->frames))
 		x->write_error = true;
 }
 
@@ -87,8 +105,11 @@ static void replay_sink(void *ctx, struct heap_event *ev)
 	host_heap_translate(&x->hh, &e);
 	if (e.kind == HEAP_EV_ALLOC_FAIL)
 		x->fails++;
-	if (heap_event_has_caller(e.kind))
+	if (heap_event_has_caller(e.kind)) { /* made by the request being replayed */
+		e.stack = x->stack;
+		write_stack_once(x, e.stack);
 		write_symbol_once(x, e.caller);
+	}
 	if (!trace_write_event(x->out, &e, false))
 		x->write_error = true;
 }
@@ -162,6 +183,7 @@ static bool block_take(struct replay *x, uint64_t orig, uint64_t *p)
 static bool replay_event(struct replay *x, const struct heap_event *t, char *err, size_t errlen)
 {
 	x->time = t->time;
+	x->stack = t->stack;
 	size_t align = (size_t)1 << (t->align_log2 & 63);
 	switch (t->kind) {
 	case HEAP_EV_INIT:
@@ -339,6 +361,7 @@ static int run_replay(int argc, char **argv)
 	free(x.free_slots);
 	u64_map_free(&x.blocks);
 	u64_map_free(&x.syms);
+	u64_map_free(&x.stacks);
 	trace_reader_close(x.r);
 	return rc;
 }

@@ -88,6 +88,32 @@ for line in open('$T/s4.jsonl').read().splitlines()[1:]:
         sys.exit(0 if [r['fn']] + [i['fn'] for i in r['inlined']] == out[0:-1:2] else 1)
 sys.exit(1)"
 
+# replay keeps the stacks: under first fit it gives the original back (times aside)
+strip_times() { tail -n +2 "$1" | sed 's/"t":[0-9]*,//'; }
+expect "replay --policy first of the trace with stacks exits 0" 0 \
+	"$HT" replay --policy first -o "$T/r-first.jsonl" "$T/s4.jsonl"
+check "it is the original: stack records, symbols with inlined lists, events' stacks" \
+	cmp -s <(strip_times "$T/s4.jsonl") <(strip_times "$T/r-first.jsonl")
+expect "replay --policy segregated of it exits 0" 0 \
+	"$HT" replay --policy segregated -o "$T/r-seg.jsonl" "$T/s4.jsonl"
+check "heaptrace check verifies the replay" bash -c "'$HT' check '$T/r-seg.jsonl' | grep -q faithful"
+# frames.py TRACE: the frames of each event with a caller, in order, one line each
+cat >"$T/frames.py" <<'PY'
+import json, sys
+stacks = {}
+for line in open(sys.argv[1]).read().splitlines()[1:]:
+    r = json.loads(line)
+    if r["k"] == "stack":
+        stacks[r["id"]] = r["frames"]
+    elif "stack" in r:
+        print(" ".join(stacks[r["stack"]]))
+PY
+python3 "$T/frames.py" "$T/s4.jsonl" >"$T/frames-orig"
+check "each replayed request has the original's frames, in order" \
+	bash -c "[ \$(wc -l <'$T/frames-orig') -gt 1000 ] && python3 '$T/frames.py' '$T/r-seg.jsonl' | cmp -s - '$T/frames-orig'"
+check "and the replay reads back (each stack defined before its use)" \
+	bash -c "'$HT' stats '$T/r-seg.jsonl' >/dev/null"
+
 # --follow decodes the same stream to the same trace
 expect "decode --follow of it exits 0" 0 \
 	"$HT" decode --follow --idle 1 --elf "$ELF" -o "$T/f.jsonl" "$T/s4.raw"
