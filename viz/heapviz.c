@@ -46,7 +46,7 @@ static void usage(FILE *f)
 	    "  a trace that panicked on a misuse opens paused at it (--at panic)\n"
 	    "options:\n"
 	    "  --size WxH          window / snapshot size (default 1280x800)\n"
-	    "  --colour MODE       state (default), age or caller\n"
+	    "  --colour MODE       state (default), age, caller or cost\n"
 	    "  --compressed        compressed map scale (small blocks get room)\n"
 	    "  --zoom LO:HI        show only [LO, HI): addresses as the viewer shows them, or\n"
 	    "                      offsets from the heap base; LO+LEN also (hex or decimal)\n"
@@ -107,9 +107,11 @@ static bool parse_args(int argc, char **argv, struct opts *o)
 				o->colour = VIEW_COLOUR_AGE;
 			else if (!strcmp(c, "caller"))
 				o->colour = VIEW_COLOUR_CALLER;
+			else if (!strcmp(c, "cost"))
+				o->colour = VIEW_COLOUR_COST;
 			else {
-				fprintf(stderr, "heapviz: --colour %s: want state, age or caller\n",
-				        c);
+				fprintf(stderr,
+				        "heapviz: --colour %s: want state, age, caller or cost\n", c);
 				return false;
 			}
 		} else if (!strcmp(a, "--zoom") && has) {
@@ -315,9 +317,9 @@ static int run_snapshot(const struct opts *o, struct view *v)
 
 static void set_title(render *r, const struct view *v, const char *path)
 {
-	char t[512];
-	snprintf(t, sizeof t, "heapviz - %s - event %zu / %zu%s", path, viz_model_pos(v->m),
-	         viz_model_count(v->m),
+	char t[512], at[64];
+	view_position_text(v, at, sizeof at);
+	snprintf(t, sizeof t, "heapviz - %s - %s%s", path, at,
 	         v->follow ? (v->complete ? " (complete)" : " (following)") : "");
 	render_title(r, t);
 }

@@ -58,6 +58,7 @@ struct viz_model {
 	uint64_t peak_used;
 	size_t peak_pos;
 	uint64_t extent; /* highest block end (heap offset) any ALLOC reached */
+	uint32_t max_examined; /* longest alloc search (free blocks examined) */
 	uint32_t *fails;
 	size_t nfails, capfails;
 	struct viz_caller *callers;
@@ -180,6 +181,10 @@ static void expand(const viz_model *m, const struct viz_event *e, size_t idx,
 	out->block = e->block;
 	out->addr2 = from_off(m, e->addr2);
 	out->size2 = e->size2;
+	if (e->kind == HEAP_EV_ALLOC) { /* an alloc keeps its search length in size2 */
+		out->examined = e->size2;
+		out->size2 = 0;
+	}
 	out->caller =
 	    heap_event_has_caller(e->kind) && e->aux < m->ncallers ? m->callers[e->aux].addr : 0;
 	out->name[0] = 0;
@@ -373,6 +378,11 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 	    .flags = ev->flags,
 	    .align_log2 = ev->align_log2,
 	};
+	if (ev->kind == HEAP_EV_ALLOC) { /* size2 is unused by an alloc: its search length */
+		e.size2 = ev->examined;
+		if (ev->examined > m->max_examined)
+			m->max_examined = ev->examined;
+	}
 	if (heap_event_has_caller(ev->kind) && ev->caller)
 		e.aux = viz_model_add_caller(m, ev->caller, NULL, NULL);
 	if (ev->kind == HEAP_EV_MARKER) {
@@ -568,6 +578,16 @@ size_t viz_model_peak_pos(const viz_model *m, uint64_t *peak_used)
 uint64_t viz_model_extent(const viz_model *m)
 {
 	return m->extent;
+}
+
+uint32_t viz_model_max_examined(const viz_model *m)
+{
+	return m->max_examined;
+}
+
+size_t viz_model_callers(const viz_model *m)
+{
+	return m->ncallers;
 }
 
 const struct heap_event *viz_model_misuse(const viz_model *m, size_t *pos)

@@ -45,7 +45,7 @@ struct viz_event {
 	uint32_t addr;      /* offset of heap_event.addr, VIZ_NO_ADDR if none or outside */
 	uint32_t addr2;     /* offset of heap_event.addr2, VIZ_NO_ADDR if none or outside */
 	uint32_t block;     /* heap_event.block, saturated to 32 bits */
-	uint32_t size2;     /* heap_event.size2, saturated to 32 bits */
+	uint32_t size2;     /* heap_event.size2, saturated; ALLOC: heap_event.examined */
 	uint32_t aux;       /* caller index (heap_event_has_caller kinds), name index (marker) */
 	uint8_t kind;       /* enum heap_event_kind */
 	uint8_t flags;      /* HEAP_MERGED_* / HEAP_END_* / HEAP_MISUSE_FLAGS */
@@ -134,6 +134,12 @@ size_t viz_model_peak_pos(const viz_model *m, uint64_t *peak_used);
 /* The end (heap offset) of the highest block the trace allocated so far: the part
  * of the heap it ever used, 0 before its first alloc. */
 uint64_t viz_model_extent(const viz_model *m);
+
+/* The longest alloc search in the trace so far (free blocks examined). */
+uint32_t viz_model_max_examined(const viz_model *m);
+
+/* Number of callers registered (indices 0..n-1). */
+size_t viz_model_callers(const viz_model *m);
 
 /* Positions just after each ALLOC_FAIL event, in order; *n gets their number. */
 const uint32_t *viz_model_fails(const viz_model *m, size_t *n);

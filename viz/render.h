@@ -35,6 +35,9 @@ void render_line(render *r, int x1, int y1, int x2, int y2, struct rcolor c);
 int render_text(render *r, int x, int y, const char *s, struct rcolor c);
 int render_text_width(render *r, const char *s);
 int render_text_height(render *r);
+/* Texts drawn since the last render_clear that did not fit inside the clip
+ * rectangle (or the window): what a layout cut off. */
+unsigned render_texts_cut(render *r);
 /* Shows the frame. Returns false (with the error printed) if SDL failed. */
 bool render_present(render *r);
 /* The last frame drawn (before render_present), as RGB rows; NULL on failure. */

@@ -21,6 +21,8 @@ struct render {
 	int gw, gh;          /* glyph cell (monospace) */
 	bool ttf_up;
 	bool warned; /* a drawing error was reported already */
+	SDL_Rect clip;      /* the clip rectangle (w 0: none, the window) */
+	unsigned texts_cut; /* texts since render_clear that overran it */
 };
 
 /* Reports a failed SDL call once per kind of call (a draw loop would flood). */
@@ -161,6 +163,7 @@ void render_title(render *r, const char *title)
 void render_clip(render *r, int x, int y, int w, int h)
 {
 	SDL_Rect rc = {x, y, w, h};
+	r->clip = w > 0 ? rc : (SDL_Rect){0, 0, 0, 0};
 	if (SDL_RenderSetClipRect(r->ren, w > 0 ? &rc : NULL) != 0)
 		sdl_warn(r, "SDL_RenderSetClipRect");
 }
@@ -174,6 +177,7 @@ static void set_color(render *r, struct rcolor c)
 void render_clear(render *r, struct rcolor c)
 {
 	set_color(r, c);
+	r->texts_cut = 0;
 	if (SDL_RenderClear(r->ren) != 0)
 		sdl_warn(r, "SDL_RenderClear");
 }
@@ -208,6 +212,12 @@ void render_line(render *r, int x1, int y1, int x2, int y2, struct rcolor c)
 int render_text(render *r, int x, int y, const char *s, struct rcolor c)
 {
 	int x0 = x;
+	SDL_Rect box = r->clip;
+	if (box.w <= 0)
+		render_size(r, &box.w, &box.h);
+	if (*s && (x < box.x || y < box.y || x + render_text_width(r, s) > box.x + box.w ||
+	           y + r->gh > box.y + box.h))
+		r->texts_cut++;
 	if (!r->glyphs)
 		return render_text_width(r, s);
 	if (SDL_SetTextureColorMod(r->glyphs, c.r, c.g, c.b) != 0 ||
@@ -233,6 +243,11 @@ int render_text_width(render *r, const char *s)
 int render_text_height(render *r)
 {
 	return r->gh;
+}
+
+unsigned render_texts_cut(render *r)
+{
+	return r->texts_cut;
 }
 
 bool render_present(render *r)

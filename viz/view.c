@@ -8,6 +8,8 @@
  */
 #include "view.h"
 
+#include "panel.h"
+#include "text.h"
 #include "trace_reader.h"
 
 #include <errno.h>
@@ -19,7 +21,8 @@
 #include <string.h>
 
 #define PANEL_W 320
-#define STRIP_H 38
+#define STRIP_H       38 /* timeline strip height, pixels */
+#define STRIP_H_SMALL 26 /* ...in a window under 640 pixels high */
 #define STRIPS  3
 
 static const struct rcolor caller_palette[] = {
@@ -45,46 +48,6 @@ void view_fini(struct view *v)
 	free(v->markers);
 }
 
-static void textf(render *r, int x, int y, struct rcolor c, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void textf(render *r, int x, int y, struct rcolor c, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	render_text(r, x, y, buf, c);
-}
-
-/* 1234567 -> "1,234,567" */
-static const char *commas(char *buf, uint64_t n)
-{
-	char tmp[32];
-	int len = snprintf(tmp, sizeof tmp, "%" PRIu64, n);
-	int o = 0;
-	for (int i = 0; i < len; i++) {
-		if (i && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = 0;
-	return buf;
-}
-
-/* A size as people write round ones: "16 KiB", "1 MiB", else "3,000 B". */
-static const char *bytes_text(char *buf, uint64_t n)
-{
-	char tmp[32];
-	if (n >= (1u << 20) && n % (1u << 20) == 0)
-		sprintf(buf, "%s MiB", commas(tmp, n >> 20));
-	else if (n >= 1024 && n % 1024 == 0)
-		sprintf(buf, "%s KiB", commas(tmp, n >> 10));
-	else
-		sprintf(buf, "%s B", commas(tmp, n));
-	return buf;
-}
-
 static void set_message(struct view *v, uint32_t now, const char *msg)
 {
 	snprintf(v->message, sizeof v->message, "%s", msg);
@@ -97,6 +60,8 @@ void view_seek(struct view *v, size_t pos)
 	if (v->other)
 		viz_model_seek(v->other, pos);
 }
+
+static bool status_third_line(const struct view *v);
 
 /* ---- the shown range ---------------------------------------------------------- */
 
@@ -240,9 +205,10 @@ bool view_parse_range(const struct view *v, const char *text, uint64_t *lo, uint
 
 void view_layout(struct view *v, int w, int h, int th)
 {
-	int status_h = 2 * th + 8;
-	int tl_h = STRIPS * STRIP_H + th + 10;
-	int panel_w = w >= 900 ? PANEL_W : w / 3;
+	int status_h = status_third_line(v) ? 3 * th + 10 : 2 * th + 8;
+	v->strip_h = h >= 640 ? STRIP_H : STRIP_H_SMALL;
+	int tl_h = STRIPS * v->strip_h + th + 10;
+	int panel_w = w >= 960 ? PANEL_W : w / 3;
 	v->status = (struct view_rect){0, 0, w, status_h};
 	v->timeline = (struct view_rect){6, h - tl_h, w - 12, tl_h - 4};
 	v->panel = (struct view_rect){w - panel_w, status_h, panel_w - 6, h - tl_h - status_h - 6};
@@ -406,20 +372,37 @@ static struct rcolor lerp(struct rcolor a, struct rcolor b, double t)
 	                       (uint8_t)(a.b + (b.b - a.b) * t), 255};
 }
 
-static struct rcolor block_colour(const struct view *v, const struct viz_block *b, size_t pos)
+struct rcolor view_scale_colour(enum view_colour mode, double t)
+{
+	if (mode == VIEW_COLOUR_COST) /* cheap: dark teal, costly: hot orange */
+		return lerp((struct rcolor){40, 110, 120, 255}, (struct rcolor){255, 120, 40, 255}, t);
+	return lerp((struct rcolor){255, 210, 90, 255}, (struct rcolor){50, 90, 210, 255}, t);
+}
+
+struct rcolor view_caller_colour(uint32_t caller)
+{
+	if (caller == VIZ_NO_CALLER)
+		return (struct rcolor){150, 150, 150, 255};
+	return caller_palette[caller % (sizeof caller_palette / sizeof caller_palette[0])];
+}
+
+double view_log_scale(uint64_t x, uint64_t max)
+{
+	return max ? log1p((double)x) / log1p((double)max) : 0;
+}
+
+static struct rcolor block_colour(const struct view *v, viz_model *m, const struct viz_block *b,
+                                  size_t pos)
 {
 	switch (v->colour) {
-	case VIEW_COLOUR_AGE: {
-		double age = pos > b->born ? (double)(pos - b->born) : 0;
-		double t = pos ? log1p(age) / log1p((double)pos) : 0;
-		return lerp((struct rcolor){255, 210, 90, 255}, (struct rcolor){50, 90, 210, 255},
-		            t);
-	}
+	case VIEW_COLOUR_AGE:
+		return view_scale_colour(v->colour, view_log_scale(pos > b->born ? pos - b->born : 0, pos));
 	case VIEW_COLOUR_CALLER:
-		if (b->caller == VIZ_NO_CALLER)
-			return (struct rcolor){150, 150, 150, 255};
-		return caller_palette[b->caller %
-		                      (sizeof caller_palette / sizeof caller_palette[0])];
+		return view_caller_colour(b->caller);
+	case VIEW_COLOUR_COST:
+		return view_scale_colour(v->colour,
+		                         view_log_scale(viz_model_event(m, b->born)->size2,
+		                                        viz_model_max_examined(m)));
 	default:
 		return VIZ_COL_USED;
 	}
@@ -480,9 +463,9 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 	char b1[32];
 	uint64_t base = viz_model_heap_base(m);
 	const char *slash = strrchr(label, '/');
-	textf(r, a->x, a->y - th - 1, VIZ_COL_DIM, "%s  0x%" PRIx64 "..0x%" PRIx64 ", %s%s",
+	text_draw(r, a->x, a->y - th - 1, VIZ_COL_DIM, "%s  0x%" PRIx64 "..0x%" PRIx64 ", %s%s",
 	      slash ? slash + 1 : label, base + v->map_lo, base + v->map_hi,
-	      v->row_bytes ? bytes_text(b1, v->row_bytes) : "compressed scale",
+	      v->row_bytes ? text_bytes(b1, v->row_bytes) : "compressed scale",
 	      v->row_bytes ? " a row" : "");
 	/* address gutter: every row's address, or every 2nd, 4th... where rows are
 	 * lower than the text, so labels stay round */
@@ -491,7 +474,7 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 		while (every * v->row_h < th)
 			every *= 2;
 		for (int row = 0; row < v->rows; row += every)
-			textf(r, a->x, a->y + row * v->row_h + (v->cell_h - th) / 2, VIZ_COL_DIM,
+			text_draw(r, a->x, a->y + row * v->row_h + (v->cell_h - th) / 2, VIZ_COL_DIM,
 			      "0x%08" PRIx64, base + v->map_lo + (uint64_t)row * v->row_bytes);
 	}
 	struct view_seg *s = *segs;
@@ -505,7 +488,7 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 			}
 		} else {
 			draw_span(r, v, a, s[i].u0, s[i].u1,
-			          block_colour(v, &blocks[s[i].block], pos), true, false);
+			          block_colour(v, m, &blocks[s[i].block], pos), true, false);
 		}
 	}
 	/* the current event */
@@ -575,36 +558,37 @@ static struct heap_event event_fields(const struct viz_event *e, uint64_t base)
 
 static void describe_event(const viz_model *m, const struct viz_event *e, char *buf, size_t len)
 {
-	char b1[32];
+	char b1[TEXT_NUM], b2[TEXT_NUM], b3[TEXT_NUM];
 	uint64_t base = viz_model_heap_base(m);
 	const struct viz_caller *c = viz_model_caller(m, e->aux);
 	const char *fn = c ? c->fn : "?";
 	switch (e->kind) {
 	case HEAP_EV_ALLOC:
-		snprintf(buf, len, "alloc %s B (block %u) at 0x%" PRIx64 " by %s",
-		         commas(b1, e->size), e->block, base + e->addr, fn);
+		snprintf(buf, len, "alloc %s B (block %s) at 0x%" PRIx64 " by %s",
+		         text_commas(b1, e->size), text_commas(b2, e->block), base + e->addr, fn);
 		break;
 	case HEAP_EV_FREE:
-		snprintf(buf, len, "free block %u at 0x%" PRIx64 " by %s", e->block, base + e->addr,
-		         fn);
+		snprintf(buf, len, "free block %s at 0x%" PRIx64 " by %s", text_commas(b1, e->block),
+		         base + e->addr, fn);
 		break;
 	case HEAP_EV_SPLIT:
-		snprintf(buf, len, "split free block 0x%" PRIx64 " (%s B), %u B stay free",
-		         base + e->addr, commas(b1, e->size), e->size2);
+		snprintf(buf, len, "split free block 0x%" PRIx64 " (%s B), %s B stay free",
+		         base + e->addr, text_commas(b1, e->size), text_commas(b2, e->size2));
 		break;
 	case HEAP_EV_COALESCE:
 		snprintf(buf, len, "coalesce (%s) into 0x%" PRIx64 ", %s B", heap_merged_name(e->flags),
-		         base + e->addr, commas(b1, e->size));
+		         base + e->addr, text_commas(b1, e->size));
 		break;
 	case HEAP_EV_ALLOC_FAIL:
-		snprintf(buf, len, "ALLOC FAILED: %s B by %s; free %u B, largest %u B",
-		         commas(b1, e->size), fn, e->block, e->size2);
+		snprintf(buf, len, "ALLOC FAILED: %s B by %s; free %s B, largest %s B",
+		         text_commas(b1, e->size), fn, text_commas(b2, e->block),
+		         text_commas(b3, e->size2));
 		break;
 	case HEAP_EV_MARKER:
 		snprintf(buf, len, "marker \"%s\"", viz_model_marker_name(m, e));
 		break;
 	case HEAP_EV_DROP:
-		snprintf(buf, len, "%s events dropped", commas(b1, e->size));
+		snprintf(buf, len, "%s events dropped", text_commas(b1, e->size));
 		break;
 	case HEAP_EV_MISUSE: {
 		struct heap_event h = event_fields(e, base);
@@ -645,20 +629,44 @@ bool view_panic_text(const struct view *v, char *buf, size_t n)
 	return true;
 }
 
+const char *view_colour_name(enum view_colour c)
+{
+	static const char *names[VIEW_COLOUR_COUNT] = {"state", "age", "call site", "cost"};
+	return c < VIEW_COLOUR_COUNT ? names[c] : "?";
+}
+
+size_t view_position_text(const struct view *v, char *buf, size_t n)
+{
+	size_t pos = viz_model_pos(v->m), count = viz_model_count(v->m);
+	char b1[TEXT_NUM], b2[TEXT_NUM];
+	if (pos == 0)
+		return (size_t)snprintf(buf, n, "start, %s events", text_commas(b2, count));
+	return (size_t)snprintf(buf, n, "event %s of %s", text_commas(b1, pos - 1),
+	                        text_commas(b2, count));
+}
+
+/* Whether the status line has a third line: the panic's cause, or how the
+ * compared traces differ. */
+static bool status_third_line(const struct view *v)
+{
+	return viz_model_misuse(v->m, NULL) || (v->other && v->divergence_known);
+}
+
+/* The status line: where the replay is and what the current event did; how it
+ * plays; the panic's cause and the divergence. Every line elided to the width. */
 static void draw_status(struct view *v, render *r, uint32_t now)
 {
-	int th = render_text_height(r);
-	size_t pos = viz_model_pos(v->m), count = viz_model_count(v->m);
-	char b1[32], b2[32], ev[200] = "(start: no event applied)";
+	int th = render_text_height(r), w = v->status.w - 12;
+	size_t pos = viz_model_pos(v->m);
+	char at[64], ev[200] = "(no event applied yet)", line[300];
 	if (pos)
 		describe_event(v->m, viz_model_event(v->m, pos - 1), ev, sizeof ev);
 	render_rect(r, 0, 0, v->status.w, v->status.h, (struct rcolor){36, 36, 44, 255});
-	textf(r, 6, 3, VIZ_COL_TEXT, "%s  event %s / %s   %s", v->name,
-	      pos ? commas(b1, pos - 1) : "-", commas(b2, count), ev);
-	const char *cm = v->colour == VIEW_COLOUR_AGE      ? "age"
-	                 : v->colour == VIEW_COLOUR_CALLER ? "call site"
-	                                                   : "state";
-	char line[256];
+	view_position_text(v, at, sizeof at);
+	const char *slash = strrchr(v->name, '/');
+	snprintf(line, sizeof line, "%s  %s   %s", slash ? slash + 1 : v->name, at, ev);
+	text_fit(r, 6, 3, w, VIZ_COL_TEXT, line);
+	const char *cm = view_colour_name(v->colour);
 	snprintf(line, sizeof line, "%s x%.0f ev/s   colour: %s   %s%s%s   h: help",
 	         v->playing ? "PLAYING" : "paused", v->speed, cm,
 	         v->follow
@@ -666,214 +674,35 @@ static void draw_status(struct view *v, render *r, uint32_t now)
 	             : "",
 	         v->follow && v->complete ? " - trace complete" : "",
 	         !v->follow && !v->complete ? "INCOMPLETE trace (no end event)" : "");
-	if (v->prompting)
-		textf(r, 6, 5 + th, VIZ_COL_NEW, "zoom to LO:HI or LO+LEN (Enter; Esc: cancel): %s_",
-		      v->prompt);
-	else
-		textf(r, 6, 5 + th, VIZ_COL_DIM, "%s", line);
-	if (v->message[0] && now < v->message_until)
-		textf(r, v->status.w - render_text_width(r, v->message) - 8, 5 + th, VIZ_COL_NEW,
-		      "%s", v->message);
-	int right = v->status.w - 8; /* right end of line 1 still free */
-	if (view_panic_text(v, line, sizeof line)) {
-		right -= render_text_width(r, line);
-		textf(r, right, 3, VIZ_COL_FAIL, "%s", line);
-		right -= 16;
+	int mw = 0;
+	if (v->message[0] && now < v->message_until) {
+		mw = render_text_width(r, v->message);
+		mw = mw > w / 2 ? w / 2 : mw;
+		text_fit(r, 6 + w - mw, 5 + th, mw, VIZ_COL_NEW, v->message);
+		mw += 16;
 	}
-	if (v->other && v->divergence_known) {
-		if (v->divergence == SIZE_MAX)
-			snprintf(line, sizeof line, "traces agree");
-		else
-			snprintf(line, sizeof line, "first divergence: event %zu (v)",
-			         v->divergence);
-		textf(r, right - render_text_width(r, line), 3, VIZ_COL_MERGE, "%s", line);
-	}
-}
-
-/* The free-block histogram as the panel shows it: row b counts sizes in
- * [16 << b, 32 << b), the first row everything smaller, the last everything
- * bigger (the heap model counts by log2 of the size). */
-#define VIEW_HIST_ROWS 24
-static void hist_rows(const struct heap_model_stats *st, uint32_t rows[VIEW_HIST_ROWS])
-{
-	memset(rows, 0, VIEW_HIST_ROWS * sizeof rows[0]);
-	for (int k = 0; k < HEAP_MODEL_HIST_BUCKETS; k++) {
-		int b = k - 4 < 0 ? 0 : k - 4 >= VIEW_HIST_ROWS ? VIEW_HIST_ROWS - 1 : k - 4;
-		rows[b] += (uint32_t)(st->hist[k] > UINT32_MAX ? UINT32_MAX : st->hist[k]);
-	}
-}
-
-/* The figures of the heap at the cursor (and of the compared trace's); returns
- * the y below them. */
-static int panel_figures(struct view *v, render *r, int x, int y)
-{
-	int lh = render_text_height(r) + 1;
-	const struct heap_model_stats mt = *viz_model_stats(v->m);
-	uint64_t size = viz_model_heap_size(v->m);
-	char b1[32];
-	textf(r, x, y, VIZ_COL_TEXT, "Fragmentation");
-	y += lh + 2;
-	textf(r, x, y, VIZ_COL_USED, "used         %14s B %5.1f%%", commas(b1, mt.used_bytes),
-	      100.0 * mt.used_bytes / size);
-	y += lh;
-	textf(r, x, y, VIZ_COL_DIM, "free         %14s B %5.1f%%", commas(b1, mt.free_bytes),
-	      100.0 * mt.free_bytes / size);
-	y += lh;
-	textf(r, x, y, VIZ_COL_LARGEST, "largest free %14s B", commas(b1, mt.largest_free));
-	y += lh;
-	textf(r, x, y, VIZ_COL_TEXT, "free blocks  %14s", commas(b1, mt.free_blocks));
-	y += lh;
-	textf(r, x, y, VIZ_COL_TEXT, "live blocks  %14s", commas(b1, mt.live_blocks));
-	y += lh;
-	textf(r, x, y, VIZ_COL_FRAG, "frag 1-largest/free %6.1f%%", mt.frag * 100);
-	y += lh;
-	textf(r, x, y, VIZ_COL_FRAG, "frag 1-sum(f^2)/F^2 %6.1f%%", mt.frag_sq * 100);
-	y += lh;
-	uint64_t peak;
-	size_t pp = viz_model_peak_pos(v->m, &peak);
-	textf(r, x, y, VIZ_COL_DIM, "peak used %s B at event %zu", commas(b1, peak),
-	      pp ? pp - 1 : 0);
-	y += lh;
-	if (viz_model_bad_events(v->m)) {
-		textf(r, x, y, VIZ_COL_FAIL, "%" PRIu64 " events did not fit (ignored)",
-		      viz_model_bad_events(v->m));
-		y += lh;
-	}
-	if (viz_model_dropped(v->m)) {
-		textf(r, x, y, VIZ_COL_FAIL, "%" PRIu64 " events dropped: state may be inexact",
-		      viz_model_dropped(v->m));
-		y += lh;
-	}
-	if (v->other) {
-		const struct heap_model_stats *om = viz_model_stats(v->other);
-		textf(r, x, y, VIZ_COL_MERGE, "other: used %s B, largest %" PRIu64,
-		      commas(b1, om->used_bytes), om->largest_free);
-		y += lh;
-	}
-	return y;
-}
-
-/* The histogram of free blocks by size at the cursor, one bar a row up to
- * the biggest size present; returns the y below it. */
-static int panel_histogram(struct view *v, render *r, int x, int y)
-{
-	int th = render_text_height(r);
-	const struct view_rect *p = &v->panel;
-	uint32_t hist[VIEW_HIST_ROWS];
-	hist_rows(viz_model_stats(v->m), hist);
-	textf(r, x, y, VIZ_COL_TEXT, "Free blocks by size");
-	y += th + 1;
-	uint32_t maxh = 1;
-	int last = 0;
-	for (int b = 0; b < VIEW_HIST_ROWS; b++) {
-		if (hist[b] > maxh)
-			maxh = hist[b];
-		if (hist[b])
-			last = b;
-	}
-	int barx = x + 8 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7), barw = p->x + p->w - barx - 50;
-	for (int b = 0; b <= last && b < VIEW_HIST_ROWS; b++) {
-		uint64_t lo = 16ull << b;
-		if (lo >= 1 << 20)
-			textf(r, x, y, VIZ_COL_DIM, ">=%" PRIu64 "M", lo >> 20);
-		else if (lo >= 1024)
-			textf(r, x, y, VIZ_COL_DIM, ">=%" PRIu64 "K", lo >> 10);
-		else
-			textf(r, x, y, VIZ_COL_DIM, ">=%" PRIu64, lo);
-		int w = hist[b] ? (int)((double)barw * hist[b] / maxh) : 0;
-		if (hist[b] && w < 1)
-			w = 1;
-		render_rect(r, barx, y + 2, w, th - 4, VIZ_COL_LARGEST);
-		if (hist[b])
-			textf(r, barx + w + 4, y, VIZ_COL_DIM, "%u", hist[b]);
-		y += th;
-	}
-	return y;
-}
-
-/* The map's colours and what they mean, wrapped to the panel's width;
- * returns the y below them. */
-static int panel_legend(struct view *v, render *r, int x, int y)
-{
-	static const char *names[] = {"used", "free", "new", "freed", "split", "merged", "fail"};
-	const struct rcolor cols[] = {VIZ_COL_USED,  VIZ_COL_FREE,  VIZ_COL_NEW, VIZ_COL_FREED,
-	                              VIZ_COL_SPLIT, VIZ_COL_MERGE, VIZ_COL_FAIL};
-	int th = render_text_height(r), lh = th + 1;
-	const struct view_rect *p = &v->panel;
-	int lx = x, ly = y;
-	for (int i = 0; i < 7; i++) {
-		int tw = render_text_width(r, names[i]) + 18;
-		if (lx + tw > p->x + p->w) {
-			lx = x;
-			ly += lh;
-		}
-		render_rect(r, lx, ly + 3, 10, th - 6, cols[i]);
-		render_text(r, lx + 13, ly, names[i], VIZ_COL_DIM);
-		lx += tw;
-	}
-	return ly + lh;
-}
-
-/* When and where the live block b was allocated, from y down. */
-static void panel_block_origin(struct view *v, render *r, const struct viz_block *b, int x, int y)
-{
-	int lh = render_text_height(r) + 1;
-	const struct viz_event *be = viz_model_event(v->m, b->born);
-	size_t pos = viz_model_pos(v->m);
-	textf(r, x, y, VIZ_COL_DIM, "allocated at event %u (%zu ago)", b->born, pos - 1 - b->born);
-	y += lh;
-	const struct viz_event *ce = pos ? viz_model_event(v->m, pos - 1) : NULL;
-	if (be && ce && v->time_hz)
-		textf(r, x, y, VIZ_COL_DIM, "  at t = %.6f s, %.3f ms ago",
-		      (double)be->time / v->time_hz,
-		      (double)(ce->time - be->time) * 1e3 / v->time_hz);
-	else if (be)
-		textf(r, x, y, VIZ_COL_DIM, "  at t = %" PRIu64 " ticks", be->time);
-	y += lh;
-	const struct viz_caller *c = viz_model_caller(v->m, b->caller);
-	if (c) {
-		textf(r, x, y, VIZ_COL_DIM, "caller 0x%" PRIx64 " %s", c->addr, c->fn);
-		y += lh;
-		textf(r, x, y, VIZ_COL_DIM, "  %s", c->src);
+	if (v->prompting) {
+		snprintf(line, sizeof line, "zoom to LO:HI or LO+LEN (Enter; Esc: cancel): %s_",
+		         v->prompt);
+		text_fit(r, 6, 5 + th, w - mw, VIZ_COL_NEW, line);
 	} else {
-		textf(r, x, y, VIZ_COL_DIM, "caller unknown");
+		text_fit(r, 6, 5 + th, w - mw, VIZ_COL_DIM, line);
 	}
-}
-
-/* The block (allocated or free) under the pointer, if any, from y down. */
-static void panel_hover(struct view *v, render *r, int x, int y)
-{
-	long h = seg_at(v, &v->map, v->segs, v->nsegs, v->mx, v->my);
-	struct viz_block b;
-	bool is_free;
-	if (h < 0 || !viz_model_hit(v->m, v->segs[h].off, &b, &is_free))
+	if (!status_third_line(v))
 		return;
-	int lh = render_text_height(r) + 1;
-	char b1[32];
-	y += 6;
-	textf(r, x, y, VIZ_COL_TEXT, "%s block 0x%" PRIx64, is_free ? "Free" : "Allocated",
-	      viz_model_heap_base(v->m) + b.off);
-	y += lh;
-	textf(r, x, y, VIZ_COL_DIM, "size %s B", commas(b1, b.bytes));
-	y += lh;
-	if (is_free)
-		return;
-	textf(r, x, y, VIZ_COL_DIM, "requested %u B, align %u", b.req, 1u << b.align_log2);
-	panel_block_origin(v, r, &b, x, y + lh);
-}
-
-/* The side panel: figures, histogram, legend, and the block under the pointer. */
-static void draw_panel(struct view *v, render *r)
-{
-	const struct view_rect *p = &v->panel;
-	render_rect(r, p->x, p->y, p->w, p->h, (struct rcolor){32, 32, 38, 255});
-	render_clip(r, p->x, p->y, p->w, p->h);
-	int x = p->x + 8, y = p->y + 6;
-	y = panel_figures(v, r, x, y);
-	y = panel_histogram(v, r, x, y + 4);
-	y = panel_legend(v, r, x, y + 4);
-	panel_hover(v, r, x, y + 4);
-	render_clip(r, 0, 0, 0, 0);
+	int x = 6, y = 7 + 2 * th;
+	if (view_panic_text(v, line, sizeof line))
+		x += text_fit(r, x, y, w, VIZ_COL_FAIL, line) + 16;
+	if (v->other && v->divergence_known) {
+		char b1[TEXT_NUM];
+		if (v->divergence == SIZE_MAX)
+			snprintf(line, sizeof line, "the traces agree event for event");
+		else
+			snprintf(line, sizeof line, "first divergence: event %s (v)",
+			         text_commas(b1, v->divergence));
+		if (x - 6 < w)
+			text_fit(r, x, y, w - (x - 6), VIZ_COL_MERGE, line);
+	}
 }
 
 static void draw_timeline(struct view *v, render *r)
@@ -899,11 +728,11 @@ static void draw_timeline(struct view *v, render *r)
 		cu[i] = -1;
 	for (size_t i = 0; i < ns; i++) {
 		int col = (int)((double)s[i].pos * (sw - 1) / count);
-		int32_t u = (int32_t)((double)s[i].used_max * (STRIP_H - 4) / size);
-		int32_t l = (int32_t)((double)s[i].largest_free * (STRIP_H - 4) / size);
+		int32_t u = (int32_t)((double)s[i].used_max * (v->strip_h - 4) / size);
+		int32_t l = (int32_t)((double)s[i].largest_free * (v->strip_h - 4) / size);
 		int32_t f = s[i].free_bytes
 		                ? (int32_t)((1.0 - (double)s[i].largest_free / s[i].free_bytes) *
-		                            (STRIP_H - 4))
+		                            (v->strip_h - 4))
 		                : 0;
 		if (u > cu[col])
 			cu[col] = u;
@@ -914,10 +743,10 @@ static void draw_timeline(struct view *v, render *r)
 	static const char *names[STRIPS] = {"used", "largest", "frag"};
 	struct rcolor cols[STRIPS] = {VIZ_COL_USED, VIZ_COL_LARGEST, VIZ_COL_FRAG};
 	for (int k = 0; k < STRIPS; k++) {
-		int y0 = t->y + 4 + k * STRIP_H, base = y0 + STRIP_H - 3;
+		int y0 = t->y + 4 + k * v->strip_h, base = y0 + v->strip_h - 3;
 		int32_t *a = k == 0 ? cu : k == 1 ? cl : cf;
-		render_rect(r, sx, y0, sw, STRIP_H - 2, (struct rcolor){40, 40, 48, 255});
-		textf(r, t->x + 2, y0 + (STRIP_H - th) / 2, cols[k], "%s", names[k]);
+		render_rect(r, sx, y0, sw, v->strip_h - 2, (struct rcolor){40, 40, 48, 255});
+		text_draw(r, t->x + 2, y0 + (v->strip_h - th) / 2, cols[k], "%s", names[k]);
 		int32_t prev = 0;
 		for (int c = 0; c < sw; c++) {
 			int32_t val = a[c] >= 0 ? a[c] : prev;
@@ -926,7 +755,7 @@ static void draw_timeline(struct view *v, render *r)
 				render_line(r, sx + c, base, sx + c, base - val, cols[k]);
 		}
 	}
-	int y_top = t->y + 4, y_bot = t->y + 4 + STRIPS * STRIP_H;
+	int y_top = t->y + 4, y_bot = t->y + 4 + STRIPS * v->strip_h;
 	/* markers, failures, peak, divergence, playhead */
 	for (size_t i = 0; i < v->nmarkers; i++) {
 		int x = sx + (int)((double)v->markers[i] * (sw - 1) / count);
@@ -954,11 +783,12 @@ static void draw_timeline(struct view *v, render *r)
 	}
 	int x = sx + (int)((double)viz_model_pos(v->m) * (sw - 1) / count);
 	render_line(r, x, y_top - 2, x, y_bot + 2, (struct rcolor){255, 255, 255, 255});
-	char b1[32];
-	textf(r, sx, y_bot + 2, VIZ_COL_DIM,
-	      "0 .. %s events;  yellow = peak, red = alloc failures (bar: panic), grey = markers; "
-	      "click to seek",
-	      commas(b1, count));
+	char b1[TEXT_NUM], line[200];
+	snprintf(line, sizeof line,
+	         "0 .. %s events;  yellow = peak, red = alloc failures (bar: panic), grey = "
+	         "markers; click to seek",
+	         text_commas(b1, count));
+	text_fit(r, sx, y_bot + 2, sw, VIZ_COL_DIM, line);
 	free(cu);
 }
 
@@ -981,7 +811,7 @@ static void draw_help(struct view *v, render *r)
 	    "0 / w        the part of the heap used / the whole heap",
 	    "g            zoom to a typed range: LO:HI or LO+LEN (addresses or offsets)",
 	    "s            compressed scale (small blocks get room)",
-	    "a            colour by state / age / call site",
+	    "a            colour by state / age / call site / cost (search length)",
 	    "d, F12       dump this frame to $HEAPVIZ_DUMP (or heapviz-frame.png)",
 	    "h, ?, F1     this help;  q, esc  quit",
 	    "mouse        hover: block details; click/drag timeline: seek",
@@ -1015,6 +845,24 @@ static void scan_markers(struct view *v)
 	v->markers_scanned = count;
 }
 
+/* The block under the pointer, on either map, into v->hover. */
+static void find_hover(struct view *v)
+{
+	struct view_hover *h = &v->hover;
+	h->valid = false;
+	long i = seg_at(v, &v->map, v->segs, v->nsegs, v->mx, v->my);
+	h->m = v->m;
+	if (i < 0 && v->other) {
+		i = seg_at(v, &v->other_map, v->osegs, v->nosegs, v->mx, v->my);
+		h->m = v->other;
+		if (i >= 0)
+			h->valid = viz_model_hit(v->other, v->osegs[i].off, &h->b, &h->is_free);
+		return;
+	}
+	if (i >= 0)
+		h->valid = viz_model_hit(v->m, v->segs[i].off, &h->b, &h->is_free);
+}
+
 void view_draw(struct view *v, render *r, uint32_t now)
 {
 	int w, h;
@@ -1035,7 +883,8 @@ void view_draw(struct view *v, render *r, uint32_t now)
 		         v->other_name);
 		render_clip(r, 0, 0, 0, 0);
 	}
-	draw_panel(v, r);
+	find_hover(v);
+	panel_draw(v, r);
 	draw_timeline(v, r);
 	if (v->help)
 		draw_help(v, r);
@@ -1184,7 +1033,7 @@ static bool key_play_or_show(struct view *v, int key, bool shift)
 		v->compressed = !v->compressed;
 		return true;
 	case 'a':
-		v->colour = (enum view_colour)((v->colour + 1) % 3);
+		v->colour = (enum view_colour)((v->colour + 1) % VIEW_COLOUR_COUNT);
 		return true;
 	case '/':
 		if (!shift)

@@ -28,12 +28,27 @@
 #define VIZ_COL_TEXT    ((struct rcolor){220, 220, 220, 255})
 #define VIZ_COL_DIM     ((struct rcolor){140, 140, 150, 255})
 
-enum view_colour { VIEW_COLOUR_STATE, VIEW_COLOUR_AGE, VIEW_COLOUR_CALLER };
+/* What a live block's colour says (the a key cycles through them). */
+enum view_colour {
+	VIEW_COLOUR_STATE,  /* allocated (the current event's blocks highlighted) */
+	VIEW_COLOUR_AGE,    /* events since its alloc, log scale */
+	VIEW_COLOUR_CALLER, /* its call site */
+	VIEW_COLOUR_COST,   /* its alloc's search: free blocks examined, log scale */
+	VIEW_COLOUR_COUNT
+};
 
 enum view_action { VIEW_NONE, VIEW_QUIT, VIEW_DUMP };
 
 struct view_rect {
 	int x, y, w, h;
+};
+
+/* The block under the pointer, on either map (view_draw finds it). */
+struct view_hover {
+	bool valid;
+	viz_model *m;       /* the trace of the map it is on */
+	struct viz_block b; /* the block; for a free gap born = caller = VIZ_NO_CALLER */
+	bool is_free;
 };
 
 struct view_seg {
@@ -72,6 +87,8 @@ struct view {
 	bool drag_timeline;
 	int tl_sx, tl_sw; /* timeline strips: first pixel column and width */
 	struct view_rect status, map, other_map, panel, timeline;
+	int strip_h;             /* height of one timeline strip */
+	struct view_hover hover; /* what the pointer is over (view_draw) */
 	int row_h, cell_h, gutter;
 	int rows;                /* map rows in use */
 	uint64_t map_lo, map_hi; /* heap offsets the maps show (view_layout) */
@@ -119,6 +136,23 @@ bool view_parse_range(const struct view *v, const char *text, uint64_t *lo, uint
 void view_zoom_to(struct view *v, uint64_t lo, uint64_t hi);
 void view_fit(struct view *v);
 void view_whole(struct view *v);
+
+/* The name of colour mode c ("call site"). */
+const char *view_colour_name(enum view_colour c);
+
+/* Colour of a live block by its call site (grey: unknown). */
+struct rcolor view_caller_colour(uint32_t caller);
+
+/* Colour at t (0..1) of the age or cost scale. */
+struct rcolor view_scale_colour(enum view_colour mode, double t);
+
+/* x on a log scale from 0 (x = 0) to 1 (x = max); 0 if max is 0. */
+double view_log_scale(uint64_t x, uint64_t max);
+
+/* Where the replay is, as the status line and the window title say it:
+ * "event 1,083 of 1,684" (the current event's index, as --at and the trace's
+ * "i" count), "start, 1,684 events" before the first. Returns snprintf's. */
+size_t view_position_text(const struct view *v, char *buf, size_t n);
 
 /* Lays out for w x h without drawing (for --locate). */
 void view_layout(struct view *v, int w, int h, int text_h);

@@ -4,7 +4,7 @@
 # heap model in libheapscope.a (trace/heap_model.h).
 
 # ---- the viewer ---------------------------------------------------------------
-LIBVIZ_SRCS := viz/model.c viz/view.c viz/load.c viz/png.c viz/render_sdl.c
+LIBVIZ_SRCS := viz/model.c viz/view.c viz/panel.c viz/text.c viz/load.c viz/png.c viz/render_sdl.c
 $(eval $(call host_library,libviz.a,$(LIBVIZ_SRCS)))
 $(eval $(call host_program,heapviz,viz/heapviz.c,libviz.a libheapscope.a,$(SDL_LIBS) -lz $(CJSON_LIBS)))
 
@@ -13,7 +13,9 @@ $(eval $(call host_program,heapviz,viz/heapviz.c,libviz.a libheapscope.a,$(SDL_L
 $(eval $(call host_program,viz-test-model,viz/test/test_model.c,libhosttest.a libviz.a libheapscope.a,$(CJSON_LIBS)))
 # key handling and playback, without drawing (render_sdl.c links but is not called)
 $(eval $(call host_program,viz-test-view,viz/test/test_view.c,libhosttest.a libviz.a libheapscope.a,$(SDL_LIBS) -lz $(CJSON_LIBS)))
-HOST_TESTS += viz-test-model viz-test-view
+# the screen drawn for real (offscreen) on the samples: nothing cut off, legends shown
+$(eval $(call host_program,viz-test-layout,viz/test/test_layout.c,libhosttest.a libviz.a libheapscope.a,$(SDL_LIBS) -lz $(CJSON_LIBS)))
+HOST_TESTS += viz-test-model viz-test-view viz-test-layout
 
 # snapshots (pixels, PNG validity, exit codes), a real window under Xvfb, --follow on a
 # growing file, damaged traces, and make live end to end (their traces: gen_trace)

@@ -20,7 +20,7 @@ events_in() { grep -c '"i":' "$1"; }
 HEAPVIZ_NOFLASH=1 $HV --follow --size 900x600 "$G" 2>"$T/err" &
 PID=$!
 viz_window "the window opens once the header is there" 20 "$T/err"
-pos() { viz_title | sed -n 's/.* event \([0-9]*\) \/ \([0-9]*\).*/\1 \2/p'; }
+pos() { viz_pos; }
 key() { xdotool key --window "$WIN" "$@"; }
 xdotool mousemove 5 5
 
@@ -59,6 +59,6 @@ P=$(pos)
 sed -n "$((N - 1)),\$p" "$T/full.jsonl" >> "$G"
 E=$(events_in "$G")
 T1=$(viz_title)
-case "$T1" in *"event $E / $E (complete)"*) ok "the END event is noticed" ;; *) no "the END event is noticed" "'$T1'" ;; esac
+case "$(echo "$T1" | tr -d ,)" in *"event $((E - 1)) of $E (complete)"*) ok "the END event is noticed" ;; *) no "the END event is noticed" "'$T1'" ;; esac
 viz_quits "q quits with status 0" "$T/err"
 test_finish

@@ -65,6 +65,13 @@ viz_title() {
 	echo "$a"
 }
 
+# viz_pos: "POS COUNT" from $WIN's settled title ("event 1,083 of 2,000" is position
+# 1084, "start, 2,000 events" position 0); empty if the title says neither
+viz_pos() {
+	viz_title | tr -d , | sed -n -e 's/.* event \([0-9]*\) of \([0-9]*\).*/\1 \2/p' \
+		-e 's/.* start \([0-9]*\) events.*/-1 \1/p' | awk '{print $1 + 1, $2}'
+}
+
 # viz_quits NAME ERRFILE: sends q to $WIN; passes if $PID then ends with status 0
 # within 5 s (scaled)
 viz_quits() {

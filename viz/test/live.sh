@@ -23,7 +23,7 @@ case "$title" in
 *"(complete)"*) ok "the live trace is followed to its end event ($title)" ;;
 *) no "the live trace is followed to its end event" "'$title'; $(tail -5 "$T/out")" ;;
 esac
-n=$(echo "$title" | sed -n 's/.* event \([0-9]*\) \/ \([0-9]*\).*/\2/p')
+n=$(echo "$title" | tr -d , | sed -n 's/.* event \([0-9]*\) of \([0-9]*\).*/\2/p')
 [ -n "$n" ] && [ "$n" -gt 1000 ] && [ "$n" = "$(grep -c '"i":' "$LB/live.jsonl")" ] &&
 	ok "heapviz holds every event the decoder wrote ($n)" || no "heapviz holds every event the decoder wrote" "count '$n'"
 viz_quits "q ends make live with status 0" "$T/out"

@@ -26,7 +26,7 @@ HEAPVIZ_NOFLASH=1 HEAPVIZ_DUMP="$T/frame.png" $HV --size $SIZE "$T/t.jsonl" 2>"$
 PID=$!
 viz_window "the window opens" 20 "$T/err"
 
-pos() { viz_title | sed -n 's/.* event \([0-9]*\) \/ .*/\1/p'; }
+pos() { viz_pos | cut -d' ' -f1; }
 key() { xdotool key --window "$WIN" "$@"; }
 right() { key $(for _ in $(seq "$1"); do echo Right; done); } # right N: N steps forward
 dump() { # dump the frame shown; print the colour at the first block

@@ -1,0 +1,277 @@
+/* panel.c - heapviz's side panel: the heap's figures at the cursor, then what the
+ * user points at or asks about (the block under the pointer, else the free
+ * blocks by size), and at the bottom the legend of the colour mode shown.
+ * Every line goes through text.h's column, so nothing is cut off: what does
+ * not fit the panel's height is left out, lowest priority first.
+ */
+#include "panel.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+#define SWATCH_W 10 /* legend colour swatch, pixels */
+
+/* ---- figures ---------------------------------------------------------------- */
+
+/* The figures of m at its cursor, one per line. */
+static void figures(struct text_col *t, viz_model *m)
+{
+	const struct heap_model_stats st = *viz_model_stats(m);
+	uint64_t size = viz_model_heap_size(m), peak;
+	size_t pp = viz_model_peak_pos(m, &peak);
+	char b1[TEXT_NUM], b2[TEXT_NUM], val[96];
+	snprintf(val, sizeof val, "%s B %5.1f%%", text_commas(b1, st.used_bytes),
+	         100.0 * st.used_bytes / size);
+	text_pair(t, VIZ_COL_USED, "used", val);
+	snprintf(val, sizeof val, "%s B %5.1f%%", text_commas(b1, st.free_bytes),
+	         100.0 * st.free_bytes / size);
+	text_pair(t, VIZ_COL_DIM, "free", val);
+	snprintf(val, sizeof val, "%s B", text_commas(b1, st.largest_free));
+	text_pair(t, VIZ_COL_LARGEST, "largest free", val);
+	snprintf(val, sizeof val, "%s free, %s live", text_commas(b1, st.free_blocks),
+	         text_commas(b2, st.live_blocks));
+	text_pair(t, VIZ_COL_TEXT, "blocks", val);
+	snprintf(val, sizeof val, "%.1f%%", st.frag * 100);
+	text_pair(t, VIZ_COL_FRAG, "frag 1-largest/free", val);
+	snprintf(val, sizeof val, "%.1f%%", st.frag_sq * 100);
+	text_pair(t, VIZ_COL_FRAG, "frag 1-sum(f^2)/F^2", val);
+	snprintf(val, sizeof val, "%s B at event %s", text_commas(b1, peak),
+	         text_commas(b2, pp ? pp - 1 : 0));
+	text_pair(t, VIZ_COL_DIM, "peak", val);
+	if (viz_model_bad_events(m))
+		text_line(t, VIZ_COL_FAIL, "%s events did not fit (ignored)",
+		          text_commas(b1, viz_model_bad_events(m)));
+	if (viz_model_dropped(m))
+		text_line(t, VIZ_COL_FAIL, "%s events dropped: state may be inexact",
+		          text_commas(b1, viz_model_dropped(m)));
+}
+
+/* ---- the free blocks by size ---------------------------------------------------- */
+
+/* Row b counts free blocks of [16 << b, 32 << b), the first row everything
+ * smaller, the last everything bigger (the heap model counts by log2 of the size). */
+#define HIST_ROWS 24
+static void hist_rows(const struct heap_model_stats *st, uint32_t rows[HIST_ROWS])
+{
+	memset(rows, 0, HIST_ROWS * sizeof rows[0]);
+	for (int k = 0; k < HEAP_MODEL_HIST_BUCKETS; k++) {
+		int b = k - 4 < 0 ? 0 : k - 4 >= HIST_ROWS ? HIST_ROWS - 1 : k - 4;
+		rows[b] += (uint32_t)(st->hist[k] > UINT32_MAX ? UINT32_MAX : st->hist[k]);
+	}
+}
+
+/* One bar a row, from the smallest size class present to the biggest. */
+static void histogram(struct text_col *t, viz_model *m)
+{
+	uint32_t hist[HIST_ROWS], maxh = 1;
+	hist_rows(viz_model_stats(m), hist);
+	int first = -1, last = -1;
+	for (int b = 0; b < HIST_ROWS; b++) {
+		if (hist[b] > maxh)
+			maxh = hist[b];
+		if (hist[b] && first < 0)
+			first = b;
+		if (hist[b])
+			last = b;
+	}
+	if (!text_line(t, VIZ_COL_TEXT, "Free blocks by size") || first < 0)
+		return;
+	render *r = t->r;
+	int th = render_text_height(r), cw = render_text_width(r, "M");
+	int barx = t->x + 10 * cw, barw = t->w - 10 * cw - 7 * cw;
+	for (int b = first; b <= last; b++) {
+		int y = t->y;
+		char b1[TEXT_NUM];
+		if (!text_line(t, VIZ_COL_DIM, ">=%s", text_bytes(b1, 16ull << b)))
+			return;
+		int w = hist[b] ? (int)((double)barw * hist[b] / maxh) : 0;
+		if (hist[b] && w < 1)
+			w = 1;
+		render_rect(r, barx, y + 2, w, th - 4, VIZ_COL_LARGEST);
+		if (hist[b])
+			text_draw(r, barx + w + 4, y, VIZ_COL_DIM, "%s", text_commas(b1, hist[b]));
+	}
+}
+
+/* ---- the block under the pointer ------------------------------------------------ */
+
+static void hover_block(struct view *v, struct text_col *t)
+{
+	const struct view_hover *h = &v->hover;
+	viz_model *m = h->m;
+	const struct viz_block *b = &h->b;
+	char b1[TEXT_NUM], b2[TEXT_NUM];
+	uint64_t addr = viz_model_heap_base(m) + b->off;
+	if (v->other)
+		text_line(t, VIZ_COL_MERGE, "in %s", m == v->m ? v->name : v->other_name);
+	text_line(t, VIZ_COL_TEXT, "%s block 0x%" PRIx64 ", %s B", h->is_free ? "Free" : "Allocated",
+	          addr, text_commas(b1, b->bytes));
+	if (h->is_free)
+		return;
+	text_line(t, VIZ_COL_DIM, "requested %s B, align %s", text_commas(b1, b->req),
+	          text_commas(b2, 1ull << b->align_log2));
+	size_t pos = viz_model_pos(m);
+	const struct viz_event *be = viz_model_event(m, b->born);
+	text_line(t, VIZ_COL_DIM, "allocated at event %s, %s events ago", text_commas(b1, b->born),
+	          text_commas(b2, pos - 1 - b->born));
+	const struct viz_event *ce = pos ? viz_model_event(m, pos - 1) : NULL;
+	if (be && ce && v->time_hz)
+		text_line(t, VIZ_COL_DIM, "  t = %.6f s, %.3f ms ago", (double)be->time / v->time_hz,
+		          (double)(ce->time - be->time) * 1e3 / v->time_hz);
+	else if (be)
+		text_line(t, VIZ_COL_DIM, "  t = %s ticks", text_commas(b1, be->time));
+	if (be && viz_model_max_examined(m))
+		text_line(t, VIZ_COL_DIM, "  its search examined %s free blocks",
+		          text_commas(b1, be->size2));
+	const struct viz_caller *c = viz_model_caller(m, b->caller);
+	if (!c) {
+		text_line(t, VIZ_COL_DIM, "caller unknown");
+		return;
+	}
+	text_line(t, VIZ_COL_DIM, "by %s (0x%" PRIx64 ")", c->fn, c->addr);
+	text_line(t, VIZ_COL_DIM, "  %s", c->src);
+}
+
+/* ---- legend ----------------------------------------------------------------------- */
+
+/* The state mode's colours, wrapped to the width; measure only (draw false)
+ * or draw from y. Returns the height. */
+static int legend_state(struct view *v, render *r, int x, int y, int w, bool draw)
+{
+	static const char *names[] = {"used", "free", "new", "freed", "split", "merged", "fail"};
+	const struct rcolor cols[] = {VIZ_COL_USED,  VIZ_COL_FREE,  VIZ_COL_NEW, VIZ_COL_FREED,
+	                              VIZ_COL_SPLIT, VIZ_COL_MERGE, VIZ_COL_FAIL};
+	(void)v;
+	int th = render_text_height(r), lh = text_line_h(r), lx = x, ly = y;
+	for (int i = 0; i < 7; i++) {
+		int tw = render_text_width(r, names[i]) + SWATCH_W + 8;
+		if (lx + tw > x + w && lx > x) {
+			lx = x;
+			ly += lh;
+		}
+		if (draw) {
+			render_rect(r, lx, ly + 3, SWATCH_W, th - 6, cols[i]);
+			render_text(r, lx + SWATCH_W + 3, ly, names[i], VIZ_COL_DIM);
+		}
+		lx += tw;
+	}
+	return ly + lh - y;
+}
+
+/* A log scale bar from 0 to max with its two ends labelled. */
+static int legend_scale(struct view *v, render *r, int x, int y, int w, bool draw,
+                        const char *title, uint64_t max, const char *lo_name,
+                        const char *hi_name)
+{
+	int th = render_text_height(r), lh = text_line_h(r);
+	if (!draw)
+		return 3 * lh;
+	text_fit(r, x, y, w, VIZ_COL_TEXT, title);
+	for (int i = 0; i < w; i++)
+		render_rect(r, x + i, y + lh + 2, 1, th - 4,
+		            view_scale_colour(v->colour, w > 1 ? (double)i / (w - 1) : 0));
+	char b1[TEXT_NUM], lo[48], hi[64];
+	snprintf(lo, sizeof lo, "0 %s", lo_name);
+	snprintf(hi, sizeof hi, "%s %s", text_commas(b1, max), hi_name);
+	text_fit(r, x, y + 2 * lh, w / 2, VIZ_COL_DIM, lo);
+	int hw = render_text_width(r, hi) < w / 2 ? render_text_width(r, hi) : w / 2;
+	text_fit(r, x + w - hw, y + 2 * lh, hw, VIZ_COL_DIM, hi);
+	return 3 * lh;
+}
+
+/* The call sites of the live blocks, most live bytes first, each in its colour:
+ * as many as rows allows, then how many more. */
+struct site_bytes {
+	uint32_t caller;
+	uint64_t bytes;
+};
+
+static int by_bytes_desc(const void *a, const void *b)
+{
+	const struct site_bytes *x = a, *y = b;
+	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : (x->caller > y->caller) - (x->caller < y->caller);
+}
+
+#define LEGEND_SITES 6 /* call sites the legend names at most */
+static int legend_sites(struct view *v, render *r, int x, int y, int w, bool draw)
+{
+	int th = render_text_height(r), lh = text_line_h(r);
+	size_t nc = viz_model_callers(v->m), nb;
+	struct site_bytes *s = calloc(nc + 1, sizeof *s); /* [nc]: unknown caller */
+	if (!s)
+		return 0;
+	const struct viz_block *b = viz_model_blocks(v->m, &nb);
+	for (size_t i = 0; i < nc + 1; i++)
+		s[i].caller = i < nc ? (uint32_t)i : VIZ_NO_CALLER;
+	for (size_t i = 0; i < nb; i++)
+		s[b[i].caller < nc ? b[i].caller : nc].bytes += b[i].bytes;
+	qsort(s, nc + 1, sizeof *s, by_bytes_desc);
+	size_t live = 0;
+	while (live < nc + 1 && s[live].bytes)
+		live++;
+	size_t shown = live < LEGEND_SITES ? live : LEGEND_SITES;
+	int height = (int)(1 + shown + (live > shown)) * lh;
+	if (draw) {
+		text_fit(r, x, y, w, VIZ_COL_TEXT, "Call sites (live bytes)");
+		for (size_t i = 0; i < shown; i++) {
+			int ly = y + (int)(i + 1) * lh;
+			const struct viz_caller *c = viz_model_caller(v->m, s[i].caller);
+			char b1[TEXT_NUM], line[160];
+			text_bytes(b1, s[i].bytes);
+			render_rect(r, x, ly + 3, SWATCH_W, th - 6, view_caller_colour(s[i].caller));
+			int bw = render_text_width(r, b1);
+			snprintf(line, sizeof line, "%s", c ? c->fn : "unknown caller");
+			text_fit(r, x + SWATCH_W + 3, ly, w - SWATCH_W - 3 - bw - 6, VIZ_COL_DIM, line);
+			render_text(r, x + w - bw, ly, b1, VIZ_COL_DIM);
+		}
+		if (live > shown)
+			text_draw(r, x, y + (int)(shown + 1) * lh, VIZ_COL_DIM, "and %zu more",
+			          live - shown);
+	}
+	free(s);
+	return height;
+}
+
+/* The legend of the colour mode shown; measure (draw false) or draw from y.
+ * Returns its height. */
+static int legend(struct view *v, render *r, int x, int y, int w, bool draw)
+{
+	switch (v->colour) {
+	case VIEW_COLOUR_AGE:
+		return legend_scale(v, r, x, y, w, draw, "Age: events since alloc (log)",
+		                    viz_model_pos(v->m), "new", "old");
+	case VIEW_COLOUR_CALLER:
+		return legend_sites(v, r, x, y, w, draw);
+	case VIEW_COLOUR_COST:
+		return legend_scale(v, r, x, y, w, draw, "Cost: free blocks the alloc examined",
+		                    viz_model_max_examined(v->m), "", "");
+	default:
+		return legend_state(v, r, x, y, w, draw);
+	}
+}
+
+/* ---- the panel ----------------------------------------------------------------------- */
+
+void panel_draw(struct view *v, render *r)
+{
+	const struct view_rect *p = &v->panel;
+	render_rect(r, p->x, p->y, p->w, p->h, (struct rcolor){32, 32, 38, 255});
+	render_clip(r, p->x, p->y, p->w, p->h);
+	int x = p->x + 8, w = p->w - 16, bottom = p->y + p->h - 4;
+	int lg_h = legend(v, r, x, 0, w, false);
+	int lg_y = bottom - lg_h;
+	struct text_col t = {r, x, p->y + 6, w, lg_y - 6};
+	figures(&t, v->m);
+	t.y += 6;
+	if (v->hover.valid)
+		hover_block(v, &t);
+	else
+		histogram(&t, v->m);
+	if (lg_y > p->y + 6)
+		legend(v, r, x, lg_y, w, true);
+	render_clip(r, 0, 0, 0, 0);
+}

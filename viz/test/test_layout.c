@@ -1,0 +1,192 @@
+/* test_layout.c - heapviz's screen drawn for real (SDL's offscreen driver, the
+ * software renderer) on the recorded sample traces: at the small window sizes a
+ * laptop gives (800x500, 700x450) and the default one, in every colour mode,
+ * with and without a block under the pointer, nothing drawn is cut off
+ * (render_texts_cut) and the legend is on screen. Run from the source tree
+ * (the samples are read from samples/). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "load.h"
+#include "panel.h"
+#include "render.h"
+#include "test/test.h"
+#include "view.h"
+
+/* SDL's video back ends are dlopen'ed and unloaded; what they leak at exit has
+ * no module left to suppress by (as in the window tests). Leaks in heapviz's
+ * own code: viz-test-model and viz-test-view, which draw nothing. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+
+static const int sizes[][2] = {{800, 500}, {700, 450}, {1280, 800}};
+
+struct scene {
+	viz_source *src, *osrc;
+	struct view v;
+};
+
+static void scene_open(struct scene *s, const char *path, const char *other)
+{
+	char err[512];
+	memset(s, 0, sizeof *s);
+	s->src = viz_source_load(path, false, err, sizeof err);
+	ASSERT_MSG(s->src != NULL, "%s", err);
+	view_init(&s->v, viz_source_model(s->src), path);
+	s->v.time_hz = viz_source_header(s->src)->time_hz;
+	s->v.noflash = true;
+	if (other) {
+		s->osrc = viz_source_load(other, false, err, sizeof err);
+		ASSERT_MSG(s->osrc != NULL, "%s", err);
+		s->v.other = viz_source_model(s->osrc);
+		s->v.other_name = other;
+	}
+}
+
+static void scene_close(struct scene *s)
+{
+	view_fini(&s->v);
+	viz_source_close(s->src);
+	viz_source_close(s->osrc);
+}
+
+static render *offscreen(int w, int h)
+{
+	char err[512];
+	setenv("SDL_VIDEODRIVER", "offscreen", 1);
+	render *r = render_open("heapviz-test", w, h, true, err, sizeof err);
+	ASSERT_MSG(r != NULL, "%s", err);
+	return r;
+}
+
+/* Draws v and checks no text overran its box; with hover, again with the
+ * pointer on the first live block, which the panel must then describe. */
+static void draw_uncut(struct view *v, render *r, const char *what, bool hover)
+{
+	int w, h;
+	render_size(r, &w, &h);
+	v->mx = v->my = -1;
+	view_draw(v, r, 0);
+	ASSERT_MSG(render_texts_cut(r) == 0, "%s at %dx%d, %s colours: %u texts cut off", what, w,
+	           h, view_colour_name(v->colour), render_texts_cut(r));
+	size_t nb;
+	const struct viz_block *b = viz_model_blocks(v->m, &nb);
+	if (!hover || nb == 0)
+		return;
+	ASSERT(view_locate(v, b[0].off, &v->mx, &v->my));
+	view_draw(v, r, 0);
+	ASSERT_MSG(v->hover.valid && !v->hover.is_free && v->hover.b.off == b[0].off,
+	           "%s at %dx%d: the block under the pointer is found", what, w, h);
+	ASSERT_MSG(render_texts_cut(r) == 0, "%s at %dx%d, %s colours, hovering: %u texts cut off",
+	           what, w, h, view_colour_name(v->colour), render_texts_cut(r));
+}
+
+TEST_CASE(a_text_past_its_clip_box_counts_as_cut_off)
+{
+	render *r = offscreen(320, 240);
+	render_clear(r, VIZ_COL_BG);
+	render_text(r, 10, 10, "fits", VIZ_COL_TEXT);
+	ASSERT_EQ(render_texts_cut(r), 0u);
+	render_text(r, 300, 10, "past the window's right edge", VIZ_COL_TEXT);
+	ASSERT_EQ(render_texts_cut(r), 1u);
+	render_clip(r, 0, 0, 100, 100);
+	render_text(r, 10, 95, "below the clip", VIZ_COL_TEXT);
+	ASSERT_EQ(render_texts_cut(r), 2u);
+	render_clip(r, 0, 0, 0, 0);
+	render_clear(r, VIZ_COL_BG); /* a new frame counts afresh */
+	ASSERT_EQ(render_texts_cut(r), 0u);
+	render_close(r);
+}
+
+TEST_CASE(nothing_is_cut_off_from_700x450_up_in_any_colour_mode_or_hover)
+{
+	static const char *traces[] = {"samples/frag.jsonl", "samples/lifetimes-small.jsonl",
+	                               "samples/panic.jsonl", "samples/churn-small.jsonl",
+	                               "samples/instret.jsonl"};
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		render *r = offscreen(sizes[k][0], sizes[k][1]);
+		for (size_t t = 0; t < sizeof traces / sizeof traces[0]; t++) {
+			struct scene s;
+			scene_open(&s, traces[t], NULL);
+			size_t nf;
+			const uint32_t *f = viz_model_fails(s.v.m, &nf);
+			size_t at[] = {0, viz_model_peak_pos(s.v.m, NULL),
+			               nf ? f[0] : viz_model_count(s.v.m)};
+			for (size_t a = 0; a < 3; a++) {
+				view_seek(&s.v, at[a]);
+				for (int c = 0; c < VIEW_COLOUR_COUNT; c++) {
+					s.v.colour = (enum view_colour)c;
+					draw_uncut(&s.v, r, traces[t], true);
+				}
+			}
+			scene_close(&s);
+		}
+		render_close(r);
+	}
+}
+
+/* Whether colour c is drawn anywhere in the panel of the last frame. */
+static bool panel_shows(struct view *v, render *r, struct rcolor c)
+{
+	int w, h;
+	uint8_t *rgb = render_read_rgb(r, &w, &h);
+	ASSERT_NOT_NULL(rgb);
+	bool found = false;
+	for (int y = v->panel.y; y < v->panel.y + v->panel.h && !found; y++)
+		for (int x = v->panel.x; x < v->panel.x + v->panel.w && !found; x++) {
+			const uint8_t *p = rgb + ((size_t)y * w + x) * 3;
+			found = p[0] == c.r && p[1] == c.g && p[2] == c.b;
+		}
+	free(rgb);
+	return found;
+}
+
+TEST_CASE(every_colour_mode_has_its_legend_on_screen_at_700x450)
+{
+	render *r = offscreen(700, 450);
+	struct scene s;
+	scene_open(&s, "samples/frag.jsonl", NULL);
+	view_seek(&s.v, viz_model_peak_pos(s.v.m, NULL));
+	s.v.colour = VIEW_COLOUR_STATE;
+	view_draw(&s.v, r, 0);
+	ASSERT(panel_shows(&s.v, r, VIZ_COL_SPLIT)); /* the split swatch: only in the legend */
+	ASSERT(panel_shows(&s.v, r, VIZ_COL_FAIL));
+	s.v.colour = VIEW_COLOUR_CALLER;
+	view_draw(&s.v, r, 0);
+	size_t nb;
+	const struct viz_block *b = viz_model_blocks(s.v.m, &nb);
+	ASSERT(nb > 0);
+	ASSERT(panel_shows(&s.v, r, view_caller_colour(b[0].caller))); /* the site's swatch */
+	s.v.colour = VIEW_COLOUR_AGE;
+	view_draw(&s.v, r, 0);
+	ASSERT(panel_shows(&s.v, r, view_scale_colour(VIEW_COLOUR_AGE, 0))); /* both ends */
+	ASSERT(panel_shows(&s.v, r, view_scale_colour(VIEW_COLOUR_AGE, 1)));
+	s.v.colour = VIEW_COLOUR_COST;
+	view_draw(&s.v, r, 0);
+	ASSERT(panel_shows(&s.v, r, view_scale_colour(VIEW_COLOUR_COST, 0)));
+	ASSERT(panel_shows(&s.v, r, view_scale_colour(VIEW_COLOUR_COST, 1)));
+	scene_close(&s);
+	render_close(r);
+}
+
+TEST_CASE(the_position_reads_the_same_in_title_and_status_with_thousands_separators)
+{
+	struct scene s;
+	scene_open(&s, "samples/churn-small.jsonl", NULL);
+	char buf[64];
+	view_seek(&s.v, 0);
+	view_position_text(&s.v, buf, sizeof buf);
+	ASSERT_STR_EQ(buf, "start, 1,517 events");
+	view_seek(&s.v, 1085);
+	view_position_text(&s.v, buf, sizeof buf);
+	ASSERT_STR_EQ(buf, "event 1,084 of 1,517"); /* the index --at and the trace's "i" use */
+	scene_close(&s);
+}
+
+int main(void)
+{
+	return test_main();
+}
