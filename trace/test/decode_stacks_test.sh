@@ -5,8 +5,11 @@
 # as in the kernel's table) becomes a JSON trace whose events carry exactly the
 # frames they were made from; each distinct stack is one stack record, before its
 # first use; every frame is symbolised by addr2line (with its inlined functions);
-# check verifies it; a stream without stacks decodes as before; a stream naming a
-# stack it never defined is refused (exit 2).
+# check verifies it; replay keeps the stacks; a stream without stacks decodes as
+# before; a stream naming a stack it never defined is refused (exit 2). Then the
+# real kernel in QEMU with trace.depth=8 (vector): stacks on every alloc and free,
+# every frame named, two paths into one wrapper, both channels alike, and the same
+# events and callers as at depth 0.
 set -u
 . "$(dirname "$0")/../../scripts/testlib.sh"
 HT=$BUILD/asan/bin/heaptrace
@@ -131,4 +134,65 @@ expect "decode of an event from an undefined stack exits 2" 2 "$HT" decode -o "$
 check "and says which id and where" grep -q "corrupt stream at byte [0-9]* (event #[0-9]*): an event from stack id [0-9]*, which no STACK record defined" "$T/err"
 check "the events before it are written, without an end" \
 	bash -c "[ \$(wc -l <'$T/u.jsonl') -gt 1 ] && ! grep -q '\"k\":\"end\"' '$T/u.jsonl'"
+# ---- end to end: the real kernel in QEMU with trace.depth=8 -------------------------
+QEMU=${QEMU:-qemu-system-riscv64}
+QEMU_FLAGS=${QEMU_FLAGS:--machine virt -m 128M -nographic -bios default -no-reboot}
+# capture NAME CHANNEL BOOTARGS...: the vector workload's raw trace in $T/NAME.raw
+capture() {
+	local name=$1 ch=$2
+	shift 2
+	if [ "$ch" = semihosting ]; then
+		timeout --kill-after=5 "$(scaled 120)" $QEMU $QEMU_FLAGS -semihosting-config enable=on,target=native \
+			-kernel "$ELF" -append "workload=vector trace=semihosting trace.file=$T/$name.raw $*" \
+			</dev/null >"$T/$name.console" 2>&1
+	else
+		timeout --kill-after=5 "$(scaled 120)" $QEMU $QEMU_FLAGS -kernel "$ELF" \
+			-append "workload=vector trace=uart $*" </dev/null >"$T/$name.raw" 2>&1
+	fi
+}
+# events TRACE: its events without times and stack ids, one per line
+events() { jq -c 'select(.i != null) | del(.t, .stack)' "$1"; }
+capture k8 semihosting trace.depth=8
+capture k8u uart trace.depth=8
+capture k0 semihosting
+expect "decode --elf of the kernel's capture with trace.depth=8 exits 0" 0 \
+	"$HT" decode --elf "$ELF" -o "$T/k8.jsonl" "$T/k8.raw"
+cat >"$T/kernel.py" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert json.loads(lines[0]).get("stack_depth") == 8, "header without stack_depth 8"
+syms, stacks, events = {}, {}, 0
+for line in lines[1:]:
+    r = json.loads(line)
+    if r["k"] == "sym":
+        syms[r["addr"]] = r
+    elif r["k"] == "stack":
+        for f in r["frames"]:
+            assert f in syms and syms[f]["fn"] != "??", "frame %s of stack %d not symbolised" % (f, r["id"])
+        stacks[r["id"]] = r["frames"]
+    elif r["k"] in ("alloc", "free"):
+        assert r.get("stack") in stacks, "event %d without a defined stack" % r["i"]
+        events += 1
+paths = [s for s in stacks.values() if syms[s[0]]["fn"] == "rec_vec_set_cap_"]
+assert len(paths) >= 2, "one path into rec_vec_set_cap_: %s" % paths
+assert max(len(s) for s in stacks.values()) >= 3, "no stack deeper than 2 frames"
+print(len(stacks), events)
+PY
+if python3 "$T/kernel.py" "$T/k8.jsonl" >"$T/k8.v" 2>&1; then
+	ok "every alloc and free has a stack, every frame is symbolised, two paths reach rec_vec_set_cap_"
+else
+	no "every alloc and free has a stack, every frame is symbolised, two paths reach rec_vec_set_cap_" \
+		"$(tail -1 "$T/k8.v")"
+fi
+check "heaptrace check verifies the kernel's trace with stacks" \
+	bash -c "'$HT' check '$T/k8.jsonl' | grep -q faithful"
+expect "the same run over the UART decodes (exit 0)" 0 \
+	"$HT" decode --elf "$ELF" -o "$T/k8u.jsonl" "$T/k8u.raw"
+check "to the same stacks and events as over semihosting" \
+	cmp -s <(grep -v '"i":' "$T/k8.jsonl" | tail -n +2) <(grep -v '"i":' "$T/k8u.jsonl" | tail -n +2)
+expect "a depth-0 capture decodes (exit 0)" 0 "$HT" decode --elf "$ELF" -o "$T/k0.jsonl" "$T/k0.raw"
+check "without stacks: no stack_depth, stack records, stack fields or inlined lists" \
+	bash -c "! grep -q -e stack_depth -e '\"k\":\"stack\"' -e '\"stack\":' -e inlined '$T/k0.jsonl'"
+check "and the same events and callers as with stacks (the stacks' first frames)" \
+	cmp -s <(events "$T/k0.jsonl") <(events "$T/k8.jsonl")
 test_finish
