@@ -23,6 +23,7 @@ CHANNEL     ?= semihosting     # trace channel: semihosting | uart
 OUT         ?= trace.jsonl     # where `make trace` writes the JSON trace
 TRACE_ARGS  ?=                 # extra kernel boot arguments, e.g. "ops=300 seed=7"
 POLICY      ?=                 # allocator policy: first (default) | next | best | segregated
+DEPTH       ?=                 # call stacks of N frames (trace.depth=N, 1..32); empty: the kernel's default, 0
 ICOUNT      ?= 0               # 1: deterministic guest time (QEMU -icount shift=0)
 TEST_TIMEOUT ?= 300            # seconds a test may run (x TEST_TIME_SCALE)
 TEST_TIME_SCALE ?= 2           # stretches every test time limit and wait (loaded machines)
@@ -33,6 +34,9 @@ V           ?= 0               # V=1 shows the full compiler command lines
 HEAP_SIZE := $(strip $(HEAP_SIZE))
 WORKLOAD  := $(strip $(WORKLOAD))
 POLICY    := $(strip $(POLICY))
+DEPTH     := $(strip $(DEPTH))
+# the boot argument DEPTH= adds (make trace, run, live)
+DEPTH_ARG := $(if $(DEPTH),trace.depth=$(DEPTH))
 CHANNEL   := $(strip $(CHANNEL))
 OUT       := $(strip $(OUT))
 ICOUNT    := $(strip $(ICOUNT))
@@ -203,6 +207,7 @@ help:
 	@echo "  WORKLOAD=$(WORKLOAD)  churn vector frag lifetimes million panic ring paced hang recurse"
 	@echo "  CHANNEL=$(CHANNEL)  semihosting | uart (make trace)"
 	@echo "  POLICY=$(POLICY)  allocator policy: first (default), next, best, segregated (make trace/run)"
+	@echo "  DEPTH=$(DEPTH)  call stacks of N frames per event, 1..32 (make trace/run/live; default 0: the caller alone)"
 	@echo "  OUT=$(OUT)  the JSON trace make trace writes (its heap map: OUT with .png)"
 	@echo "  TRACE_ARGS=\"$(TRACE_ARGS)\"  kernel boot arguments, e.g. \"ops=300 seed=7 trace.instret=1\""
 	@echo "  ICOUNT=$(ICOUNT)  1: exact guest instruction counts (QEMU -icount shift=0)"

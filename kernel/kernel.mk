@@ -81,7 +81,7 @@ QEMU_RUN = $(QEMU) $(QEMU_FLAGS) -semihosting-config enable=on,target=native
 
 # Boots the main kernel; make's status is QEMU's.
 run: $(KERNEL_ELF)
-	$(QEMU_RUN) -kernel $(KERNEL_ELF) -append "workload=$(WORKLOAD) $(if $(POLICY),policy=$(POLICY)) $(TRACE_ARGS)"
+	$(QEMU_RUN) -kernel $(KERNEL_ELF) -append "workload=$(WORKLOAD) $(if $(POLICY),policy=$(POLICY)) $(DEPTH_ARG) $(TRACE_ARGS)"
 
 # Boots halted with a gdb stub on :1234 and attaches gdb-multiarch with symbols.
 debug: $(KERNEL_ELF)

@@ -15,7 +15,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 export BUILD=${BUILD:-build}
-BENCHES=${BENCHES:-trace/bench/wire_bytes.sh trace/bench/overhead.sh trace/bench/throughput.sh trace/bench/ring.sh viz/bench/idle_cpu.sh \
+BENCHES=${BENCHES:-trace/bench/wire_bytes.sh trace/bench/overhead.sh trace/bench/depth.sh trace/bench/throughput.sh trace/bench/ring.sh viz/bench/idle_cpu.sh \
 	trace/test/bench_stats.sh viz/bench/bench.sh}
 T=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
 trap 'rm -rf "$T"' EXIT

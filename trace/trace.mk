@@ -52,7 +52,7 @@ SCRIPT_TESTS += trace/test/decode_stacks_test.sh
 SCRIPT_TESTS += trace/test/fault_test.sh
 
 # ---- make trace -----------------------------------------------------------------------
-# make trace [WORKLOAD=churn] [POLICY=first|next|best|segregated] [CHANNEL=semihosting|uart] [OUT=trace.jsonl]
+# make trace [WORKLOAD=churn] [POLICY=first|next|best|segregated] [DEPTH=N] [CHANNEL=semihosting|uart] [OUT=trace.jsonl]
 #            [TRACE_ARGS="trace.instret=1 seed=7"] [ICOUNT=1] [TRACE_PNG=file.png]
 # Captures (trace/capture.sh: boot, decode alongside QEMU, stats), then renders
 # the heap map with no display to TRACE_PNG (default: OUT with .png; TRACE_PNG=
@@ -66,7 +66,7 @@ trace: $(KERNEL_ELF) $(HEAPTRACE) $(HEAPVIZ)
 	@png="$(strip $(TRACE_PNG))"; [ -z "$$png" ] || rm -f "$$png"; \
 	BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" ICOUNT=$(ICOUNT) \
 	  trace/capture.sh $(KERNEL_ELF) $(HEAPTRACE) "$(WORKLOAD)" "$(CHANNEL)" "$(OUT)" \
-	  $(if $(POLICY),policy=$(POLICY)) $(TRACE_ARGS) \
+	  $(if $(POLICY),policy=$(POLICY)) $(DEPTH_ARG) $(TRACE_ARGS) \
 	  && status=0 || status=$$?; \
 	if [ -n "$$png" ] && [ -s "$(OUT)" ]; then \
 	  if at=$$(SDL_VIDEODRIVER=offscreen $(HEAPVIZ) --snapshot "$$png" --at $(TRACE_PNG_AT) \
