@@ -25,7 +25,7 @@ SCRIPT_TESTS += viz/test/snapshot.sh viz/test/window.sh viz/test/follow.sh viz/t
 # ---- bench (scripts/bench.sh runs viz/bench/bench.sh) ----------------------------------
 $(eval $(call host_program,viz-bench,viz/bench/bench_viz.c,libhosttest.a libviz.a libheapscope.a,$(SDL_LIBS) -lz $(CJSON_LIBS)))
 
-# ---- make live [WORKLOAD=paced] [LIVE_OUT=build/live.jsonl] [TRACE_ARGS=...] --------------
+# ---- make live [WORKLOAD=paced] [LIVE_OUT=build/live.jsonl] [DEPTH=N] [TRACE_ARGS=...] -----
 # Watch the kernel's heap while QEMU runs: capture, decode --follow, heapviz --follow.
 # By default the paced workload (samples/paced.c: about 20 s of phased activity at a
 # rate a person can follow); WORKLOAD= on the command line picks another.
@@ -33,4 +33,4 @@ LIVE_OUT ?= $(BUILD)/live.jsonl
 LIVE_WORKLOAD := $(if $(filter command line,$(origin WORKLOAD)),$(WORKLOAD),paced)
 live: $(KERNEL_ELF) $(HEAPTRACE) $(HEAPVIZ)
 	@BUILD=$(BUILD) QEMU="$(QEMU)" QEMU_FLAGS="$(QEMU_FLAGS)" viz/live.sh $(KERNEL_ELF) \
-	  $(HEAPTRACE) $(HEAPVIZ) "$(LIVE_WORKLOAD)" $(LIVE_OUT) $(TRACE_ARGS)
+	  $(HEAPTRACE) $(HEAPVIZ) "$(LIVE_WORKLOAD)" $(LIVE_OUT) $(DEPTH_ARG) $(TRACE_ARGS)
