@@ -1,6 +1,9 @@
 /* vector.c - workload "vector": growable vectors (kernel/vec.h) pushed until
  * they regrow many times, checked, shrunk and freed, and a string builder
- * (kernel/strbuf.h) growing alongside. */
+ * (kernel/strbuf.h) growing alongside. Three producers fill their record
+ * vectors through one growth path (rec_push): with call stacks (make trace
+ * WORKLOAD=vector DEPTH=8) each producer's memory is told apart; without,
+ * it is all rec_push's. */
 #include "console.h"
 #include "exit.h"
 #include "strbuf.h"
@@ -16,6 +19,33 @@ struct rec {
 };
 VEC_DEFINE(rec_vec, struct rec)
 
+/* The one place record vectors grow (the wrapper every producer goes
+ * through, as a subsystem's own allocation helper would be). */
+static __attribute__((noinline)) bool rec_push(struct rec_vec *v, struct rec r)
+{
+	return rec_vec_push(v, r);
+}
+
+/* The producers: each appends one record through rec_push and checks it
+ * (after the call, so each keeps its frame: a distinct path into rec_push). */
+static __attribute__((noinline)) bool record_reading(struct rec_vec *v, unsigned long i)
+{
+	struct rec r = {(uint32_t)i, 0, i * 3};
+	return rec_push(v, r) && v->data[v->len - 1].kind == 0;
+}
+
+static __attribute__((noinline)) bool record_alert(struct rec_vec *v, unsigned long i)
+{
+	struct rec r = {(uint32_t)i, 1, i * 3};
+	return rec_push(v, r) && v->data[v->len - 1].kind == 1;
+}
+
+static __attribute__((noinline)) bool record_log(struct rec_vec *v, unsigned long i)
+{
+	struct rec r = {(uint32_t)i, 2, i * 3};
+	return rec_push(v, r) && v->data[v->len - 1].kind == 2;
+}
+
 int workload_vector(void)
 {
 	unsigned long n = workload_ops(16000);
@@ -29,8 +59,10 @@ int workload_vector(void)
 		if (!u64_vec_push(&big, i * i))
 			bad = 1;
 		if (i % 4 == 0) {
-			struct rec r = {(uint32_t)i, (uint32_t)(i % 3), i * 3};
-			if (!rec_vec_push(&recs[i % 3], r))
+			bool ok = i % 3 == 0   ? record_reading(&recs[0], i)
+			          : i % 3 == 1 ? record_alert(&recs[1], i)
+			                       : record_log(&recs[2], i);
+			if (!ok)
 				bad = 1;
 		}
 		if (i % 64 == 0 && !strbuf_appendf(&sb, "%lu;", i))

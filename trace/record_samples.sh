@@ -22,7 +22,7 @@ while read -r name workload channel args; do
 	[ "$size" -lt 204800 ] || { echo "samples/$name.jsonl is over 200 KB" >&2; exit 1; }
 done <<'LIST'
 frag       frag       semihosting
-vector     vector     semihosting ops=4000
+vector     vector     semihosting ops=4000 trace.depth=8
 churn-small churn     uart        ops=600 seed=3
 lifetimes-small lifetimes semihosting ops=450
 panic      panic      semihosting ops=300
