@@ -51,6 +51,7 @@ static void usage(FILE *f)
 	    "  --zoom LO:HI        show only [LO, HI): addresses as the viewer shows them, or\n"
 	    "                      offsets from the heap base; LO+LEN also (hex or decimal)\n"
 	    "  --whole             show the whole heap (default: the part the trace used)\n"
+	    "  --select A:B        select events A..B, as a drag on the timeline does\n"
 	    "  --locate ADDR       with --snapshot: print \"locate ADDR X Y\", the pixel of ADDR\n"
 	    "  --help              this text (keys: docs/heapviz.md, or h in the viewer)\n"
 	    "environment: HEAPVIZ_DUMP=FILE.png  where d/F12/SIGUSR1 dump the current frame\n"
@@ -66,7 +67,8 @@ struct opts {
 	bool follow, compressed;
 	int w, h;
 	enum view_colour colour;
-	const char *zoom; /* --zoom LO:HI, parsed once the heap is known */
+	const char *zoom;   /* --zoom LO:HI, parsed once the heap is known */
+	const char *select; /* --select A:B, events A..B, checked once loaded */
 	bool whole;
 	const char *locate[16];
 	int nlocate;
@@ -116,6 +118,8 @@ static bool parse_args(int argc, char **argv, struct opts *o)
 			}
 		} else if (!strcmp(a, "--zoom") && has) {
 			o->zoom = argv[++i];
+		} else if (!strcmp(a, "--select") && has) {
+			o->select = argv[++i];
 		} else if (!strcmp(a, "--whole")) {
 			o->whole = true;
 		} else if (!strcmp(a, "--locate") && has) {
@@ -247,6 +251,26 @@ static bool apply_opts(struct view *v, const struct opts *o)
 			return false;
 		}
 		view_zoom_to(v, lo, hi);
+	}
+	if (o->select) {
+		char *end;
+		size_t count = viz_model_count(v->m);
+		errno = 0;
+		unsigned long long a = strtoull(o->select, &end, 10), b = 0;
+		bool ok = !errno && end != o->select && *end == ':' && o->select[0] != '-' &&
+		          end[1] != '-';
+		if (ok) {
+			const char *bs = end + 1;
+			b = strtoull(bs, &end, 10);
+			ok = !errno && end != bs && !*end && a <= b;
+		}
+		if (!ok || b >= count) {
+			fprintf(stderr,
+			        "heapviz: --select %s: want A:B, event numbers with A <= B < %zu\n",
+			        o->select, count);
+			return false;
+		}
+		view_select(v, (size_t)a, (size_t)b + 1);
 	}
 	return true;
 }

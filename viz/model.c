@@ -544,6 +544,37 @@ const struct viz_block *viz_model_blocks(viz_model *m, size_t *n)
 	return m->cur_sorted;
 }
 
+static int by_size_desc(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x < y) - (x > y);
+}
+
+size_t viz_model_holes(viz_model *m, uint32_t *out, size_t max)
+{
+	size_t nb, n = 0, kept = 0;
+	const struct viz_block *b = viz_model_blocks(m, &nb);
+	uint64_t at = 0;
+	for (size_t i = 0; i <= nb; i++) {
+		uint64_t start = i < nb ? b[i].off : m->size;
+		if (start > at) {
+			n++;
+			uint32_t size = (uint32_t)(start - at);
+			if (kept < max) {
+				out[kept++] = size;
+			} else if (max && size > out[max - 1]) { /* keep the largest: replace the least */
+				out[max - 1] = size;
+			} else {
+				continue;
+			}
+			qsort(out, kept, sizeof *out, by_size_desc);
+		}
+		if (i < nb)
+			at = (uint64_t)b[i].off + b[i].bytes;
+	}
+	return n;
+}
+
 const struct heap_model_stats *viz_model_stats(const viz_model *m)
 {
 	return heap_model_peek(m->cur);

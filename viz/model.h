@@ -119,6 +119,11 @@ size_t viz_model_pos(const viz_model *m);
 /* The allocated blocks at the cursor, sorted by address; *n gets their number. */
 const struct viz_block *viz_model_blocks(viz_model *m, size_t *n);
 
+/* The free holes at the cursor (the gaps between allocated blocks): the sizes
+ * of the largest, at most max of them, largest first, into out. Returns how many
+ * holes there are. */
+size_t viz_model_holes(viz_model *m, uint32_t *out, size_t max);
+
 /* Metrics of the state at the cursor (the heap model's; changes with every seek). */
 const struct heap_model_stats *viz_model_stats(const viz_model *m);
 

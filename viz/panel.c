@@ -97,6 +97,112 @@ static void histogram(struct text_col *t, viz_model *m)
 	}
 }
 
+/* ---- a failed alloc ----------------------------------------------------------------- */
+
+/* A bar of bytes on the scale where full pixels hold `scale` bytes, outlined or
+ * filled, with its label after it; one line of t. */
+static void bar_line(struct text_col *t, uint64_t bytes, uint64_t scale, int full,
+                     struct rcolor c, bool outline, const char *label)
+{
+	int y = t->y, th = render_text_height(t->r);
+	if (!text_line(t, VIZ_COL_DIM, "%s", ""))
+		return;
+	int w = scale ? (int)((double)full * bytes / scale) : 0;
+	if (w < 1)
+		w = 1;
+	if (outline)
+		render_frame(t->r, t->x, y + 2, w, th - 4, c);
+	else
+		render_rect(t->r, t->x, y + 2, w, th - 4, c);
+	int lw = render_text_width(t->r, label);
+	int lx = t->x + w + 4 + lw <= t->x + t->w ? t->x + w + 4 : t->x + t->w - lw;
+	if (lx >= t->x)
+		render_text(t->r, lx, y, label, VIZ_COL_TEXT);
+}
+
+#define FAIL_HOLES 256 /* largest holes ranked at a failure */
+
+/* At a failed alloc: the request against the holes, to scale: the request, the
+ * largest hole and its shortfall, then the holes ranked by size. */
+static void failure(struct view *v, struct text_col *t, const struct viz_event *e)
+{
+	viz_model *m = v->m;
+	const struct viz_caller *c = viz_model_caller(m, e->aux);
+	const struct heap_model_stats *st = viz_model_stats(m);
+	char b1[TEXT_NUM], b2[TEXT_NUM], line[96];
+	text_line(t, VIZ_COL_FAIL, "Failed: %s B by %s", text_commas(b1, e->size),
+	          c ? c->fn : "unknown caller");
+	uint64_t largest = st->largest_free, scale = e->size > largest ? e->size : largest;
+	int full = t->w / 2;
+	snprintf(line, sizeof line, "request %s", text_bytes(b1, e->size));
+	bar_line(t, e->size, scale, full, VIZ_COL_NEW, true, line);
+	snprintf(line, sizeof line, "largest hole %s", text_bytes(b1, largest));
+	bar_line(t, largest, scale, full, VIZ_COL_FAIL, false, line);
+	if (e->size > largest)
+		text_line(t, VIZ_COL_FAIL, "  %s B short", text_commas(b1, e->size - largest));
+	else /* big enough by size: the alignment or the search refused it */
+		text_line(t, VIZ_COL_DIM, "  big enough by size; align %s",
+		          text_commas(b1, 1ull << e->align_log2));
+	uint32_t *holes = malloc(FAIL_HOLES * sizeof *holes);
+	if (!holes)
+		return;
+	size_t n = viz_model_holes(m, holes, FAIL_HOLES);
+	text_line(t, VIZ_COL_DIM, "free %s B in %s holes", text_commas(b1, st->free_bytes),
+	          text_commas(b2, n));
+	if (st->free_bytes >= e->size)
+		text_line(t, VIZ_COL_DIM, "  %.0fx the request in all, none big enough",
+		          (double)st->free_bytes / (double)e->size);
+	text_line(t, VIZ_COL_TEXT, "Holes by size (to scale)");
+	size_t kept = n < FAIL_HOLES ? n : FAIL_HOLES;
+	for (size_t i = 0; i < kept;) {
+		size_t j = i;
+		while (j < kept && holes[j] == holes[i])
+			j++;
+		snprintf(line, sizeof line, "%s x%s%s", text_bytes(b1, holes[i]),
+		         text_commas(b2, j - i), j == kept && n > kept ? "+" : "");
+		if (t->y + render_text_height(t->r) > t->bottom)
+			break;
+		bar_line(t, holes[i], scale, full, holes[i] == largest ? VIZ_COL_FAIL : VIZ_COL_TOO_SMALL,
+		         false, line);
+		i = j;
+	}
+	free(holes);
+}
+
+/* ---- a selected range of events --------------------------------------------------------- */
+
+static void range_summary(struct view *v, struct text_col *t)
+{
+	const struct view_range *s = &v->sel;
+	char b1[TEXT_NUM], b2[TEXT_NUM], b3[TEXT_NUM], val[96];
+	text_line(t, VIZ_COL_TEXT, "Events %s..%s (%s)", text_commas(b1, s->a),
+	          text_commas(b2, s->b - 1), text_commas(b3, s->b - s->a));
+	snprintf(val, sizeof val, "%s, %s B", text_commas(b1, s->allocs),
+	         text_commas(b2, s->alloc_bytes));
+	text_pair(t, VIZ_COL_USED, "allocations", val);
+	snprintf(val, sizeof val, "%s, %s B", text_commas(b1, s->frees),
+	         text_commas(b2, s->freed_bytes));
+	text_pair(t, VIZ_COL_DIM, "frees", val);
+	if (s->fails) {
+		snprintf(val, sizeof val, "%s", text_commas(b1, s->fails));
+		text_pair(t, VIZ_COL_FAIL, "failed allocs", val);
+	}
+	snprintf(val, sizeof val, "%s B at event %s", text_commas(b1, s->peak_used),
+	         s->peak_pos > s->a ? text_commas(b2, s->peak_pos - 1) : "(start)");
+	text_pair(t, VIZ_COL_NEW, "peak in range", val);
+	snprintf(val, sizeof val, "%s B", text_commas(b1, s->used_start));
+	text_pair(t, VIZ_COL_DIM, "used before", val);
+	if (s->ntop)
+		text_line(t, VIZ_COL_TEXT, "Top call sites (bytes allocated)");
+	for (size_t i = 0; i < s->ntop; i++) {
+		const struct viz_caller *c = viz_model_caller(v->m, s->top[i].caller);
+		snprintf(val, sizeof val, "%s x%s", text_bytes(b1, s->top[i].bytes),
+		         text_commas(b2, s->top[i].count));
+		text_pair(t, view_caller_colour(s->top[i].caller), c ? c->fn : "unknown caller", val);
+	}
+	text_line(t, VIZ_COL_DIM, "(Esc drops the selection)");
+}
+
 /* ---- the block under the pointer ------------------------------------------------ */
 
 static void hover_block(struct view *v, struct text_col *t)
@@ -267,8 +373,14 @@ void panel_draw(struct view *v, render *r)
 	struct text_col t = {r, x, p->y + 6, w, lg_y - 6};
 	figures(&t, v->m);
 	t.y += 6;
+	size_t pos = viz_model_pos(v->m);
+	const struct viz_event *e = pos ? viz_model_event(v->m, pos - 1) : NULL;
 	if (v->hover.valid)
 		hover_block(v, &t);
+	else if (v->sel.b > v->sel.a)
+		range_summary(v, &t);
+	else if (e && e->kind == HEAP_EV_ALLOC_FAIL)
+		failure(v, &t, e);
 	else
 		histogram(&t, v->m);
 	if (lg_y > p->y + 6)

@@ -10,6 +10,7 @@
 
 #include "panel.h"
 #include "text.h"
+#include "timeline.h"
 #include "trace_reader.h"
 
 #include <errno.h>
@@ -23,7 +24,6 @@
 #define PANEL_W 320
 #define STRIP_H       38 /* timeline strip height, pixels */
 #define STRIP_H_SMALL 26 /* ...in a window under 640 pixels high */
-#define STRIPS  3
 
 static const struct rcolor caller_palette[] = {
     {230, 120, 60, 255},  {80, 170, 240, 255},  {120, 200, 80, 255},  {220, 90, 170, 255},
@@ -207,7 +207,7 @@ void view_layout(struct view *v, int w, int h, int th)
 {
 	int status_h = status_third_line(v) ? 3 * th + 10 : 2 * th + 8;
 	v->strip_h = h >= 640 ? STRIP_H : STRIP_H_SMALL;
-	int tl_h = STRIPS * v->strip_h + th + 10;
+	int tl_h = timeline_height(v->strip_h, th);
 	int panel_w = w >= 960 ? PANEL_W : w / 3;
 	v->status = (struct view_rect){0, 0, w, status_h};
 	v->timeline = (struct view_rect){6, h - tl_h, w - 12, tl_h - 4};
@@ -478,22 +478,28 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 			      "0x%08" PRIx64, base + v->map_lo + (uint64_t)row * v->row_bytes);
 	}
 	struct view_seg *s = *segs;
-	uint32_t largest_i = UINT32_MAX, largest_b = 0;
+	const struct viz_event *e = pos ? viz_model_event(m, pos - 1) : NULL;
+	uint8_t alpha = !v->noflash && now < v->flash_until && (now / VIEW_FLASH_MS) % 2 ? 150 : 255;
+	/* at a failed alloc every hole is too small: tinted, the largest ones red */
+	bool failing = e && e->kind == HEAP_EV_ALLOC_FAIL;
+	uint64_t largest = failing ? viz_model_stats(m)->largest_free : 0;
+	long first_largest = -1;
 	for (size_t i = 0; i < *n; i++) {
 		if (s[i].block < 0) {
-			draw_span(r, v, a, s[i].u0, s[i].u1, VIZ_COL_FREE, false, false);
-			if (s[i].bytes > largest_b) {
-				largest_b = s[i].bytes;
-				largest_i = (uint32_t)i;
+			struct rcolor c = failing ? VIZ_COL_TOO_SMALL : VIZ_COL_FREE;
+			if (failing && s[i].bytes == largest) {
+				c = VIZ_COL_FAIL;
+				c.a = alpha;
+				if (first_largest < 0)
+					first_largest = (long)i;
 			}
+			draw_span(r, v, a, s[i].u0, s[i].u1, c, false, false);
 		} else {
 			draw_span(r, v, a, s[i].u0, s[i].u1,
 			          block_colour(v, m, &blocks[s[i].block], pos), true, false);
 		}
 	}
 	/* the current event */
-	const struct viz_event *e = pos ? viz_model_event(m, pos - 1) : NULL;
-	uint8_t alpha = !v->noflash && now < v->flash_until && (now / VIEW_FLASH_MS) % 2 ? 150 : 255;
 	if (e && !e->bad && e->addr != VIZ_NO_ADDR) {
 		uint64_t lo = e->addr, hi = lo;
 		struct rcolor c = VIZ_COL_NEW;
@@ -533,10 +539,14 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 			          c, true, outline);
 		}
 	}
-	if (e && e->kind == HEAP_EV_ALLOC_FAIL && largest_i != UINT32_MAX) {
-		struct rcolor c = VIZ_COL_FAIL;
-		c.a = alpha;
-		draw_span(r, v, a, s[largest_i].u0, s[largest_i].u1, c, false, true);
+	/* the failed request to scale, outlined from the start of the first largest
+	 * hole: how far past it the request reaches */
+	if (failing && first_largest >= 0) {
+		uint64_t lo = s[first_largest].off, hi = lo + e->size;
+		double u1 = hi < v->map_hi ? off_to_u(s, *n, hi, total) : total;
+		draw_span(r, v, a, s[first_largest].u0, u1, VIZ_COL_NEW, false, true);
+		draw_span(r, v, a, s[first_largest].u0 + 1, u1 - 1,
+		          (struct rcolor){255, 220, 60, 160}, false, true); /* two pixels thick */
 	}
 	/* hover outline */
 	long h = seg_at(v, a, s, *n, v->mx, v->my);
@@ -705,93 +715,6 @@ static void draw_status(struct view *v, render *r, uint32_t now)
 	}
 }
 
-static void draw_timeline(struct view *v, render *r)
-{
-	int th = render_text_height(r);
-	const struct view_rect *t = &v->timeline;
-	int lab = 9 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7);
-	int sx = t->x + lab, sw = t->w - lab;
-	size_t count = viz_model_count(v->m);
-	v->tl_sx = sx;
-	v->tl_sw = sw;
-	render_rect(r, t->x, t->y, t->w, t->h, (struct rcolor){30, 30, 36, 255});
-	if (sw < 2 || count == 0)
-		return;
-	size_t ns;
-	const struct viz_sample *s = viz_model_series(v->m, &ns);
-	uint64_t size = viz_model_heap_size(v->m);
-	int32_t *cu = malloc(sizeof(int32_t) * 3 * (size_t)sw);
-	if (!cu)
-		return;
-	int32_t *cl = cu + sw, *cf = cl + sw;
-	for (int i = 0; i < 3 * sw; i++)
-		cu[i] = -1;
-	for (size_t i = 0; i < ns; i++) {
-		int col = (int)((double)s[i].pos * (sw - 1) / count);
-		int32_t u = (int32_t)((double)s[i].used_max * (v->strip_h - 4) / size);
-		int32_t l = (int32_t)((double)s[i].largest_free * (v->strip_h - 4) / size);
-		int32_t f = s[i].free_bytes
-		                ? (int32_t)((1.0 - (double)s[i].largest_free / s[i].free_bytes) *
-		                            (v->strip_h - 4))
-		                : 0;
-		if (u > cu[col])
-			cu[col] = u;
-		cl[col] = l;
-		if (f > cf[col])
-			cf[col] = f;
-	}
-	static const char *names[STRIPS] = {"used", "largest", "frag"};
-	struct rcolor cols[STRIPS] = {VIZ_COL_USED, VIZ_COL_LARGEST, VIZ_COL_FRAG};
-	for (int k = 0; k < STRIPS; k++) {
-		int y0 = t->y + 4 + k * v->strip_h, base = y0 + v->strip_h - 3;
-		int32_t *a = k == 0 ? cu : k == 1 ? cl : cf;
-		render_rect(r, sx, y0, sw, v->strip_h - 2, (struct rcolor){40, 40, 48, 255});
-		text_draw(r, t->x + 2, y0 + (v->strip_h - th) / 2, cols[k], "%s", names[k]);
-		int32_t prev = 0;
-		for (int c = 0; c < sw; c++) {
-			int32_t val = a[c] >= 0 ? a[c] : prev;
-			prev = val;
-			if (val > 0)
-				render_line(r, sx + c, base, sx + c, base - val, cols[k]);
-		}
-	}
-	int y_top = t->y + 4, y_bot = t->y + 4 + STRIPS * v->strip_h;
-	/* markers, failures, peak, divergence, playhead */
-	for (size_t i = 0; i < v->nmarkers; i++) {
-		int x = sx + (int)((double)v->markers[i] * (sw - 1) / count);
-		render_line(r, x, y_top, x, y_bot, (struct rcolor){150, 150, 160, 120});
-	}
-	size_t nf;
-	const uint32_t *f = viz_model_fails(v->m, &nf);
-	for (size_t i = 0; i < nf; i++) {
-		int x = sx + (int)((double)f[i] * (sw - 1) / count);
-		render_rect(r, x, y_bot - 8, 2, 8, VIZ_COL_FAIL);
-	}
-	size_t pp = viz_model_peak_pos(v->m, NULL);
-	if (pp) {
-		int x = sx + (int)((double)pp * (sw - 1) / count);
-		render_rect(r, x - 2, y_top, 5, 5, VIZ_COL_NEW);
-	}
-	if (v->other && v->divergence != SIZE_MAX) {
-		int x = sx + (int)((double)v->divergence * (sw - 1) / count);
-		render_line(r, x, y_top, x, y_bot, VIZ_COL_MERGE);
-	}
-	size_t mp;
-	if (viz_model_misuse(v->m, &mp)) { /* the panic's cause: a red bar, full height */
-		int x = sx + (int)((double)mp * (sw - 1) / count);
-		render_rect(r, x - 1, y_top, 3, y_bot - y_top, VIZ_COL_FAIL);
-	}
-	int x = sx + (int)((double)viz_model_pos(v->m) * (sw - 1) / count);
-	render_line(r, x, y_top - 2, x, y_bot + 2, (struct rcolor){255, 255, 255, 255});
-	char b1[TEXT_NUM], line[200];
-	snprintf(line, sizeof line,
-	         "0 .. %s events;  yellow = peak, red = alloc failures (bar: panic), grey = "
-	         "markers; click to seek",
-	         text_commas(b1, count));
-	text_fit(r, sx, y_bot + 2, sw, VIZ_COL_DIM, line);
-	free(cu);
-}
-
 static void draw_help(struct view *v, render *r)
 {
 	static const char *lines[] = {
@@ -814,7 +737,8 @@ static void draw_help(struct view *v, render *r)
 	    "a            colour by state / age / call site / cost (search length)",
 	    "d, F12       dump this frame to $HEAPVIZ_DUMP (or heapviz-frame.png)",
 	    "h, ?, F1     this help;  q, esc  quit",
-	    "mouse        hover: block details; click/drag timeline: seek",
+	    "mouse        hover: block details; timeline: click seeks, drag selects a range",
+	    "esc          drop the selected range",
 	};
 	int th = render_text_height(r), n = (int)(sizeof lines / sizeof lines[0]);
 	int w = 62 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7) + 20, h = n * (th + 2) + 16;
@@ -885,7 +809,7 @@ void view_draw(struct view *v, render *r, uint32_t now)
 	}
 	find_hover(v);
 	panel_draw(v, r);
-	draw_timeline(v, r);
+	timeline_draw(v, r);
 	if (v->help)
 		draw_help(v, r);
 }
@@ -894,18 +818,80 @@ void view_draw(struct view *v, render *r, uint32_t now)
 
 static void timeline_seek(struct view *v, int x)
 {
-	int sx = v->tl_sx, sw = v->tl_sw;
-	size_t count = viz_model_count(v->m);
-	if (sw < 2)
+	if (v->tl_sw < 2)
 		return;
-	double f = (double)(x - sx) / (sw - 1);
-	if (f < 0)
-		f = 0;
-	if (f > 1)
-		f = 1;
-	view_seek(v, (size_t)(f * count + 0.5));
-	v->live = v->follow && viz_model_pos(v->m) == count;
+	view_seek(v, timeline_pos_at(v, x));
+	v->live = v->follow && viz_model_pos(v->m) == viz_model_count(v->m);
 	v->playing = false;
+}
+
+/* A press on the timeline that moved more than this many pixels selects. */
+#define DRAG_SELECT_PX 4
+
+static int by_bytes_then_caller(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b; /* {bytes, count, caller} */
+	return x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : (x[2] > y[2]) - (x[2] < y[2]);
+}
+
+void view_select(struct view *v, size_t a, size_t b)
+{
+	viz_model *m = v->m;
+	size_t count = viz_model_count(m);
+	memset(&v->sel, 0, sizeof v->sel);
+	if (b > count)
+		b = count;
+	if (b <= a)
+		return;
+	size_t keep = viz_model_pos(m);
+	viz_model_seek(m, a);
+	uint64_t used = viz_model_stats(m)->used_bytes;
+	viz_model_seek(m, keep);
+	struct view_range *s = &v->sel;
+	s->a = a;
+	s->b = b;
+	s->used_start = used;
+	s->peak_used = used;
+	s->peak_pos = a;
+	size_t nc = viz_model_callers(m);
+	uint64_t(*site)[3] = calloc(nc + 1, sizeof *site); /* bytes, count, caller; [nc] unknown */
+	for (size_t i = a; i < b; i++) {
+		const struct viz_event *e = viz_model_event(m, i);
+		if (e->bad)
+			continue;
+		if (e->kind == HEAP_EV_ALLOC) {
+			s->allocs++;
+			s->alloc_bytes += e->block;
+			used += e->block;
+			if (site) {
+				size_t k = e->aux < nc ? e->aux : nc;
+				site[k][0] += e->block;
+				site[k][1]++;
+			}
+		} else if (e->kind == HEAP_EV_FREE) {
+			s->frees++;
+			s->freed_bytes += e->block;
+			used -= e->block < used ? e->block : used;
+		} else if (e->kind == HEAP_EV_ALLOC_FAIL) {
+			s->fails++;
+		}
+		if (used > s->peak_used) {
+			s->peak_used = used;
+			s->peak_pos = i + 1;
+		}
+	}
+	if (!site)
+		return;
+	for (size_t k = 0; k <= nc; k++)
+		site[k][2] = k < nc ? k : VIZ_NO_CALLER;
+	qsort(site, nc + 1, sizeof *site, by_bytes_then_caller);
+	for (size_t k = 0; k <= nc && s->ntop < VIEW_RANGE_TOP && site[k][0]; k++) {
+		s->top[s->ntop].caller = (uint32_t)site[k][2];
+		s->top[s->ntop].bytes = site[k][0];
+		s->top[s->ntop].count = site[k][1];
+		s->ntop++;
+	}
+	free(site);
 }
 
 static bool in_rect(const struct view_rect *a, int x, int y)
@@ -967,19 +953,30 @@ static void pointer_input(struct view *v, const struct rinput *in)
 	case RI_MOUSE_MOVE:
 		v->mx = in->x;
 		v->my = in->y;
-		if (v->drag_timeline && in->button)
-			timeline_seek(v, in->x);
+		if (v->drag_timeline && in->button &&
+		    (v->drag_selects || abs(in->x - v->drag_x0) > DRAG_SELECT_PX)) {
+			v->drag_selects = true;
+			size_t p0 = timeline_pos_at(v, v->drag_x0), p1 = timeline_pos_at(v, in->x);
+			v->sel.a = p0 < p1 ? p0 : p1; /* shown while dragging; summarised on release */
+			v->sel.b = p0 < p1 ? p1 : p0;
+		}
 		break;
-	case RI_MOUSE_DOWN:
+	case RI_MOUSE_DOWN: /* a click on the timeline seeks there (and drops a selection) */
 		v->mx = in->x;
 		v->my = in->y;
 		if (in->button == 1 && in_rect(&v->timeline, in->x, in->y)) {
 			v->drag_timeline = true;
+			v->drag_selects = false;
+			v->drag_x0 = in->x;
+			memset(&v->sel, 0, sizeof v->sel);
 			timeline_seek(v, in->x);
 		}
 		break;
 	case RI_MOUSE_UP:
+		if (v->drag_timeline && v->drag_selects)
+			view_select(v, v->sel.a, v->sel.b);
 		v->drag_timeline = false;
+		v->drag_selects = false;
 		break;
 	case RI_WHEEL:
 		v->mx = in->x;
@@ -1150,9 +1147,13 @@ enum view_action view_input(struct view *v, const struct rinput *in, uint32_t no
 	switch (in->key) {
 	case 'q':
 		return VIEW_QUIT;
-	case RK_ESCAPE:
+	case RK_ESCAPE: /* closes the help, else drops the selection, else quits */
 		if (v->help) {
 			v->help = false;
+			return VIEW_NONE;
+		}
+		if (v->sel.b > v->sel.a) {
+			memset(&v->sel, 0, sizeof v->sel);
 			return VIEW_NONE;
 		}
 		return VIEW_QUIT;

@@ -22,7 +22,8 @@
 #define VIZ_COL_FREED   ((struct rcolor){230, 70, 70, 255})   /* the block just freed */
 #define VIZ_COL_SPLIT   ((struct rcolor){80, 200, 230, 255})  /* the free block being split */
 #define VIZ_COL_MERGE   ((struct rcolor){190, 110, 255, 255}) /* the block a coalesce made */
-#define VIZ_COL_FAIL    ((struct rcolor){255, 40, 40, 255})   /* alloc failure */
+#define VIZ_COL_FAIL    ((struct rcolor){255, 40, 40, 255})   /* alloc failure: largest holes */
+#define VIZ_COL_TOO_SMALL ((struct rcolor){110, 45, 50, 255}) /* alloc failure: other holes */
 #define VIZ_COL_LARGEST ((struct rcolor){80, 140, 230, 255})  /* largest free block (timeline) */
 #define VIZ_COL_FRAG    ((struct rcolor){240, 150, 50, 255})  /* fragmentation (timeline) */
 #define VIZ_COL_TEXT    ((struct rcolor){220, 220, 220, 255})
@@ -49,6 +50,23 @@ struct view_hover {
 	viz_model *m;       /* the trace of the map it is on */
 	struct viz_block b; /* the block; for a free gap born = caller = VIZ_NO_CALLER */
 	bool is_free;
+};
+
+/* A range of events selected on the timeline, summarised (view_select). */
+#define VIEW_RANGE_TOP 5 /* call sites a range summary names */
+struct view_range {
+	size_t a, b; /* positions: the events a..b-1; b > a when a range is selected */
+	uint64_t allocs, alloc_bytes; /* ALLOC events in it, their block bytes */
+	uint64_t frees, freed_bytes;  /* FREE events, their block bytes */
+	uint64_t fails;               /* ALLOC_FAIL events */
+	uint64_t used_start;          /* used bytes before its first event */
+	uint64_t peak_used;           /* the most used bytes after any of its events */
+	size_t peak_pos;              /* ...first reached at this position */
+	struct {
+		uint32_t caller; /* VIZ_NO_CALLER: unknown */
+		uint64_t bytes, count;
+	} top[VIEW_RANGE_TOP]; /* call sites by bytes allocated in the range */
+	size_t ntop;
 };
 
 struct view_seg {
@@ -85,6 +103,9 @@ struct view {
 	uint64_t time_hz; /* ticks per second of event times (0: unknown) */
 	int mx, my;       /* pointer */
 	bool drag_timeline;
+	int drag_x0;           /* where the timeline press began */
+	bool drag_selects;     /* the press moved: it selects a range, not a position */
+	struct view_range sel; /* the selected range (sel.b > sel.a) */
 	int tl_sx, tl_sw; /* timeline strips: first pixel column and width */
 	struct view_rect status, map, other_map, panel, timeline;
 	int strip_h;             /* height of one timeline strip */
@@ -115,6 +136,10 @@ enum view_action view_input(struct view *v, const struct rinput *in, uint32_t no
 
 /* Advances playback by dt_ms (and follows the tip when live). */
 void view_tick(struct view *v, uint32_t dt_ms);
+
+/* Selects the events at positions a..b-1 (b <= a: no selection) and
+ * summarises them into v->sel. The cursor stays where it was. */
+void view_select(struct view *v, size_t a, size_t b);
 
 /* Moves to position pos in both traces (clamped). */
 void view_seek(struct view *v, size_t pos);

@@ -50,8 +50,10 @@ snap 7 && pixels "after free B: B shown as just freed" "800x600 $GREEN $FREED $G
 snap end && pixels "at end: B's place is free" "800x600 $GREEN $FREE $GREEN $FREE" || no "snapshot at end failed"
 snap peak && pixels "at peak: the three blocks" "800x600 $GREEN $GREEN $NEW $FREE" || no "snapshot at peak failed"
 if snap first-fail; then
-	# the largest free block is outlined in red; its inside stays free-coloured
-	pixels "at first-fail: blocks as at the failure" "800x600 $GREEN $FREE $GREEN $FREE"
+	# every hole is too small for the 8,000 B request: B's 512 B tinted, the largest
+	# (3,072 B, where F is) red
+	pixels "at first-fail: the too-small hole tinted, the largest hole red" \
+		"800x600 $GREEN 110,45,50 $GREEN 255,40,40"
 else
 	no "snapshot at first-fail failed"
 fi
@@ -112,6 +114,15 @@ LOC=$("$HV" --snapshot "$T/z.png" --at end --size 800x600 --locate 0x80400000 --
 XA=$(echo "$LOC" | awk '$2 == "0x80400000" {print $3}') XB=$(echo "$LOC" | awk '$2 == "0x80400100" {print $3}')
 [ -n "$XA" ] && [ "$XA" = "$XB" ] && ok "offsets a power-of-two apart line up in one column" ||
 	no "columns line up" "$LOC"
+
+# --select A:B selects events as a drag on the timeline does; a bad range exits 2
+"$HV" --snapshot "$T/sel.png" --at end --select 2:6 "$T/t.jsonl" >/dev/null &&
+	ok "--select 2:6 renders" || no "--select 2:6"
+for z in 6:2 0:10 x:3 2 -1:3; do
+	"$HV" --snapshot "$T/x.png" --at end --select "$z" "$T/t.jsonl" 2>"$T/err"; rc=$?
+	[ $rc -eq 2 ] && [ ! -e "$T/x.png" ] && grep -q "heapviz: --select $z: " "$T/err" &&
+		ok "a bad --select ($z) exits 2 and says why" || no "bad --select $z: rc $rc: $(cat "$T/err")"
+done
 
 # the PNG checker itself rejects a damaged file (so the checks above can fail)
 cp "$T/end.png" "$T/broken.png"

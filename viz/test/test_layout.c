@@ -11,6 +11,7 @@
 #include "panel.h"
 #include "render.h"
 #include "test/test.h"
+#include "timeline.h"
 #include "view.h"
 
 /* SDL's video back ends are dlopen'ed and unloaded; what they leak at exit has
@@ -168,6 +169,58 @@ TEST_CASE(every_colour_mode_has_its_legend_on_screen_at_700x450)
 	view_draw(&s.v, r, 0);
 	ASSERT(panel_shows(&s.v, r, view_scale_colour(VIEW_COLOUR_COST, 0)));
 	ASSERT(panel_shows(&s.v, r, view_scale_colour(VIEW_COLOUR_COST, 1)));
+	scene_close(&s);
+	render_close(r);
+}
+
+/* The colour of pixel (x, y) of the last frame. */
+static struct rcolor pixel(render *r, int x, int y)
+{
+	int w, h;
+	uint8_t *rgb = render_read_rgb(r, &w, &h);
+	ASSERT_NOT_NULL(rgb);
+	ASSERT(x >= 0 && x < w && y >= 0 && y < h);
+	const uint8_t *p = rgb + ((size_t)y * w + x) * 3;
+	struct rcolor c = {p[0], p[1], p[2], 255};
+	free(rgb);
+	return c;
+}
+
+static bool same(struct rcolor a, struct rcolor b)
+{
+	return a.r == b.r && a.g == b.g && a.b == b.b;
+}
+
+TEST_CASE(a_failure_mark_stays_visible_above_the_playhead_standing_on_it)
+{
+	render *r = offscreen(800, 500);
+	struct scene s;
+	scene_open(&s, "samples/frag.jsonl", NULL);
+	size_t nf;
+	const uint32_t *f = viz_model_fails(s.v.m, &nf);
+	ASSERT(nf > 0);
+	view_seek(&s.v, f[0]);
+	view_draw(&s.v, r, 0);
+	int x = timeline_x(&s.v, f[0]);
+	ASSERT_EQ(timeline_x(&s.v, viz_model_pos(s.v.m)), x); /* the playhead is on it */
+	ASSERT(same(pixel(r, x, timeline_mark_y(&s.v)), VIZ_COL_FAIL));
+	scene_close(&s);
+	render_close(r);
+}
+
+TEST_CASE(the_used_axis_scales_to_the_data_not_the_heap)
+{
+	/* lifetimes uses under 1% of its 1 MiB heap: its peak still fills most of the strip */
+	render *r = offscreen(800, 500);
+	struct scene s;
+	scene_open(&s, "samples/lifetimes-small.jsonl", NULL);
+	uint64_t peak;
+	size_t pp = viz_model_peak_pos(s.v.m, &peak);
+	ASSERT(peak * 100 < viz_model_heap_size(s.v.m));
+	view_draw(&s.v, r, 0);
+	struct view_rect used = timeline_strip(&s.v, 0);
+	int base = used.y + used.h - 1, x = timeline_x(&s.v, pp);
+	ASSERT(same(pixel(r, x, base - used.h / 2 - 1), VIZ_COL_USED)); /* above half height */
 	scene_close(&s);
 	render_close(r);
 }

@@ -303,6 +303,80 @@ TEST_CASE(g_zooms_to_a_typed_range_and_says_what_is_wrong_with_a_bad_one)
 	viz_model_free(m);
 }
 
+TEST_CASE(the_holes_at_a_failure_are_ranked_largest_first)
+{
+	viz_model *m = model();
+	viz_model_seek(m, 8); /* just after the failed 3,000 B request (event 7) */
+	uint32_t holes[4] = {0};
+	ASSERT_EQ(viz_model_holes(m, holes, 4), (size_t)2); /* A's place, and past B */
+	ASSERT_EQ(holes[0], 1024u);
+	ASSERT_EQ(holes[1], 1024u);
+	viz_model_seek(m, 12); /* C (64 B) at 0: one hole of 4,032 B */
+	ASSERT_EQ(viz_model_holes(m, holes, 1), (size_t)1);
+	ASSERT_EQ(holes[0], 4032u);
+	viz_model_seek(m, 5); /* A, B live: the tail only */
+	ASSERT_EQ(viz_model_holes(m, holes, 0), (size_t)1); /* counted even with no room */
+	viz_model_free(m);
+}
+
+static void mouse(struct view *v, enum rinput_type type, int x, int button)
+{
+	struct rinput in = {.type = type, .x = x, .y = 550, .button = button};
+	ASSERT_EQ((int)view_input(v, &in, 0), (int)VIEW_NONE);
+}
+
+/* A timeline 1,000 pixels wide at y 500..600 whose strips start at x 100:
+ * pixel 100 + 900 * p / 14 is position p of the 14. */
+static void timeline_at(struct view *v)
+{
+	v->timeline = (struct view_rect){0, 500, 1000, 100};
+	v->tl_sx = 100;
+	v->tl_sw = 901;
+}
+
+TEST_CASE(a_drag_on_the_timeline_selects_a_range_and_summarises_it)
+{
+	viz_model *m = model();
+	struct view v;
+	view_init(&v, m, "t");
+	timeline_at(&v);
+	mouse(&v, RI_MOUSE_DOWN, 100, 1);
+	mouse(&v, RI_MOUSE_MOVE, 600, 1);
+	mouse(&v, RI_MOUSE_MOVE, 1000, 1);
+	mouse(&v, RI_MOUSE_UP, 1000, 1);
+	ASSERT_EQ(viz_model_pos(m), (size_t)0); /* the press seeked; the drag did not */
+	ASSERT_EQ(v.sel.a, (size_t)0);
+	ASSERT_EQ(v.sel.b, (size_t)14);
+	ASSERT_EQ(v.sel.allocs, (uint64_t)3); /* A, B, C */
+	ASSERT_EQ(v.sel.alloc_bytes, (uint64_t)1024 + 2048 + 64);
+	ASSERT_EQ(v.sel.frees, (uint64_t)2);
+	ASSERT_EQ(v.sel.freed_bytes, (uint64_t)3072);
+	ASSERT_EQ(v.sel.fails, (uint64_t)2);
+	uint64_t peak;
+	ASSERT_EQ(v.sel.peak_pos, viz_model_peak_pos(m, &peak)); /* the whole trace's peak */
+	ASSERT_EQ(v.sel.peak_used, peak);
+	ASSERT_EQ(v.sel.ntop, (size_t)1); /* the events name no caller */
+	ASSERT_EQ(v.sel.top[0].caller, VIZ_NO_CALLER);
+	ASSERT_EQ(v.sel.top[0].count, (uint64_t)3);
+	/* a range after the peak: it starts at its own highest use */
+	view_select(&v, 6, 14);
+	ASSERT_EQ(v.sel.used_start, (uint64_t)3072);
+	ASSERT_EQ(v.sel.peak_used, (uint64_t)3072);
+	ASSERT_EQ(v.sel.peak_pos, (size_t)6);
+	ASSERT_EQ(v.sel.allocs, (uint64_t)1);
+	ASSERT_EQ(viz_model_pos(m), (size_t)0); /* summarising did not move the cursor */
+	/* a click (no drag) seeks and drops the selection; so does Esc */
+	mouse(&v, RI_MOUSE_DOWN, 550, 1);
+	mouse(&v, RI_MOUSE_UP, 550, 1);
+	ASSERT_EQ(v.sel.b, (size_t)0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)7);
+	view_select(&v, 2, 5);
+	key(&v, RK_ESCAPE, 0);
+	ASSERT_EQ(v.sel.b, (size_t)0);
+	view_fini(&v);
+	viz_model_free(m);
+}
+
 TEST_CASE(q_and_escape_quit_and_d_dumps)
 {
 	viz_model *m = model();

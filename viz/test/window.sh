@@ -77,6 +77,25 @@ xdotool mousemove --window "$WIN" $((63 + 6 + (1000 - 12 - 63) / 2)) $((700 - 80
 P=$(pos)
 [ -n "$P" ] && [ "$P" -gt $((COUNT * 4 / 10)) ] && [ "$P" -lt $((COUNT * 6 / 10)) ] &&
 	ok "a timeline click seeks to the middle ($P of $COUNT)" || no "a timeline click seeks to the middle" "position '$P'"
+# a drag on the timeline selects a range of events: the strips between its ends are
+# tinted, outside them nothing changes, and the position is where the press was
+Y=$((700 - 80))
+dump >/dev/null
+B_IN=$($CHECK "$T/frame.png" 750 $Y | tail -1) B_OUT=$($CHECK "$T/frame.png" 900 $Y | tail -1)
+xdotool mousemove --window "$WIN" 650 $Y mousedown 1 mousemove --window "$WIN" 700 $Y \
+	mousemove --window "$WIN" 850 $Y mouseup 1
+P=$(pos)
+dump >/dev/null
+A_IN=$($CHECK "$T/frame.png" 750 $Y | tail -1) A_OUT=$($CHECK "$T/frame.png" 900 $Y | tail -1)
+[ "$A_IN" != "$B_IN" ] && [ "$A_OUT" = "$B_OUT" ] &&
+	ok "a drag on the timeline selects the range between its ends ($B_IN -> $A_IN inside)" ||
+	no "a drag on the timeline selects a range" "inside $B_IN -> $A_IN, outside $B_OUT -> $A_OUT"
+[ -n "$P" ] && [ "$P" -gt $((COUNT * 6 / 10)) ] && [ "$P" -lt $((COUNT * 7 / 10)) ] &&
+	ok "the drag left the position where it began ($P)" || no "the drag left the position where it began" "'$P'"
+key Escape # drops the selection (a second Escape would quit)
+sleep "$(scaled 0.3)"
+kill -0 $PID 2>/dev/null && ok "Escape drops the selection, heapviz still runs" || no "Escape drops the selection" "heapviz quit"
+
 # the window is resizable and the layout follows
 xdotool windowsize "$WIN" 800 520
 sleep "$(scaled 0.5)"
