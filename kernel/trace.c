@@ -193,30 +193,41 @@ static void stamp(struct heap_event *ev)
 	ev->instret = sink.instret ? rdinstret() : 0;
 }
 
-/* The last stack found for each caller (direct-mapped by the caller cache's
- * slot): what its walk read and the id it got. When the words the walk read
- * still hold the same values and no stack was evicted since (the table's
- * epoch), the stack is the same and so is its id: a check of two words a
- * frame instead of a walk, a hash and a compare. */
-#define MEMO_SLOTS WIRE_CACHE_SIZE
+/* The last stack found for each caller (direct-mapped by the caller's
+ * address): what its walk read and the id it got. When the words the walk
+ * read still hold the same values, the stack is the same and so is its id: a
+ * check of two words a frame instead of a walk, a hash and a compare. A memo
+ * whose id the table gave to another stack since is emptied (stack_id_walk),
+ * so a memo's id always still names its stack. */
+#define MEMO_SLOTS 64
 static struct stack_memo {
-	uint32_t id;    /* the stack's wire id, 0: empty */
-	uint32_t epoch; /* stack_intern_epoch when it got it */
+	uint32_t id; /* the stack's wire id, 0: empty */
 	struct unwind_trail trail;
 } __attribute__((aligned(1024))) memo[MEMO_SLOTS]; /* a power of two: cheap to index */
 
-/* stack_id's miss: walks, interns, sends the STACK record if the table did
- * not hold the stack, remembers it in m. */
-static __attribute__((noinline)) uint32_t stack_id_walk(uintptr_t caller, struct stack_memo *m)
+static inline struct stack_memo *memo_of(uintptr_t caller)
 {
+	return &memo[(caller >> 1) & (MEMO_SLOTS - 1)];
+}
+
+/* stack_id's miss: walks, interns, sends the STACK record if the table did
+ * not hold the stack, remembers it in caller's memo (unless the walk did not
+ * start from the note: then nothing says the stack is unchanged next time). */
+static __attribute__((noinline)) uint32_t stack_id_walk(uintptr_t caller)
+{
+	struct stack_memo *m = memo_of(caller);
 	struct wire_stack s;
 	bool fresh;
+	uint32_t evictions = stack_intern_epoch;
 	s.depth = unwind_stack(caller, s.frames, sink.depth, &m->trail);
 	s.id = stack_intern(s.frames, s.depth, &fresh);
 	if (fresh)
 		trace_fast.pos += wire_encode_stack(&trace_fast.wire, &s, trace_fast.pos);
-	m->id = s.id;
-	m->epoch = stack_intern_epoch;
+	if (stack_intern_epoch != evictions) /* s evicted a stack: forget its id */
+		for (unsigned i = 0; i < MEMO_SLOTS; i++)
+			if (memo[i].id == s.id)
+				memo[i].id = 0;
+	m->id = m->trail.noted ? s.id : 0;
 	return s.id;
 }
 
@@ -224,9 +235,8 @@ static __attribute__((noinline)) uint32_t stack_id_walk(uintptr_t caller, struct
  * stack's), else NULL. */
 static inline __attribute__((always_inline)) const struct stack_memo *stack_memo_hit(uintptr_t caller)
 {
-	const struct stack_memo *m = &memo[wire_cache_slot(caller)];
-	return m->id && m->epoch == stack_intern_epoch && unwind_trail_holds(&m->trail, caller) ? m
-	                                                                                         : 0;
+	const struct stack_memo *m = memo_of(caller);
+	return m->id && unwind_trail_holds(&m->trail, caller) ? m : 0;
 }
 
 /* The wire stack id of the call stack of an event with caller (depth > 0),
@@ -235,7 +245,7 @@ static inline __attribute__((always_inline)) const struct stack_memo *stack_memo
 static uint32_t stack_id(uintptr_t caller)
 {
 	const struct stack_memo *m = stack_memo_hit(caller);
-	return m ? m->id : stack_id_walk(caller, &memo[wire_cache_slot(caller)]);
+	return m ? m->id : stack_id_walk(caller);
 }
 
 /* Appends an already stamped event; the caller made room. */
@@ -350,13 +360,15 @@ decline_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t cal
 /* The allocator's calls with call stacks on (depth > 0; stack_limit armed),
  * reached from the hot functions' slow branch: the stack's id takes the
  * caller's place in the pair record, or in the per-event records if the pair
- * record declines (decline_*, as at depth 0). When the stack is the one last
- * seen for this caller (stack_memo_hit), no call is made (stack_alloc and
- * stack_free stay leaves); otherwise stack_*_walk finds its id, sending its
+ * record declines (decline_*, as at depth 0): stack_*_id, which take the
+ * id where the hot functions take the caller, so that the other arguments stay
+ * in their registers. When the stack is the one last seen for this caller
+ * (stack_memo_hit), stack_alloc and stack_free only check and tail-call them
+ * (leaves, nothing saved); otherwise stack_*_walk finds the id, sending its
  * STACK record first if new. */
-static inline __attribute__((always_inline)) void *
-stack_alloc_id(uint32_t id, uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize,
-               size_t align, uint32_t examined)
+TRACE_HOT static __attribute__((noinline)) void *
+stack_alloc_id(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize, size_t align,
+               uint32_t id, uint32_t examined)
 {
 	if (!wire_encode_alloc(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
 	                       TRACE_EMIT_MINBLOCK, s, old_size, p, size, bsize, align, id, examined,
@@ -365,8 +377,8 @@ stack_alloc_id(uint32_t id, uintptr_t s, size_t old_size, uintptr_t p, size_t si
 	return (void *)p;
 }
 
-static inline __attribute__((always_inline)) enum heap_error
-stack_free_id(uint32_t id, uintptr_t p, size_t size, size_t bsize, size_t align, unsigned merged,
+TRACE_HOT static __attribute__((noinline)) enum heap_error
+stack_free_id(uintptr_t p, size_t size, size_t bsize, size_t align, uint32_t id, unsigned merged,
               uintptr_t merged_addr, size_t merged_size)
 {
 	if (!wire_encode_free(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
@@ -380,16 +392,16 @@ static __attribute__((noinline)) void *stack_alloc_walk(uintptr_t s, size_t old_
                                                         size_t size, size_t bsize, size_t align,
                                                         uintptr_t caller, uint32_t examined)
 {
-	uint32_t id = stack_id_walk(caller, &memo[wire_cache_slot(caller)]);
-	return stack_alloc_id(id, s, old_size, p, size, bsize, align, examined);
+	uint32_t id = stack_id_walk(caller);
+	return stack_alloc_id(s, old_size, p, size, bsize, align, id, examined);
 }
 
 static __attribute__((noinline)) enum heap_error
 stack_free_walk(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller,
                 unsigned merged, uintptr_t merged_addr, size_t merged_size)
 {
-	uint32_t id = stack_id_walk(caller, &memo[wire_cache_slot(caller)]);
-	return stack_free_id(id, p, size, bsize, align, merged, merged_addr, merged_size);
+	uint32_t id = stack_id_walk(caller);
+	return stack_free_id(p, size, bsize, align, id, merged, merged_addr, merged_size);
 }
 
 TRACE_HOT static __attribute__((noinline)) void *
@@ -399,7 +411,7 @@ stack_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize
 	const struct stack_memo *m = stack_memo_hit(caller);
 	if (__builtin_expect(!m, 0))
 		return stack_alloc_walk(s, old_size, p, size, bsize, align, caller, examined);
-	return stack_alloc_id(m->id, s, old_size, p, size, bsize, align, examined);
+	return stack_alloc_id(s, old_size, p, size, bsize, align, m->id, examined);
 }
 
 TRACE_HOT static __attribute__((noinline)) enum heap_error
@@ -409,7 +421,7 @@ stack_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t calle
 	const struct stack_memo *m = stack_memo_hit(caller);
 	if (__builtin_expect(!m, 0))
 		return stack_free_walk(p, size, bsize, align, caller, merged, merged_addr, merged_size);
-	return stack_free_id(m->id, p, size, bsize, align, merged, merged_addr, merged_size);
+	return stack_free_id(p, size, bsize, align, m->id, merged, merged_addr, merged_size);
 }
 
 TRACE_HOT void *heap_sink_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size,

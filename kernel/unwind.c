@@ -3,15 +3,7 @@
 
 #include "memlayout.h"
 
-/* linker.ld: the end of .text (its start is __kernel_start) */
-extern char __text_end[];
-
 struct unwind_entry unwind_entry;
-
-bool unwind_in_text(uintptr_t addr)
-{
-	return addr >= (uintptr_t)__kernel_start && addr < (uintptr_t)__text_end;
-}
 
 /* The walk: as unwind_walk, but a first return address equal to skip is
  * passed over (not written, not counted); t (may be NULL) records what it

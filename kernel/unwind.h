@@ -36,8 +36,14 @@
  * stack). */
 unsigned unwind_walk(uintptr_t fp, uint64_t *out, unsigned max);
 
+/* linker.ld: the kernel's text is [__kernel_start, __text_end) */
+extern char __kernel_start[], __text_end[];
+
 /* Whether addr lies in the kernel's text (where a return address points). */
-bool unwind_in_text(uintptr_t addr);
+static inline bool unwind_in_text(uintptr_t addr)
+{
+	return addr - (uintptr_t)__kernel_start < (uintptr_t)(__text_end - __kernel_start);
+}
 
 /* The frame the last kheap API call noted: fp is s0 at its entry (the frame
  * pointer of the code that called it: kheap.c compiles its entry points
@@ -74,7 +80,7 @@ struct unwind_trail {
 	bool noted;       /* the note was the caller's: the stack is a walk from fp */
 	bool stop_ra;     /* the walk ended at a return address outside the text,
 	                     at the last frame pointer read */
-	uint32_t reads;   /* frames read */
+	uintptr_t reads;  /* frames read */
 	uintptr_t fp;     /* the noted frame pointer the walk started from */
 	struct {
 		uintptr_t ra;   /* *(frame - 8) */
@@ -98,19 +104,16 @@ unsigned unwind_stack(uintptr_t caller, uint64_t *stack, unsigned max, struct un
 static inline __attribute__((always_inline)) bool unwind_trail_holds(const struct unwind_trail *t,
                                                                       uintptr_t caller)
 {
-	if (t->caller != caller)
-		return false;
-	if (!t->noted) /* the stack was the caller alone: still so if the note is another's */
-		return unwind_entry.caller != caller;
-	if (unwind_entry.caller != caller || unwind_entry.fp != t->fp)
+	if (t->caller != caller || !t->noted || unwind_entry.caller != caller ||
+	    unwind_entry.fp != t->fp)
 		return false;
 	uintptr_t fp = t->fp;
-	for (uint32_t i = 0; i < t->reads; i++) {
+	for (const __typeof__(t->step[0]) *s = t->step, *end = s + t->reads; s < end; s++) {
 		const uintptr_t *frame = (const uintptr_t *)fp;
-		if (frame[-1] != t->step[i].ra)
+		if (frame[-1] != s->ra)
 			return false;
 		fp = frame[-2];
-		if (fp != t->step[i].next)
+		if (fp != s->next)
 			return false;
 	}
 	return !t->stop_ra || !unwind_in_text(((const uintptr_t *)fp)[-1]);
