@@ -1,5 +1,5 @@
-/* cmd_export.c - `heaptrace export`: a trace as a valgrind massif file or Chrome Trace Event JSON.
- */
+/* cmd_export.c - `heaptrace export`: a trace as a valgrind massif file with its allocation tree,
+ * Chrome Trace Event JSON, a folded-stacks file for flame graphs, or a pprof profile. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -8,20 +8,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "callstack.h"
 #include "commands.h"
 #include "heap_model.h"
 #include "out_file.h"
+#include "pprof.h"
+#include "summary.h"
 #include "trace_reader.h"
-#include "u64_map.h"
 #include "utf8.h"
 #include "validate.h"
 
-#define EXPORT_ARGS "--format massif|chrome [-o OUT] [--max-samples N] TRACE"
+#define EXPORT_ARGS                                                                                \
+	"--format massif|chrome|folded|pprof [-o OUT] [--max-samples N] [--weight W] TRACE"
 
 #define MASSIF_DEFAULT_SAMPLES 200   /* snapshots: massif itself keeps 100 */
 #define CHROME_DEFAULT_SAMPLES 20000 /* counter samples per track */
 #define CHROME_MAX_INSTANTS    10000 /* alloc_fail / marker instants written at most */
-#define MASSIF_TREE_MAX        24    /* call sites shown per detailed snapshot */
+#define MASSIF_TREE_MAX        24    /* callers shown per node of a detailed snapshot's tree */
 
 static void export_usage(FILE *out)
 {
@@ -30,12 +33,21 @@ static void export_usage(FILE *out)
 	        "Converts a trace for other tools:\n"
 	        "  massif  heap usage over time in valgrind massif's format (ms_print,\n"
 	        "          massif-visualizer): useful bytes = requested sizes, extra = block\n"
-	        "          overhead; detailed snapshots at the peak and at the end, by call site\n"
+	        "          overhead; detailed snapshots at the peak and at the end with the\n"
+	        "          allocation tree (callers of the allocator, then their callers)\n"
 	        "  chrome  Chrome Trace Event JSON (Perfetto, chrome://tracing): counter tracks\n"
 	        "          for used bytes, free blocks and fragmentation, instant events for\n"
-	        "          alloc failures and markers\n\n"
+	        "          alloc failures and markers\n"
+	        "  folded  one line per call stack, 'root;...;caller WEIGHT', for flame graphs\n"
+	        "          (flamegraph.pl, inferno, speedscope)\n"
+	        "  pprof   a gzipped pprof profile (go tool pprof): allocations, bytes, what\n"
+	        "          each stack held at the peak and at the end, temporary and failed\n"
+	        "          allocations\n\n"
 	        "options:\n"
-	        "  --format F        massif or chrome (required)\n"
+	        "  --format F        massif, chrome, folded or pprof (required)\n"
+	        "  --weight W        folded: what a stack weighs: bytes (requested, default),\n"
+	        "                    count (allocations), peak (bytes held at the peak),\n"
+	        "                    leaked (at the end), temporary or failed\n"
 	        "  -o OUT            output file (written to a temp file, then renamed);\n"
 	        "                    default standard output\n"
 	        "  --max-samples N   downsample to at most N snapshots / counter samples\n"
@@ -120,58 +132,21 @@ static void sampler_finish(struct sampler *sp)
 	sp->have_cand = false;
 }
 
-/* ---- bytes live per call site (massif's heap tree) ------------------------ */
-
-struct caller_bytes {
-	uint64_t caller; /* allocating call site, 0 = unknown or "other" */
-	uint64_t bytes;  /* requested bytes still live */
-};
-
-/* The call sites seen, in order of first sight, indexed by caller. */
-struct caller_table {
-	struct caller_bytes *c; /* n entries, room for cap */
-	size_t n, cap;
-	struct u64_map index; /* caller -> index into c */
-};
-
-static void callers_free(struct caller_table *t)
-{
-	free(t->c);
-	u64_map_free(&t->index);
-	t->c = NULL;
-	t->n = t->cap = 0;
-}
-
-/* The entry for caller (created at 0 bytes); NULL when out of memory. */
-static struct caller_bytes *callers_get(struct caller_table *t, uint64_t caller)
-{
-	uint32_t i = u64_map_get(&t->index, caller);
-	if (i != U64_MAP_NONE)
-		return &t->c[i];
-	struct caller_bytes *c = u64_map_append(&t->index, caller, t->c, &t->n, &t->cap, sizeof *c);
-	if (!c)
-		return NULL;
-	t->c = c;
-	c[t->n - 1].caller = caller;
-	return &c[t->n - 1];
-}
-
 /* ---- reading the trace ---------------------------------------------------- */
 
 struct exporter {
 	trace_reader *r;
-	trace_validator *v;      /* the shared verdict (trace/validate.h), and the heap */
-	const heap_model *model; /* the validator's */
+	summary_acc *acc;         /* every event goes through it: the shared verdict
+	                             (trace/validate.h), the heap, the call stacks */
+	const trace_validator *v; /* the summary's validator */
+	const heap_model *model;  /* and its heap */
 	const struct trace_header *h;
 	const char *path;
 	FILE *out;
-	struct caller_table *callers; /* massif only */
-	bool out_of_memory;           /* a table could not grow: the export fails */
-	/* massif: the exact peak, with its heap tree */
+	struct trace_summary summary; /* after exporter_finish: the figures and call stacks */
+	/* massif: the exact peak (the first event with the most bytes used) */
 	struct sample peak;
-	bool peak_pending;              /* the current state is a new peak not yet recorded */
-	struct caller_bytes *peak_tree; /* also the end's tree, once the peak's is written */
-	size_t peak_tree_n, peak_tree_cap;
+	bool have_peak;
 	/* times are written relative to the first event's */
 	uint64_t t0, n0;
 	bool have_t0;
@@ -201,64 +176,44 @@ static void sample_take(struct exporter *x, const struct heap_event *ev, struct 
 	s->frag = st->frag;
 }
 
-/* Applies ev to the model and the call-site table. Returns false, with the
- * validator's "FILE:LINE: event N: what" in err, when ev makes the trace
- * contradict itself: bad input, the export stops. After a DROP such an event
- * is expected (the events it refers to were lost): the validator counts and
- * skips it, and the export goes on. */
-static bool exporter_apply(struct exporter *x, const struct heap_event *ev, char *err,
-                           size_t errlen)
+/* Reads the next event into *ev and applies it (summary_add_event: heap model, call stacks).
+ * Returns 1 for an event, 0 at the end of the trace, -1 on bad input with "FILE:LINE: what" in
+ * err: a malformed line, or an event that makes the trace contradict itself (the export stops;
+ * after a DROP such an event is expected, and counted and skipped instead). */
+static int exporter_next(struct exporter *x, struct heap_event *ev, char *err, size_t errlen)
 {
-	uint64_t freed_size = 0, freed_caller = 0;
-	bool is_free = ev->kind == HEAP_EV_FREE;
-	if (is_free) {
-		const struct heap_model_block *b = heap_model_find(x->model, ev->addr);
-		if (b) {
-			freed_size = b->req_size;
-			freed_caller = b->caller;
-		}
+	enum trace_read_status st = trace_reader_next(x->r, ev);
+	if (st == TRACE_READ_ERROR) {
+		snprintf(err, errlen, "%s", trace_reader_error(x->r));
+		return -1;
 	}
-	if (!trace_validator_add(x->v, ev, trace_reader_line(x->r), err, errlen))
-		return false;
+	if (st != TRACE_READ_EVENT)
+		return 0;
+	if (!summary_add_event(x->acc, ev, trace_reader_line(x->r), err, errlen))
+		return -1;
 	if (ev->kind == HEAP_EV_END)
 		x->panic = ev->flags & HEAP_END_PANIC;
-	if (!trace_validator_applied(x->v) || !x->callers ||
-	    (ev->kind != HEAP_EV_ALLOC && !is_free))
-		return true;
-	struct caller_bytes *c = callers_get(x->callers, is_free ? freed_caller : ev->caller);
-	if (!c)
-		x->out_of_memory = true;
-	else if (is_free)
-		c->bytes -= freed_size <= c->bytes ? freed_size : c->bytes;
-	else
-		c->bytes += ev->size;
+	return 1;
+}
+
+/* After the last event: the whole-trace verdict and x->summary (with the call stacks). False
+ * with why in err (bad input: no init, no event; or out of memory). */
+static bool exporter_finish(struct exporter *x, char *err, size_t errlen)
+{
+	if (!summary_acc_finish(x->acc, trace_reader_line(x->r), &x->summary, err, errlen))
+		return false;
+	x->summary.truncated = trace_reader_truncated(x->r);
 	return true;
 }
 
-/* Copies the call sites with live bytes into x->peak_tree (grown to fit);
- * false when out of memory. */
-static bool tree_take(struct exporter *x)
+/* Reads the whole trace (for the exports that need only the summary). */
+static int exporter_run(struct exporter *x, char *err, size_t errlen)
 {
-	if (x->peak_tree_cap < x->callers->n) {
-		struct caller_bytes *t = realloc(x->peak_tree, x->callers->cap * sizeof *t);
-		if (!t)
-			return false;
-		x->peak_tree = t;
-		x->peak_tree_cap = x->callers->cap;
-	}
-	x->peak_tree_n = 0;
-	for (size_t i = 0; i < x->callers->n; i++)
-		if (x->callers->c[i].bytes)
-			x->peak_tree[x->peak_tree_n++] = x->callers->c[i];
-	return true;
-}
-
-/* Records the peak's heap tree. */
-static void peak_record(struct exporter *x)
-{
-	if (!tree_take(x))
-		x->out_of_memory = true;
-	x->peak_pending = false;
+	struct heap_event ev;
+	int got;
+	while ((got = exporter_next(x, &ev, err, errlen)) > 0)
+		;
+	return got < 0 || !exporter_finish(x, err, errlen) ? HT_EXIT_BAD_INPUT : HT_EXIT_OK;
 }
 
 /* ---- JSON string output --------------------------------------------------- */
@@ -276,15 +231,6 @@ static void put_json_string(FILE *f, const char *text)
 
 /* ---- massif --------------------------------------------------------------- */
 
-static int cmp_bytes_desc(const void *a, const void *b)
-{
-	const struct caller_bytes *x = a, *y = b;
-	return x->bytes < y->bytes     ? 1
-	       : x->bytes > y->bytes   ? -1
-	       : x->caller < y->caller ? -1
-	                               : x->caller > y->caller;
-}
-
 /* Makes buf fit on one line of a massif file: well-formed UTF-8, no control
  * characters (a newline would end the line), no '#' (starts a comment for
  * ms_print); each becomes '?' or '_'. Returns buf. */
@@ -297,48 +243,59 @@ static char *massif_clean(char *buf)
 	return buf;
 }
 
-/* Text for a call site in a heap tree. */
-static void massif_site(const struct exporter *x, uint64_t caller, char *buf, size_t len)
+/* Text for a frame in a heap tree: "0xADDR: fn (file:line)", massif's form. */
+static void massif_frame(const callstacks *c, uint64_t addr, char *buf, size_t len)
 {
-	const struct trace_symbol *s = caller ? trace_reader_symbol(x->r, caller) : NULL;
-	if (!caller)
-		snprintf(buf, len, "0x0: ??? (unknown or other call sites)");
-	else if (s)
-		snprintf(buf, len, "0x%" PRIx64 ": %s (%s)", caller, s->fn, s->src);
-	else
-		snprintf(buf, len, "0x%" PRIx64 ": ???", caller);
+	const struct callstack_frame *f = callstacks_frame(c, addr);
+	if (!addr) {
+		snprintf(buf, len, "0x0: ??? (unknown caller)");
+	} else if (strcmp(f->fn, "??")) {
+		char name[400];
+		callstacks_frame_text(c, addr, name, sizeof name);
+		snprintf(buf, len, "0x%" PRIx64 ": %s", addr, name);
+	} else {
+		snprintf(buf, len, "0x%" PRIx64 ": ???", addr);
+	}
 	massif_clean(buf);
 }
 
-static void massif_tree(const struct exporter *x, struct caller_bytes *c, size_t n, uint64_t total)
+/* One node of a detailed snapshot's tree (bottom-up: the callers of the allocator, then
+ * theirs), by field f, then its children: those of at least 1% of total (massif's threshold),
+ * at most MASSIF_TREE_MAX; the rest, and what no deeper frame was recorded for, lumped on one
+ * line. */
+static void massif_node(struct exporter *x, const callstacks *c, uint32_t node, enum cs_field f,
+                        uint64_t total)
 {
-	if (n)
-		qsort(c, n, sizeof *c, cmp_bytes_desc);
-	uint64_t sum = 0;
-	for (size_t i = 0; i < n; i++)
-		sum += c[i].bytes;
-	if (sum > total) /* cannot happen with a consistent trace; ms_print insists */
-		total = sum;
-	/* massif's rule: call sites under 1% of the total are lumped together */
+	size_t n;
+	const struct callstack_node *nodes = callstacks_tree(c, CS_BOTTOM_UP, &n);
+	uint32_t kids[MASSIF_TREE_MAX];
+	size_t nk = callstacks_children(c, CS_BOTTOM_UP, node, f, kids, MASSIF_TREE_MAX);
 	size_t shown = 0;
-	while (shown < n && shown < MASSIF_TREE_MAX && c[shown].bytes * 100 >= total &&
-	       c[shown].bytes > 0)
+	uint64_t below = nk ? nodes[node].incl[f] : 0; /* a node without children is a leaf */
+	while (shown < nk && shown < MASSIF_TREE_MAX && nodes[kids[shown]].incl[f] > 0 &&
+	       nodes[kids[shown]].incl[f] * 100 >= total) {
+		below -= nodes[kids[shown]].incl[f];
 		shown++;
-	uint64_t rest = 0;
-	for (size_t i = shown; i < n; i++)
-		rest += c[i].bytes;
-	size_t lumped = n - shown;
-	fprintf(x->out, "n%zu: %" PRIu64 " (heap allocation functions) kalloc, heap_alloc\n",
-	        shown + (lumped ? 1 : 0), sum);
-	for (size_t i = 0; i < shown; i++) {
-		char site[256];
-		massif_site(x, c[i].caller, site, sizeof site);
-		fprintf(x->out, " n0: %" PRIu64 " %s\n", c[i].bytes, site);
 	}
-	if (lumped)
+	size_t places = nk - shown + (nodes[node].excl[f] ? 1 : 0);
+	char text[512];
+	int indent = (int)nodes[node].level;
+	if (node == 0) {
 		fprintf(x->out,
-		        " n0: %" PRIu64 " in %zu place%s, below massif's threshold (1.00%%)\n",
-		        rest, lumped, lumped == 1 ? "" : "s");
+		        "n%zu: %" PRIu64 " (heap allocation functions) kalloc, heap_alloc\n",
+		        shown + (below ? 1 : 0), nodes[0].incl[f]);
+	} else {
+		massif_frame(c, nodes[node].addr, text, sizeof text);
+		fprintf(x->out, "%*sn%zu: %" PRIu64 " %s\n", indent, "", shown + (below ? 1 : 0),
+		        nodes[node].incl[f], text);
+	}
+	for (size_t i = 0; i < shown; i++)
+		massif_node(x, c, kids[i], f, total);
+	if (below)
+		fprintf(x->out, "%*sn0: %" PRIu64 " in %zu place%s, %s\n", indent + 1, "", below,
+		        places, places == 1 ? "" : "s",
+		        nk > shown ? "below massif's threshold (1.00%)"
+		                   : "no deeper frame recorded");
 }
 
 /* The time of a snapshot in the file's unit. */
@@ -352,8 +309,10 @@ static void massif_time(const struct exporter *x, const struct sample *s, char *
 		snprintf(buf, len, "%" PRIu64, s->t);
 }
 
+/* A snapshot; tree_kind "empty", "peak" (the tree of what each stack held at the peak) or
+ * "detailed" (the end's: what each stack still holds). */
 static void massif_snapshot(struct exporter *x, unsigned num, const struct sample *s,
-                            const char *tree_kind, struct caller_bytes *tree, size_t tree_n)
+                            const char *tree_kind)
 {
 	char t[32];
 	massif_time(x, s, t, sizeof t);
@@ -363,51 +322,32 @@ static void massif_snapshot(struct exporter *x, unsigned num, const struct sampl
 	        "\nmem_stacks_B=0\nheap_tree=%s\n",
 	        t, s->useful, s->used - s->useful, tree_kind);
 	if (strcmp(tree_kind, "empty"))
-		massif_tree(x, tree, tree_n, s->useful);
+		massif_node(x, x->summary.stacks, 0,
+		            strcmp(tree_kind, "peak") ? CS_LEAKED : CS_PEAK, s->useful);
 }
 
 static int export_massif(struct exporter *x, size_t max_samples, char *err, size_t errlen)
 {
 	struct sampler sp;
-	struct caller_table callers = {0};
-	x->callers = &callers;
 	if (!sampler_init(&sp, max_samples > 2 ? max_samples - 2 : 2, false)) {
 		snprintf(err, errlen, "out of memory");
 		return HT_EXIT_IO;
 	}
-	bool have_peak = false;
 	struct sample last = {0};
 	struct heap_event ev;
-	enum trace_read_status st;
-	int rc = 0;
-	while ((st = trace_reader_next(x->r, &ev)) == TRACE_READ_EVENT) {
-		/* like massif, take the peak's tree lazily: just before memory first
-		 * drops after a new maximum (only a free, or a new init, lowers it) */
-		if (x->peak_pending && (ev.kind == HEAP_EV_FREE || ev.kind == HEAP_EV_INIT))
-			peak_record(x);
-		if (!exporter_apply(x, &ev, err, errlen)) {
-			rc = HT_EXIT_BAD_INPUT;
-			break;
-		}
+	int got;
+	while ((got = exporter_next(x, &ev, err, errlen)) > 0) {
 		struct sample s;
 		sample_take(x, &ev, &s);
-		if (!have_peak || s.used > x->peak.used) {
+		if (!x->have_peak || s.used > x->peak.used) { /* the summary's peak too */
 			x->peak = s;
-			x->peak_pending = true;
-			have_peak = true;
+			x->have_peak = true;
 		}
 		sampler_add(&sp, &s);
 		last = s;
 	}
-	if (!rc && st == TRACE_READ_ERROR) {
-		snprintf(err, errlen, "%s", trace_reader_error(x->r));
-		rc = HT_EXIT_BAD_INPUT;
-	}
-	if (!rc && !trace_validator_finish(x->v, trace_reader_line(x->r), err, errlen))
-		rc = HT_EXIT_BAD_INPUT;
+	int rc = got < 0 || !exporter_finish(x, err, errlen) ? HT_EXIT_BAD_INPUT : 0;
 	if (!rc) {
-		if (x->peak_pending)
-			peak_record(x);
 		sampler_finish(&sp);
 		struct trace_header h = *x->h; /* its strings cleaned for massif's lines */
 		/* desc is the one free-text line ms_print shows: say if the run did not end */
@@ -426,35 +366,125 @@ static int export_massif(struct exporter *x, size_t max_samples, char *err, size
 		for (size_t i = 0; i < sp.n; i++) {
 			const struct sample *s = &sp.s[i];
 			if (!peak_done && x->peak.index <= s->index) {
-				massif_snapshot(x, num++, &x->peak, "peak", x->peak_tree,
-				                x->peak_tree_n);
+				massif_snapshot(x, num++, &x->peak, "peak");
 				peak_done = true;
 				if (x->peak.index == s->index)
 					continue;
 			}
-			if (s->index == last.index) {
-				/* the end: what is still live, by call site (the leaks) */
-				if (!tree_take(x)) {
-					x->out_of_memory = true;
-					break;
-				}
-				massif_snapshot(x, num++, s, "detailed", x->peak_tree,
-				                x->peak_tree_n);
-			} else {
-				massif_snapshot(x, num++, s, "empty", NULL, 0);
-			}
+			/* the end: what is still live, by call stack (the leaks) */
+			massif_snapshot(x, num++, s, s->index == last.index ? "detailed" : "empty");
 		}
 	}
 	free(sp.s);
-	if (!rc && x->out_of_memory) {
-		snprintf(err, errlen, "out of memory (%zu call sites)", callers.n);
-		rc = HT_EXIT_IO;
-	}
-	callers_free(&callers);
-	free(x->peak_tree);
-	x->callers = NULL;
-	x->peak_tree = NULL;
 	return rc;
+}
+
+/* ---- folded stacks -------------------------------------------------------- */
+
+/* Appends one frame name to a folded line, cleaned so that it cannot split the line (';'
+ * becomes ':', blanks and control characters '_'). */
+static void folded_name(char *line, size_t *len, size_t cap, const char *name)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", name);
+	utf8_sanitize(buf);
+	for (char *p = buf; *p; p++)
+		if (*p == ';')
+			*p = ':';
+		else if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			*p = '_';
+	int w = snprintf(line + *len, *len < cap ? cap - *len : 0, "%s%s", *len ? ";" : "", buf);
+	if (w > 0)
+		*len += (size_t)w;
+}
+
+/* The stack of site as a folded line, root first, named by function ("0xADDR" without a
+ * name), inlined functions as frames of their own (the real frame's function first, the
+ * innermost last); a first frame says so when the trace is not the whole run. */
+static void folded_stack(const struct exporter *x, const callstacks *c,
+                         const struct callstack_site *site, char *line, size_t cap)
+{
+	size_t len = 0;
+	line[0] = 0;
+	if (!x->summary.complete)
+		folded_name(line, &len, cap, "[INCOMPLETE:_no_end_event,_the_run_was_cut_short]");
+	else if (x->summary.panic)
+		folded_name(line, &len, cap, "[PANIC:_the_run_ended_in_a_panic]");
+	for (uint32_t d = site->depth; d-- > 0;) {
+		const struct callstack_frame *f = callstacks_frame(c, site->frames[d]);
+		char addr[24];
+		if (!site->frames[d]) {
+			folded_name(line, &len, cap, "[unknown_caller]");
+			continue;
+		}
+		snprintf(addr, sizeof addr, "0x%" PRIx64, site->frames[d]);
+		for (uint32_t k = f->n_inlined; k-- > 0;)
+			folded_name(line, &len, cap, f->inlined[k].fn);
+		folded_name(line, &len, cap, strcmp(f->fn, "??") ? f->fn : addr);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One line per distinct folded stack with a nonzero weight, sorted; stacks that name the
+ * same functions are summed (flame graphs merge by name). */
+static int export_folded(struct exporter *x, enum cs_field weight, char *err, size_t errlen)
+{
+	int rc = exporter_run(x, err, errlen);
+	if (rc)
+		return rc;
+	const callstacks *c = x->summary.stacks;
+	size_t n = callstacks_count(c), k = 0;
+	char **lines = calloc(n ? n : 1, sizeof *lines);
+	if (!lines) {
+		snprintf(err, errlen, "out of memory");
+		return HT_EXIT_IO;
+	}
+	enum { LINE_CAP = 16384, WEIGHT_LEN = 24 };
+	char line[LINE_CAP];
+	for (size_t i = 0; i < n; i++) {
+		const struct callstack_site *site = callstacks_site(c, i);
+		if (!site->v[weight])
+			continue;
+		folded_stack(x, c, site, line, LINE_CAP - WEIGHT_LEN);
+		size_t len = strlen(line);
+		/* the weight in a fixed-width field, so that sorting keeps equal stacks together */
+		snprintf(line + len, WEIGHT_LEN, " %020" PRIu64, site->v[weight]);
+		if (!(lines[k++] = strdup(line))) {
+			snprintf(err, errlen, "out of memory");
+			rc = HT_EXIT_IO;
+			break;
+		}
+	}
+	if (!rc) {
+		qsort(lines, k, sizeof *lines, cmp_str);
+		for (size_t i = 0; i < k;) {
+			size_t stack_len = (size_t)(strrchr(lines[i], ' ') - lines[i]);
+			uint64_t sum = 0;
+			size_t j = i;
+			for (; j < k && !strncmp(lines[j], lines[i], stack_len + 1); j++)
+				sum += strtoull(strrchr(lines[j], ' ') + 1, NULL, 10);
+			fprintf(x->out, "%.*s %" PRIu64 "\n", (int)stack_len, lines[i], sum);
+			i = j;
+		}
+	}
+	for (size_t i = 0; i < k; i++)
+		free(lines[i]);
+	free(lines);
+	return rc;
+}
+
+/* ---- pprof ---------------------------------------------------------------- */
+
+static int export_pprof(struct exporter *x, char *err, size_t errlen)
+{
+	int rc = exporter_run(x, err, errlen);
+	if (rc)
+		return rc;
+	return pprof_write(x->out, &x->summary, err, errlen) ? HT_EXIT_OK : HT_EXIT_IO;
 }
 
 /* ---- chrome --------------------------------------------------------------- */
@@ -533,14 +563,9 @@ static int export_chrome(struct exporter *x, size_t max_samples, char *err, size
 	      x->out);
 
 	struct heap_event ev;
-	enum trace_read_status st;
 	uint64_t events = 0, failures = 0, markers = 0;
-	int rc = 0;
-	while ((st = trace_reader_next(x->r, &ev)) == TRACE_READ_EVENT) {
-		if (!exporter_apply(x, &ev, err, errlen)) {
-			rc = HT_EXIT_BAD_INPUT;
-			break;
-		}
+	int got;
+	while ((got = exporter_next(x, &ev, err, errlen)) > 0) {
 		events++;
 		struct sample s;
 		sample_take(x, &ev, &s);
@@ -551,12 +576,7 @@ static int export_chrome(struct exporter *x, size_t max_samples, char *err, size
 			chrome_instant(x, &ev, &first);
 		}
 	}
-	if (!rc && st == TRACE_READ_ERROR) {
-		snprintf(err, errlen, "%s", trace_reader_error(x->r));
-		rc = HT_EXIT_BAD_INPUT;
-	}
-	if (!rc && !trace_validator_finish(x->v, trace_reader_line(x->r), err, errlen))
-		rc = HT_EXIT_BAD_INPUT;
+	int rc = got < 0 || !exporter_finish(x, err, errlen) ? HT_EXIT_BAD_INPUT : 0;
 	if (!rc) {
 		sampler_finish(&sp);
 		for (size_t i = 0; i < sp.n; i++) {
@@ -609,11 +629,15 @@ static int export_chrome(struct exporter *x, size_t max_samples, char *err, size
 
 #define EXPORT_RUN (-1) /* export_parse_args: the arguments are fine, export */
 
+enum export_format { FORMAT_MASSIF, FORMAT_CHROME, FORMAT_FOLDED, FORMAT_PPROF, FORMATS };
+static const char *const format_names[FORMATS] = {"massif", "chrome", "folded", "pprof"};
+
 struct export_options {
-	const char *out_path; /* -o, NULL: stdout */
-	const char *in_path;  /* TRACE, "-": stdin */
-	bool massif;          /* --format massif (else chrome) */
-	size_t max_samples;   /* --max-samples, or the format's default */
+	const char *out_path;      /* -o, NULL: stdout */
+	const char *in_path;       /* TRACE, "-": stdin */
+	enum export_format format; /* --format */
+	size_t max_samples;        /* --max-samples, or the format's default */
+	enum cs_field weight;      /* --weight (folded) */
 };
 
 /* --max-samples' value: a number from 4 to 10000000; false (said why) if not. */
@@ -636,7 +660,7 @@ static bool parse_max_samples(const char *v, long *out)
  * end with at once (--help printed, or a usage error said). */
 static int export_parse_args(int argc, char **argv, struct export_options *o)
 {
-	const char *format = NULL;
+	const char *format = NULL, *weight = NULL;
 	long max_samples = 0;
 	*o = (struct export_options){0};
 	for (int i = 1; i < argc; i++) {
@@ -645,7 +669,7 @@ static int export_parse_args(int argc, char **argv, struct export_options *o)
 			export_usage(stdout);
 			return HT_EXIT_OK;
 		} else if (!strcmp(a, "--format") || !strcmp(a, "-o") ||
-		           !strcmp(a, "--max-samples")) {
+		           !strcmp(a, "--max-samples") || !strcmp(a, "--weight")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "heaptrace export: %s: needs a value\n", a);
 				return HT_EXIT_BAD_INPUT;
@@ -655,6 +679,8 @@ static int export_parse_args(int argc, char **argv, struct export_options *o)
 				format = v;
 			else if (!strcmp(a, "-o"))
 				o->out_path = v;
+			else if (!strcmp(a, "--weight"))
+				weight = v;
 			else if (!parse_max_samples(v, &max_samples))
 				return HT_EXIT_BAD_INPUT;
 		} else if (!strncmp(a, "--format=", 9)) {
@@ -670,7 +696,8 @@ static int export_parse_args(int argc, char **argv, struct export_options *o)
 		}
 	}
 	if (!format) {
-		fprintf(stderr, "heaptrace export: --format is required (massif|chrome)\n");
+		fprintf(stderr,
+		        "heaptrace export: --format is required (massif|chrome|folded|pprof)\n");
 		return HT_EXIT_BAD_INPUT;
 	}
 	if (!o->in_path) {
@@ -678,14 +705,29 @@ static int export_parse_args(int argc, char **argv, struct export_options *o)
 		export_usage(stderr);
 		return HT_EXIT_BAD_INPUT;
 	}
-	o->massif = !strcmp(format, "massif");
-	if (!o->massif && strcmp(format, "chrome")) {
-		fprintf(stderr, "heaptrace export: --format: '%s' is not massif or chrome\n",
+	for (o->format = 0; o->format < FORMATS && strcmp(format, format_names[o->format]);)
+		o->format++;
+	if (o->format == FORMATS) {
+		fprintf(stderr,
+		        "heaptrace export: --format: '%s' is not massif, chrome, folded or pprof\n",
 		        format);
 		return HT_EXIT_BAD_INPUT;
 	}
+	o->weight = CS_BYTES;
+	if (weight && (o->format != FORMAT_FOLDED || !cs_field_parse(weight, &o->weight) ||
+	               o->weight == CS_FREES || o->weight == CS_PEAK_BLOCKS ||
+	               o->weight == CS_LEAKED_BLOCKS)) {
+		fprintf(stderr,
+		        o->format != FORMAT_FOLDED
+		            ? "heaptrace export: --weight: only for --format folded\n"
+		            : "heaptrace export: --weight: '%s' is not bytes, count, peak, leaked, "
+		              "temporary or failed\n",
+		        weight);
+		return HT_EXIT_BAD_INPUT;
+	}
 	if (!max_samples)
-		max_samples = o->massif ? MASSIF_DEFAULT_SAMPLES : CHROME_DEFAULT_SAMPLES;
+		max_samples =
+		    o->format == FORMAT_MASSIF ? MASSIF_DEFAULT_SAMPLES : CHROME_DEFAULT_SAMPLES;
 	o->max_samples = (size_t)max_samples;
 	return EXPORT_RUN;
 }
@@ -702,19 +744,22 @@ static int exporter_open(struct exporter *x, const char *path)
 		return HT_EXIT_BAD_INPUT;
 	}
 	x->h = trace_reader_header(x->r);
-	x->v = trace_validator_create(path, x->h);
-	if (!x->v) {
+	x->acc = summary_acc_create(path, x->h);
+	if (!x->acc) {
 		fprintf(stderr, "heaptrace export: out of memory\n");
 		trace_reader_close(x->r);
 		return HT_EXIT_IO;
 	}
+	summary_acc_set_symbols(x->acc, x->r);
+	x->v = summary_acc_validator(x->acc);
 	x->model = trace_validator_model(x->v);
 	return HT_EXIT_OK;
 }
 
 static void exporter_close(struct exporter *x)
 {
-	trace_validator_destroy(x->v);
+	trace_summary_release(&x->summary);
+	summary_acc_destroy(x->acc);
 	trace_reader_close(x->r);
 }
 
@@ -757,8 +802,20 @@ static int cmd_export(int argc, char **argv)
 	}
 	x.out = out_file_stream(out);
 
-	rc = o.massif ? export_massif(&x, o.max_samples, err, sizeof err)
-	              : export_chrome(&x, o.max_samples, err, sizeof err);
+	switch (o.format) {
+	case FORMAT_MASSIF:
+		rc = export_massif(&x, o.max_samples, err, sizeof err);
+		break;
+	case FORMAT_CHROME:
+		rc = export_chrome(&x, o.max_samples, err, sizeof err);
+		break;
+	case FORMAT_FOLDED:
+		rc = export_folded(&x, o.weight, err, sizeof err);
+		break;
+	default:
+		rc = export_pprof(&x, err, sizeof err);
+		break;
+	}
 	if (rc) {
 		fprintf(stderr, "heaptrace export: %s\n", err);
 		out_file_discard(out);
@@ -773,5 +830,6 @@ static int cmd_export(int argc, char **argv)
 	return rc;
 }
 
-HEAPTRACE_COMMAND(export, "--format massif|chrome TRACE",
-                  "convert a trace to massif or Chrome Trace Event JSON", cmd_export);
+HEAPTRACE_COMMAND(export, "--format massif|chrome|folded|pprof TRACE",
+                  "convert a trace: massif, Chrome Trace Event JSON, flame graph, pprof",
+                  cmd_export);

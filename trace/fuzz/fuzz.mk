@@ -14,7 +14,7 @@ FUZZ_ALL     := $(sort $(basename $(notdir $(wildcard trace/fuzz/fuzz_*.c))))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -D_GNU_SOURCE -Ikernel -Itrace \
                 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-                -DREAD_CHUNK=4096u
+                -DREAD_CHUNK=4096u -I$(PPROF_GEN)
 # READ_CHUNK: the trace reader's read(2) size (trace/line_input.c). Small, so
 # that small inputs reach its refill and grow paths, and its buffer is not a
 # large allocation that AddressSanitizer maps and unmaps for every input
@@ -25,6 +25,7 @@ FUZZ_LIB_SRCS := $(HOSTLIB_SRCS) $(sort $(wildcard trace/cmd_*.c))
 FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_BINS     := $(addprefix $(BUILD)/fuzz/,$(FUZZ_ALL))
 
+$(BUILD)/fuzz/obj/trace/pprof.o: $(PPROF_GEN)/profile.pb-c.h
 $(BUILD)/fuzz/obj/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC/FUZZ $<"
@@ -32,7 +33,7 @@ $(BUILD)/fuzz/obj/%.o: %.c | $(SETUP_STAMP)
 
 $(FUZZ_BINS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/trace/fuzz/%.o $(FUZZ_LIB_OBJS)
 	@echo "  LD/FUZZ $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcjson -lm -lpthread
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lcjson $(PPROF_LIBS) -lm -lpthread
 
 # make fuzz: each target for FUZZ_SECONDS on a scratch copy of its corpus (the
 # committed corpus does not grow); prints execs/s and any crash, which is left

@@ -226,7 +226,7 @@ if [ "$r1$r2$r3$r4" = 2222 ]; then ok $name; else no $name "$r1$r2$r3$r4"; fi
 
 expect export_without_format_exits_2 2 "$HT" export "$T/a.jsonl"
 name=export_without_format_says_what_is_missing
-if grep -qx 'heaptrace export: --format is required (massif|chrome)' "$T/err"; then
+if grep -qx 'heaptrace export: --format is required (massif|chrome|folded|pprof)' "$T/err"; then
 	ok $name
 else
 	no $name "$(head -2 "$T/err")"
