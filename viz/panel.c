@@ -50,6 +50,27 @@ static void figures(struct text_col *t, viz_model *m)
 		          text_commas(b1, viz_model_dropped(m)));
 }
 
+/* --compare: each trace's own figures, compactly, under its name. */
+static void figures_compared(struct text_col *t, viz_model *m, const char *name)
+{
+	const struct heap_model_stats *st = viz_model_stats(m);
+	const char *slash = strrchr(name, '/');
+	char b1[TEXT_NUM], b2[TEXT_NUM], val[96];
+	uint64_t peak;
+	viz_model_peak_pos(m, &peak);
+	text_line(t, VIZ_COL_TEXT, "%s", slash ? slash + 1 : name);
+	snprintf(val, sizeof val, "%s B %5.1f%%", text_commas(b1, st->used_bytes),
+	         100.0 * st->used_bytes / viz_model_heap_size(m));
+	text_pair(t, VIZ_COL_USED, "  used", val);
+	snprintf(val, sizeof val, "%s B", text_commas(b1, st->largest_free));
+	text_pair(t, VIZ_COL_LARGEST, "  largest free", val);
+	snprintf(val, sizeof val, "%.1f%%, %s free, %s live", st->frag * 100,
+	         text_commas(b1, st->free_blocks), text_commas(b2, st->live_blocks));
+	text_pair(t, VIZ_COL_FRAG, "  frag", val);
+	snprintf(val, sizeof val, "%s B", text_commas(b1, peak));
+	text_pair(t, VIZ_COL_DIM, "  peak", val);
+}
+
 /* ---- the free blocks by size ---------------------------------------------------- */
 
 /* Row b counts free blocks of [16 << b, 32 << b), the first row everything
@@ -371,8 +392,14 @@ void panel_draw(struct view *v, render *r)
 	int lg_h = legend(v, r, x, 0, w, false);
 	int lg_y = bottom - lg_h;
 	struct text_col t = {r, x, p->y + 6, w, lg_y - 6};
-	figures(&t, v->m);
-	t.y += 6;
+	if (v->other) {
+		figures_compared(&t, v->m, v->name);
+		figures_compared(&t, v->other, v->other_name);
+		text_line(&t, VIZ_COL_DIFF, "pink outline: not in the other trace");
+	} else {
+		figures(&t, v->m);
+	}
+	t.y += 4;
 	size_t pos = viz_model_pos(v->m);
 	const struct viz_event *e = pos ? viz_model_event(v->m, pos - 1) : NULL;
 	if (v->hover.valid)

@@ -213,9 +213,15 @@ void view_layout(struct view *v, int w, int h, int th)
 	v->timeline = (struct view_rect){6, h - tl_h, w - 12, tl_h - 4};
 	v->panel = (struct view_rect){w - panel_w, status_h, panel_w - 6, h - tl_h - status_h - 6};
 	struct view_rect map = {6, status_h, w - panel_w - 12, h - tl_h - status_h - 6};
+	v->side_by_side = v->other && w * 4 >= h * 5; /* a wide window: the maps side by side */
+	int map_w = v->side_by_side ? (map.w - 10) / 2 : map.w;
 	v->gutter =
-	    (!v->compressed && map.w > 400) ? 11 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7) + 8 : 0;
-	if (v->other) {
+	    (!v->compressed && map_w > 300) ? 11 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7) + 8 : 0;
+	if (v->side_by_side) {
+		v->map = (struct view_rect){map.x, map.y + th + 2, map_w, map.h - th - 2};
+		v->other_map = (struct view_rect){map.x + map_w + 10, map.y + th + 2, map_w,
+		                                  map.h - th - 2};
+	} else if (v->other) { /* a tall one: stacked */
 		int half = (map.h - th - 4) / 2;
 		v->map = (struct view_rect){map.x, map.y + th + 2, map.w, half - th - 2};
 		v->other_map =
@@ -460,13 +466,21 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 	size_t pos = viz_model_pos(m);
 	size_t nb;
 	const struct viz_block *blocks = viz_model_blocks(m, &nb);
-	char b1[32];
+	char b1[TEXT_NUM], b2[TEXT_NUM], title[256], at[64] = "";
 	uint64_t base = viz_model_heap_base(m);
 	const char *slash = strrchr(label, '/');
-	text_draw(r, a->x, a->y - th - 1, VIZ_COL_DIM, "%s  0x%" PRIx64 "..0x%" PRIx64 ", %s%s",
-	      slash ? slash + 1 : label, base + v->map_lo, base + v->map_hi,
-	      v->row_bytes ? text_bytes(b1, v->row_bytes) : "compressed scale",
-	      v->row_bytes ? " a row" : "");
+	if (v->other) { /* each trace's own position: the shorter one stays at its end */
+		size_t count = viz_model_count(m);
+		snprintf(at, sizeof at, pos ? "  event %s of %s%s" : "  start of %s%s",
+		         pos ? text_commas(b1, pos - 1) : text_commas(b2, count),
+		         pos ? text_commas(b2, count) : "",
+		         pos == count && viz_model_pos(v->m) > pos ? " (ended)" : "");
+	}
+	snprintf(title, sizeof title, "%s%s  0x%" PRIx64 "..0x%" PRIx64 ", %s%s",
+	         slash ? slash + 1 : label, at, base + v->map_lo, base + v->map_hi,
+	         v->row_bytes ? text_bytes(b1, v->row_bytes) : "compressed scale",
+	         v->row_bytes ? " a row" : "");
+	text_fit(r, a->x, a->y - th - 1, a->w, v->other ? VIZ_COL_TEXT : VIZ_COL_DIM, title);
 	/* address gutter: every row's address, or every 2nd, 4th... where rows are
 	 * lower than the text, so labels stay round */
 	if (v->gutter && v->row_bytes) {
@@ -497,6 +511,25 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 		} else {
 			draw_span(r, v, a, s[i].u0, s[i].u1,
 			          block_colour(v, m, &blocks[s[i].block], pos), true, false);
+		}
+	}
+	/* --compare: the blocks the other trace does not have at the aligned event */
+	if (v->other) {
+		viz_model *o = m == v->m ? v->other : v->m;
+		size_t no, j = 0;
+		const struct viz_block *ob = viz_model_blocks(o, &no);
+		blocks = viz_model_blocks(m, &nb); /* o's list is another model's: m's stays valid */
+		for (size_t i = 0; i < *n; i++) {
+			if (s[i].block < 0)
+				continue;
+			const struct viz_block *b = &blocks[s[i].block];
+			while (j < no && ob[j].off < b->off)
+				j++;
+			if (j < no && ob[j].off == b->off && ob[j].bytes == b->bytes)
+				continue;
+			draw_span(r, v, a, s[i].u0, s[i].u1, VIZ_COL_DIFF, true, true);
+			if (s[i].u1 - s[i].u0 >= 3)
+				draw_span(r, v, a, s[i].u0 + 1, s[i].u1 - 1, VIZ_COL_DIFF, true, true);
 		}
 	}
 	/* the current event */
@@ -729,7 +762,7 @@ static void draw_help(struct view *v, render *r)
 	    "c / C        next / previous coalesce",
 	    "m / M        next / previous marker",
 	    "u            the misuse the run panicked on",
-	    "v            first divergence (--compare)",
+	    "v / V        next / previous divergence (--compare)",
 	    "z / x        zoom in / out (mouse wheel: at the pointer)",
 	    "0 / w        the part of the heap used / the whole heap",
 	    "g            zoom to a typed range: LO:HI or LO+LEN (addresses or offsets)",
@@ -832,6 +865,37 @@ static int by_bytes_then_caller(const void *a, const void *b)
 {
 	const uint64_t *x = a, *y = b; /* {bytes, count, caller} */
 	return x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : (x[2] > y[2]) - (x[2] < y[2]);
+}
+
+/* Whether event i of the two traces is the same heap operation (the fields
+ * the map shows: kind, addresses, sizes, flags); an event only one trace has
+ * differs. */
+static bool same_event(const struct view *v, size_t i)
+{
+	if (i >= viz_model_count(v->m) || i >= viz_model_count(v->other))
+		return false;
+	const struct viz_event *a = viz_model_event(v->m, i), *b = viz_model_event(v->other, i);
+	return a->kind == b->kind && a->addr == b->addr && a->addr2 == b->addr2 &&
+	       a->size == b->size && a->block == b->block && a->flags == b->flags &&
+	       (a->kind == HEAP_EV_ALLOC || a->size2 == b->size2); /* an alloc's size2: its search */
+}
+
+size_t view_next_divergence(const struct view *v, size_t pos, int dir)
+{
+	size_t n = viz_model_count(v->m), no = v->other ? viz_model_count(v->other) : 0;
+	size_t end = n > no ? n : no;
+	if (!v->other)
+		return SIZE_MAX;
+	if (dir > 0) {
+		for (size_t i = pos; i < end; i++) /* events from the one after the current */
+			if (!same_event(v, i))
+				return i;
+	} else {
+		for (size_t i = pos >= 2 ? pos - 1 : 0; i-- > 0;) /* before the current one */
+			if (!same_event(v, i))
+				return i;
+	}
+	return SIZE_MAX;
 }
 
 void view_select(struct view *v, size_t a, size_t b)
@@ -1090,13 +1154,17 @@ static bool key_seek(struct view *v, const struct rinput *in, uint32_t now)
 			set_message(v, now, "no misuse: the run did not panic on one");
 		return true;
 	}
-	case 'v':
-		if (v->other && v->divergence != SIZE_MAX)
-			view_seek(v, v->divergence + 1);
+	case 'v': {
+		size_t d = v->other ? view_next_divergence(v, pos, shift ? -1 : 1) : SIZE_MAX;
+		if (d != SIZE_MAX)
+			view_seek(v, d + 1);
 		else
 			set_message(v, now,
-			            v->other ? "the traces do not diverge" : "no --compare trace");
+			            !v->other ? "no --compare trace"
+			            : shift   ? "no earlier divergence"
+			                      : "no further divergence");
 		return true;
+	}
 	default:
 		return false;
 	}

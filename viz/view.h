@@ -23,6 +23,7 @@
 #define VIZ_COL_SPLIT   ((struct rcolor){80, 200, 230, 255})  /* the free block being split */
 #define VIZ_COL_MERGE   ((struct rcolor){190, 110, 255, 255}) /* the block a coalesce made */
 #define VIZ_COL_FAIL    ((struct rcolor){255, 40, 40, 255})   /* alloc failure: largest holes */
+#define VIZ_COL_DIFF    ((struct rcolor){255, 90, 210, 255})  /* --compare: a block the other lacks */
 #define VIZ_COL_TOO_SMALL ((struct rcolor){110, 45, 50, 255}) /* alloc failure: other holes */
 #define VIZ_COL_LARGEST ((struct rcolor){80, 140, 230, 255})  /* largest free block (timeline) */
 #define VIZ_COL_FRAG    ((struct rcolor){240, 150, 50, 255})  /* fragmentation (timeline) */
@@ -109,6 +110,7 @@ struct view {
 	int tl_sx, tl_sw; /* timeline strips: first pixel column and width */
 	struct view_rect status, map, other_map, panel, timeline;
 	int strip_h;             /* height of one timeline strip */
+	bool side_by_side;       /* --compare in a wide window: the maps side by side */
 	struct view_hover hover; /* what the pointer is over (view_draw) */
 	int row_h, cell_h, gutter;
 	int rows;                /* map rows in use */
@@ -140,6 +142,12 @@ void view_tick(struct view *v, uint32_t dt_ms);
 /* Selects the events at positions a..b-1 (b <= a: no selection) and
  * summarises them into v->sel. The cursor stays where it was. */
 void view_select(struct view *v, size_t a, size_t b);
+
+/* --compare: the index of the next event (dir +1: from event pos on, that is
+ * after the current one; -1: before the current one) where the traces differ
+ * (kind, addresses, sizes, flags; an event only one of them has); SIZE_MAX if
+ * none. */
+size_t view_next_divergence(const struct view *v, size_t pos, int dir);
 
 /* Moves to position pos in both traces (clamped). */
 void view_seek(struct view *v, size_t pos);

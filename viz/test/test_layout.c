@@ -4,8 +4,10 @@
  * with and without a block under the pointer, nothing drawn is cut off
  * (render_texts_cut) and the legend is on screen. Run from the source tree
  * (the samples are read from samples/). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "load.h"
 #include "panel.h"
@@ -64,7 +66,7 @@ static render *offscreen(int w, int h)
 }
 
 /* Draws v and checks no text overran its box; with hover, again with the
- * pointer on the first live block, which the panel must then describe. */
+ * pointer on the largest live block, which the panel must then describe. */
 static void draw_uncut(struct view *v, render *r, const char *what, bool hover)
 {
 	int w, h;
@@ -77,9 +79,14 @@ static void draw_uncut(struct view *v, render *r, const char *what, bool hover)
 	const struct viz_block *b = viz_model_blocks(v->m, &nb);
 	if (!hover || nb == 0)
 		return;
-	ASSERT(view_locate(v, b[0].off, &v->mx, &v->my));
+	size_t big = 0; /* the largest block: wider than a pixel at any scale here */
+	for (size_t i = 1; i < nb; i++)
+		if (b[i].bytes > b[big].bytes)
+			big = i;
+	uint32_t off = b[big].off;
+	ASSERT(view_locate(v, off + b[big].bytes / 2 / 16 * 16, &v->mx, &v->my)); /* its middle */
 	view_draw(v, r, 0);
-	ASSERT_MSG(v->hover.valid && !v->hover.is_free && v->hover.b.off == b[0].off,
+	ASSERT_MSG(v->hover.valid && !v->hover.is_free && v->hover.b.off == off,
 	           "%s at %dx%d: the block under the pointer is found", what, w, h);
 	ASSERT_MSG(render_texts_cut(r) == 0, "%s at %dx%d, %s colours, hovering: %u texts cut off",
 	           what, w, h, view_colour_name(v->colour), render_texts_cut(r));
@@ -221,6 +228,93 @@ TEST_CASE(the_used_axis_scales_to_the_data_not_the_heap)
 	struct view_rect used = timeline_strip(&s.v, 0);
 	int base = used.y + used.h - 1, x = timeline_x(&s.v, pp);
 	ASSERT(same(pixel(r, x, base - used.h / 2 - 1), VIZ_COL_USED)); /* above half height */
+	scene_close(&s);
+	render_close(r);
+}
+
+/* Pixels of colour c inside area a of the last frame. */
+static size_t count_colour(render *r, struct view_rect a, struct rcolor c)
+{
+	int w, h;
+	uint8_t *rgb = render_read_rgb(r, &w, &h);
+	ASSERT_NOT_NULL(rgb);
+	size_t n = 0;
+	for (int y = a.y; y < a.y + a.h && y < h; y++)
+		for (int x = a.x; x < a.x + a.w && x < w; x++) {
+			const uint8_t *p = rgb + ((size_t)y * w + x) * 3;
+			n += p[0] == c.r && p[1] == c.g && p[2] == c.b;
+		}
+	free(rgb);
+	return n;
+}
+
+/* churn-small against its first 198 events (the head of the same file):
+ * identical up to event 197, then the short one has ended. */
+static const char *short_trace(void)
+{
+	static char path[512];
+	static bool made;
+	if (made)
+		return path;
+	const char *dir = getenv("TMPDIR");
+	snprintf(path, sizeof path, "%s/heapviz-test-short-XXXXXX", dir && *dir ? dir : P_tmpdir);
+	int fd = mkstemp(path);
+	ASSERT(fd >= 0);
+	FILE *in = fopen("samples/churn-small.jsonl", "r"), *out = fdopen(fd, "w");
+	ASSERT(in && out);
+	char line[4096];
+	for (int i = 0; i < 200 && fgets(line, sizeof line, in); i++)
+		fputs(line, out);
+	fclose(in);
+	fclose(out);
+	made = true;
+	return path;
+}
+
+TEST_CASE(compare_shows_both_traces_and_outlines_the_blocks_that_differ)
+{
+	const char *shorter = short_trace();
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		render *r = offscreen(sizes[k][0], sizes[k][1]);
+		struct scene s;
+		scene_open(&s, "samples/churn-small.jsonl", shorter);
+		s.v.divergence_known = true;
+		s.v.divergence = view_next_divergence(&s.v, 0, 1);
+		view_seek(&s.v, 150); /* both alike */
+		draw_uncut(&s.v, r, "compare at 150", true);
+		ASSERT(s.v.side_by_side); /* every size tried is wider than tall */
+		ASSERT_EQ(count_colour(r, s.v.map, VIZ_COL_DIFF), (size_t)0);
+		ASSERT_EQ(count_colour(r, s.v.other_map, VIZ_COL_DIFF), (size_t)0);
+		/* hovering the other map describes its block */
+		s.v.mx = s.v.other_map.x + s.v.gutter + 1;
+		s.v.my = s.v.other_map.y + 1;
+		view_draw(&s.v, r, 0);
+		ASSERT(s.v.hover.valid && s.v.hover.m == s.v.other);
+		view_seek(&s.v, 250); /* the short trace ended at 198: it keeps its last state */
+		draw_uncut(&s.v, r, "compare at 250", false);
+		size_t nb;
+		viz_model_blocks(s.v.other, &nb);
+		ASSERT_EQ(viz_model_pos(s.v.other), viz_model_count(s.v.other));
+		ASSERT(nb > 0);
+		ASSERT(count_colour(r, s.v.map, VIZ_COL_DIFF) > 0); /* churn's newer blocks */
+		view_seek(&s.v, viz_model_count(s.v.m)); /* churn freed everything at its end */
+		draw_uncut(&s.v, r, "compare at the end", false);
+		ASSERT(count_colour(r, s.v.other_map, VIZ_COL_DIFF) > 0);
+		scene_close(&s);
+		render_close(r);
+	}
+	unlink(shorter);
+}
+
+TEST_CASE(compare_stacks_the_maps_in_a_tall_window)
+{
+	render *r = offscreen(700, 900);
+	struct scene s;
+	scene_open(&s, "samples/churn-small.jsonl", "samples/churn-small.jsonl");
+	view_draw(&s.v, r, 0);
+	ASSERT(!s.v.side_by_side);
+	ASSERT(s.v.other_map.y > s.v.map.y + s.v.map.h);
+	ASSERT_EQ(s.v.other_map.x, s.v.map.x);
 	scene_close(&s);
 	render_close(r);
 }

@@ -377,6 +377,56 @@ TEST_CASE(a_drag_on_the_timeline_selects_a_range_and_summarises_it)
 	viz_model_free(m);
 }
 
+/* model() with C's alloc (event 11) at another offset: same up to event 9 */
+static viz_model *model_c_elsewhere(void)
+{
+	viz_model *m = viz_model_new(BASE, 4096, 16);
+	ASSERT_NOT_NULL(m);
+	struct heap_event coalesce = ev(HEAP_EV_COALESCE, 0, 0);
+	coalesce.size = 4096;
+	coalesce.addr2 = BASE + 1024;
+	coalesce.size2 = 2048;
+	coalesce.flags = HEAP_MERGED_PREV | HEAP_MERGED_NEXT;
+	struct heap_event evs[] = {
+	    ev(HEAP_EV_INIT, 0, 0),       split(0, 4096, 1024),   ev(HEAP_EV_ALLOC, 0, 1024),
+	    split(1024, 3072, 3072),      ev(HEAP_EV_ALLOC, 1024, 2048), ev(HEAP_EV_MARKER, 0, 0),
+	    ev(HEAP_EV_FREE, 0, 1024),    fail(3000, 2048, 1024), ev(HEAP_EV_FREE, 1024, 2048),
+	    coalesce,                     split(0, 4096, 128),    ev(HEAP_EV_ALLOC, 0, 128),
+	};
+	append_all(m, evs, sizeof evs / sizeof evs[0]);
+	return m;
+}
+
+TEST_CASE(v_visits_the_events_where_compared_traces_differ_and_the_shorter_holds_its_end)
+{
+	viz_model *m = model(), *o = model_c_elsewhere();
+	struct view v;
+	view_init(&v, m, "t");
+	v.other = o;
+	v.other_name = "o";
+	ASSERT_EQ(view_next_divergence(&v, 0, 1), (size_t)10); /* the splits differ */
+	key(&v, 'v', 0);
+	ASSERT_EQ(viz_model_pos(m), (size_t)11);
+	key(&v, 'v', 0); /* the allocs of C differ too */
+	ASSERT_EQ(viz_model_pos(m), (size_t)12);
+	key(&v, 'v', 0); /* event 12: the other trace has ended */
+	ASSERT_EQ(viz_model_pos(m), (size_t)13);
+	key(&v, 'v', RMOD_SHIFT);
+	ASSERT_EQ(viz_model_pos(m), (size_t)12);
+	key(&v, RK_END, 0);
+	ASSERT_EQ(viz_model_pos(o), (size_t)12); /* the shorter one at its end, */
+	size_t n;
+	const struct viz_block *b = viz_model_blocks(o, &n);
+	ASSERT_EQ(n, (size_t)1); /* ...with its last state: C */
+	ASSERT_EQ(b[0].bytes, 128u);
+	key(&v, 'v', 0);
+	ASSERT(strstr(v.message, "no further divergence") != NULL);
+	v.other = NULL;
+	view_fini(&v);
+	viz_model_free(m);
+	viz_model_free(o);
+}
+
 TEST_CASE(q_and_escape_quit_and_d_dumps)
 {
 	viz_model *m = model();
