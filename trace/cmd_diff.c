@@ -12,6 +12,9 @@
 
 #define DIFF_ARGS "[--json] [THRESHOLDS] [--ignore-callers] BASE NEW"
 
+#define SITES_SHOWN      10 /* changed call stacks in the table */
+#define SITES_SHOWN_JSON 50 /* and in --json */
+
 static void diff_usage(FILE *out)
 {
 	fprintf(
@@ -19,8 +22,9 @@ static void diff_usage(FILE *out)
 	    "usage: heaptrace diff " DIFF_ARGS "\n\n"
 	    "Compares trace NEW with trace BASE: aligns them by event index and reports the\n"
 	    "first divergence (timestamps are not compared) and how far they run in step,\n"
-	    "then a table of metrics, BASE vs NEW, with deltas, and the verdict of the\n"
-	    "thresholds. Both are streamed.\n\n"
+	    "then a table of metrics, BASE vs NEW, with deltas, the call stacks whose\n"
+	    "allocations, bytes, peak or leaked bytes changed (matched by function names),\n"
+	    "and the verdict of the thresholds. Both are streamed.\n\n"
 	    "thresholds (NEW regressed, exit 1, when it exceeds one; defaults in brackets):\n"
 	    "  --max-peak-growth P        peak used bytes grow by more than P percent [5%%]\n"
 	    "  --max-frag-growth F        maximum fragmentation (a fraction 0..1) grows by more\n"
@@ -92,6 +96,66 @@ static void print_event(const char *role, cJSON *ev)
 	free(s);
 }
 
+/* The stack of d on one line: its caller "fn (file:line)", then " <- fn" outward. */
+static void site_text(const struct diff_site *d, char *buf, size_t n)
+{
+	const struct callstack_site *site = d->site;
+	callstacks_frame_text(d->stacks, site->frames[0], buf, n);
+	size_t len = strlen(buf);
+	for (uint32_t k = 1; k < site->depth && len < n; k++) {
+		const struct callstack_frame *f = callstacks_frame(d->stacks, site->frames[k]);
+		const char *fn = f->n_inlined ? f->inlined[f->n_inlined - 1].fn : f->fn;
+		if (strcmp(fn, "??"))
+			len += (size_t)snprintf(buf + len, n - len, " <- %s", fn);
+		else
+			len +=
+			    (size_t)snprintf(buf + len, n - len, " <- 0x%" PRIx64, site->frames[k]);
+	}
+}
+
+/* A signed change of a figure: "+12", "-3", "=" */
+static void format_change(char *buf, size_t len, uint64_t base, uint64_t new)
+{
+	if (base == new)
+		snprintf(buf, len, "=");
+	else if (new > base)
+		snprintf(buf, len, "+%" PRIu64, new - base);
+	else
+		snprintf(buf, len, "-%" PRIu64, base - new);
+}
+
+/* The call stacks that changed, largest change first. */
+static void print_sites(const struct diff_result *r)
+{
+	struct diff_site d[SITES_SHOWN];
+	size_t n = diff_sites(r, d, SITES_SHOWN);
+	if (n == SIZE_MAX) {
+		printf("\ncall stacks: out of memory comparing them\n");
+		return;
+	}
+	printf("\ncall stacks that changed: %zu%s\n", n,
+	       n ? " (NEW - BASE; largest change first)" : "");
+	if (!n)
+		return;
+	printf("  %10s %10s %8s %10s  %-5s %s\n", "bytes", "peak", "allocs", "leaked", "",
+	       "call stack");
+	for (size_t i = 0; i < n && i < SITES_SHOWN; i++) {
+		char b[24], p[24], a[24], l[24], text[1024];
+		format_change(b, sizeof b, d[i].base[CS_BYTES], d[i].new[CS_BYTES]);
+		format_change(p, sizeof p, d[i].base[CS_PEAK], d[i].new[CS_PEAK]);
+		format_change(a, sizeof a, d[i].base[CS_ALLOCS], d[i].new[CS_ALLOCS]);
+		format_change(l, sizeof l, d[i].base[CS_LEAKED], d[i].new[CS_LEAKED]);
+		site_text(&d[i], text, sizeof text);
+		printf("  %10s %10s %8s %10s  %-5s %s\n", b, p, a, l,
+		       !d[i].in_base  ? "new"
+		       : !d[i].in_new ? "gone"
+		                      : "",
+		       text);
+	}
+	if (n > SITES_SHOWN)
+		printf("  ... and %zu more\n", n - SITES_SHOWN);
+}
+
 static void print_table(const char *base_path, const char *new_path, const struct diff_result *r,
                         const struct diff_thresholds *t, const struct diff_violation *v, size_t nv)
 {
@@ -143,6 +207,7 @@ static void print_table(const char *base_path, const char *new_path, const struc
 			line[--len] = 0;
 		printf("%s\n", line);
 	}
+	print_sites(r);
 	char th[320];
 	diff_thresholds_format(t, th, sizeof th);
 	printf("\nthresholds%s: %s\n", diff_thresholds_are_default(t) ? " (defaults)" : "", th);
@@ -215,6 +280,34 @@ static int print_json(const char *base_path, const char *new_path, const struct 
 		                        : m[i].better == DIFF_HIGHER_BETTER ? "higher"
 		                                                            : "neutral");
 	}
+	/* the call stacks that changed: [{frames: [fn...], status, base: {...}, new: {...}}] */
+	struct diff_site *ds = malloc(SITES_SHOWN_JSON * sizeof *ds);
+	size_t nds = ds ? diff_sites(r, ds, SITES_SHOWN_JSON) : SIZE_MAX;
+	if (nds != SIZE_MAX) {
+		cJSON_AddNumberToObject(o, "sites_changed_count", (double)nds);
+		cJSON *arr = cJSON_AddArrayToObject(o, "sites_changed");
+		for (size_t i = 0; arr && i < nds && i < SITES_SHOWN_JSON; i++) {
+			cJSON *e = cJSON_CreateObject();
+			char text[1024];
+			site_text(&ds[i], text, sizeof text);
+			cJSON_AddStringToObject(e, "stack", text);
+			cJSON_AddStringToObject(e, "status",
+			                        !ds[i].in_base  ? "new"
+			                        : !ds[i].in_new ? "gone"
+			                                        : "changed");
+			static const enum cs_field shown[] = {CS_ALLOCS, CS_BYTES, CS_PEAK,
+			                                      CS_LEAKED};
+			for (int side = 0; side < 2; side++) {
+				cJSON *v = cJSON_AddObjectToObject(e, side ? "new" : "base");
+				for (size_t k = 0; v && k < sizeof shown / sizeof shown[0]; k++)
+					cJSON_AddNumberToObject(
+					    v, cs_field_name(shown[k]),
+					    (double)(side ? ds[i].new : ds[i].base)[shown[k]]);
+			}
+			cJSON_AddItemToArray(arr, e);
+		}
+	}
+	free(ds);
 	/* limits in the units of the options: percent, and the fraction of frag; null = off */
 	cJSON *th = cJSON_AddObjectToObject(o, "thresholds");
 	cJSON_AddBoolToObject(th, "defaults", diff_thresholds_are_default(t));

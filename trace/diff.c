@@ -314,6 +314,119 @@ size_t diff_metrics(const struct diff_result *r, struct diff_metric *m)
 	return k;
 }
 
+/* ---- call stacks that changed --------------------------------------------- */
+
+/* A stack of one trace under its name. */
+struct named_site {
+	char *name; /* functions from the caller outward, ';'-separated (owned) */
+	bool is_new;
+	const callstacks *stacks;
+	const struct callstack_site *site;
+};
+
+/* The name diff_sites matches stacks by, malloc'd; NULL when out of memory. */
+static char *site_name(const callstacks *c, const struct callstack_site *site)
+{
+	size_t cap = 256, len = 0;
+	char *name = malloc(cap);
+	for (uint32_t d = 0; name && d < site->depth; d++) {
+		const struct callstack_frame *f = callstacks_frame(c, site->frames[d]);
+		for (uint32_t k = 0; k <= f->n_inlined; k++) {
+			char addr[24];
+			const char *fn = k ? f->inlined[k - 1].fn : f->fn;
+			if (!strcmp(fn, "??")) {
+				snprintf(addr, sizeof addr, "0x%" PRIx64, site->frames[d]);
+				fn = addr;
+			}
+			size_t need = len + strlen(fn) + 2;
+			if (need > cap) {
+				char *grown = realloc(name, cap = 2 * need);
+				if (!grown) {
+					free(name);
+					return NULL;
+				}
+				name = grown;
+			}
+			len += (size_t)sprintf(name + len, "%s%s", len ? ";" : "", fn);
+		}
+	}
+	return name;
+}
+
+static int by_name(const void *x, const void *y)
+{
+	const struct named_site *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+	return c ? c : (int)a->is_new - (int)b->is_new;
+}
+
+static uint64_t absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+static int by_change(const void *x, const void *y)
+{
+	const struct diff_site *a = x, *b = y;
+	static const enum cs_field order[] = {CS_BYTES, CS_PEAK, CS_ALLOCS, CS_LEAKED};
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		uint64_t da = absdiff(a->base[order[i]], a->new[order[i]]);
+		uint64_t db = absdiff(b->base[order[i]], b->new[order[i]]);
+		if (da != db)
+			return da < db ? 1 : -1;
+	}
+	return 0;
+}
+
+size_t diff_sites(const struct diff_result *r, struct diff_site *out, size_t max)
+{
+	const callstacks *side[2] = {r->base.summary.stacks, r->new.summary.stacks};
+	size_t n = 0, total = 0;
+	for (int i = 0; i < 2; i++)
+		total += side[i] ? callstacks_count(side[i]) : 0;
+	struct named_site *all = calloc(total ? total : 1, sizeof *all);
+	struct diff_site *changed = calloc(total ? total : 1, sizeof *changed);
+	size_t nchanged = SIZE_MAX;
+	if (!all || !changed)
+		goto out;
+	for (int i = 0; i < 2; i++)
+		for (size_t k = 0; side[i] && k < callstacks_count(side[i]); k++) {
+			const struct callstack_site *site = callstacks_site(side[i], k);
+			all[n] =
+			    (struct named_site){site_name(side[i], site), i == 1, side[i], site};
+			if (!all[n++].name)
+				goto out;
+		}
+	qsort(all, n, sizeof *all, by_name);
+	nchanged = 0;
+	for (size_t i = 0; i < n;) {
+		struct diff_site d = {0};
+		size_t j = i;
+		for (; j < n && !strcmp(all[j].name, all[i].name); j++) {
+			uint64_t *v = all[j].is_new ? d.new : d.base;
+			for (unsigned f = 0; f < CS_FIELDS; f++)
+				v[f] += all[j].site->v[f];
+			*(all[j].is_new ? &d.in_new : &d.in_base) = true;
+			if (!d.site || all[j].is_new) {
+				d.site = all[j].site;
+				d.stacks = all[j].stacks;
+			}
+		}
+		i = j;
+		if (d.base[CS_ALLOCS] != d.new[CS_ALLOCS] || d.base[CS_BYTES] != d.new[CS_BYTES] ||
+		    d.base[CS_PEAK] != d.new[CS_PEAK] || d.base[CS_LEAKED] != d.new[CS_LEAKED])
+			changed[nchanged++] = d;
+	}
+	qsort(changed, nchanged, sizeof *changed, by_change);
+	memcpy(out, changed, (nchanged < max ? nchanged : max) * sizeof *out);
+out:
+	for (size_t i = 0; all && i < n; i++)
+		free(all[i].name);
+	free(all);
+	free(changed);
+	return nchanged;
+}
+
 /* ---- thresholds ----------------------------------------------------------- */
 
 void diff_thresholds_init(struct diff_thresholds *t)

@@ -132,6 +132,24 @@ size_t diff_metrics(const struct diff_result *r, struct diff_metric *m);
  * are 0, +inf when only BASE is 0. */
 double diff_relative(double base, double new);
 
+/* ---- call stacks that changed --------------------------------------------- */
+
+/* One call stack whose figures differ between BASE and NEW. Stacks are matched by the
+ * functions on them (frames named by their sym records, inlined functions included; an
+ * unnamed frame by its address), not by address: a rebuilt kernel's code moves. Stacks of
+ * one trace that name the same functions are counted together. */
+struct diff_site {
+	const callstacks *stacks;          /* where site is: NEW's, or BASE's if gone from NEW */
+	const struct callstack_site *site; /* one stack of that name, for its frames */
+	bool in_base, in_new;              /* the trace has such a stack */
+	uint64_t base[CS_FIELDS], new[CS_FIELDS]; /* its figures in each (0 if absent) */
+};
+
+/* The stacks whose allocations, bytes, peak or leaked bytes differ, the largest change first
+ * (of bytes, then peak, then allocations): up to max into out. Returns how many differ, or
+ * SIZE_MAX when out of memory. The entries point into r (valid until diff_result_free). */
+size_t diff_sites(const struct diff_result *r, struct diff_site *out, size_t max);
+
 /* ---- thresholds ----------------------------------------------------------- */
 
 #define DIFF_OFF (-1.0) /* a numeric limit that is not checked */

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # stacks_test.sh - allocations by call stack (issue 11) in every tool that groups them:
-# `heaptrace stats` (top stacks, call tree), `leaks`, and the exports read by their real
-# clients: folded stacks by an independent parser (python), pprof by `go tool pprof`, massif by
-# ms_print. Every figure is checked against an independent computation (python) over a trace
+# `heaptrace stats` (top stacks, call tree), `leaks`, `diff` (the stacks that changed), and the
+# exports read by their real clients: folded stacks by an independent parser (python), pprof by
+# `go tool pprof`, massif by ms_print. Every figure is checked against an independent computation (python) over a trace
 # made by the real allocator core, to which the test gives call stacks: each allocation reaches
 # its caller through one of three paths (path_a, path_b, path_c, chosen by event number) from
 # kmain, and path_b's code is inlined into path_b_outer.
@@ -280,6 +280,32 @@ for key, fig in ref.items():
     if fig.get("peak", 0) * 100 >= total:      # above massif's 1% threshold: shown in full
         assert got.get(key) == fig["peak"], (key, got.get(key), fig["peak"])
 EOF
+
+# ---- diff: the call stacks that changed ------------------------------------------------
+"$HT" diff --json "$T/churn.jsonl" "$T/churn.jsonl" >"$T/d.json"
+check "a trace diffed with itself: no call stack changed" [ "$(jq .sites_changed_count "$T/d.json")" = 0 ]
+sed 's/"0x8020/"0x8021/g' "$T/churn.jsonl" >"$T/moved.jsonl" # the code moved, the same functions
+"$HT" diff --json "$T/churn.jsonl" "$T/moved.jsonl" >"$T/d.json"
+check "stacks are matched by function, not address: moved code changes none" \
+	[ "$(jq .sites_changed_count "$T/d.json")" = 0 ]
+"$HT" diff --json "$T/churn0.jsonl" "$T/churn.jsonl" >"$T/d.json"
+check "diff lists the stacks that appeared and went, with their figures" \
+	python3 - "$T/d.json" "$T/ref.json" <<'EOF'
+import json, sys
+d, ref = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert d["sites_changed_count"] == 16, d["sites_changed_count"]   # 4 callers gone, 12 stacks new
+by = {e["stack"]: e for e in d["sites_changed"]}
+e = by["churn_small (trace/test/tracegen.c:100) <- path_a <- kmain"]
+want = ref["0x8020100c,0x80300010,0x80300100"]
+assert e["status"] == "new" and e["base"]["bytes"] == 0, e
+assert [e["new"][k] for k in ("allocs", "bytes", "peak")] == [want["allocs"], want["bytes"], want["peak"]], e
+g = by["churn_small (trace/test/tracegen.c:100)"]
+assert g["status"] == "gone" and g["new"]["allocs"] == 0
+sizes = [abs(x["new"]["bytes"] - x["base"]["bytes"]) for x in d["sites_changed"]]
+assert sizes == sorted(sizes, reverse=True), sizes
+EOF
+"$HT" diff "$T/churn0.jsonl" "$T/churn.jsonl" >"$T/d.txt"
+check "the diff table lists the changed stacks" grep -q '^call stacks that changed: 16' "$T/d.txt"
 
 # ---- a trace without stacks: one-frame stacks of the caller ------------------------------
 "$HT" export --format folded -o "$T/flat.folded" "$T/churn0.jsonl"
