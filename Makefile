@@ -204,7 +204,7 @@ help:
 	@echo "  make setup     install the Debian packages the project needs"
 	@echo "  make all       build kernel, tools and viewer;  make clean  remove build/"
 	@echo "Variables (current value):"
-	@echo "  WORKLOAD=$(WORKLOAD)  churn vector frag lifetimes million panic ring paced hang recurse"
+	@echo "  WORKLOAD=$(WORKLOAD)  churn vector frag lifetimes million panic ring paced hang recurse paths"
 	@echo "  CHANNEL=$(CHANNEL)  semihosting | uart (make trace)"
 	@echo "  POLICY=$(POLICY)  allocator policy: first (default), next, best, segregated (make trace/run)"
 	@echo "  DEPTH=$(DEPTH)  call stacks of N frames per event, 1..32 (make trace/run/live; default 0: the caller alone)"

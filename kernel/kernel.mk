@@ -75,6 +75,8 @@ KERNEL_TEST_ELFS := $(foreach s,$(KERNEL_SUITES),$(BUILD)/test-$(s).elf) \
 
 # the framework's self-test runs the self-test images in QEMU
 SCRIPT_TESTS += kernel/test/selftest.sh
+# call stacks through a full stack table, end to end (the paths workload)
+SCRIPT_TESTS += kernel/test/paths_test.sh
 
 # ---- running the kernel -----------------------------------------------------------
 QEMU_RUN = $(QEMU) $(QEMU_FLAGS) -semihosting-config enable=on,target=native

@@ -15,6 +15,7 @@ int workload_hang(void);
 int workload_recurse(void);
 int workload_ring(void);
 int workload_paced(void);
+int workload_paths(void);
 
 static const struct workload workloads[] = {
     {"vector", "growable vectors pushed, shrunk and freed (regrowth copies)", workload_vector},
@@ -27,6 +28,7 @@ static const struct workload workloads[] = {
     {"recurse", "unbounded recursion into the stack guard (fault tests)", workload_recurse},
     {"ring", "allocator microbenchmark: instructions per free+alloc pair (live=N)", workload_ring},
     {"paced", "slow, phased activity to watch live (secs=20 rate=400): make live", workload_paced},
+    {"paths", "4,096 distinct call paths, each twice: more stacks than trace.depth's table holds", workload_paths},
 };
 
 const struct workload *workload_find(const char *name)
