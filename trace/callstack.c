@@ -524,8 +524,14 @@ const char *callstacks_frame_text(const callstacks *c, uint64_t addr, char *buf,
 		return buf;
 	}
 	size_t len = (size_t)snprintf(buf, n, "%s (%s)", f->fn, f->src);
-	for (uint32_t i = 0; i < f->n_inlined && len < n; i++)
-		len += (size_t)snprintf(buf + len, n - len, " <- inlined into %s (%s)",
-		                        f->inlined[i].fn, f->inlined[i].src);
+	const char *src = f->src; /* the last source written: a repeat is left out */
+	for (uint32_t i = 0; i < f->n_inlined && len < n; i++) {
+		const struct trace_inline *in = &f->inlined[i];
+		bool same = !strcmp(in->src, src);
+		len += (size_t)snprintf(buf + len, n - len, " <- %s%s%s%s%s",
+		                        i ? "" : "inlined into ", in->fn, same ? "" : " (",
+		                        same ? "" : in->src, same ? "" : ")");
+		src = in->src;
+	}
 	return buf;
 }

@@ -141,8 +141,9 @@ const struct callstack_node *callstacks_tree(const callstacks *c, enum cs_tree t
 size_t callstacks_children(const callstacks *c, enum cs_tree t, uint32_t node, enum cs_field f,
                            uint32_t *idx, size_t max);
 
-/* "fn (src)" for a frame; inlined frames appended as " <- inlined into g (src)"; the address
- * alone ("0x8020...") when it has no name, "unknown caller" for 0. Into buf (n bytes). */
+/* "fn (src)" for a frame; the functions it was inlined into appended, " <- inlined into g
+ * (src) <- h (src)" (a src equal to the one before left out); the address alone ("0x8020...")
+ * when it has no name, "unknown caller" for 0. Into buf (n bytes). */
 const char *callstacks_frame_text(const callstacks *c, uint64_t addr, char *buf, size_t n);
 
 #endif /* CALLSTACK_H */
