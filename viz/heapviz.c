@@ -53,6 +53,7 @@ static void usage(FILE *f)
 	    "  --whole             show the whole heap (default: the part the trace used)\n"
 	    "  --select A:B        select events A..B, as a drag on the timeline does\n"
 	    "  --locate ADDR       with --snapshot: print \"locate ADDR X Y\", the pixel of ADDR\n"
+	    "  --pointer ADDR      with --snapshot: the pointer over ADDR (its block described)\n"
 	    "  --help              this text (keys: docs/heapviz.md, or h in the viewer)\n"
 	    "environment: HEAPVIZ_DUMP=FILE.png  where d/F12/SIGUSR1 dump the current frame\n"
 	    "             HEAPVIZ_NOFLASH=1      do not flash the current event (for tests)\n"
@@ -69,6 +70,7 @@ struct opts {
 	enum view_colour colour;
 	const char *zoom;   /* --zoom LO:HI, parsed once the heap is known */
 	const char *select; /* --select A:B, events A..B, checked once loaded */
+	const char *pointer; /* --pointer ADDR: with --snapshot, the pointer over ADDR */
 	bool whole;
 	const char *locate[16];
 	int nlocate;
@@ -118,6 +120,8 @@ static bool parse_args(int argc, char **argv, struct opts *o)
 			}
 		} else if (!strcmp(a, "--zoom") && has) {
 			o->zoom = argv[++i];
+		} else if (!strcmp(a, "--pointer") && has) {
+			o->pointer = argv[++i];
 		} else if (!strcmp(a, "--select") && has) {
 			o->select = argv[++i];
 		} else if (!strcmp(a, "--whole")) {
@@ -322,6 +326,16 @@ static int run_snapshot(const struct opts *o, struct view *v)
 		return EXIT_IO;
 	}
 	view_draw(v, r, 0);
+	if (o->pointer) { /* as if the pointer rested there: the panel describes the block */
+		uint64_t addr = strtoull(o->pointer, NULL, 0), base = viz_model_heap_base(v->m);
+		if (addr < base || !view_locate(v, addr - base, &v->mx, &v->my)) {
+			fprintf(stderr, "heapviz: --pointer %s: not an address the map shows\n",
+			        o->pointer);
+			render_close(r);
+			return EXIT_USAGE;
+		}
+		view_draw(v, r, 0);
+	}
 	for (int i = 0; i < o->nlocate; i++) {
 		uint64_t addr = strtoull(o->locate[i], NULL, 0);
 		uint64_t base = viz_model_heap_base(v->m);

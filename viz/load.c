@@ -17,7 +17,39 @@ struct viz_source {
 	char *path;
 	char err[512];
 	uint64_t last_caller; /* caller whose symbol was last passed on */
+	uint32_t last_stack;  /* stack record last passed on */
 };
+
+/* Passes the symbol of code address addr (with the functions inlined there)
+ * to the model; false if memory ran out. */
+static bool pass_symbol(viz_source *s, uint64_t addr)
+{
+	const struct trace_symbol *sym = trace_reader_symbol(s->r, addr);
+	uint32_t i = viz_model_add_caller(s->m, addr, sym ? sym->fn : NULL, sym ? sym->src : NULL);
+	if (i == VIZ_NO_CALLER)
+		return false;
+	if (!sym || !sym->n_inlined)
+		return true;
+	const char *fn[TRACE_INLINED_MAX], *src[TRACE_INLINED_MAX];
+	uint32_t n = sym->n_inlined < TRACE_INLINED_MAX ? sym->n_inlined : TRACE_INLINED_MAX;
+	for (uint32_t k = 0; k < n; k++) {
+		fn[k] = sym->inlined[k].fn;
+		src[k] = sym->inlined[k].src;
+	}
+	return viz_model_set_inlined(s->m, i, n, fn, src);
+}
+
+/* Passes the stack record id (every frame's symbol first) to the model, once. */
+static bool pass_stack(viz_source *s, uint32_t id)
+{
+	const struct trace_stack *st = trace_reader_stack(s->r, id);
+	if (!st || viz_model_has_stack(s->m, id))
+		return true; /* the reader refuses an undefined stack; defined once */
+	for (uint32_t k = 0; k < st->depth; k++)
+		if (!pass_symbol(s, st->frames[k]))
+			return false;
+	return viz_model_add_stack(s->m, id, st->depth, st->frames) != VIZ_NO_SITE;
+}
 
 viz_source *viz_source_open(const char *path, bool follow, int wait_ms, char *err, size_t errlen)
 {
@@ -71,13 +103,16 @@ enum viz_pump viz_source_pump(viz_source *s, size_t max_events)
 		}
 		if (!trace_validator_add(s->v, &ev, trace_reader_line(s->r), s->err, sizeof s->err))
 			return VIZ_PUMP_ERROR;
+		bool ok = true;
 		if (ev.caller && ev.caller != s->last_caller) {
-			const struct trace_symbol *sym = trace_reader_symbol(s->r, ev.caller);
-			if (sym)
-				viz_model_add_caller(s->m, ev.caller, sym->fn, sym->src);
+			ok = pass_symbol(s, ev.caller);
 			s->last_caller = ev.caller;
 		}
-		if (!viz_model_append(s->m, &ev)) {
+		if (ok && ev.stack && ev.stack != s->last_stack) {
+			ok = pass_stack(s, ev.stack);
+			s->last_stack = ev.stack;
+		}
+		if (!ok || !viz_model_append(s->m, &ev)) {
 			snprintf(s->err, sizeof s->err, "%s:%llu: out of memory after %zu events",
 			         s->path, (unsigned long long)trace_reader_line(s->r),
 			         viz_model_count(s->m));

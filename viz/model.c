@@ -64,6 +64,9 @@ struct viz_model {
 	struct viz_caller *callers;
 	size_t ncallers, capcallers;
 	struct u64_map caller_index; /* caller address -> index in callers */
+	struct viz_site *sites;      /* call sites, by first sight */
+	size_t nsites, capsites;
+	struct u64_map site_index; /* SITE_OF_STACK(id) or the caller address -> index in sites */
 	char **names;                /* marker labels */
 	size_t nnames, capnames;
 	uint64_t bad;
@@ -132,6 +135,8 @@ uint32_t viz_model_add_caller(viz_model *m, uint64_t addr, const char *fn, const
 		return VIZ_NO_CALLER;
 	struct viz_caller *c = &m->callers[m->ncallers];
 	c->addr = addr;
+	c->n_inlined = 0;
+	c->inlined = NULL;
 	c->fn = dup_or(fn, "??");
 	c->src = dup_or(src, "??:0");
 	if (!c->fn || !c->src) {
@@ -146,6 +151,100 @@ uint32_t viz_model_add_caller(viz_model *m, uint64_t addr, const char *fn, const
 const struct viz_caller *viz_model_caller(const viz_model *m, uint32_t index)
 {
 	return index < m->ncallers ? &m->callers[index] : NULL;
+}
+
+const struct viz_caller *viz_model_caller_at(const viz_model *m, uint64_t addr)
+{
+	return viz_model_caller(m, caller_lookup(m, addr));
+}
+
+bool viz_model_set_inlined(viz_model *m, uint32_t index, uint32_t n, const char *const *fn,
+                           const char *const *src)
+{
+	if (index >= m->ncallers || n == 0 || m->callers[index].n_inlined)
+		return true; /* unknown caller, nothing to add, or known already */
+	struct viz_inline *inl = calloc(n, sizeof *inl);
+	if (!inl)
+		return false;
+	for (uint32_t i = 0; i < n; i++) {
+		inl[i].fn = dup_or(fn[i], "??");
+		inl[i].src = dup_or(src[i], "??:0");
+		if (!inl[i].fn || !inl[i].src) {
+			for (uint32_t k = 0; k <= i; k++) {
+				free(inl[k].fn);
+				free(inl[k].src);
+			}
+			free(inl);
+			return false;
+		}
+	}
+	m->callers[index].inlined = inl;
+	m->callers[index].n_inlined = n;
+	return true;
+}
+
+/* ---- call sites ------------------------------------------------------------------- */
+
+/* A stack record's key in site_index; a caller address (below 2^63: the
+ * kernel's code) is its own key, 0 the unknown caller. */
+#define SITE_OF_STACK(id) ((UINT64_C(1) << 63) | (id))
+
+static uint32_t site_new(viz_model *m, uint64_t key, uint32_t depth, const uint64_t *frames)
+{
+	if (m->nsites >= VIZ_NO_SITE - 1 || !u64_map_reserve(&m->site_index, 1))
+		return VIZ_NO_SITE;
+	uint64_t *f = depth ? malloc(depth * sizeof *f) : NULL;
+	if (depth && !f)
+		return VIZ_NO_SITE;
+	if (!grow((void **)&m->sites, &m->capsites, m->nsites + 1, sizeof *m->sites)) {
+		free(f);
+		return VIZ_NO_SITE;
+	}
+	if (depth)
+		memcpy(f, frames, depth * sizeof *f);
+	m->sites[m->nsites] = (struct viz_site){.depth = depth, .frames = f};
+	u64_map_put(&m->site_index, key, (uint32_t)m->nsites); /* cannot fail: reserved */
+	return (uint32_t)m->nsites++;
+}
+
+uint32_t viz_model_add_stack(viz_model *m, uint32_t id, uint32_t depth, const uint64_t *frames)
+{
+	uint32_t i = u64_map_get(&m->site_index, SITE_OF_STACK(id));
+	return i != U64_MAP_NONE ? i : site_new(m, SITE_OF_STACK(id), depth, frames);
+}
+
+bool viz_model_has_stack(const viz_model *m, uint32_t id)
+{
+	return u64_map_get(&m->site_index, SITE_OF_STACK(id)) != U64_MAP_NONE;
+}
+
+/* The site of an allocation from stack record `stack` (0: none) by the code at
+ * caller address `caller` (0: unknown); VIZ_NO_SITE if there is none yet. */
+static uint32_t site_find(const viz_model *m, uint32_t stack, uint64_t caller)
+{
+	uint32_t i = U64_MAP_NONE;
+	if (stack)
+		i = u64_map_get(&m->site_index, SITE_OF_STACK(stack));
+	if (i == U64_MAP_NONE)
+		i = u64_map_get(&m->site_index, caller);
+	return i;
+}
+
+/* site_find, making a one-frame site for a caller seen first. */
+static uint32_t site_of(viz_model *m, uint32_t stack, uint64_t caller)
+{
+	uint32_t i = site_find(m, stack, caller);
+	return i != U64_MAP_NONE ? i : site_new(m, caller, caller ? 1 : 0, &caller);
+}
+
+size_t viz_model_sites(const viz_model *m)
+{
+	return m->nsites;
+}
+
+const struct viz_site *viz_model_site(const viz_model *m, uint32_t index)
+{
+	return index < m->nsites ? &m->sites[index] : NULL;
 }
 
 /* ---- events <-> the heap model ---------------------------------------------- */
@@ -181,9 +280,12 @@ static void expand(const viz_model *m, const struct viz_event *e, size_t idx,
 	out->block = e->block;
 	out->addr2 = from_off(m, e->addr2);
 	out->size2 = e->size2;
-	if (e->kind == HEAP_EV_ALLOC) { /* an alloc keeps its search length in size2 */
+	out->stack = 0;
+	if (e->kind == HEAP_EV_ALLOC) { /* an alloc keeps its search in size2, its stack in addr2 */
 		out->examined = e->size2;
 		out->size2 = 0;
+		out->stack = e->addr2;
+		out->addr2 = from_off(m, VIZ_NO_ADDR);
 	}
 	out->caller =
 	    heap_event_has_caller(e->kind) && e->aux < m->ncallers ? m->callers[e->aux].addr : 0;
@@ -224,6 +326,7 @@ static void block_from(const viz_model *m, const struct heap_model_block *b, str
 	    .born = sat32(b->seq),
 	    .caller = b->caller ? caller_lookup(m, b->caller) : VIZ_NO_CALLER,
 	    .align_log2 = b->align ? (uint32_t)__builtin_ctzll(b->align) : 0,
+	    .site = site_find(m, b->stack, b->caller),
 	};
 }
 
@@ -279,7 +382,16 @@ void viz_model_free(viz_model *m)
 	for (size_t i = 0; i < m->ncallers; i++) {
 		free(m->callers[i].fn);
 		free(m->callers[i].src);
+		for (uint32_t k = 0; k < m->callers[i].n_inlined; k++) {
+			free(m->callers[i].inlined[k].fn);
+			free(m->callers[i].inlined[k].src);
+		}
+		free(m->callers[i].inlined);
 	}
+	for (size_t i = 0; i < m->nsites; i++)
+		free(m->sites[i].frames);
+	free(m->sites);
+	u64_map_free(&m->site_index);
 	free(m->callers);
 	u64_map_free(&m->caller_index);
 	for (size_t i = 0; i < m->nnames; i++)
@@ -378,8 +490,9 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 	    .flags = ev->flags,
 	    .align_log2 = ev->align_log2,
 	};
-	if (ev->kind == HEAP_EV_ALLOC) { /* size2 is unused by an alloc: its search length */
+	if (ev->kind == HEAP_EV_ALLOC) { /* size2, addr2 unused by an alloc: its search, stack */
 		e.size2 = ev->examined;
+		e.addr2 = ev->stack;
 		if (ev->examined > m->max_examined)
 			m->max_examined = ev->examined;
 	}
@@ -394,9 +507,29 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev)
 		e.aux = (uint32_t)m->nnames++;
 	}
 	*EV(m, m->count) = e;
+	/* the call site whose live bytes this changes: an alloc's, or the freed block's */
+	uint32_t site = VIZ_NO_SITE;
+	if (ev->kind == HEAP_EV_ALLOC) {
+		site = site_of(m, ev->stack, ev->caller);
+	} else if (ev->kind == HEAP_EV_FREE) {
+		const struct heap_model_block *fb = heap_model_find(m->tip, ev->addr);
+		if (fb)
+			site = site_find(m, fb->stack, fb->caller);
+	}
 	if (!replay(m, m->tip, m->count, m->count + 1)) {
 		EV(m, m->count)->bad = 1;
 		m->bad++;
+	} else if (site != VIZ_NO_SITE) {
+		struct viz_site *st = &m->sites[site];
+		if (ev->kind == HEAP_EV_ALLOC) {
+			st->allocs++;
+			st->alloc_bytes += ev->block;
+			st->live_bytes += ev->block;
+			if (st->live_bytes > st->peak_bytes)
+				st->peak_bytes = st->live_bytes;
+		} else {
+			st->live_bytes -= ev->block < st->live_bytes ? ev->block : st->live_bytes;
+		}
 	}
 	m->count++;
 	const struct heap_model_stats *st = heap_model_peek(m->tip);

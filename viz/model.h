@@ -43,7 +43,8 @@ struct viz_event {
 	uint64_t time;      /* ticks of time_hz */
 	uint64_t size;      /* heap_event.size (requested, size before, merged size, count) */
 	uint32_t addr;      /* offset of heap_event.addr, VIZ_NO_ADDR if none or outside */
-	uint32_t addr2;     /* offset of heap_event.addr2, VIZ_NO_ADDR if none or outside */
+	uint32_t addr2;     /* offset of heap_event.addr2, VIZ_NO_ADDR if none or outside;
+	                       ALLOC (which has no addr2): heap_event.stack */
 	uint32_t block;     /* heap_event.block, saturated to 32 bits */
 	uint32_t size2;     /* heap_event.size2, saturated; ALLOC: heap_event.examined */
 	uint32_t aux;       /* caller index (heap_event_has_caller kinds), name index (marker) */
@@ -62,6 +63,26 @@ struct viz_block {
 	uint32_t born;       /* index of the ALLOC event that made it */
 	uint32_t caller;     /* caller index, VIZ_NO_CALLER if unknown */
 	uint32_t align_log2; /* requested alignment, log2 */
+	uint32_t site;       /* call site index (viz_model_site), VIZ_NO_SITE if unknown */
+};
+
+#define VIZ_NO_SITE 0xffffffffu /* viz_block.site: none */
+
+/* A call site: one call stack (a trace with stack records), or one caller (a
+ * trace without: a one-frame stack; no frames when the caller is unknown),
+ * with what its allocations did over the events appended so far. */
+struct viz_site {
+	uint32_t depth;         /* frames */
+	uint64_t *frames;       /* return addresses, [0] the allocator's caller, outward (owned) */
+	uint64_t allocs;        /* ALLOC events from it */
+	uint64_t alloc_bytes;   /* their block bytes */
+	uint64_t live_bytes;    /* block bytes live after the last event appended */
+	uint64_t peak_bytes;    /* the most it had live at once */
+};
+
+/* A function inlined at a code address (the trace's symbol records). */
+struct viz_inline {
+	char *fn, *src; /* owned by the model */
 };
 
 /* One timeline sample: the state at position `pos`, and the highest used
@@ -79,6 +100,8 @@ struct viz_caller {
 	uint64_t addr; /* return address in the caller */
 	char *fn;      /* function, "??" if unknown (owned by the model) */
 	char *src;     /* "file:line", "??:0" if unknown (owned by the model) */
+	uint32_t n_inlined;          /* functions fn was inlined into, innermost first */
+	struct viz_inline *inlined; /* ...the last is the real frame's (owned) */
 };
 
 typedef struct viz_model viz_model;
@@ -101,6 +124,28 @@ bool viz_model_append(viz_model *m, const struct heap_event *ev);
  * are registered automatically with fn "??". */
 uint32_t viz_model_add_caller(viz_model *m, uint64_t addr, const char *fn, const char *src);
 const struct viz_caller *viz_model_caller(const viz_model *m, uint32_t index);
+
+/* The symbol registered for code address addr, or NULL. */
+const struct viz_caller *viz_model_caller_at(const viz_model *m, uint64_t addr);
+
+/* Records that the code at caller index `index` was inlined into the n
+ * functions inl (innermost first), as a symbol record's "inlined" says.
+ * Returns false if memory ran out. */
+bool viz_model_set_inlined(viz_model *m, uint32_t index, uint32_t n, const char *const *fn,
+                           const char *const *src);
+
+/* Defines the trace's stack record `id` (frames[0] the caller, outward) as a
+ * call site, before the first event that uses it (the loader does: an event
+ * whose stack is undefined counts as a one-frame stack of its caller). Returns
+ * the site's index, or VIZ_NO_SITE if memory ran out. */
+uint32_t viz_model_add_stack(viz_model *m, uint32_t id, uint32_t depth, const uint64_t *frames);
+
+/* Whether stack record id was defined (viz_model_add_stack). */
+bool viz_model_has_stack(const viz_model *m, uint32_t id);
+
+/* Call sites, 0..viz_model_sites()-1, in order of first sight. */
+size_t viz_model_sites(const viz_model *m);
+const struct viz_site *viz_model_site(const viz_model *m, uint32_t index);
 
 size_t viz_model_count(const viz_model *m);
 const struct viz_event *viz_model_event(const viz_model *m, size_t index);

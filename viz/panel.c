@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sites.h"
 #include "text.h"
 
 #define SWATCH_W 10 /* legend colour swatch, pixels */
@@ -224,6 +225,81 @@ static void range_summary(struct view *v, struct text_col *t)
 	text_line(t, VIZ_COL_DIM, "(Esc drops the selection)");
 }
 
+/* ---- the call-site table --------------------------------------------------------------- */
+
+#define STACK_FNS 64 /* functions of a stack the hover shows at most */
+
+/* The call sites that allocated, in the chosen order, each with its colour,
+ * name, live bytes at the cursor, peak and allocations; rows are recorded in
+ * v for clicks. */
+static void site_table(struct view *v, struct text_col *t)
+{
+	render *r = t->r;
+	site_names_update(&v->site_names, v->m);
+	struct site_row *rows;
+	size_t n = site_rows(v->m, v->site_sort, &rows);
+	int cw = render_text_width(r, "M"), col = 6 * cw, th = render_text_height(r);
+	int xc = t->x + t->w - col, xp = xc - col, xl = xp - col; /* count, peak, live columns */
+	v->line_h = text_line_h(r);
+	v->site_header_y = t->y;
+	static const char *heads[SITE_SORTS] = {"live", "peak", "count"};
+	const int hx[SITE_SORTS] = {xl, xp, xc};
+	int y = t->y;
+	if (!text_line(t, VIZ_COL_TEXT, "Call sites"))
+		goto done;
+	for (int k = 0; k < SITE_SORTS; k++) {
+		char h[16];
+		snprintf(h, sizeof h, "%s", heads[k]); /* the order's column in yellow */
+		render_text(r, hx[k] + col - render_text_width(r, h) - cw / 2, y, h,
+		            k == (int)v->site_sort ? VIZ_COL_NEW : VIZ_COL_DIM);
+	}
+	v->nsite_rows = 0;
+	for (size_t i = 0; i < n && v->nsite_rows < (int)(sizeof v->site_rows / sizeof v->site_rows[0]); i++) {
+		y = t->y;
+		bool picked = v->site_pick == rows[i].site;
+		if (!text_line(t, VIZ_COL_DIM, "%s", ""))
+			break;
+		v->site_rows[v->nsite_rows].y = y;
+		v->site_rows[v->nsite_rows++].site = rows[i].site;
+		if (picked)
+			render_rect(r, t->x - 2, y, t->w + 4, th, (struct rcolor){70, 70, 90, 255});
+		render_rect(r, t->x, y + 3, SWATCH_W, th - 6, view_caller_colour(rows[i].site));
+		text_fit(r, t->x + SWATCH_W + 3, y, xl - t->x - SWATCH_W - 3, picked ? VIZ_COL_TEXT : VIZ_COL_DIM,
+		         site_name(&v->site_names, rows[i].site));
+		const uint64_t val[SITE_SORTS] = {rows[i].live, rows[i].peak, rows[i].allocs};
+		for (int k = 0; k < SITE_SORTS; k++) {
+			char b1[TEXT_NUM];
+			text_compact(b1, val[k]);
+			render_text(r, hx[k] + col - render_text_width(r, b1) - cw / 2, y, b1, VIZ_COL_TEXT);
+		}
+	}
+	if (n > (size_t)v->nsite_rows)
+		text_line(t, VIZ_COL_DIM, "and %zu more", n - (size_t)v->nsite_rows);
+done:
+	free(rows);
+}
+
+/* The call stack of site s, innermost function first: each frame's own
+ * function numbered (#0 the allocator's caller), the ones inlined into it
+ * before it. */
+static void stack_lines(struct view *v, struct text_col *t, viz_model *m, uint32_t s)
+{
+	struct site_fn fns[STACK_FNS];
+	size_t n = site_functions(m, s, fns, STACK_FNS);
+	const struct viz_site *site = viz_model_site(m, s);
+	text_line(t, VIZ_COL_TEXT, "Call stack, %u frames (indented: inlined)",
+	          site ? site->depth : 0);
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(fns[i].src, '/');
+		if (fns[i].inlined)
+			text_line(t, VIZ_COL_DIM, "    %s %s", fns[i].fn, slash ? slash + 1 : fns[i].src);
+		else
+			text_line(t, VIZ_COL_DIM, "#%-2u %s %s", fns[i].frame, fns[i].fn,
+			          slash ? slash + 1 : fns[i].src);
+	}
+	(void)v;
+}
+
 /* ---- the block under the pointer ------------------------------------------------ */
 
 static void hover_block(struct view *v, struct text_col *t)
@@ -235,15 +311,15 @@ static void hover_block(struct view *v, struct text_col *t)
 	uint64_t addr = viz_model_heap_base(m) + b->off;
 	if (v->other)
 		text_line(t, VIZ_COL_MERGE, "in %s", m == v->m ? v->name : v->other_name);
-	text_line(t, VIZ_COL_TEXT, "%s block 0x%" PRIx64 ", %s B", h->is_free ? "Free" : "Allocated",
-	          addr, text_commas(b1, b->bytes));
+	text_line(t, VIZ_COL_TEXT, "%s 0x%" PRIx64 ", %s B", h->is_free ? "Free" : "Block", addr,
+	          text_commas(b1, b->bytes));
 	if (h->is_free)
 		return;
 	text_line(t, VIZ_COL_DIM, "requested %s B, align %s", text_commas(b1, b->req),
 	          text_commas(b2, 1ull << b->align_log2));
 	size_t pos = viz_model_pos(m);
 	const struct viz_event *be = viz_model_event(m, b->born);
-	text_line(t, VIZ_COL_DIM, "allocated at event %s, %s events ago", text_commas(b1, b->born),
+	text_line(t, VIZ_COL_DIM, "allocated at event %s, %s ago", text_commas(b1, b->born),
 	          text_commas(b2, pos - 1 - b->born));
 	const struct viz_event *ce = pos ? viz_model_event(m, pos - 1) : NULL;
 	if (be && ce && v->time_hz)
@@ -252,9 +328,13 @@ static void hover_block(struct view *v, struct text_col *t)
 	else if (be)
 		text_line(t, VIZ_COL_DIM, "  t = %s ticks", text_commas(b1, be->time));
 	if (be && viz_model_max_examined(m))
-		text_line(t, VIZ_COL_DIM, "  its search examined %s free blocks",
-		          text_commas(b1, be->size2));
+		text_line(t, VIZ_COL_DIM, "  search: %s free blocks", text_commas(b1, be->size2));
 	const struct viz_caller *c = viz_model_caller(m, b->caller);
+	const struct viz_site *site = viz_model_site(m, b->site);
+	if (site && (site->depth > 1 || (c && c->n_inlined))) { /* the whole stack */
+		stack_lines(v, t, m, b->site);
+		return;
+	}
 	if (!c) {
 		text_line(t, VIZ_COL_DIM, "caller unknown");
 		return;
@@ -310,59 +390,6 @@ static int legend_scale(struct view *v, render *r, int x, int y, int w, bool dra
 	return 3 * lh;
 }
 
-/* The call sites of the live blocks, most live bytes first, each in its colour:
- * as many as rows allows, then how many more. */
-struct site_bytes {
-	uint32_t caller;
-	uint64_t bytes;
-};
-
-static int by_bytes_desc(const void *a, const void *b)
-{
-	const struct site_bytes *x = a, *y = b;
-	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : (x->caller > y->caller) - (x->caller < y->caller);
-}
-
-#define LEGEND_SITES 6 /* call sites the legend names at most */
-static int legend_sites(struct view *v, render *r, int x, int y, int w, bool draw)
-{
-	int th = render_text_height(r), lh = text_line_h(r);
-	size_t nc = viz_model_callers(v->m), nb;
-	struct site_bytes *s = calloc(nc + 1, sizeof *s); /* [nc]: unknown caller */
-	if (!s)
-		return 0;
-	const struct viz_block *b = viz_model_blocks(v->m, &nb);
-	for (size_t i = 0; i < nc + 1; i++)
-		s[i].caller = i < nc ? (uint32_t)i : VIZ_NO_CALLER;
-	for (size_t i = 0; i < nb; i++)
-		s[b[i].caller < nc ? b[i].caller : nc].bytes += b[i].bytes;
-	qsort(s, nc + 1, sizeof *s, by_bytes_desc);
-	size_t live = 0;
-	while (live < nc + 1 && s[live].bytes)
-		live++;
-	size_t shown = live < LEGEND_SITES ? live : LEGEND_SITES;
-	int height = (int)(1 + shown + (live > shown)) * lh;
-	if (draw) {
-		text_fit(r, x, y, w, VIZ_COL_TEXT, "Call sites (live bytes)");
-		for (size_t i = 0; i < shown; i++) {
-			int ly = y + (int)(i + 1) * lh;
-			const struct viz_caller *c = viz_model_caller(v->m, s[i].caller);
-			char b1[TEXT_NUM], line[160];
-			text_bytes(b1, s[i].bytes);
-			render_rect(r, x, ly + 3, SWATCH_W, th - 6, view_caller_colour(s[i].caller));
-			int bw = render_text_width(r, b1);
-			snprintf(line, sizeof line, "%s", c ? c->fn : "unknown caller");
-			text_fit(r, x + SWATCH_W + 3, ly, w - SWATCH_W - 3 - bw - 6, VIZ_COL_DIM, line);
-			render_text(r, x + w - bw, ly, b1, VIZ_COL_DIM);
-		}
-		if (live > shown)
-			text_draw(r, x, y + (int)(shown + 1) * lh, VIZ_COL_DIM, "and %zu more",
-			          live - shown);
-	}
-	free(s);
-	return height;
-}
-
 /* The legend of the colour mode shown; measure (draw false) or draw from y.
  * Returns its height. */
 static int legend(struct view *v, render *r, int x, int y, int w, bool draw)
@@ -371,8 +398,10 @@ static int legend(struct view *v, render *r, int x, int y, int w, bool draw)
 	case VIEW_COLOUR_AGE:
 		return legend_scale(v, r, x, y, w, draw, "Age: events since alloc (log)",
 		                    viz_model_pos(v->m), "new", "old");
-	case VIEW_COLOUR_CALLER:
-		return legend_sites(v, r, x, y, w, draw);
+	case VIEW_COLOUR_CALLER: /* the call-site table above has the colours */
+		if (draw)
+			text_fit(r, x, y, w, VIZ_COL_DIM, "click a site: its blocks; t: order");
+		return text_line_h(r);
 	case VIEW_COLOUR_COST:
 		return legend_scale(v, r, x, y, w, draw, "Cost: free blocks the alloc examined",
 		                    viz_model_max_examined(v->m), "", "");
@@ -387,6 +416,8 @@ void panel_draw(struct view *v, render *r)
 {
 	const struct view_rect *p = &v->panel;
 	render_rect(r, p->x, p->y, p->w, p->h, (struct rcolor){32, 32, 38, 255});
+	v->site_header_y = -1; /* the call-site table records itself if drawn */
+	v->nsite_rows = 0;
 	render_clip(r, p->x, p->y, p->w, p->h);
 	int x = p->x + 8, w = p->w - 16, bottom = p->y + p->h - 4;
 	int lg_h = legend(v, r, x, 0, w, false);
@@ -408,6 +439,8 @@ void panel_draw(struct view *v, render *r)
 		range_summary(v, &t);
 	else if (e && e->kind == HEAP_EV_ALLOC_FAIL)
 		failure(v, &t, e);
+	else if (v->colour == VIEW_COLOUR_CALLER)
+		site_table(v, &t);
 	else
 		histogram(&t, v->m);
 	if (lg_y > p->y + 6)

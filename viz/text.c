@@ -32,6 +32,23 @@ const char *text_bytes(char *buf, uint64_t n)
 	return buf;
 }
 
+const char *text_compact(char *buf, uint64_t n)
+{
+	static const char units[] = "KMGT";
+	if (n < 10000) {
+		snprintf(buf, TEXT_NUM, "%llu", (unsigned long long)n);
+		return buf;
+	}
+	double x = (double)n;
+	int u = -1;
+	while (x >= 1000 && u < 3) {
+		x /= 1024;
+		u++;
+	}
+	snprintf(buf, TEXT_NUM, x < 10 ? "%.1f%c" : "%.0f%c", x, units[u]);
+	return buf;
+}
+
 void text_draw(render *r, int x, int y, struct rcolor c, const char *fmt, ...)
 {
 	char buf[256];

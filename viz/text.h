@@ -18,6 +18,9 @@ const char *text_commas(char *buf, uint64_t n);
 /* A size as people write round ones: "16 KiB", "1 MiB", else "3,000 B". */
 const char *text_bytes(char *buf, uint64_t n);
 
+/* A number in at most 5 characters, for tables: 9999, 12K, 1.5M (powers of 1,024). */
+const char *text_compact(char *buf, uint64_t n);
+
 /* printf-style text with its top left at x,y. */
 void text_draw(render *r, int x, int y, struct rcolor c, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

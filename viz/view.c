@@ -37,6 +37,8 @@ void view_init(struct view *v, viz_model *m, const char *name)
 	v->m = m;
 	v->name = name;
 	v->speed = 200;
+	v->site_pick = VIZ_NO_SITE;
+	v->site_header_y = -1;
 	v->divergence = SIZE_MAX;
 	v->mx = v->my = -1;
 }
@@ -46,6 +48,7 @@ void view_fini(struct view *v)
 	free(v->segs);
 	free(v->osegs);
 	free(v->markers);
+	site_names_free(&v->site_names);
 }
 
 static void set_message(struct view *v, uint32_t now, const char *msg)
@@ -404,7 +407,7 @@ static struct rcolor block_colour(const struct view *v, viz_model *m, const stru
 	case VIEW_COLOUR_AGE:
 		return view_scale_colour(v->colour, view_log_scale(pos > b->born ? pos - b->born : 0, pos));
 	case VIEW_COLOUR_CALLER:
-		return view_caller_colour(b->caller);
+		return view_caller_colour(b->site);
 	case VIEW_COLOUR_COST:
 		return view_scale_colour(v->colour,
 		                         view_log_scale(viz_model_event(m, b->born)->size2,
@@ -509,8 +512,11 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 			}
 			draw_span(r, v, a, s[i].u0, s[i].u1, c, false, false);
 		} else {
-			draw_span(r, v, a, s[i].u0, s[i].u1,
-			          block_colour(v, m, &blocks[s[i].block], pos), true, false);
+			struct rcolor c = block_colour(v, m, &blocks[s[i].block], pos);
+			if (m == v->m && v->site_pick != VIZ_NO_SITE &&
+			    blocks[s[i].block].site != v->site_pick) /* a picked site: the rest dimmed */
+				c = lerp(VIZ_COL_BG, c, 0.3);
+			draw_span(r, v, a, s[i].u0, s[i].u1, c, true, false);
 		}
 	}
 	/* --compare: the blocks the other trace does not have at the aligned event */
@@ -768,6 +774,8 @@ static void draw_help(struct view *v, render *r)
 	    "g            zoom to a typed range: LO:HI or LO+LEN (addresses or offsets)",
 	    "s            compressed scale (small blocks get room)",
 	    "a            colour by state / age / call site / cost (search length)",
+	    "t            call-site table order: live bytes / peak / allocations",
+	    "             (click a site: highlight its blocks; click the header: order)",
 	    "d, F12       dump this frame to $HEAPVIZ_DUMP (or heapviz-frame.png)",
 	    "h, ?, F1     this help;  q, esc  quit",
 	    "mouse        hover: block details; timeline: click seeks, drag selects a range",
@@ -1010,6 +1018,22 @@ static void jump_kind(struct view *v, unsigned kind, int dir, uint32_t now, cons
 	view_seek(v, i + 1);
 }
 
+/* A click at height y on the panel: on the call-site table's header, the next
+ * order; on a site, highlight its blocks (again: stop). */
+static void site_table_click(struct view *v, int y)
+{
+	if (v->site_header_y >= 0 && y >= v->site_header_y && y < v->site_header_y + v->line_h) {
+		v->site_sort = (enum site_sort)((v->site_sort + 1) % SITE_SORTS);
+		return;
+	}
+	for (int i = 0; i < v->nsite_rows; i++)
+		if (y >= v->site_rows[i].y && y < v->site_rows[i].y + v->line_h) {
+			uint32_t s = v->site_rows[i].site;
+			v->site_pick = v->site_pick == s ? VIZ_NO_SITE : s;
+			return;
+		}
+}
+
 /* Mouse input: hover, dragging on the timeline, zooming the map with the wheel. */
 static void pointer_input(struct view *v, const struct rinput *in)
 {
@@ -1028,6 +1052,8 @@ static void pointer_input(struct view *v, const struct rinput *in)
 	case RI_MOUSE_DOWN: /* a click on the timeline seeks there (and drops a selection) */
 		v->mx = in->x;
 		v->my = in->y;
+		if (in->button == 1 && in_rect(&v->panel, in->x, in->y))
+			site_table_click(v, in->y);
 		if (in->button == 1 && in_rect(&v->timeline, in->x, in->y)) {
 			v->drag_timeline = true;
 			v->drag_selects = false;
@@ -1095,6 +1121,9 @@ static bool key_play_or_show(struct view *v, int key, bool shift)
 		return true;
 	case 'a':
 		v->colour = (enum view_colour)((v->colour + 1) % VIEW_COLOUR_COUNT);
+		return true;
+	case 't':
+		v->site_sort = (enum site_sort)((v->site_sort + 1) % SITE_SORTS);
 		return true;
 	case '/':
 		if (!shift)

@@ -13,6 +13,7 @@
 
 #include "model.h"
 #include "render.h"
+#include "sites.h"
 
 /* Colours of the map (docs/heapviz.md explains them). */
 #define VIZ_COL_BG      ((struct rcolor){24, 24, 28, 255})
@@ -107,6 +108,16 @@ struct view {
 	int drag_x0;           /* where the timeline press began */
 	bool drag_selects;     /* the press moved: it selects a range, not a position */
 	struct view_range sel; /* the selected range (sel.b > sel.a) */
+	struct site_names site_names; /* the primary trace's call sites, named */
+	enum site_sort site_sort;     /* the call-site table's order (t, a click on its header) */
+	uint32_t site_pick;           /* the site whose blocks are highlighted, VIZ_NO_SITE: none */
+	int site_header_y;            /* the table's header line as last drawn (-1: not drawn) */
+	struct {
+		int y;         /* its line's top */
+		uint32_t site; /* ...and its site */
+	} site_rows[64];       /* the table's rows as last drawn, for clicks */
+	int nsite_rows;
+	int line_h; /* a text line's height, as last drawn */
 	int tl_sx, tl_sw; /* timeline strips: first pixel column and width */
 	struct view_rect status, map, other_map, panel, timeline;
 	int strip_h;             /* height of one timeline strip */

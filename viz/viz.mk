@@ -4,7 +4,7 @@
 # heap model in libheapscope.a (trace/heap_model.h).
 
 # ---- the viewer ---------------------------------------------------------------
-LIBVIZ_SRCS := viz/model.c viz/view.c viz/panel.c viz/timeline.c viz/text.c viz/load.c viz/png.c viz/render_sdl.c
+LIBVIZ_SRCS := viz/model.c viz/view.c viz/panel.c viz/timeline.c viz/sites.c viz/text.c viz/load.c viz/png.c viz/render_sdl.c
 $(eval $(call host_library,libviz.a,$(LIBVIZ_SRCS)))
 $(eval $(call host_program,heapviz,viz/heapviz.c,libviz.a libheapscope.a,$(SDL_LIBS) -lz $(CJSON_LIBS)))
 

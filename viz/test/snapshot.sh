@@ -124,6 +124,14 @@ for z in 6:2 0:10 x:3 2 -1:3; do
 		ok "a bad --select ($z) exits 2 and says why" || no "bad --select $z: rc $rc: $(cat "$T/err")"
 done
 
+# --pointer ADDR: the snapshot as if the pointer rested on ADDR (the white hover
+# outline around A); an address the map does not show exits 2
+"$HV" --snapshot "$T/ptr.png" --at end --size 800x600 --pointer $A --locate $A "$T/t.jsonl" >/dev/null &&
+	ok "--pointer renders with the pointer on a block" || no "--pointer"
+"$HV" --snapshot "$T/x.png" --at end --pointer 0x90000000 "$T/t.jsonl" 2>"$T/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "heapviz: --pointer 0x90000000: " "$T/err" && ok "--pointer outside the map exits 2" ||
+	no "--pointer outside: rc $rc: $(cat "$T/err")"
+
 # the PNG checker itself rejects a damaged file (so the checks above can fail)
 cp "$T/end.png" "$T/broken.png"
 printf 'X' | dd of="$T/broken.png" bs=1 seek=40 conv=notrunc 2>/dev/null

@@ -113,7 +113,7 @@ TEST_CASE(nothing_is_cut_off_from_700x450_up_in_any_colour_mode_or_hover)
 {
 	static const char *traces[] = {"samples/frag.jsonl", "samples/lifetimes-small.jsonl",
 	                               "samples/panic.jsonl", "samples/churn-small.jsonl",
-	                               "samples/instret.jsonl"};
+	                               "samples/instret.jsonl", "samples/vector.jsonl"};
 	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
 		render *r = offscreen(sizes[k][0], sizes[k][1]);
 		for (size_t t = 0; t < sizeof traces / sizeof traces[0]; t++) {
@@ -167,7 +167,7 @@ TEST_CASE(every_colour_mode_has_its_legend_on_screen_at_700x450)
 	size_t nb;
 	const struct viz_block *b = viz_model_blocks(s.v.m, &nb);
 	ASSERT(nb > 0);
-	ASSERT(panel_shows(&s.v, r, view_caller_colour(b[0].caller))); /* the site's swatch */
+	ASSERT(panel_shows(&s.v, r, view_caller_colour(b[0].site))); /* the site's swatch */
 	s.v.colour = VIEW_COLOUR_AGE;
 	view_draw(&s.v, r, 0);
 	ASSERT(panel_shows(&s.v, r, view_scale_colour(VIEW_COLOUR_AGE, 0))); /* both ends */
@@ -315,6 +315,59 @@ TEST_CASE(compare_stacks_the_maps_in_a_tall_window)
 	ASSERT(!s.v.side_by_side);
 	ASSERT(s.v.other_map.y > s.v.map.y + s.v.map.h);
 	ASSERT_EQ(s.v.other_map.x, s.v.map.x);
+	scene_close(&s);
+	render_close(r);
+}
+
+static void click(struct view *v, int x, int y)
+{
+	struct rinput in = {.type = RI_MOUSE_DOWN, .x = x, .y = y, .button = 1};
+	view_input(v, &in, 0);
+	in.type = RI_MOUSE_UP;
+	view_input(v, &in, 0);
+}
+
+TEST_CASE(the_call_site_table_sorts_on_a_header_click_and_a_site_click_highlights_its_blocks)
+{
+	render *r = offscreen(1000, 650);
+	struct scene s;
+	scene_open(&s, "samples/vector.jsonl", NULL);
+	view_seek(&s.v, viz_model_peak_pos(s.v.m, NULL));
+	s.v.colour = VIEW_COLOUR_CALLER;
+	view_draw(&s.v, r, 0);
+	ASSERT(s.v.site_header_y >= 0);
+	ASSERT(s.v.nsite_rows >= 6); /* vector's sites that allocated */
+	/* the rows are in the order of live bytes at the cursor, most first */
+	struct site_row *rows;
+	size_t n = site_rows(s.v.m, SITE_BY_LIVE, &rows);
+	for (int i = 0; i < s.v.nsite_rows; i++)
+		ASSERT_EQ(s.v.site_rows[i].site, rows[i].site);
+	free(rows);
+	click(&s.v, s.v.panel.x + 20, s.v.site_header_y + 2);
+	ASSERT_EQ((int)s.v.site_sort, (int)SITE_BY_PEAK);
+	view_draw(&s.v, r, 0);
+	n = site_rows(s.v.m, SITE_BY_PEAK, &rows);
+	ASSERT_EQ(s.v.site_rows[0].site, rows[0].site);
+	free(rows);
+	/* a click on a site: its blocks keep their colour, every other site's dim */
+	uint32_t pick = s.v.site_rows[1].site;
+	click(&s.v, s.v.panel.x + 20, s.v.site_rows[1].y + 2);
+	ASSERT_EQ(s.v.site_pick, pick);
+	view_draw(&s.v, r, 0);
+	size_t nb;
+	const struct viz_block *b = viz_model_blocks(s.v.m, &nb);
+	uint32_t other = VIZ_NO_SITE;
+	for (size_t i = 0; i < nb; i++) /* not the block just allocated: it is highlighted */
+		if (b[i].site != pick && b[i].bytes >= 512 && b[i].born + 1 != viz_model_pos(s.v.m))
+			other = b[i].site;
+	ASSERT(other != VIZ_NO_SITE);
+	ASSERT(count_colour(r, s.v.map, view_caller_colour(pick)) > 0);
+	ASSERT_EQ(count_colour(r, s.v.map, view_caller_colour(other)), (size_t)0);
+	click(&s.v, s.v.panel.x + 20, s.v.site_rows[1].y + 2); /* again: none picked */
+	ASSERT_EQ(s.v.site_pick, VIZ_NO_SITE);
+	view_draw(&s.v, r, 0);
+	ASSERT(count_colour(r, s.v.map, view_caller_colour(other)) > 0);
+	(void)n;
 	scene_close(&s);
 	render_close(r);
 }

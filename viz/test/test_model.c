@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "heap_model.h"
+#include "load.h"
 #include "model.h"
+#include "sites.h"
 #include "trace_reader.h"
 #include "test/test.h"
 #include "test/tracegen.h"
@@ -400,6 +402,95 @@ TEST_CASE(every_seek_shows_the_blocks_and_metrics_of_the_shared_heap_model)
 	churn_close(&g, &r);
 	heap_model_destroy(b.ref);
 	viz_model_free(b.m);
+}
+
+/* Loads a recorded sample (the tests run from the source tree). */
+static viz_source *sample(const char *path)
+{
+	char err[512];
+	viz_source *src = viz_source_load(path, false, err, sizeof err);
+	ASSERT_MSG(src != NULL, "%s", err);
+	return src;
+}
+
+TEST_CASE(call_sites_account_for_every_alloc_and_every_live_byte)
+{
+	static const char *paths[] = {"samples/vector.jsonl", "samples/frag.jsonl",
+	                              "samples/churn-small.jsonl", "samples/panic.jsonl"};
+	for (size_t p = 0; p < sizeof paths / sizeof paths[0]; p++) {
+		viz_source *src = sample(paths[p]);
+		viz_model *m = viz_source_model(src);
+		uint64_t allocs = 0, alloc_bytes = 0;
+		for (size_t i = 0; i < viz_model_count(m); i++) {
+			const struct viz_event *e = viz_model_event(m, i);
+			if (e->kind == HEAP_EV_ALLOC && !e->bad) {
+				allocs++;
+				alloc_bytes += e->block;
+			}
+		}
+		uint64_t site_allocs = 0, site_bytes = 0, site_live = 0;
+		for (uint32_t i = 0; i < viz_model_sites(m); i++) {
+			const struct viz_site *s = viz_model_site(m, i);
+			site_allocs += s->allocs;
+			site_bytes += s->alloc_bytes;
+			site_live += s->live_bytes;
+			ASSERT(s->peak_bytes >= s->live_bytes);
+		}
+		ASSERT_EQ(site_allocs, allocs);
+		ASSERT_EQ(site_bytes, alloc_bytes);
+		viz_model_seek(m, viz_model_count(m));
+		ASSERT_EQ(site_live, viz_model_stats(m)->used_bytes); /* at the tip */
+		/* every live block at the peak has a site, and the sites' live bytes there
+		 * add up to the use */
+		viz_model_seek(m, viz_model_peak_pos(m, NULL));
+		size_t nb, rows_n;
+		const struct viz_block *b = viz_model_blocks(m, &nb);
+		for (size_t i = 0; i < nb; i++)
+			ASSERT(b[i].site < viz_model_sites(m));
+		struct site_row *rows;
+		rows_n = site_rows(m, SITE_BY_LIVE, &rows);
+		uint64_t live = 0;
+		for (size_t i = 0; i < rows_n; i++) {
+			live += rows[i].live;
+			if (i)
+				ASSERT(rows[i - 1].live >= rows[i].live); /* most first */
+		}
+		ASSERT_EQ(live, viz_model_stats(m)->used_bytes);
+		free(rows);
+		viz_source_close(src);
+	}
+}
+
+TEST_CASE(a_stack_site_keeps_the_frames_of_its_record_and_a_name_that_tells_it_apart)
+{
+	viz_source *src = sample("samples/vector.jsonl"); /* its stack 4: record_alert's pushes */
+	viz_model *m = viz_source_model(src);
+	ASSERT(viz_model_has_stack(m, 4));
+	ASSERT(!viz_model_has_stack(m, 999));
+	uint32_t four = viz_model_add_stack(m, 4, 0, NULL); /* already there: its index */
+	const struct viz_site *s = viz_model_site(m, four);
+	ASSERT_EQ(s->depth, 5u);
+	ASSERT_EQ(s->frames[0], (uint64_t)0x8020714e);
+	ASSERT_EQ(s->frames[1], (uint64_t)0x802071e6);
+	struct site_fn fns[16];
+	size_t n = site_functions(m, four, fns, 16);
+	ASSERT_STR_EQ(fns[0].fn, "rec_vec_set_cap_"); /* inlined into rec_vec_reserve, ... */
+	ASSERT(fns[0].inlined);
+	ASSERT_STR_EQ(fns[3].fn, "rec_push"); /* frame 0's own function */
+	ASSERT(!fns[3].inlined);
+	ASSERT_EQ(fns[3].frame, 0u);
+	ASSERT_STR_EQ(fns[4].fn, "record_alert");
+	ASSERT_EQ(fns[4].frame, 1u);
+	ASSERT(n >= 5);
+	struct site_names names = {0};
+	ASSERT(site_names_update(&names, m));
+	ASSERT_STR_EQ(site_name(&names, four), "record_alert > rec_vec_set_cap_");
+	for (size_t i = 0; i < names.n; i++) /* every site's name is its own */
+		for (size_t j = i + 1; j < names.n; j++)
+			ASSERT_MSG(strcmp(names.name[i], names.name[j]) != 0, "sites %zu and %zu: %s", i,
+			           j, names.name[i]);
+	site_names_free(&names);
+	viz_source_close(src);
 }
 
 int main(void)
