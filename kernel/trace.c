@@ -18,7 +18,7 @@
  * the kheap API noted (kernel/unwind.h) and interned (kernel/stack_intern.h);
  * a stack the table did not hold is sent as a STACK record right before the
  * event. The allocator's calls then take stack_alloc/stack_free, reached from
- * the hot functions' slow branch, so depth 0 keeps today's fast path as it is.
+ * the hot functions' slow branch, so depth 0's fast path does not change.
  */
 #include "trace.h"
 
@@ -350,50 +350,52 @@ decline_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t cal
 	return HEAP_OK;
 }
 
-/* The hot functions (heap_sink_alloc/free below, and the call-stack path's
- * stack_alloc/free) are leaves (their only calls are tail calls), so a
- * frame pointer would give a backtrace nothing: it is omitted for just these,
- * which saves its set-up and tear-down on every allocator call; the rest of
- * the kernel keeps -fno-omit-frame-pointer (kernel/stack.c). */
+/* The hot functions (heap_sink_alloc/free, emit_alloc/free, and the
+ * call-stack path's stack_alloc/free) are leaves (their only calls are tail
+ * calls), so a frame pointer would give a backtrace nothing: it is omitted for
+ * just these, which saves its set-up and tear-down on every allocator call;
+ * the rest of the kernel keeps -fno-omit-frame-pointer (kernel/stack.c). */
 #define TRACE_HOT __attribute__((optimize("omit-frame-pointer")))
 
-/* The allocator's calls with call stacks on (depth > 0; stack_limit armed),
- * reached from the hot functions' slow branch: the stack's id takes the
- * caller's place in the pair record, or in the per-event records if the pair
- * record declines (decline_*, as at depth 0): stack_*_id, which take the
- * id where the hot functions take the caller, so that the other arguments stay
- * in their registers. When the stack is the one last seen for this caller
- * (stack_memo_hit), stack_alloc and stack_free only check and tail-call them
- * (leaves, nothing saved); otherwise stack_*_walk finds the id, sending its
- * STACK record first if new. */
+/* The records of one allocator call while the fast path is armed: the pair
+ * record, or the per-event records if it declines (decline_*). caller is a
+ * return address, or with call stacks the stack's id. Their own functions,
+ * reached by tail calls with the arguments still in their registers, so that
+ * the hot functions' checks need no registers saved. */
 TRACE_HOT static __attribute__((noinline)) void *
-stack_alloc_id(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize, size_t align,
-               uint32_t id, uint32_t examined)
+emit_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize, size_t align,
+           uintptr_t caller, uint32_t examined)
 {
 	if (!wire_encode_alloc(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
-	                       TRACE_EMIT_MINBLOCK, s, old_size, p, size, bsize, align, id, examined,
-	                       false))
-		return decline_alloc(s, old_size, p, size, bsize, align, id, examined);
+	                       TRACE_EMIT_MINBLOCK, s, old_size, p, size, bsize, align, caller,
+	                       examined, false))
+		return decline_alloc(s, old_size, p, size, bsize, align, caller, examined);
 	return (void *)p;
 }
 
 TRACE_HOT static __attribute__((noinline)) enum heap_error
-stack_free_id(uintptr_t p, size_t size, size_t bsize, size_t align, uint32_t id, unsigned merged,
-              uintptr_t merged_addr, size_t merged_size)
+emit_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t caller, unsigned merged,
+          uintptr_t merged_addr, size_t merged_size)
 {
 	if (!wire_encode_free(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
-	                      TRACE_EMIT_MINBLOCK, p, size, bsize, align, id, merged, merged_addr,
-	                      merged_size, false))
-		return decline_free(p, size, bsize, align, id, merged, merged_addr, merged_size);
+	                      TRACE_EMIT_MINBLOCK, p, size, bsize, align, caller, merged,
+	                      merged_addr, merged_size, false))
+		return decline_free(p, size, bsize, align, caller, merged, merged_addr, merged_size);
 	return HEAP_OK;
 }
 
+/* The allocator's calls with call stacks on (depth > 0; stack_limit armed),
+ * reached from the hot functions' slow branch: the stack's id takes the
+ * caller's place in emit_*. When the stack is the one last seen for this
+ * caller (stack_memo_hit), stack_alloc and stack_free only check and
+ * tail-call them (leaves, nothing saved); otherwise stack_*_walk finds the
+ * id, sending its STACK record first if new. */
 static __attribute__((noinline)) void *stack_alloc_walk(uintptr_t s, size_t old_size, uintptr_t p,
                                                         size_t size, size_t bsize, size_t align,
                                                         uintptr_t caller, uint32_t examined)
 {
 	uint32_t id = stack_id_walk(caller);
-	return stack_alloc_id(s, old_size, p, size, bsize, align, id, examined);
+	return emit_alloc(s, old_size, p, size, bsize, align, id, examined);
 }
 
 static __attribute__((noinline)) enum heap_error
@@ -401,7 +403,7 @@ stack_free_walk(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t 
                 unsigned merged, uintptr_t merged_addr, size_t merged_size)
 {
 	uint32_t id = stack_id_walk(caller);
-	return stack_free_id(p, size, bsize, align, id, merged, merged_addr, merged_size);
+	return emit_free(p, size, bsize, align, id, merged, merged_addr, merged_size);
 }
 
 TRACE_HOT static __attribute__((noinline)) void *
@@ -411,7 +413,7 @@ stack_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size, size_t bsize
 	const struct stack_memo *m = stack_memo_hit(caller);
 	if (__builtin_expect(!m, 0))
 		return stack_alloc_walk(s, old_size, p, size, bsize, align, caller, examined);
-	return stack_alloc_id(s, old_size, p, size, bsize, align, m->id, examined);
+	return emit_alloc(s, old_size, p, size, bsize, align, m->id, examined);
 }
 
 TRACE_HOT static __attribute__((noinline)) enum heap_error
@@ -421,7 +423,7 @@ stack_free(uintptr_t p, size_t size, size_t bsize, size_t align, uintptr_t calle
 	const struct stack_memo *m = stack_memo_hit(caller);
 	if (__builtin_expect(!m, 0))
 		return stack_free_walk(p, size, bsize, align, caller, merged, merged_addr, merged_size);
-	return stack_free_id(p, size, bsize, align, m->id, merged, merged_addr, merged_size);
+	return emit_free(p, size, bsize, align, m->id, merged, merged_addr, merged_size);
 }
 
 TRACE_HOT void *heap_sink_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_t size,
@@ -432,11 +434,7 @@ TRACE_HOT void *heap_sink_alloc(uintptr_t s, size_t old_size, uintptr_t p, size_
 			return stack_alloc(s, old_size, p, size, bsize, align, caller, examined);
 		return slow_alloc(s, old_size, p, size, bsize, align, caller, examined);
 	}
-	if (!wire_encode_alloc(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
-	                       TRACE_EMIT_MINBLOCK, s, old_size, p, size, bsize, align, caller,
-	                       examined, false))
-		return decline_alloc(s, old_size, p, size, bsize, align, caller, examined);
-	return (void *)p;
+	return emit_alloc(s, old_size, p, size, bsize, align, caller, examined);
 }
 
 TRACE_HOT enum heap_error heap_sink_free(uintptr_t p, size_t size, size_t bsize, size_t align,
@@ -449,11 +447,7 @@ TRACE_HOT enum heap_error heap_sink_free(uintptr_t p, size_t size, size_t bsize,
 			                  merged_size);
 		return slow_free(p, size, bsize, align, caller, merged, merged_addr, merged_size);
 	}
-	if (!wire_encode_free(&trace_fast.wire, &trace_fast.pos, rdtime(), TRACE_EMIT_U,
-	                      TRACE_EMIT_MINBLOCK, p, size, bsize, align, caller, merged,
-	                      merged_addr, merged_size, false))
-		return decline_free(p, size, bsize, align, caller, merged, merged_addr, merged_size);
-	return HEAP_OK;
+	return emit_free(p, size, bsize, align, caller, merged, merged_addr, merged_size);
 }
 
 /* Ships the buffer and writes the DROP event owed, whatever the mode. */
