@@ -541,16 +541,19 @@ static cJSON *summary_json(const char *path, const struct trace_summary *s,
 	return o;
 }
 
-static int print_json(cJSON *o)
+/* Prints o (and frees it); a failure is said on stderr as "heaptrace CMD: ...". */
+static int print_json(const char *cmd, cJSON *o)
 {
 	char *text = o ? cJSON_Print(o) : NULL;
 	cJSON_Delete(o);
 	if (!text) {
-		fprintf(stderr, "heaptrace: out of memory\n");
+		fprintf(stderr, "heaptrace %s: out of memory\n", cmd);
 		return HT_EXIT_IO;
 	}
 	int ok = puts(text) >= 0;
 	free(text);
+	if (!ok)
+		fprintf(stderr, "heaptrace %s: writing the output failed\n", cmd);
 	return ok ? HT_EXIT_OK : HT_EXIT_IO;
 }
 
@@ -619,7 +622,7 @@ static int run_stats(int argc, char **argv)
 		return rc;
 	}
 	if (json)
-		rc = print_json(summary_json(path, &s, &view));
+		rc = print_json("stats", summary_json(path, &s, &view));
 	else
 		print_text(stdout, path, &s, &view);
 	trace_summary_release(&s);
@@ -674,7 +677,7 @@ static int run_leaks(int argc, char **argv)
 			cJSON_AddItemToObject(o, "sites",
 			                      json_sites(s.stacks, CS_LEAKED, LEAKS_LISTED));
 		}
-		rc = print_json(o);
+		rc = print_json("leaks", o);
 		if (rc) {
 			trace_summary_release(&s);
 			return rc;
