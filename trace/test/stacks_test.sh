@@ -5,7 +5,8 @@
 # `go tool pprof`, massif by ms_print. Every figure is checked against an independent computation (python) over a trace
 # made by the real allocator core, to which the test gives call stacks: each allocation reaches
 # its caller through one of three paths (path_a, path_b, path_c, chosen by event number) from
-# kmain, and path_b's code is inlined into path_b_outer.
+# kmain, and path_b's code is inlined into path_b_outer. Then the real kernel's vector workload,
+# captured in QEMU with trace.depth=8: its three producers' paths into one growth function.
 set -u
 . "$(dirname "$0")/../../scripts/testlib.sh"
 HT=$BUILD/asan/bin/heaptrace
@@ -306,6 +307,48 @@ assert sizes == sorted(sizes, reverse=True), sizes
 EOF
 "$HT" diff "$T/churn0.jsonl" "$T/churn.jsonl" >"$T/d.txt"
 check "the diff table lists the changed stacks" grep -q '^call stacks that changed: 16' "$T/d.txt"
+
+# ---- the real kernel: the vector workload captured with 8-frame stacks ------------------
+# Three producers grow their vectors through one path (rec_push -> rec_vec_set_cap_): stats,
+# the folded export and go tool pprof must tell them apart.
+ELF=$BUILD/kernel.elf
+if [ ! -f "$ELF" ]; then
+	no real_kernel_capture "no $ELF (make all builds it)"
+elif ! BUILD=$T QEMU="${QEMU:-qemu-system-riscv64}" trace/capture.sh "$ELF" "$HT" vector semihosting \
+	"$T/vec.jsonl" trace.depth=8 >"$T/capture.log" 2>&1; then
+	no real_kernel_capture "$(tail -3 "$T/capture.log")"
+else
+	"$HT" stats --json --top 1000 "$T/vec.jsonl" >"$T/vec.json"
+	"$HT" export --format folded -o "$T/vec.folded" "$T/vec.jsonl"
+	check "stats: three stacks reach rec_vec_set_cap_, one from each producer" python3 - "$T/vec.json" <<'EOF'
+import json, sys
+sites = json.load(open(sys.argv[1]))["top_sites"]
+via = sorted(s["frames"][1]["fn"] for s in sites if s["fn"] == "rec_vec_set_cap_" and len(s["frames"]) > 1
+             and s["frames"][1]["fn"].startswith("record_"))
+assert via == ["record_alert", "record_log", "record_reading"], via
+EOF
+	check "folded: three flame-graph paths through rec_push, one per producer" \
+		[ "$(grep -cE ';record_(log|reading|alert);rec_push;.*rec_vec_set_cap_ [0-9]+$' "$T/vec.folded")" = 3 ]
+	if command -v go >/dev/null; then
+		"$HT" export --format pprof -o "$T/vec.pb.gz" "$T/vec.jsonl"
+		go tool pprof -top -sample_index=alloc_space -unit=B -nodefraction=0 "$T/vec.pb.gz" >"$T/vec.top" 2>&1
+		check "go tool pprof: each producer's cumulative bytes equal its folded paths'" \
+			python3 - "$T/vec.top" "$T/vec.folded" <<'EOF'
+import re, sys
+top = {m.group(2): int(m.group(1)) for m in
+       re.finditer(r"^\s*\S+\s+\S+\s+\S+\s+(\d+)B\s+\S+\s+(record_\w+)\s*$", open(sys.argv[1]).read(), re.M)}
+folded = {}
+for line in open(sys.argv[2]):
+    stack, w = line.rsplit(" ", 1)
+    for fn in set(stack.split(";")):
+        if fn.startswith("record_"):
+            folded[fn] = folded.get(fn, 0) + int(w)
+assert len(top) == 3 and top == folded, (top, folded)
+EOF
+	fi
+	check "ms_print reads the massif export of the capture" \
+		bash -c "'$HT' export --format massif -o '$T/vec.massif' '$T/vec.jsonl' && ms_print '$T/vec.massif' | grep -q 'rec_push'"
+fi
 
 # ---- a trace without stacks: one-frame stacks of the caller ------------------------------
 "$HT" export --format folded -o "$T/flat.folded" "$T/churn0.jsonl"
