@@ -205,9 +205,11 @@ void timeline_draw(struct view *v, render *r)
 	render_line(r, px, y_top, px, y_bot + 2, (struct rcolor){255, 255, 255, 255});
 	size_t nf;
 	const uint32_t *f = viz_model_fails(v->m, &nf);
-	for (size_t i = 0; i < nf; i++) {
+	for (size_t i = 0, last_x = (size_t)-1; i < nf; i++) { /* positions ascend */
 		int x = pos_x(v, f[i], count);
-		render_line(r, x, y_top, x, y_bot, (struct rcolor){255, 40, 40, 110});
+		if ((size_t)x == last_x)
+			continue; /* one mark a pixel column: thousands of failures cost no more */
+		last_x = (size_t)x;
 		render_rect(r, x - 1, t->y + 1, 3, MARK_BAND, VIZ_COL_FAIL);
 	}
 	size_t pp = viz_model_peak_pos(v->m, NULL);

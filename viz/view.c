@@ -488,7 +488,7 @@ static void draw_map(struct view *v, render *r, viz_model *m, const struct view_
 	 * lower than the text, so labels stay round */
 	if (v->gutter && v->row_bytes) {
 		int every = 1;
-		while (every * v->row_h < th)
+		while (every * v->row_h < 2 * th)
 			every *= 2;
 		for (int row = 0; row < v->rows; row += every)
 			text_draw(r, a->x, a->y + row * v->row_h + (v->cell_h - th) / 2, VIZ_COL_DIM,
