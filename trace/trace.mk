@@ -45,8 +45,9 @@ $(eval $(call host_program,test_event_pipe,trace/test/test_event_pipe.c,$(TRACE_
 $(eval $(call host_program,test_diff,trace/test/test_diff.c,$(TRACE_TEST_LIBS),$(CJSON_LIBS)))
 $(eval $(call host_program,test_u64_map,trace/test/test_u64_map.c,$(TRACE_TEST_LIBS),))
 $(eval $(call host_program,test_trace_schema,trace/test/test_trace_schema.c,$(TRACE_TEST_LIBS),$(CJSON_LIBS)))
+$(eval $(call host_program,test_callstack,trace/test/test_callstack.c,$(TRACE_TEST_LIBS),$(CJSON_LIBS)))
 HOST_TESTS += test_wire test_capture_parts test_trace_reader test_heap_model test_event_pipe test_diff \
-              test_u64_map test_trace_schema
+              test_u64_map test_trace_schema test_callstack
 
 # gen_trace: JSON traces from the real allocator core, for the script tests (stats,
 # check, diff, export, the viewer's) and the benchmarks
