@@ -20,7 +20,7 @@ HOST_TESTS += viz-test-model viz-test-view viz-test-layout
 # snapshots (pixels, PNG validity, exit codes), a real window under Xvfb, --follow on a
 # growing file, damaged traces, and make live end to end (their traces: gen_trace)
 SCRIPT_TESTS += viz/test/snapshot.sh viz/test/window.sh viz/test/follow.sh viz/test/mutate.sh \
-                viz/test/live.sh
+                viz/test/live.sh viz/test/views.sh
 
 # ---- bench (scripts/bench.sh runs viz/bench/bench.sh) ----------------------------------
 $(eval $(call host_program,viz-bench,viz/bench/bench_viz.c,libhosttest.a libviz.a libheapscope.a,$(SDL_LIBS) -lz $(CJSON_LIBS)))
