@@ -348,27 +348,35 @@ bool callstacks_finish(callstacks *c, const heap_model *m, const trace_reader *r
 			c->acc[i].v[CS_PEAK] = c->acc[i].live;
 			c->acc[i].v[CS_PEAK_BLOCKS] = c->acc[i].live_blocks;
 		}
-	/* frames of each key */
-	size_t n = c->nacc;
+	/* frames of each key: the stack record's (a one-frame stack of the caller without one),
+	 * copied into one pool of exactly their size */
+	size_t n = c->nacc, total = 0;
 	c->sites = calloc(n ? n : 1, sizeof *c->sites);
-	c->frame_pool = malloc((n ? n : 1) * CALLSTACK_DEPTH_MAX * sizeof *c->frame_pool);
-	if (!c->sites || !c->frame_pool)
+	if (!c->sites)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		const struct acc_site *a = &c->acc[i];
-		struct callstack_site *s = &c->sites[i];
-		uint64_t *fr = c->frame_pool + i * CALLSTACK_DEPTH_MAX;
 		const struct trace_stack *ts =
 		    a->by_stack && r ? trace_reader_stack(r, (uint32_t)a->key) : NULL;
-		if (ts && ts->depth) {
-			s->depth =
-			    ts->depth < CALLSTACK_DEPTH_MAX ? ts->depth : CALLSTACK_DEPTH_MAX;
+		uint32_t depth = ts && ts->depth ? ts->depth : 1;
+		c->sites[i].depth = depth < CALLSTACK_DEPTH_MAX ? depth : CALLSTACK_DEPTH_MAX;
+		total += c->sites[i].depth;
+	}
+	c->frame_pool = malloc((total ? total : 1) * sizeof *c->frame_pool);
+	if (!c->frame_pool)
+		return false;
+	uint64_t *fr = c->frame_pool;
+	for (size_t i = 0; i < n; i++) {
+		const struct acc_site *a = &c->acc[i];
+		struct callstack_site *s = &c->sites[i];
+		const struct trace_stack *ts =
+		    a->by_stack && r ? trace_reader_stack(r, (uint32_t)a->key) : NULL;
+		if (ts && ts->depth)
 			memcpy(fr, ts->frames, s->depth * sizeof *fr);
-		} else {
-			s->depth = 1;
+		else
 			fr[0] = a->caller;
-		}
 		s->frames = fr;
+		fr += s->depth;
 		memcpy(s->v, a->v, sizeof s->v);
 	}
 	/* one site per distinct frame list */
