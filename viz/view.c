@@ -781,14 +781,22 @@ static void draw_help(struct view *v, render *r)
 	    "mouse        hover: block details; timeline: click seeks, drag selects a range",
 	    "esc          drop the selected range",
 	};
-	int th = render_text_height(r), n = (int)(sizeof lines / sizeof lines[0]);
-	int w = 62 * (th * 6 / 10 > 0 ? th * 6 / 10 : 7) + 20, h = n * (th + 2) + 16;
-	int x = (v->status.w - w) / 2, y = v->status.h + 30;
-	render_rect(r, x, y, w, h, (struct rcolor){10, 10, 14, 230});
-	render_frame(r, x, y, w, h, VIZ_COL_TEXT);
+	(void)v; /* the overlay covers the window, whatever the layout */
+	int th = render_text_height(r), n = (int)(sizeof lines / sizeof lines[0]), ww, wh;
+	render_size(r, &ww, &wh);
+	int w = 0, lh = th + 1;
 	for (int i = 0; i < n; i++)
-		render_text(r, x + 10, y + 8 + i * (th + 2), lines[i],
-		            i ? VIZ_COL_TEXT : VIZ_COL_NEW);
+		if (render_text_width(r, lines[i]) > w)
+			w = render_text_width(r, lines[i]);
+	w = w + 20 < ww ? w + 20 : ww; /* as wide as its longest line, else the window */
+	int h = n * lh + 16 < wh ? n * lh + 16 : wh;
+	int x = (ww - w) / 2, y = (wh - h) / 2; /* centred: it fits from 700x450 up */
+	render_rect(r, x, y, w, h, (struct rcolor){10, 10, 14, 235});
+	render_frame(r, x, y, w, h, VIZ_COL_TEXT);
+	render_clip(r, x, y, w, h);
+	for (int i = 0; i < n; i++)
+		text_fit(r, x + 10, y + 8 + i * lh, w - 20, i ? VIZ_COL_TEXT : VIZ_COL_NEW, lines[i]);
+	render_clip(r, 0, 0, 0, 0);
 }
 
 static void scan_markers(struct view *v)

@@ -92,6 +92,19 @@ static void draw_uncut(struct view *v, render *r, const char *what, bool hover)
 	           what, w, h, view_colour_name(v->colour), render_texts_cut(r));
 }
 
+TEST_CASE(the_help_fits_from_700x450_up)
+{
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		render *r = offscreen(sizes[k][0], sizes[k][1]);
+		struct scene s;
+		scene_open(&s, "samples/frag.jsonl", NULL);
+		s.v.help = true;
+		draw_uncut(&s.v, r, "the help", false);
+		scene_close(&s);
+		render_close(r);
+	}
+}
+
 TEST_CASE(a_text_past_its_clip_box_counts_as_cut_off)
 {
 	render *r = offscreen(320, 240);
