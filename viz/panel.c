@@ -123,8 +123,8 @@ static void histogram(struct text_col *t, viz_model *m)
 
 /* A bar of bytes on the scale where full pixels hold `scale` bytes, outlined or
  * filled, with its label after it; one line of t. */
-static void bar_line(struct text_col *t, uint64_t bytes, uint64_t scale, int full,
-                     struct rcolor c, bool outline, const char *label)
+static void bar_line(struct text_col *t, uint64_t bytes, uint64_t scale, int full, struct rcolor c,
+                     bool outline, const char *label)
 {
 	int y = t->y, th = render_text_height(t->r);
 	if (!text_line(t, VIZ_COL_DIM, "%s", ""))
@@ -184,8 +184,8 @@ static void failure(struct view *v, struct text_col *t, const struct viz_event *
 		         text_commas(b2, j - i), j == kept && n > kept ? "+" : "");
 		if (t->y + render_text_height(t->r) > t->bottom)
 			break;
-		bar_line(t, holes[i], scale, full, holes[i] == largest ? VIZ_COL_FAIL : VIZ_COL_TOO_SMALL,
-		         false, line);
+		bar_line(t, holes[i], scale, full,
+		         holes[i] == largest ? VIZ_COL_FAIL : VIZ_COL_TOO_SMALL, false, line);
 		i = j;
 	}
 	free(holes);
@@ -220,7 +220,8 @@ static void range_summary(struct view *v, struct text_col *t)
 		const struct viz_caller *c = viz_model_caller(v->m, s->top[i].caller);
 		snprintf(val, sizeof val, "%s x%s", text_bytes(b1, s->top[i].bytes),
 		         text_commas(b2, s->top[i].count));
-		text_pair(t, view_caller_colour(s->top[i].caller), c ? c->fn : "unknown caller", val);
+		text_pair(t, view_caller_colour(s->top[i].caller), c ? c->fn : "unknown caller",
+		          val);
 	}
 	text_line(t, VIZ_COL_DIM, "(Esc drops the selection)");
 }
@@ -254,7 +255,8 @@ static void site_table(struct view *v, struct text_col *t)
 		            k == (int)v->site_sort ? VIZ_COL_NEW : VIZ_COL_DIM);
 	}
 	v->nsite_rows = 0;
-	for (size_t i = 0; i < n && v->nsite_rows < (int)(sizeof v->site_rows / sizeof v->site_rows[0]); i++) {
+	for (size_t i = 0;
+	     i < n && v->nsite_rows < (int)(sizeof v->site_rows / sizeof v->site_rows[0]); i++) {
 		y = t->y;
 		bool picked = v->site_pick == rows[i].site;
 		if (!text_line(t, VIZ_COL_DIM, "%s", ""))
@@ -264,13 +266,15 @@ static void site_table(struct view *v, struct text_col *t)
 		if (picked)
 			render_rect(r, t->x - 2, y, t->w + 4, th, (struct rcolor){70, 70, 90, 255});
 		render_rect(r, t->x, y + 3, SWATCH_W, th - 6, view_caller_colour(rows[i].site));
-		text_fit(r, t->x + SWATCH_W + 3, y, xl - t->x - SWATCH_W - 3, picked ? VIZ_COL_TEXT : VIZ_COL_DIM,
+		text_fit(r, t->x + SWATCH_W + 3, y, xl - t->x - SWATCH_W - 3,
+		         picked ? VIZ_COL_TEXT : VIZ_COL_DIM,
 		         site_name(&v->site_names, rows[i].site));
 		const uint64_t val[SITE_SORTS] = {rows[i].live, rows[i].peak, rows[i].allocs};
 		for (int k = 0; k < SITE_SORTS; k++) {
 			char b1[TEXT_NUM];
 			text_compact(b1, val[k]);
-			render_text(r, hx[k] + col - render_text_width(r, b1) - cw / 2, y, b1, VIZ_COL_TEXT);
+			render_text(r, hx[k] + col - render_text_width(r, b1) - cw / 2, y, b1,
+			            VIZ_COL_TEXT);
 		}
 	}
 	if (n > (size_t)v->nsite_rows)
@@ -292,7 +296,8 @@ static void stack_lines(struct view *v, struct text_col *t, viz_model *m, uint32
 	for (size_t i = 0; i < n; i++) {
 		const char *slash = strrchr(fns[i].src, '/');
 		if (fns[i].inlined)
-			text_line(t, VIZ_COL_DIM, "    %s %s", fns[i].fn, slash ? slash + 1 : fns[i].src);
+			text_line(t, VIZ_COL_DIM, "    %s %s", fns[i].fn,
+			          slash ? slash + 1 : fns[i].src);
 		else
 			text_line(t, VIZ_COL_DIM, "#%-2u %s %s", fns[i].frame, fns[i].fn,
 			          slash ? slash + 1 : fns[i].src);
@@ -323,7 +328,8 @@ static void hover_block(struct view *v, struct text_col *t)
 	          text_commas(b2, pos - 1 - b->born));
 	const struct viz_event *ce = pos ? viz_model_event(m, pos - 1) : NULL;
 	if (be && ce && v->time_hz)
-		text_line(t, VIZ_COL_DIM, "  t = %.6f s, %.3f ms ago", (double)be->time / v->time_hz,
+		text_line(t, VIZ_COL_DIM, "  t = %.6f s, %.3f ms ago",
+		          (double)be->time / v->time_hz,
 		          (double)(ce->time - be->time) * 1e3 / v->time_hz);
 	else if (be)
 		text_line(t, VIZ_COL_DIM, "  t = %s ticks", text_commas(b1, be->time));
@@ -371,8 +377,7 @@ static int legend_state(struct view *v, render *r, int x, int y, int w, bool dra
 
 /* A log scale bar from 0 to max with its two ends labelled. */
 static int legend_scale(struct view *v, render *r, int x, int y, int w, bool draw,
-                        const char *title, uint64_t max, const char *lo_name,
-                        const char *hi_name)
+                        const char *title, uint64_t max, const char *lo_name, const char *hi_name)
 {
 	int th = render_text_height(r), lh = text_line_h(r);
 	if (!draw)

@@ -16,7 +16,8 @@ size_t site_functions(const viz_model *m, uint32_t i, struct site_fn *out, size_
 		uint32_t ni = c ? c->n_inlined : 0;
 		out[n++] = (struct site_fn){c ? c->fn : "??", c ? c->src : "??:0", k, ni > 0};
 		for (uint32_t j = 0; j < ni && n < max; j++)
-			out[n++] = (struct site_fn){c->inlined[j].fn, c->inlined[j].src, k, j + 1 < ni};
+			out[n++] =
+			    (struct site_fn){c->inlined[j].fn, c->inlined[j].src, k, j + 1 < ni};
 	}
 	return n;
 }
@@ -112,8 +113,12 @@ static int row_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct site_row *a = pa, *b = pb;
 	enum site_sort sort_by = *(const enum site_sort *)arg;
-	uint64_t x = sort_by == SITE_BY_PEAK ? a->peak : sort_by == SITE_BY_COUNT ? a->allocs : a->live;
-	uint64_t y = sort_by == SITE_BY_PEAK ? b->peak : sort_by == SITE_BY_COUNT ? b->allocs : b->live;
+	uint64_t x = sort_by == SITE_BY_PEAK    ? a->peak
+	             : sort_by == SITE_BY_COUNT ? a->allocs
+	                                        : a->live;
+	uint64_t y = sort_by == SITE_BY_PEAK    ? b->peak
+	             : sort_by == SITE_BY_COUNT ? b->allocs
+	                                        : b->live;
 	if (x != y)
 		return x < y ? 1 : -1;
 	return (a->site > b->site) - (a->site < b->site);
@@ -128,7 +133,8 @@ size_t site_rows(viz_model *m, enum site_sort by, struct site_row **rows)
 		return 0;
 	for (size_t i = 0; i < ns; i++) {
 		const struct viz_site *s = viz_model_site(m, (uint32_t)i);
-		r[i] = (struct site_row){.site = (uint32_t)i, .peak = s->peak_bytes, .allocs = s->allocs};
+		r[i] = (struct site_row){
+		    .site = (uint32_t)i, .peak = s->peak_bytes, .allocs = s->allocs};
 	}
 	const struct viz_block *b = viz_model_blocks(m, &nb);
 	for (size_t i = 0; i < nb; i++)

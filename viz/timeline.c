@@ -95,7 +95,8 @@ static void strips_fill(struct view *v, struct strip st[STRIPS], const struct vi
 	for (int k = 0; k < STRIPS; k++) {
 		if (k < 2) {
 			st[k].top = (double)round_up_bytes(max[k] > 1 ? (uint64_t)max[k] : 1);
-			snprintf(st[k].label, sizeof st[k].label, "%s", text_bytes(b1, (uint64_t)st[k].top));
+			snprintf(st[k].label, sizeof st[k].label, "%s",
+			         text_bytes(b1, (uint64_t)st[k].top));
 		} else {
 			st[k].top = round_up_frag(max[k]);
 			snprintf(st[k].label, sizeof st[k].label, "%.0f%%", st[k].top * 100);
@@ -147,7 +148,8 @@ static void draw_markers(struct view *v, render *r, int y_top, int y_bot, size_t
 	for (size_t i = 0; i < v->nmarkers; i++) {
 		int x = pos_x(v, v->markers[i], count);
 		render_line(r, x, y_top, x, y_bot, (struct rcolor){150, 150, 160, 140});
-		const char *name = viz_model_marker_name(v->m, viz_model_event(v->m, v->markers[i] - 1));
+		const char *name =
+		    viz_model_marker_name(v->m, viz_model_event(v->m, v->markers[i] - 1));
 		int w = render_text_width(r, name);
 		if (x + 2 >= name_end && x + 2 + w <= v->tl_sx + v->tl_sw && th <= y_bot - y_top) {
 			render_text(r, x + 2, y_top, name, (struct rcolor){190, 190, 200, 255});
@@ -186,8 +188,10 @@ void timeline_draw(struct view *v, render *r)
 	/* the selected range */
 	if (v->sel.b > v->sel.a) {
 		int x0 = pos_x(v, v->sel.a, count), x1 = pos_x(v, v->sel.b, count);
-		render_rect(r, x0, y_top, x1 - x0 + 1, y_bot - y_top, (struct rcolor){120, 170, 255, 60});
-		render_frame(r, x0, y_top, x1 - x0 + 1, y_bot - y_top, (struct rcolor){120, 170, 255, 200});
+		render_rect(r, x0, y_top, x1 - x0 + 1, y_bot - y_top,
+		            (struct rcolor){120, 170, 255, 60});
+		render_frame(r, x0, y_top, x1 - x0 + 1, y_bot - y_top,
+		             (struct rcolor){120, 170, 255, 200});
 	}
 	draw_markers(v, r, y_top, y_bot, count);
 	if (v->other && v->divergence != SIZE_MAX) {

@@ -124,8 +124,8 @@ TEST_CASE(a_text_past_its_clip_box_counts_as_cut_off)
 
 TEST_CASE(nothing_is_cut_off_from_700x450_up_in_any_colour_mode_or_hover)
 {
-	static const char *traces[] = {"samples/frag.jsonl", "samples/lifetimes-small.jsonl",
-	                               "samples/panic.jsonl", "samples/churn-small.jsonl",
+	static const char *traces[] = {"samples/frag.jsonl",    "samples/lifetimes-small.jsonl",
+	                               "samples/panic.jsonl",   "samples/churn-small.jsonl",
 	                               "samples/instret.jsonl", "samples/vector.jsonl"};
 	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
 		render *r = offscreen(sizes[k][0], sizes[k][1]);
