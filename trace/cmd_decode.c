@@ -97,8 +97,15 @@ struct stream {
 	struct wire_stack *wire_stacks; /* with stacks: the latest STACK record of each wire
 	                                   id, [WIRE_STACK_IDS + 1]; depth 0: none yet */
 	struct stacks stacks;           /* the JSON trace's stacks: each distinct frame list once */
+	uint64_t trailing; /* payload bytes after the end event, counted and dropped */
 	char whybuf[200]; /* a why with numbers in it */
 };
+
+/* Stream offset of the end of the payload so far (dropped bytes included). */
+static uint64_t stream_payload_end(const struct stream *s)
+{
+	return s->base_off + s->b.len + s->trailing;
+}
 
 static void stream_free(struct stream *s)
 {
@@ -461,7 +468,7 @@ static void feed_semihosting(struct input *in, struct stream *s, const uint8_t *
 			s->map = m;
 			s->capmap = cap;
 		}
-		s->map[2 * s->nmap] = s->base_off + s->b.len;
+		s->map[2 * s->nmap] = stream_payload_end(s);
 		s->map[2 * s->nmap + 1] = in->file_off + pos + WIRE_BLOCK_HEAD;
 		s->nmap++;
 		if (bytebuf_append(&s->b, in->line.p + pos + WIRE_BLOCK_HEAD, len) < 0)
@@ -594,31 +601,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* Reads all of path (or stdin) into b. Returns 0 or -1 (message printed). */
-static int read_all(const char *path, struct bytebuf *b)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	if (!f) {
-		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	uint8_t chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		if (bytebuf_append(b, chunk, n) < 0) {
-			fprintf(stderr, PROG ": %s: out of memory\n", path);
-			return -1;
-		}
-	int bad = ferror(f);
-	if (f != stdin)
-		fclose(f);
-	if (bad) {
-		fprintf(stderr, PROG ": %s: read error\n", path);
-		return -1;
-	}
-	return 0;
-}
-
 /* Whether the first n (<= 16) bytes are a semihosting stream's: the magic,
  * or a block head (binary: a NUL in it) before it. A console log is text. */
 static bool looks_semihosting(const uint8_t *p, size_t n)
@@ -662,11 +644,11 @@ static int report_end(const struct options *o, const struct stream *s, const str
 		        o->raw, s->nevents);
 		return HT_EXIT_BAD_INPUT;
 	}
-	if (s->pos < s->b.len) {
+	if (s->pos < s->b.len || s->trailing) {
 		fprintf(stderr,
-		        PROG ": %s: corrupt stream at byte %" PRIu64 ": %zu bytes after the end "
+		        PROG ": %s: corrupt stream at byte %" PRIu64 ": %" PRIu64 " bytes after the end "
 		             "event (damage, or a second trace appended: decode each on its own)\n",
-		        o->raw, file_offset_of(s, off, true), s->b.len - s->pos);
+		        o->raw, file_offset_of(s, off, true), s->b.len - s->pos + s->trailing);
 		return HT_EXIT_BAD_INPUT;
 	}
 	return HT_EXIT_OK;
@@ -715,55 +697,117 @@ static int close_out(out_file *out)
 	return -1;
 }
 
+/* One pass over the whole input f, in chunks: the first pass (detect) picks
+ * the channel from the first bytes unless --channel said it; each chunk is
+ * fed to the stream and pumped with fn, and what is decoded is dropped, so
+ * memory stays bounded whatever the input's size. Bytes after the end event
+ * are still read (a damaged block there is reported) but only counted
+ * (s->trailing); stop_at_end: stop reading at the end event instead. spool:
+ * a file each chunk is copied to (stdin, for the second pass), or NULL.
+ * Returns the last pump's status (WIRE_*), or -1 (message printed) when out
+ * of memory or the input or spool failed. */
+static int decode_pass(const struct options *o, FILE *f, struct input *in, struct stream *s,
+                       event_fn fn, void *ctx, bool detect, bool stop_at_end, FILE *spool)
+{
+	static uint8_t chunk[65536];
+	int pump = WIRE_NEED_MORE;
+	for (bool first = true;; first = false) {
+		size_t n = fread(chunk, 1, sizeof chunk, f);
+		bool final = n < sizeof chunk; /* fread is short only at the end or on an error */
+		if (spool && n && fwrite(chunk, 1, n, spool) != n) {
+			fprintf(stderr, PROG ": %s: cannot keep a copy of stdin for the second pass: %s\n",
+			        o->raw, strerror(errno));
+			return -1;
+		}
+		if (first && detect) {
+			in->uart = o->channel ? !strcmp(o->channel, "uart") : !looks_semihosting(chunk, n);
+			s->semihosting = !in->uart;
+		}
+		input_feed(in, s, chunk, n, final);
+		if (!s->ended) {
+			pump = stream_pump(s, fn, ctx);
+			if (pump < 0) {
+				if (fn == collect_caller)
+					fprintf(stderr, PROG ": out of memory\n");
+				return -1;
+			}
+		}
+		if (s->ended) { /* what follows the end is only counted */
+			s->trailing += s->b.len - s->pos;
+			s->b.len = s->pos;
+		}
+		stream_compact(s);
+		if (final || pump == WIRE_CORRUPT || in->bad || (s->ended && stop_at_end))
+			break;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, PROG ": %s: read error\n", o->raw);
+		return -1;
+	}
+	return pump;
+}
+
+/* Resolves every address pass 1 collected, in batches (symbolize_batch).
+ * Returns 0, or -1 with a message printed. */
+static int resolve_symbols(const struct options *o, struct symtab *t)
+{
+	size_t k = t->n;
+	uint64_t *addrs = malloc(k * sizeof *addrs);
+	struct symbol_info *infos = malloc(k * sizeof *infos);
+	char err[512];
+	for (size_t i = 0; addrs && infos && i < k; i++)
+		addrs[i] = t->e[i].addr;
+	int r = addrs && infos ? symbolize_batch(o->elf, addrs, k, infos, err, sizeof err) : -1;
+	for (size_t i = 0; r == 0 && i < k; i++)
+		t->e[i].info = infos[i]; /* the entry owns the answer now */
+	if (r < 0)
+		fprintf(stderr, PROG ": symbols: %s\n", addrs && infos ? err : "out of memory");
+	free(addrs);
+	free(infos);
+	return r;
+}
+
+/* Decodes a whole file (or stdin) in two passes over it, in bounded memory:
+ * pass 1 validates the stream and collects every code address, which are
+ * then resolved in batches; pass 2 decodes again and writes the JSON trace
+ * (the decoded prefix if the input is bad). An input that cannot be read
+ * twice (stdin, a pipe) is copied to a temporary file during pass 1. */
 static int decode_whole(const struct options *o)
 {
-	struct bytebuf raw = {0};
-	struct stream s = {0}, s2 = {0}; /* pass 1's, pass 2's (over pass 1's bytes) */
-	struct input in = {.o = o, .blocked = -1};
+	struct stream s = {0}, s2 = {0}; /* pass 1's, pass 2's */
+	struct input in = {.o = o, .blocked = -1}, in2 = {.blocked = -1};
+	struct options quiet_console = *o; /* pass 2 does not echo the console again */
+	quiet_console.console = false;
+	in2.o = &quiet_console;
 	struct writer w = {.o = o, .info = &s.info};
 	int rc = HT_EXIT_BAD_INPUT;
-	if (read_all(o->raw, &raw) < 0)
-		goto out;
-	in.uart = o->channel ? !strcmp(o->channel, "uart") : !looks_semihosting(raw.p, raw.len);
-	s.semihosting = !in.uart;
-	uart_frames_init(&in.frames);
-	w.channel = in.uart ? "uart" : "semihosting";
-	input_feed(&in, &s, raw.p, raw.len, true);
-
-	/* pass 1: validate, collect callers, resolve them in one batch */
-	int pump = stream_pump(&s, collect_caller, &w.syms);
-	if (pump < 0) {
-		fprintf(stderr, PROG ": out of memory\n");
+	out_file *outf = NULL;
+	FILE *f = strcmp(o->raw, "-") ? fopen(o->raw, "rb") : stdin, *spool = NULL;
+	struct stat st;
+	if (f && (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) && !(spool = tmpfile())) {
+		fprintf(stderr, PROG ": %s: a temporary copy of it: %s\n", o->raw, strerror(errno));
 		goto out;
 	}
-	if (o->elf && w.syms.n) {
-		uint64_t *addrs = malloc(w.syms.n * sizeof *addrs);
-		struct symbol_info *infos = malloc(w.syms.n * sizeof *infos);
-		size_t k = w.syms.n;
-		char err[512];
-		for (size_t i = 0; addrs && infos && i < k; i++)
-			addrs[i] = w.syms.e[i].addr;
-		int r =
-		    addrs && infos ? symbolize_batch(o->elf, addrs, k, infos, err, sizeof err) : -1;
-		for (size_t i = 0; r == 0 && i < k; i++)
-			w.syms.e[i].info = infos[i]; /* the entry owns the answer now */
-		if (r < 0)
-			fprintf(stderr, PROG ": symbols: %s\n",
-			        addrs && infos ? err : "out of memory");
-		free(addrs);
-		free(infos);
-		if (r < 0) {
-			rc = HT_EXIT_IO;
-			goto out;
-		}
+	if (!f) {
+		fprintf(stderr, PROG ": %s: %s\n", o->raw, strerror(errno));
+		goto out;
+	}
+	uart_frames_init(&in.frames);
+	uart_frames_init(&in2.frames);
+
+	/* pass 1: validate, collect the code addresses, resolve them in batches */
+	int pump = decode_pass(o, f, &in, &s, collect_caller, &w.syms, true, false, spool);
+	if (pump < 0)
+		goto out;
+	w.channel = in.uart ? "uart" : "semihosting";
+	if (o->elf && w.syms.n && resolve_symbols(o, &w.syms) < 0) {
+		rc = HT_EXIT_IO;
+		goto out;
 	}
 	int status = report_end(o, &s, &in, pump);
 
 	/* pass 2: write the JSON trace (the decoded prefix if the input is bad) */
-	uint64_t wire_bytes = s.b.len;
-	uint64_t nev = s.nevents;
-	s2 = (struct stream){.b = s.b, .semihosting = s.semihosting, .blocked = s.blocked};
-	out_file *outf = open_out(o);
+	outf = open_out(o);
 	if (!outf) {
 		rc = HT_EXIT_IO;
 		goto out;
@@ -771,30 +815,44 @@ static int decode_whole(const struct options *o)
 	w.f = out_file_stream(outf);
 	w.info = &s2.info;
 	if (s.have_header) {
-		s2.b.len = s.pos; /* exactly the events pass 1 accepted */
-		if (stream_pump(&s2, write_event, &w) < 0 || s2.nevents != nev) {
+		if (spool) { /* read again from the copy */
+			if (f != stdin)
+				fclose(f);
+			f = spool;
+		}
+		in2.uart = in.uart;
+		s2.semihosting = s.semihosting;
+		if (fseek(f, 0, SEEK_SET) != 0 ||
+		    decode_pass(o, f, &in2, &s2, write_event, &w, false, true, NULL) < 0 ||
+		    s2.nevents != s.nevents) {
 			if (!w.failed)
-				fprintf(stderr,
-				        PROG ": internal error: pass 2 disagrees with pass 1\n");
-			out_file_discard(outf);
+				fprintf(stderr, PROG ": %s: the input changed while it was read (pass 2 "
+				                "disagrees with pass 1)\n", o->raw);
 			rc = HT_EXIT_IO;
 			goto out;
 		}
 	}
 	if (!w.header_done)
 		write_header(&w, NULL);
-	if (close_out(outf) < 0) {
+	int closed = close_out(outf);
+	outf = NULL;
+	if (closed < 0) {
 		rc = HT_EXIT_IO;
 		goto out;
 	}
-	summary(o, &w, &s2, wire_bytes);
+	summary(o, &w, &s2, stream_payload_end(&s));
 	rc = status;
 out:
-	free(raw.p);
-	s2.b = (struct bytebuf){0}; /* pass 1's */
+	if (outf)
+		out_file_discard(outf);
+	if (f && f != stdin)
+		fclose(f);
+	if (spool && spool != f)
+		fclose(spool);
 	stream_free(&s2);
 	stream_free(&s);
 	free(in.line.p);
+	free(in2.line.p);
 	symtab_free(&w.syms);
 	return rc;
 }

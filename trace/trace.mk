@@ -62,8 +62,9 @@ SCRIPT_TESTS += trace/test/stacks_test.sh
 # every tool's verdict on self-contradicting traces, and the table of it in docs/heaptrace.md
 SCRIPT_TESTS += trace/test/bad_input_test.sh trace/test/block_flip_test.sh trace/test/policy_test.sh \
                 trace/test/replay_test.sh
-# decode of captures with call stacks (gen_raw_stacks), symbolised against the kernel ELF
-SCRIPT_TESTS += trace/test/decode_stacks_test.sh
+# decode of captures with call stacks (gen_raw_stacks), symbolised against the kernel ELF;
+# decode's peak memory on a large capture
+SCRIPT_TESTS += trace/test/decode_stacks_test.sh trace/test/decode_memory_test.sh
 # faults during a capture (kills, hangs, panics, full disks, Ctrl-C): trace/test/fault_test.sh
 SCRIPT_TESTS += trace/test/fault_test.sh
 
